@@ -1,0 +1,53 @@
+# Passerelle development tasks. `make help` lists them.
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup serve demo test test-embedded test-real lint fmt migration db-regen upgrade i18n bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+setup: ## Install the service and its test and lint tools (editable)
+	$(PYTHON) -m pip install -q -e '.[test,lint]'
+
+serve: ## Run the service on its embedded defaults (http://127.0.0.1:8000)
+	idp serve
+
+demo: ## Add sample portals and users, then serve
+	idp demo
+
+test: ## Run the whole suite on both backends (embedded and real PostgreSQL + Redis)
+	$(PYTHON) -m pytest -n 2 --dist loadfile -q -p no:randomly $(PYTEST_ARGS)
+
+test-embedded: ## Run the suite on SQLite + in-process store only
+	$(PYTHON) -m pytest -q -m "not real" --backend embedded $(PYTEST_ARGS)
+
+test-real: ## Run the suite on PostgreSQL + Redis only
+	$(PYTHON) -m pytest -q --backend real $(PYTEST_ARGS)
+
+lint: ## ruff, format check, mypy, import contracts
+	ruff check .
+	ruff format --check .
+	mypy
+	lint-imports
+
+fmt: ## Format the code
+	ruff format .
+	ruff check --fix .
+
+migration: ## Draft a new migration: make migration NAME="add delegations"
+	$(PYTHON) -m idp.migrations.draft "$(NAME)"
+
+db-regen: ## Regenerate the initial migration from the models (only before the first release)
+	$(PYTHON) -m idp.migrations.draft --regenerate-initial
+
+upgrade: ## Apply migrations to the configured database
+	idp db upgrade
+
+i18n: ## Extract messages and update the English and French catalogues
+	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output .
+	pybabel update -i idp/locale/messages.pot -d idp/locale -D messages --no-fuzzy-matching --omit-header
+
+bench: ## Print figures for the hot paths
+	$(PYTHON) bench/token_endpoint.py

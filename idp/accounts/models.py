@@ -1,0 +1,30 @@
+"""Tables of people's accounts (`idp_accounts`).
+
+`subject` is the stable, public OIDC `sub`: random, never reused, never changed (account
+conversion keeps it so no portal link breaks). Email is stored normalised (lower-cased) and
+unique; it identifies a person at sign-in but is never a join key for linking accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.schema import Base, UTCDateTime
+
+
+class Account(Base):
+    __tablename__ = "idp_accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,103 @@
+"""Accounts: creation and lookup. Sign-in methods live in `idp/authn/`, one module each."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from idp.accounts.models import Account
+from idp.authn.password import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Passwords
+from idp.errors import Conflict, InvalidInput, NotFound
+
+MAX_EMAIL_LENGTH = 254
+MAX_NAME_LENGTH = 200
+SUPPORTED_LOCALES = ("en", "fr")
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput("email", f"email exceeds {MAX_EMAIL_LENGTH} characters",
+                           limit=MAX_EMAIL_LENGTH)
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or domain.startswith("."):
+        raise InvalidInput("email", "email is not a valid address")
+    return email
+
+
+def validate_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+                           limit=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"password exceeds {MAX_PASSWORD_LENGTH} characters",
+                           limit=MAX_PASSWORD_LENGTH)
+    return password
+
+
+def create_account(
+    session: Session,
+    passwords: Passwords,
+    *,
+    email: str,
+    password: str | None,
+    name: str,
+    now: datetime,
+    email_verified: bool = False,
+    locale: str = "en",
+) -> Account:
+    email = validate_email(email)
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput("name", f"name must be 1 to {MAX_NAME_LENGTH} characters",
+                           limit=MAX_NAME_LENGTH)
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInput("locale", "locale must be en or fr")
+    if password is not None:
+        validate_password(password)
+    if find_account_by_email(session, email) is not None:
+        raise Conflict("an account with this email already exists", code="email_taken")
+    account = Account(
+        id=uuid.uuid4().hex,
+        subject=secrets.token_urlsafe(24),
+        email=email,
+        email_verified=email_verified,
+        name=name,
+        password_hash=passwords.hash(password) if password is not None else None,
+        locale=locale,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def find_account_by_email(session: Session, email: str) -> Account | None:
+    if len(email) > MAX_EMAIL_LENGTH:
+        return None
+    return session.scalar(select(Account).where(Account.email == normalise_email(email)))
+
+
+def find_account(session: Session, account_id: str) -> Account | None:
+    return session.get(Account, account_id)
+
+
+def get_account(session: Session, account_id: str) -> Account:
+    account = find_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(f"no account {account_id}")
+    return account

@@ -1,0 +1,53 @@
+"""The composition root: `create_app(settings)` wires every package into one ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from adapters import EphemeralStore
+from idp.authn.routes import router as authn_router
+from idp.bootstrap import build_runtime
+from idp.clock import Clock
+from idp.http.csrf import CsrfCookieMiddleware
+from idp.http.errors import install_error_handlers
+from idp.http.locale import LocaleMiddleware, load_translations
+from idp.http.pages import Pages, create_template_env
+from idp.http.security_headers import SecurityHeadersMiddleware
+from idp.oauth.routes import router as oauth_router
+from idp.oidc.routes import router as oidc_router
+from idp.runtime import Runtime
+from idp.settings import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: EphemeralStore | None = None,
+    runtime: Runtime | None = None,
+) -> FastAPI:
+    runtime = runtime or build_runtime(settings, clock=clock, store=store)
+    app = FastAPI(
+        title="Passerelle",
+        summary="One identity across the immigration portals; delegation the applicant controls.",
+        version="0.1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.runtime = runtime
+    app.state.pages = Pages(create_template_env(load_translations(PACKAGE_DIR / "locale")))
+    install_error_handlers(app)
+    app.include_router(oidc_router)
+    app.include_router(oauth_router)
+    app.include_router(authn_router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
+    app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.issuer.startswith("https://"))
+    return app

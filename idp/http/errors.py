@@ -1,0 +1,96 @@
+"""The one place where errors become HTTP answers.
+
+- OAuth endpoints answer their RFC errors themselves (`idp/oauth/routes.py`).
+- JSON APIs answer `application/problem+json` (RFC 9457), FastAPI's 422 body included.
+- Pages answer a translated error page.
+- Anything unexpected is logged once with a request id and answered `server_error`
+  (OAuth paths) or a 500 page/problem: the only `except Exception` of the service.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from idp.errors import IdpError, InvalidInput, NotFound
+
+log = logging.getLogger("idp.http")
+PROBLEM_TYPE_BASE = "https://passerelle.example/problems/"
+OAUTH_JSON_PATHS = ("/token", "/introspect", "/revoke", "/userinfo")
+API_PREFIX = "/api/"
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(API_PREFIX) or path in OAUTH_JSON_PATHS
+
+
+def _page(request: Request, status: int, title: str, message: str, detail: str = "") -> Response:
+    return request.app.state.pages.render(  # type: ignore[no-any-return]
+        request, "errors/error.html",
+        {"status_code": status, "title_msgid": title, "message_msgid": message, "detail": detail},
+        status_code=status,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+             "message": e.get("msg", ""), "limit": (e.get("ctx") or {}).get("limit_value")}
+            for e in exc.errors()
+        ]
+        return problem(422, "validation_error", "Invalid input", "the request has invalid fields",
+                       errors=errors)
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, exc: InvalidInput) -> Response:
+        return problem(422, exc.code, "Invalid input", exc.message,
+                       errors=[{"field": exc.field, "message": exc.message, "limit": exc.limit}])
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return problem(404, exc.code, "Not found", exc.message)
+
+    @app.exception_handler(IdpError)
+    async def idp_error(request: Request, exc: IdpError) -> Response:
+        return problem(409, exc.code, "Conflict", exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail))
+        if exc.status_code == 404:
+            return _page(request, 404, "Page not found", "Page not found")
+        if exc.status_code == 405:
+            return _page(request, 405, "This request cannot be completed",
+                         "This request cannot be completed", f"method {request.method} not allowed")
+        return _page(request, exc.status_code, "This request cannot be completed",
+                     "This request cannot be completed", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        request_id = secrets.token_hex(8)
+        log.error("unhandled error request_id=%s path=%s", request_id, request.url.path,
+                  exc_info=exc)
+        if request.url.path in OAUTH_JSON_PATHS:
+            return JSONResponse({"error": "server_error",
+                                 "error_description": f"request id {request_id}"},
+                                status_code=500, headers={"Cache-Control": "no-store"})
+        if _wants_json(request):
+            return problem(500, "server_error", "Server error", f"request id {request_id}")
+        return _page(request, 500, "Something went wrong on our side",
+                     "Something went wrong on our side", f"request id {request_id}")

@@ -1,0 +1,10 @@
+"""OAuth 2.0 on authlib. RFC → module:
+
+- RFC 6749 (OAuth 2.0): `authorization.py` (pipeline), `authorization_code.py`,
+  `refresh_token.py`, `client_credentials.py`, `clients.py`, `server.py`, `routes.py`
+- RFC 7636 (PKCE): `pkce.py`
+- RFC 7523 (private_key_jwt): `client_auth.py`
+- RFC 7662 / RFC 7009 (introspection, revocation): `introspection.py`
+- RFC 9068 (JWT access tokens), RFC 9700 (refresh rotation): `tokens.py`
+- RFC 9207 (`iss` in responses): `authorization.with_issuer`
+"""

@@ -1,0 +1,200 @@
+"""The authorization code grant (RFC 6749 section 4.1) on authlib, with OIDC parameters.
+
+Codes live in the ephemeral store under their SHA-256, single use (atomic `pop`). The
+grant id of the tokens a code will produce is chosen when the code is issued and kept in
+a tombstone after redemption, so a second redemption revokes every token issued from the
+code (RFC 6749 section 4.1.2: "SHOULD revoke ... all tokens previously issued").
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from authlib.oauth2.rfc6749 import grants
+
+from idp.accounts.models import Account
+from idp.oauth.errors import InvalidGrantError, InvalidRequestError
+from idp.oauth.tokens import digest_token, new_id, revoke_grant
+
+CODE_KEY = "code:"
+USED_CODE_KEY = "code-used:"
+USED_CODE_MEMORY_SECONDS = 3600
+MAX_STATE_LENGTH = 2048
+MAX_NONCE_LENGTH = 512
+PROMPT_VALUES = frozenset({"none", "login", "consent", "select_account"})
+SUPPORTED_RESPONSE_MODES = frozenset({"query"})
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticatedUser:
+    """The person behind an authorization: account plus how and when they signed in."""
+
+    account: Account
+    sid: str
+    auth_time: int
+    acr: str
+    amr: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """What a code stands for; authlib reads it through the `get_*` methods."""
+
+    client_id: str
+    redirect_uri: str
+    scope: str
+    account_id: str
+    grant_id: str
+    code_challenge: str
+    code_challenge_method: str
+    sid: str
+    auth_time: int
+    acr: str
+    amr: list[str] = field(default_factory=list)
+    nonce: str | None = None
+    expires_at: int = 0
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> str:
+        return self.acr
+
+    def get_amr(self) -> list[str]:
+        return self.amr
+
+
+def check_oidc_parameters(data: dict[str, str], repeated: list[str]) -> None:
+    """Checks of OIDC Core 3.1.2.1 authlib does not make; each raises `invalid_request`."""
+    if repeated:
+        raise InvalidRequestError(f"parameter '{repeated[0]}' is included more than once")
+    if "request" in data:
+        raise RequestNotSupportedError("the 'request' parameter is not supported")
+    if "request_uri" in data:
+        raise RequestUriNotSupportedError("the 'request_uri' parameter is not supported")
+    mode = data.get("response_mode")
+    if mode is not None and mode not in SUPPORTED_RESPONSE_MODES:
+        raise InvalidRequestError("'response_mode' must be query")
+    if len(data.get("state", "")) > MAX_STATE_LENGTH:
+        raise InvalidRequestError(f"'state' exceeds {MAX_STATE_LENGTH} characters")
+    if len(data.get("nonce", "")) > MAX_NONCE_LENGTH:
+        raise InvalidRequestError(f"'nonce' exceeds {MAX_NONCE_LENGTH} characters")
+    prompt = data.get("prompt", "").split()
+    if any(p not in PROMPT_VALUES for p in prompt):
+        raise InvalidRequestError("'prompt' must be among none, login, consent, select_account")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequestError("'prompt=none' cannot be combined with other values")
+    max_age = data.get("max_age")
+    if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
+        raise InvalidRequestError("'max_age' must be a non-negative integer of seconds")
+
+
+class RequestNotSupportedError(InvalidRequestError):
+    error = "request_not_supported"
+
+
+class RequestUriNotSupportedError(InvalidRequestError):
+    error = "request_uri_not_supported"
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # untyped
+    TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+    ]
+
+    # authorization endpoint -----------------------------------------------------------
+
+    def validate_authorization_request(self) -> str:
+        redirect_uri: str = super().validate_authorization_request()
+        try:
+            check_oidc_parameters(self.request.payload.data, self.request.info.params.repeated())
+        except InvalidRequestError as error:
+            error.redirect_uri = redirect_uri
+            raise
+        return redirect_uri
+
+    def generate_authorization_code(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        user: AuthenticatedUser = request.user
+        data = request.payload.data
+        ttl = self.server.runtime.settings.auth_code_ttl_seconds
+        issued = IssuedCode(
+            client_id=request.client.client_id,
+            redirect_uri=data["redirect_uri"],
+            scope=request.scope or "",
+            account_id=user.account.id,
+            grant_id=new_id(),
+            code_challenge=data["code_challenge"],
+            code_challenge_method=data["code_challenge_method"],
+            sid=user.sid,
+            auth_time=user.auth_time,
+            acr=user.acr,
+            amr=user.amr,
+            nonce=data.get("nonce"),
+            expires_at=int(self.server.now().timestamp()) + ttl,
+        )
+        self.server.runtime.store.set(
+            CODE_KEY + digest_token(code), json.dumps(asdict(issued)).encode(), ttl
+        )
+
+    # token endpoint -------------------------------------------------------------------
+
+    def query_authorization_code(self, code: str, client: Any) -> IssuedCode | None:
+        store = self.server.runtime.store
+        digest = digest_token(code)
+        raw = store.pop(CODE_KEY + digest)
+        if raw is None:
+            used_by = store.get(USED_CODE_KEY + digest)
+            if used_by is not None:
+                revoke_grant(self.server.session, used_by.decode(), "code_reuse", self.server.now())
+                raise InvalidGrantError("'code' was already used; its tokens are revoked")
+            return None
+        issued = IssuedCode(**json.loads(raw))
+        store.set(USED_CODE_KEY + digest, issued.grant_id.encode(), USED_CODE_MEMORY_SECONDS)
+        if issued.client_id != client.client_id:
+            raise InvalidGrantError("'code' was issued to another client")
+        if issued.expires_at <= int(self.server.now().timestamp()):
+            raise InvalidGrantError("'code' has expired")
+        return issued
+
+    def delete_authorization_code(self, authorization_code: IssuedCode) -> None:
+        """Nothing to do: `query_authorization_code` already took it out of the store."""
+
+    def authenticate_user(self, authorization_code: IssuedCode) -> Account | None:
+        account: Account | None = self.server.session.get(Account, authorization_code.account_id)
+        if account is None or account.status != "active":
+            return None
+        return account
+
+    def create_token_response(self) -> Any:
+        issued: IssuedCode = self.request.authorization_code
+        self.server.start_grant(
+            self.request,
+            client_id=issued.client_id,
+            account_id=issued.account_id,
+            scope=issued.scope,
+            sid=issued.sid,
+            auth_time=datetime.fromtimestamp(issued.auth_time, tz=UTC),
+            acr=issued.acr,
+            amr=issued.amr,
+            grant_id=issued.grant_id,
+        )
+        return super().create_token_response()

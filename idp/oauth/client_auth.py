@@ -1,0 +1,37 @@
+"""`private_key_jwt` client authentication (RFC 7523 section 2.2, OIDC Core section 9).
+
+The assertion is signed by a key of the client's registered JWKS; its `aud` must be our
+token endpoint or issuer; its `jti` is remembered in the shared store until the assertion
+expires, so a replay is refused on every replica.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+
+from adapters import EphemeralStore
+
+MAX_ASSERTION_LIFETIME_SECONDS = 600
+
+
+class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def __init__(self, issuer: str, token_url: str, store: EphemeralStore) -> None:
+        super().__init__(token_url=token_url, validate_jti=True, leeway=30)
+        self._issuer = issuer
+        self._store = store
+
+    def get_audiences(self) -> list[str]:
+        return [self.token_url, self._issuer]
+
+    def validate_jti(self, claims: Any, jti: str) -> bool:
+        if not isinstance(jti, str) or len(jti) > 256:
+            return False
+        key = f"client-assertion:{claims['sub']}:{jti}"
+        return self._store.add(key, b"1", MAX_ASSERTION_LIFETIME_SECONDS + 60)
+
+    def resolve_client_public_key(self, client: Any) -> Any:
+        return client.public_keys()

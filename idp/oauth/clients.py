@@ -1,0 +1,218 @@
+"""Registered clients (portals): registration rules, lookup, and authlib's client view.
+
+Redirect URIs are compared exactly, character for character (RFC 9700 section 4.1.3; OIDC
+Core 3.1.2.1): no wildcards, no prefix or path matching, no normalisation. They must be
+absolute, fragment-free, and https unless they point at a loopback host (RFC 8252
+section 7.3). Secrets are 256-bit random values shown once and kept as SHA-256 digests,
+compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from idp.errors import Conflict, InvalidInput
+from idp.oauth.models import Client
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+SUPPORTED_SCOPES = ("openid", "profile", "email", "offline_access")
+DEFAULT_SCOPE = "openid profile email offline_access"
+ID_TOKEN_ALGS = ("RS256", "ES256", "EdDSA")
+MAX_NAME_LENGTH = 200
+MAX_URI_LENGTH = 2000
+MAX_URIS = 20
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def digest_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredClient:
+    """A client as authlib sees it (ClientMixin), built from its row."""
+
+    client_id: str
+    name: str
+    secret_digest: str | None
+    token_endpoint_auth_method: str
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    scope: str
+    first_party: bool
+    jwks: dict[str, Any] | None
+    id_token_signed_response_alg: str | None
+    backchannel_logout_uri: str | None
+
+    @classmethod
+    def from_row(cls, row: Client) -> RegisteredClient:
+        return cls(
+            client_id=row.client_id,
+            name=row.name,
+            secret_digest=row.secret_digest,
+            token_endpoint_auth_method=row.token_endpoint_auth_method,
+            redirect_uris=tuple(row.redirect_uris),
+            post_logout_redirect_uris=tuple(row.post_logout_redirect_uris),
+            grant_types=tuple(row.grant_types),
+            scope=row.scope,
+            first_party=row.first_party,
+            jwks=row.jwks,
+            id_token_signed_response_alg=row.id_token_signed_response_alg,
+            backchannel_logout_uri=row.backchannel_logout_uri,
+        )
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+    # authlib ClientMixin ------------------------------------------------------------
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None  # OIDC Core 3.1.2.1: redirect_uri is REQUIRED; never guess one
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        if not scope:
+            return ""
+        allowed = set(self.scope.split())
+        return " ".join(s for s in scope.split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        if self.secret_digest is None:
+            return False
+        return hmac.compare_digest(self.secret_digest, digest_secret(client_secret))
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method == self.token_endpoint_auth_method
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and "authorization_code" in self.grant_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    def public_keys(self) -> KeySet:
+        return KeySet.import_key_set(self.jwks or {"keys": []})  # type: ignore[arg-type]
+
+
+def validate_redirect_uri(uri: str, field: str) -> str:
+    if len(uri) > MAX_URI_LENGTH:
+        raise InvalidInput(field, f"{field} exceeds {MAX_URI_LENGTH} characters", limit=MAX_URI_LENGTH)
+    parts = urlsplit(uri)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidInput(field, f"{field} must be an absolute http(s) URI: {uri!r}")
+    if parts.fragment or "#" in uri:
+        raise InvalidInput(field, f"{field} must not contain a fragment: {uri!r}")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise InvalidInput(field, f"{field} must use https unless on a loopback host: {uri!r}")
+    return uri
+
+
+def _check_list(values: Sequence[str], field: str) -> list[str]:
+    if len(values) > MAX_URIS:
+        raise InvalidInput(field, f"at most {MAX_URIS} values for {field}", limit=MAX_URIS)
+    return [validate_redirect_uri(v, field) for v in values]
+
+
+def create_client(
+    session: Session,
+    *,
+    name: str,
+    redirect_uris: Sequence[str],
+    post_logout_redirect_uris: Sequence[str] = (),
+    grant_types: Sequence[str] = ("authorization_code", "refresh_token"),
+    auth_method: str = "client_secret_basic",
+    first_party: bool = False,
+    jwks: dict[str, Any] | None = None,
+    scope: str = DEFAULT_SCOPE,
+    id_token_signed_response_alg: str | None = None,
+    backchannel_logout_uri: str | None = None,
+    now: datetime,
+) -> tuple[RegisteredClient, str | None]:
+    """Register a client; return it with its secret (shown once) or None for public ones."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput("name", f"name must be 1 to {MAX_NAME_LENGTH} characters",
+                           limit=MAX_NAME_LENGTH)
+    if auth_method not in AUTH_METHODS:
+        raise InvalidInput("auth_method", f"auth_method must be one of {', '.join(AUTH_METHODS)}")
+    unknown = [g for g in grant_types if g not in GRANT_TYPES]
+    if unknown or not grant_types:
+        raise InvalidInput("grant_type", f"grant_type must be among {', '.join(GRANT_TYPES)}")
+    if auth_method == "none" and "client_credentials" in grant_types:
+        raise InvalidInput("grant_type", "a public client cannot use client_credentials")
+    if "authorization_code" in grant_types and not redirect_uris:
+        raise InvalidInput("redirect_uri", "authorization_code needs at least one redirect_uri")
+    if auth_method == "private_key_jwt":
+        if not jwks:
+            raise InvalidInput("jwks", "private_key_jwt needs the client's public JWKS")
+        try:
+            KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+        except (JoseError, ValueError, KeyError, TypeError):
+            raise InvalidInput("jwks", "jwks is not a valid JSON Web Key Set") from None
+        if any("d" in k for k in jwks.get("keys", [])):
+            raise InvalidInput("jwks", "jwks must hold public keys only")
+    if id_token_signed_response_alg and id_token_signed_response_alg not in ID_TOKEN_ALGS:
+        raise InvalidInput(
+            "id_token_signed_response_alg",
+            f"id_token_signed_response_alg must be one of {', '.join(ID_TOKEN_ALGS)}",
+        )
+    bad_scope = [s for s in scope.split() if s not in SUPPORTED_SCOPES]
+    if bad_scope:
+        raise InvalidInput("scope", f"unsupported scope {bad_scope[0]!r}")
+    redirects = _check_list(redirect_uris, "redirect_uri")
+    logouts = _check_list(post_logout_redirect_uris, "post_logout_redirect_uri")
+    if backchannel_logout_uri:
+        validate_redirect_uri(backchannel_logout_uri, "backchannel_logout_uri")
+    if session.scalar(select(Client.client_id).where(Client.name == name)):
+        raise Conflict(f"a client named {name!r} already exists", code="client_name_taken")
+
+    secret = None if auth_method in ("none", "private_key_jwt") else secrets.token_urlsafe(32)
+    row = Client(
+        client_id=secrets.token_urlsafe(18),
+        name=name,
+        secret_digest=digest_secret(secret) if secret else None,
+        token_endpoint_auth_method=auth_method,
+        redirect_uris=redirects,
+        post_logout_redirect_uris=logouts,
+        grant_types=list(dict.fromkeys(grant_types)),
+        scope=scope,
+        first_party=first_party,
+        jwks=jwks,
+        id_token_signed_response_alg=id_token_signed_response_alg,
+        backchannel_logout_uri=backchannel_logout_uri,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return RegisteredClient.from_row(row), secret
+
+
+def find_client(session: Session, client_id: str) -> RegisteredClient | None:
+    if not client_id or len(client_id) > 64:
+        return None
+    row = session.get(Client, client_id)
+    return RegisteredClient.from_row(row) if row else None
+
+
+def list_clients(session: Session) -> list[RegisteredClient]:
+    rows = session.scalars(select(Client).order_by(Client.created_at, Client.name))
+    return [RegisteredClient.from_row(r) for r in rows]

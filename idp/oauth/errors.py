@@ -1,0 +1,51 @@
+"""OAuth errors of ours, beside authlib's class-per-code hierarchy (RFC 6749 section 5.2).
+
+authlib's `OAuth2Error` subclasses carry the wire `error` code; the ones here add what
+authlib lacks: the RFC 6750 bearer errors for userinfo, and `login_required` and
+friends re-exported for one import place.
+
+    OAuth2Error (authlib)
+    ├── InvalidRequestError, InvalidClientError, InvalidGrantError, ... (authlib)
+    ├── LoginRequiredError, ConsentRequiredError (authlib.oidc)
+    └── InvalidTokenError (RFC 6750 section 3.1, ours)
+"""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749.errors import (
+    AccessDeniedError,
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnauthorizedClientError,
+    UnsupportedGrantTypeError,
+    UnsupportedResponseTypeError,
+    UnsupportedTokenTypeError,
+)
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+
+
+class InvalidTokenError(OAuth2Error):
+    """RFC 6750 section 3.1: the bearer token is expired, revoked, malformed or invalid."""
+
+    error = "invalid_token"
+    status_code = 401
+
+
+__all__ = [
+    "AccessDeniedError",
+    "ConsentRequiredError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidTokenError",
+    "LoginRequiredError",
+    "OAuth2Error",
+    "UnauthorizedClientError",
+    "UnsupportedGrantTypeError",
+    "UnsupportedResponseTypeError",
+    "UnsupportedTokenTypeError",
+]

@@ -1,0 +1,52 @@
+"""Pending authorization requests waiting for the person (sign-in, consent).
+
+The original parameters are kept in the ephemeral store under a random id, so the
+authorization request survives the detour through the sign-in page without trusting
+anything the browser sends back but that id. `login_done` and `consent_done` record what
+happened during this interaction, which is how `prompt=login` and `prompt=consent` are
+satisfied exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+from adapters import EphemeralStore
+
+INTERACTION_KEY = "interaction:"
+MAX_INTERACTION_ID_LENGTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    id: str
+    params: dict[str, list[str]]
+    login_done: bool = False
+    consent_done: bool = False
+
+
+class Interactions:
+    def __init__(self, store: EphemeralStore, ttl_seconds: int) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+
+    def start(self, params: dict[str, list[str]]) -> Interaction:
+        interaction = Interaction(id=secrets.token_urlsafe(24), params=params)
+        self.save(interaction)
+        return interaction
+
+    def save(self, interaction: Interaction) -> None:
+        self._store.set(
+            INTERACTION_KEY + interaction.id, json.dumps(asdict(interaction)).encode(), self._ttl
+        )
+
+    def find(self, interaction_id: str | None) -> Interaction | None:
+        if not interaction_id or len(interaction_id) > MAX_INTERACTION_ID_LENGTH:
+            return None
+        raw = self._store.get(INTERACTION_KEY + interaction_id)
+        return Interaction(**json.loads(raw)) if raw else None
+
+    def finish(self, interaction_id: str) -> None:
+        self._store.delete(INTERACTION_KEY + interaction_id)

@@ -1,0 +1,117 @@
+"""Token introspection (RFC 7662) and revocation (RFC 7009) on authlib's endpoints.
+
+Both accept access tokens (our RFC 9068 JWTs) and refresh tokens, with or without a
+`token_type_hint` (an unknown hint is `unsupported_token_type`). An inactive,
+foreign or unknown token introspects as `{"active": false}` and nothing else (RFC 7662
+section 2.2). A client may introspect the tokens issued to it or meant for it (`aud`);
+revocation of a token that is already dead succeeds silently (RFC 7009 section 2.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
+
+from idp.oauth.models import Grant, RefreshToken
+from idp.oauth.tokens import (
+    find_refresh_token,
+    is_refresh_token_active,
+    read_access_token,
+    revoke_access_token,
+    revoke_grant,
+)
+
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+
+
+@dataclass
+class FoundToken:
+    kind: str  # "access_token" | "refresh_token"
+    client_id: str
+    claims: dict[str, Any] | None = None
+    refresh: RefreshToken | None = None
+    active: bool = True
+
+    def check_client(self, client: Any) -> bool:
+        return self.client_id == client.client_id
+
+    def is_expired(self) -> bool:
+        return not self.active
+
+    def is_revoked(self) -> bool:
+        return not self.active
+
+    def audiences(self) -> list[str]:
+        aud = (self.claims or {}).get("aud", [])
+        return [aud] if isinstance(aud, str) else list(aud)
+
+
+def find_token(server: Any, token: str, hint: str | None) -> FoundToken | None:
+    session, now = server.session, server.now()
+    order = ["refresh_token", "access_token"] if hint == "refresh_token" else ["access_token", "refresh_token"]
+    for kind in order:
+        if kind == "access_token":
+            claims = read_access_token(session, server.runtime.keyring, server.runtime.token_policy, token, now)
+            if claims is not None:
+                return FoundToken(kind, str(claims["client_id"]), claims=claims)
+        else:
+            row = find_refresh_token(session, token)
+            if row is not None:
+                active = is_refresh_token_active(session, row, now)
+                return FoundToken(kind, row.client_id, refresh=row, active=active)
+    return None
+
+
+class IntrospectionEndpoint(_IntrospectionEndpoint):  # type: ignore[misc]  # authlib untyped
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> FoundToken | None:
+        return find_token(self.server, token_string, token_type_hint)
+
+    def check_permission(self, token: FoundToken, client: Any, request: Any) -> bool:
+        return token.check_client(client) or client.client_id in token.audiences()
+
+    def introspect_token(self, token: FoundToken) -> dict[str, Any]:
+        if token.claims is not None:
+            claims = token.claims
+            payload = {
+                k: claims[k]
+                for k in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti",
+                          "auth_time", "acr", "act", "authorization_details", "delegation_id")
+                if k in claims
+            }
+            payload["token_type"] = "Bearer"
+            return payload
+        row = token.refresh
+        assert row is not None  # noqa: S101  # a FoundToken holds claims or a refresh row
+        grant = self.server.session.get(Grant, row.grant_id)
+        subject = self.server.subject_of(grant.account_id) if grant and grant.account_id else None
+        payload = {
+            "scope": row.scope,
+            "client_id": row.client_id,
+            "exp": int(row.expires_at.timestamp()),
+            "iat": int(row.created_at.timestamp()),
+            "iss": self.server.runtime.settings.issuer,
+            "token_type": "refresh_token",
+        }
+        if subject:
+            payload["sub"] = subject
+        return payload
+
+
+class RevocationEndpoint(_RevocationEndpoint):  # type: ignore[misc]  # authlib untyped
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> FoundToken | None:
+        return find_token(self.server, token_string, token_type_hint)
+
+    def revoke_token(self, token: FoundToken, request: Any) -> None:
+        if token.claims is not None:
+            revoke_access_token(self.server.session, token.claims)
+        elif token.refresh is not None:
+            # RFC 7009 section 2.1: revoking a refresh token SHOULD revoke the access tokens
+            # of the same grant as well.
+            revoke_grant(self.server.session, token.refresh.grant_id, "revoked_by_client", self.server.now())

@@ -1,0 +1,240 @@
+"""Access tokens (RFC 9068 JWTs), refresh tokens with rotation, grants and their revocation.
+
+- Access tokens are signed JWTs with `typ: at+jwt` (RFC 9068 section 2.1) carrying `iss`,
+  `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`, `scope` and our `gid` (grant id), so
+  introspection and userinfo verify them without a database write at issuance.
+- Refresh tokens are opaque, rotated at every use (RFC 9700 section 4.14.2); presenting a
+  rotated one revokes the whole grant: every refresh and access token of the family.
+- Revoking an access token (RFC 7009) records its `jti` until it would have expired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
+from keys import InvalidToken, Keyring, check_time_claims, sign_jwt, verify_jwt
+
+ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_ALGS = ["ES256", "RS256", "EdDSA"]
+MAX_TOKEN_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    issuer: str
+    access_token_alg: str
+    access_token_ttl_seconds: int
+    refresh_token_ttl_seconds: int
+
+
+def digest_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+# Grants ---------------------------------------------------------------------------------
+
+
+def create_grant(
+    session: Session,
+    *,
+    client_id: str,
+    account_id: str | None,
+    scope: str,
+    now: datetime,
+    sid: str | None = None,
+    auth_time: datetime | None = None,
+    acr: str | None = None,
+    amr: list[str] | None = None,
+    grant_id: str | None = None,
+) -> Grant:
+    grant = Grant(
+        id=grant_id or new_id(),
+        client_id=client_id,
+        account_id=account_id,
+        scope=scope,
+        sid=sid,
+        auth_time=auth_time,
+        acr=acr,
+        amr=amr or [],
+        created_at=now,
+    )
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def revoke_grant(session: Session, grant_id: str, reason: str, now: datetime) -> bool:
+    """Revoke a grant (and so every token of its family); True if it was active."""
+    result = session.execute(
+        update(Grant)
+        .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+
+def is_grant_active(session: Session, grant_id: str) -> bool:
+    revoked = session.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).first()
+    return revoked is not None and revoked[0] is None
+
+
+# Access tokens --------------------------------------------------------------------------
+
+
+def issue_access_token(
+    session: Session,
+    keyring: Keyring,
+    policy: TokenPolicy,
+    *,
+    client_id: str,
+    subject: str,
+    scope: str,
+    grant_id: str,
+    now: datetime,
+    audience: str | list[str] | None = None,
+    extra_claims: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    iat = int(now.timestamp())
+    claims: dict[str, Any] = {
+        "iss": policy.issuer,
+        "sub": subject,
+        "aud": audience or client_id,
+        "client_id": client_id,
+        "iat": iat,
+        "exp": iat + policy.access_token_ttl_seconds,
+        "jti": secrets.token_urlsafe(16),
+        "scope": scope,
+        "gid": grant_id,
+    }
+    if extra_claims:
+        claims.update(extra_claims)
+    key = keyring.signing_key(session, policy.access_token_alg)
+    return sign_jwt(key, claims, typ=ACCESS_TOKEN_TYP), claims
+
+
+def read_access_token(
+    session: Session, keyring: Keyring, policy: TokenPolicy, token: str, now: datetime
+) -> dict[str, Any] | None:
+    """The claims of an active access token of ours, or None (expired, revoked, foreign)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+        return None
+    try:
+        header, claims = verify_jwt(token, keyring.verification_keys(session, now), ACCESS_TOKEN_ALGS)
+        check_time_claims(claims, now)
+    except InvalidToken:
+        return None
+    if header.get("typ") != ACCESS_TOKEN_TYP or claims.get("iss") != policy.issuer:
+        return None
+    jti, gid = claims.get("jti"), claims.get("gid")
+    if not isinstance(jti, str) or not isinstance(gid, str):
+        return None
+    if session.get(RevokedAccessToken, jti) is not None:
+        return None
+    if not is_grant_active(session, gid):
+        return None
+    return claims
+
+
+def revoke_access_token(session: Session, claims: dict[str, Any]) -> None:
+    jti = claims["jti"]
+    if session.get(RevokedAccessToken, jti) is None:
+        expires = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
+        session.add(RevokedAccessToken(jti=jti, expires_at=expires))
+        session.flush()
+
+
+def prune_revoked_access_tokens(session: Session, now: datetime) -> int:
+    result = session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
+
+
+# Refresh tokens -------------------------------------------------------------------------
+
+
+def issue_refresh_token(
+    session: Session,
+    policy: TokenPolicy,
+    *,
+    grant_id: str,
+    client_id: str,
+    scope: str,
+    now: datetime,
+) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            digest=digest_token(token),
+            grant_id=grant_id,
+            client_id=client_id,
+            scope=scope,
+            created_at=now,
+            expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
+        )
+    )
+    session.flush()
+    return token
+
+
+class RefreshTokenRejected(Exception):
+    """The refresh token cannot be used; `reason` says why (for logs, never for clients)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def find_refresh_token(session: Session, token: str) -> RefreshToken | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return session.get(RefreshToken, digest_token(token))
+
+
+def check_refresh_token(
+    session: Session, token: str, client_id: str, now: datetime
+) -> RefreshToken:
+    """The refresh token's row when it may be used now; a rotated one revokes its grant.
+
+    A second presentation of a rotated token is the reuse RFC 9700 section 4.14.2 warns
+    about: the grant is revoked, killing the legitimate holder's tokens too, because the
+    server cannot tell which of the two presenters is the attacker.
+    """
+    row = find_refresh_token(session, token)
+    if row is None or row.client_id != client_id:
+        raise RefreshTokenRejected("unknown")
+    if row.rotated_at is not None:
+        revoke_grant(session, row.grant_id, "refresh_token_reuse", now)
+        raise RefreshTokenRejected("reused")
+    if row.expires_at <= now:
+        raise RefreshTokenRejected("expired")
+    if not is_grant_active(session, row.grant_id):
+        raise RefreshTokenRejected("grant_revoked")
+    return row
+
+
+def rotate_refresh_token(session: Session, row: RefreshToken, now: datetime) -> None:
+    """Retire a used refresh token exactly once across every replica (atomic UPDATE)."""
+    claimed = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.digest == row.digest, RefreshToken.rotated_at.is_(None))
+        .values(rotated_at=now)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]  # a concurrent use won the race
+        revoke_grant(session, row.grant_id, "refresh_token_reuse", now)
+        raise RefreshTokenRejected("reused")
+
+
+def is_refresh_token_active(session: Session, row: RefreshToken, now: datetime) -> bool:
+    return row.rotated_at is None and row.expires_at > now and is_grant_active(session, row.grant_id)

@@ -1,0 +1,56 @@
+"""OpenID Provider metadata (OIDC Discovery 1.0 section 3; RFC 8414) and the JWKS document.
+
+Everything advertised here is enforced elsewhere: a test walks this document and checks
+each endpoint answers and each listed method works.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idp.authn.assurance import ACR_VALUES_SUPPORTED
+from idp.oauth.clients import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
+from idp.oauth.tokens import ACCESS_TOKEN_ALGS
+
+CLAIMS_SUPPORTED = (
+    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
+    "at_hash", "name", "email", "email_verified", "locale", "updated_at",
+)
+
+
+def provider_metadata(issuer: str) -> dict[str, Any]:
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "end_session_endpoint": f"{issuer}/logout",
+        "scopes_supported": list(SUPPORTED_SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": list(GRANT_TYPES),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),
+        "userinfo_signing_alg_values_supported": ["none"],
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+        "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
+        "revocation_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": list(CLAIMS_SUPPORTED),
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "require_request_uri_registration": False,
+        "acr_values_supported": list(ACR_VALUES_SUPPORTED),
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "ui_locales_supported": ["en", "fr"],
+        "claims_locales_supported": ["en", "fr"],
+        "authorization_response_iss_parameter_supported": True,
+        "access_token_signing_alg_values_supported": list(ACCESS_TOKEN_ALGS),
+        "frontchannel_logout_supported": False,
+        "backchannel_logout_supported": False,
+    }

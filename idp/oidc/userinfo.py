@@ -1,0 +1,69 @@
+"""The UserInfo endpoint (OIDC Core section 5.3) with RFC 6750 bearer errors.
+
+GET and POST; the access token comes in the `Authorization: Bearer` header (RFC 6750
+section 2.1). No token: 401 with a bare challenge; a bad one: 401 `invalid_token`; a
+token without `openid`: 403 `insufficient_scope` (RFC 6750 section 3.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from idp.accounts.models import Account
+from idp.oauth.tokens import read_access_token
+from idp.oidc.claims import userinfo_claims
+from idp.runtime import Runtime
+
+REALM = "passerelle"
+
+
+@dataclass(frozen=True, slots=True)
+class UserinfoAnswer:
+    status_code: int
+    body: dict[str, Any]
+    challenge: str | None = None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _invalid(description: str) -> UserinfoAnswer:
+    return UserinfoAnswer(
+        401,
+        {"error": "invalid_token", "error_description": description},
+        f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"',
+    )
+
+
+def answer_userinfo(runtime: Runtime, authorization: str | None) -> UserinfoAnswer:
+    token = bearer_token(authorization)
+    if token is None:
+        if authorization:
+            return _invalid("the Authorization header is not a Bearer token")
+        return UserinfoAnswer(401, {"error": "invalid_request",
+                                    "error_description": "no access token"},
+                              f'Bearer realm="{REALM}"')
+    with runtime.transaction() as db:
+        claims = read_access_token(db, runtime.keyring, runtime.token_policy, token,
+                                   runtime.clock.now())
+        if claims is None:
+            return _invalid("the access token is expired, revoked or not ours")
+        scope = str(claims.get("scope", ""))
+        if "openid" not in scope.split():
+            return UserinfoAnswer(
+                403, {"error": "insufficient_scope", "error_description": "the token lacks openid"},
+                f'Bearer realm="{REALM}", error="insufficient_scope", scope="openid"',
+            )
+        from sqlalchemy import select
+
+        account = db.scalar(select(Account).where(Account.subject == claims["sub"]))
+        if account is None or account.status != "active":
+            return _invalid("the account behind this token is no longer active")
+        return UserinfoAnswer(200, userinfo_claims(account, account.subject, scope))

@@ -1,0 +1,134 @@
+"""Every setting of the service: one pydantic-settings class, prefix ``IDP_``.
+
+Built once by ``main()`` (or a test fixture) and passed to ``create_app(settings)``; nothing
+here runs at import time. Each field has an embedded-mode default so ``idp serve`` works with
+no configuration, and a description that the README's settings table repeats (a test keeps
+the two in step). ``validate_for_startup`` refuses unsafe production combinations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SigningAlg = Literal["ES256", "RS256", "EdDSA"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message names the variable and accepted values."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDP_", extra="ignore", frozen=True)
+
+    issuer: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public base URL of the provider, the `iss` of every token. "
+        "Must be https outside loopback.",
+    )
+    data_dir: Path = Field(
+        Path(".idp"),
+        description="Folder for embedded-mode files: the SQLite database and the "
+        "generated master key.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database, e.g. "
+        "`postgresql+psycopg://idp:secret@db/idp`. Empty: SQLite file in the data dir.",
+    )
+    redis_url: str = Field(
+        "",
+        description="Redis URL for short-lived state (codes, login sessions, replay caches, "
+        "rate limits), e.g. `redis://redis:6379/0`. Empty: in-process store (one process only).",
+    )
+    redis_prefix: str = Field(
+        "idp:", description="Prefix of every Redis key, so deployments can share one Redis."
+    )
+    master_key: SecretStr = Field(
+        SecretStr(""),
+        description="Base64url 32-byte key that encrypts private signing keys at rest. "
+        "Empty: generated into the data dir (embedded mode only; refused with an https issuer).",
+    )
+    access_token_alg: SigningAlg = Field(
+        "ES256", description="Signing algorithm of JWT access tokens (RFC 9068)."
+    )
+    id_token_default_alg: SigningAlg = Field(
+        "RS256",
+        description="ID token algorithm for clients that registered no "
+        "`id_token_signed_response_alg` (OIDC Registration's default).",
+    )
+    access_token_ttl_seconds: int = Field(600, ge=30, le=3600, description="Access token lifetime.")
+    id_token_ttl_seconds: int = Field(600, ge=30, le=3600, description="ID token lifetime.")
+    refresh_token_ttl_seconds: int = Field(
+        30 * 24 * 3600, ge=300, description="Refresh token lifetime (each rotation resets it)."
+    )
+    auth_code_ttl_seconds: int = Field(
+        60, ge=10, le=600, description="Authorization code lifetime (RFC 6749 advises 10 min max)."
+    )
+    session_ttl_seconds: int = Field(
+        8 * 3600, ge=300, description="Browser sign-in session lifetime."
+    )
+    interaction_ttl_seconds: int = Field(
+        1800, ge=60, description="How long a pending authorization request waits for sign-in."
+    )
+    cookie_secure: bool = Field(
+        True, description="Mark cookies `Secure`. Keep on; browsers allow it on loopback http."
+    )
+    default_locale: Literal["en", "fr"] = Field("en", description="Language when nothing asks.")
+    login_rate_limit: str = Field(
+        "10/minute",
+        description="Sign-in attempts allowed per account and per address (limits syntax).",
+    )
+    password_hash_memory_kib: int = Field(
+        19456, ge=19456, description="argon2id memory cost in KiB (OWASP floor: 19 MiB)."
+    )
+    password_hash_time_cost: int = Field(2, ge=2, description="argon2id passes (OWASP floor: 2).")
+    password_hash_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log level of the structured logs."
+    )
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_a_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("IDP_ISSUER must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("IDP_ISSUER must not carry a query or fragment")
+        return value.rstrip("/")
+
+    @property
+    def is_loopback_issuer(self) -> bool:
+        host = urlsplit(self.issuer).hostname or ""
+        return host in ("127.0.0.1", "localhost", "::1")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'idp.sqlite3').resolve()}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def validate_for_startup(self) -> None:
+        """Refuse combinations that are unsafe outside a laptop (DESIGN section 8)."""
+        https = urlsplit(self.issuer).scheme == "https"
+        if not https and not self.is_loopback_issuer:
+            raise SettingsError(
+                "IDP_ISSUER must use https unless it is a loopback address "
+                "(127.0.0.1, localhost, ::1)"
+            )
+        if https and not self.master_key.get_secret_value():
+            raise SettingsError(
+                "IDP_MASTER_KEY is required with an https IDP_ISSUER: a generated key on "
+                "local disk is for embedded mode only"
+            )
+        if self.master_key.get_secret_value() in {"changeme", "change-me", "secret"}:
+            raise SettingsError("IDP_MASTER_KEY is a placeholder; generate one with `idp keys master`")

@@ -1,0 +1,183 @@
+"""Fixtures shared by every suite: the two backends, migrated databases, the app.
+
+Every test that (indirectly) asks for `backend` runs twice: `embedded` (SQLite file +
+in-process store) and `real` (PostgreSQL + Redis started from the binaries on PATH, one
+pair per xdist worker). `--backend embedded|real` picks one. Under CI=true a server that
+cannot start fails the run instead of skipping.
+
+Each test gets a fresh database copied from a template that is migrated (`alembic
+upgrade head`) and holds signing keys once per session, so a test costs a file copy or
+a `CREATE DATABASE ... TEMPLATE`, not a migration and an RSA key generation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from adapters import EphemeralStore, MemoryStore, RedisStore
+from idp.clock import ManualClock
+from idp.db import create_db_engine, create_session_factory
+from idp.migrations.runner import upgrade_database
+from idp.settings import Settings
+from keys import MasterKey, ensure_signing_keys
+from tests.servers import PostgresServer, RedisServer, ServerUnavailable
+
+TEST_MASTER_KEY = MasterKey.from_b64url("dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLSEhISE")
+BACKENDS = ("embedded", "real")
+_counter = itertools.count()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=[*BACKENDS, "both"], default="both",
+                     help="which backend(s) the suites run on")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--backend")
+        params = BACKENDS if chosen == "both" else (chosen,)
+        metafunc.parametrize("backend", params, scope="session", indirect=True)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and a real server is unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def pg_server(work_dir: Path) -> Iterator[PostgresServer]:
+    try:
+        server = PostgresServer.start(Path(f"/tmp/idp-pg-{uuid.uuid4().hex[:8]}"))
+    except (ServerUnavailable, OSError) as error:
+        _unavailable(str(error))
+    except Exception as error:  # noqa: BLE001  # any start failure is reported the same way
+        _unavailable(f"postgres did not start: {error}")
+    yield server
+    server.stop()
+    shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server(work_dir: Path) -> Iterator[RedisServer]:
+    try:
+        server = RedisServer.start(work_dir / "redis")
+    except (ServerUnavailable, OSError) as error:
+        _unavailable(str(error))
+    yield server
+    server.stop()
+
+
+@dataclass
+class Backend:
+    name: str
+    template: str  # sqlite file path or template database name
+    pg: PostgresServer | None = None
+    redis_url: str = ""
+
+    @property
+    def is_real(self) -> bool:
+        return self.name == "real"
+
+    def fresh_database_url(self, folder: Path) -> str:
+        n = next(_counter)
+        if self.pg is None:
+            target = folder / f"db{n}.sqlite3"
+            shutil.copyfile(self.template, target)
+            return f"sqlite:///{target}"
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self.pg.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self.pg.url(name)
+
+
+def _prepare_template(engine: Engine) -> None:
+    upgrade_database(engine)
+    factory = create_session_factory(engine)
+    with factory() as session, session.begin():
+        ensure_signing_keys(session, TEST_MASTER_KEY, ("ES256", "RS256"), ManualClock().now())
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    if request.param == "embedded":
+        folder = tmp_path_factory.mktemp("sqlite-template")
+        path = folder / "template.sqlite3"
+        _prepare_template(create_db_engine(f"sqlite:///{path}"))
+        return Backend("embedded", str(path))
+    pg: PostgresServer = request.getfixturevalue("pg_server")
+    redis_server: RedisServer = request.getfixturevalue("redis_server")
+    name = "template_idp"
+    pg.execute(f'CREATE DATABASE "{name}"')
+    _prepare_template(create_db_engine(pg.url(name)))
+    return Backend("real", name, pg=pg, redis_url=redis_server.url)
+
+
+@pytest.fixture
+def database_url(backend: Backend, tmp_path: Path) -> str:
+    return backend.fresh_database_url(tmp_path)
+
+
+@pytest.fixture
+def db_engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(db_engine: Engine) -> Iterator[Session]:
+    """A session on a fresh migrated database; the test's changes are rolled back."""
+    factory = create_session_factory(db_engine)
+    with factory() as session, session.begin():
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def store(backend: Backend) -> Iterator[EphemeralStore]:
+    if backend.is_real:
+        redis_store = RedisStore(backend.redis_url, prefix=f"test{uuid.uuid4().hex[:8]}:")
+        yield redis_store
+        redis_store.close()
+    else:
+        yield MemoryStore()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def make_settings(backend: Backend, database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "issuer": "https://testserver",
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "redis_url": backend.redis_url,
+        "redis_prefix": f"test{uuid.uuid4().hex[:8]}:",
+        "master_key": TEST_MASTER_KEY.to_b64url(),
+        # The floor OWASP allows is the default; tests keep it (no weaker hashing in tests).
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(backend: Backend, database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(backend, database_url, tmp_path)

@@ -1,0 +1,142 @@
+"""Real PostgreSQL and Redis servers for the test suite, started from the binaries on PATH.
+
+pytest-postgresql's executor runs `pg_ctl` as the current user, and PostgreSQL refuses to
+run as root (which CI is), so these few lines start the servers themselves: as the
+`postgres` system user when running as root. Each xdist worker gets its own servers on
+free loopback ports, in a temporary folder removed at the end.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+
+
+class ServerUnavailable(RuntimeError):
+    """A server binary is missing or did not start."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_postgres_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    if candidates:
+        return candidates[0]
+    raise ServerUnavailable(f"{name} not found on PATH nor in /usr/lib/postgresql/*/bin")
+
+
+def _as_postgres_user(argv: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return argv
+    return ["runuser", "-u", "postgres", "--", *argv]
+
+
+@dataclass
+class PostgresServer:
+    folder: Path
+    port: int
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql: str) -> None:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]  # test-only DDL built from safe names
+
+    @classmethod
+    def start(cls, folder: Path) -> PostgresServer:
+        initdb, pg_ctl = find_postgres_bin("initdb"), find_postgres_bin("pg_ctl")
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(folder, "postgres", "postgres")
+        data = folder / "data"
+        port = free_port()
+        subprocess.run(
+            _as_postgres_user(
+                [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                 "--no-sync", "--locale=C"]
+            ),
+            check=True, capture_output=True,
+        )
+        options = (
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        subprocess.run(
+            _as_postgres_user(
+                [pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]
+            ),
+            check=True, capture_output=True,
+        )
+        return cls(folder=folder, port=port)
+
+    def stop(self) -> None:
+        subprocess.run(
+            _as_postgres_user(
+                [find_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate",
+                 "stop"]
+            ),
+            check=False, capture_output=True,
+        )
+
+
+@dataclass
+class RedisServer:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @classmethod
+    def start(cls, folder: Path) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServerUnavailable("redis-server not found on PATH")
+        folder.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+             "no", "--dir", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    process.kill()
+                    raise ServerUnavailable("redis-server did not answer within 10 s") from None
+                time.sleep(0.05)
+        client.close()
+        return cls(process=process, port=port)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
