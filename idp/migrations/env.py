@@ -25,12 +25,22 @@ def run_migrations() -> None:
         conn.commit()
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render our column types as plain SQLAlchemy ones: migrations never import models."""
+    from idp.schema import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]  # alembic hands an untyped Connection
     context.configure(
         connection=connection,
         target_metadata=ALL_METADATA,
         render_as_batch=True,
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

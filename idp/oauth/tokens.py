@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
-from keys import InvalidToken, Keyring, check_time_claims, sign_jwt, verify_jwt
+from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
 
 ACCESS_TOKEN_TYP = "at+jwt"
 ACCESS_TOKEN_ALGS = ["ES256", "RS256", "EdDSA"]
@@ -132,7 +132,8 @@ def read_access_token(
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         return None
     try:
-        header, claims = verify_jwt(token, keyring.verification_keys(session, now), ACCESS_TOKEN_ALGS)
+        keyset = keyring.verification_keys(session, now, kid=kid_of(token))
+        header, claims = verify_jwt(token, keyset, ACCESS_TOKEN_ALGS)
         check_time_claims(claims, now)
     except InvalidToken:
         return None

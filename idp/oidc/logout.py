@@ -17,7 +17,7 @@ from authlib.common.urls import add_params_to_uri
 from idp.oauth.clients import find_client
 from idp.oauth.requests import Params
 from idp.runtime import Runtime
-from keys import InvalidToken, verify_jwt
+from keys import InvalidToken, kid_of, verify_jwt
 
 ID_TOKEN_ALGS = ["RS256", "ES256", "EdDSA"]
 
@@ -46,7 +46,8 @@ def validate_logout_request(runtime: Runtime, params: Params) -> LogoutRequest:
     with runtime.transaction() as db:
         if hint:
             try:
-                _, hint_claims = verify_jwt(hint, runtime.keyring.verification_keys(db, runtime.clock.now()), ID_TOKEN_ALGS)
+                keyset = runtime.keyring.verification_keys(db, runtime.clock.now(), kid=kid_of(hint))
+                _, hint_claims = verify_jwt(hint, keyset, ID_TOKEN_ALGS)
             except InvalidToken:
                 raise LogoutRejected("'id_token_hint' is not an ID token of ours") from None
             if hint_claims.get("iss") != runtime.settings.issuer:

@@ -1,0 +1,87 @@
+"""Real `idp serve` processes on loopback, and a cookie jar that treats loopback as secure.
+
+Browsers treat http://127.0.0.1 as a secure context and send `Secure` cookies there;
+Python's cookie jar does not, so the test "browser" gets a policy that does the same.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.servers import free_port
+
+
+class LoopbackSecurePolicy(http.cookiejar.DefaultCookiePolicy):
+    secure_protocols = ("https", "wss", "http")
+
+
+def browser_client(base_url: str) -> httpx.Client:
+    jar = http.cookiejar.CookieJar(policy=LoopbackSecurePolicy())
+    return httpx.Client(base_url=base_url, cookies=jar, follow_redirects=False, timeout=30)
+
+
+@dataclass
+class IdpProcess:
+    env: dict[str, str]
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, log_dir: Path) -> IdpProcess:
+        self.log = log_dir / f"idp-{self.port}.log"
+        handle = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "idp", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"idp serve exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/.well-known/openid-configuration", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"idp serve did not answer: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def cli(self, *args: str) -> dict[str, object]:
+        result = subprocess.run(
+            [sys.executable, "-m", "idp", *args, "--json"], env=self.env, capture_output=True,
+            check=False, timeout=120,
+        )
+        assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
+        data: dict[str, object] = json.loads(result.stdout)
+        return data
+
+
+def idp_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env.update({f"IDP_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def new_port() -> int:
+    return free_port()

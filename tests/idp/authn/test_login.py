@@ -1,0 +1,71 @@
+"""The sign-in page: CSRF, generic errors, rate limits, secure session cookie."""
+
+from __future__ import annotations
+
+from tests.factories.idp import DEFAULT_PASSWORD, make_account
+
+
+def _csrf(browser) -> str:
+    browser.get("/login")
+    return browser.cookies.get("idp_csrf") or ""
+
+
+def test_sign_in_sets_a_secure_httponly_lax_session_cookie(runtime, browser):
+    account = make_account(runtime)
+    response = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD,
+                                            "csrf_token": _csrf(browser)})
+    assert response.status_code == 303
+    cookie = next(v for k, v in response.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("idp_session="))
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+    assert browser.get("/account").status_code == 200
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(runtime, browser):
+    account = make_account(runtime)
+    wrong = browser.post("/login", data={"email": account.email, "password": "not the password",
+                                         "csrf_token": _csrf(browser)})
+    unknown = browser.post("/login", data={"email": "nobody@example.ca", "password": "whatever pass",
+                                           "csrf_token": _csrf(browser)})
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Incorrect email or password" in wrong.text
+    assert wrong.text.replace(account.email, "X") == unknown.text.replace("nobody@example.ca", "X")
+
+
+def test_sign_in_without_the_csrf_token_is_refused(runtime, browser):
+    account = make_account(runtime)
+    response = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 400
+    assert "idp_session" not in response.headers.get("set-cookie", "")
+
+
+def test_failed_sign_ins_are_rate_limited_per_account(runtime, browser):
+    account = make_account(runtime)
+    for _ in range(10):
+        browser.post("/login", data={"email": account.email, "password": "wrong password!",
+                                     "csrf_token": _csrf(browser)})
+    blocked = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD,
+                                           "csrf_token": _csrf(browser)})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+
+
+def test_password_hash_is_argon2id_at_owasp_parameters(runtime):
+    account = make_account(runtime)
+    assert account.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_pages_carry_strict_security_headers(browser):
+    response = browser.get("/login")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_login_page_speaks_french_when_asked(browser):
+    response = browser.get("/login?lang=fr")
+    assert '<html lang="fr"' in response.text
+    assert "Se connecter" in response.text or "Connexion" in response.text

@@ -1,0 +1,111 @@
+"""Driving the provider like a browser and a portal would, through an httpx-style client."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from tests.factories.idp import DEFAULT_PASSWORD, REDIRECT_URI
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@dataclass
+class AuthorizationRequest:
+    client_id: str
+    verifier: str
+    params: dict[str, str]
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params)
+
+
+def authorization_request(client_id: str, **overrides: str) -> AuthorizationRequest:
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid profile email offline_access",
+        "state": secrets.token_urlsafe(8),
+        "nonce": secrets.token_urlsafe(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    params.update(overrides)
+    return AuthorizationRequest(client_id, verifier, {k: v for k, v in params.items() if v != ""})
+
+
+def sign_in(browser: httpx.Client, login_url: str, email: str, password: str = DEFAULT_PASSWORD) -> httpx.Response:
+    page = browser.get(login_url)
+    assert page.status_code == 200, page.text
+    interaction = query_of(login_url).get("interaction", "")
+    return browser.post(
+        "/login",
+        data={"email": email, "password": password, "interaction": interaction,
+              "csrf_token": browser.cookies.get("idp_csrf") or ""},
+    )
+
+
+def follow_to_redirect_uri(browser: httpx.Client, response: httpx.Response, *, consent: str = "allow") -> httpx.Response:
+    """Follow the provider's own redirects and consent page until it sends us to the portal."""
+    for _ in range(10):
+        if response.status_code in (302, 303):
+            location = response.headers["location"]
+            if location.startswith(REDIRECT_URI) or not location.startswith("/"):
+                return response
+            response = browser.get(location)
+            continue
+        if response.status_code == 200 and 'name="decision"' in response.text:
+            interaction = _hidden(response.text, "interaction")
+            response = browser.post(
+                "/authorize/consent",
+                data={"interaction": interaction, "decision": consent,
+                      "csrf_token": browser.cookies.get("idp_csrf") or ""},
+            )
+            continue
+        return response
+    raise AssertionError("too many redirects")
+
+
+def _hidden(html: str, name: str) -> str:
+    marker = f'name="{name}" value="'
+    start = html.index(marker) + len(marker)
+    return html[start: html.index('"', start)]
+
+
+def authorize_code(browser: httpx.Client, request: AuthorizationRequest, email: str,
+                   password: str = DEFAULT_PASSWORD, consent: str = "allow") -> dict[str, str]:
+    """Run the browser part of the code flow; return the redirect's query parameters."""
+    first = browser.get("/authorize?" + request.query)
+    if first.status_code == 303 and first.headers["location"].startswith("/login"):
+        first = sign_in(browser, first.headers["location"], email, password)
+    final = follow_to_redirect_uri(browser, first, consent=consent)
+    assert final.status_code in (302, 303), final.text[:500]
+    return query_of(final.headers["location"])
+
+
+def redeem(portal: httpx.Client, code: str, verifier: str, client_id: str, secret: str | None,
+           **extra: str) -> httpx.Response:
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier}
+    data.update(extra)
+    auth: Any = (client_id, secret) if secret else None
+    if secret is None:
+        data["client_id"] = client_id
+    return portal.post("/token", data={k: v for k, v in data.items() if v != ""}, auth=auth)

@@ -1,0 +1,338 @@
+"""The authorization code flow end to end through the app, and each way it must refuse."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from tests.factories.idp import REDIRECT_URI, make_account, make_client
+from tests.idp.flows import authorization_request, authorize_code, query_of, redeem
+
+
+def _jwks(portal) -> KeySet:
+    return KeySet.import_key_set(portal.get("/jwks").json())
+
+
+def test_code_flow_returns_tokens_with_the_oidc_claims(runtime, browser, portal):
+    account = make_account(runtime, locale="fr")
+    client, secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    result = authorize_code(browser, request, account.email)
+    assert result["state"] == request.params["state"]
+    assert result["iss"] == "https://testserver"
+    response = redeem(portal, result["code"], request.verifier, client.client_id, secret)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["refresh_token"]
+    id_token = jwt.decode(body["id_token"], _jwks(portal), algorithms=["RS256"])
+    claims = id_token.claims
+    assert id_token.header["alg"] == "RS256"
+    assert claims["sub"] == account.subject
+    assert claims["aud"] == client.client_id
+    assert claims["nonce"] == request.params["nonce"]
+    assert claims["amr"] == ["pwd"]
+    assert claims["acr"] == "urn:passerelle:loa:1"
+    assert claims["locale"] == "fr"
+    assert claims["sid"]
+    assert isinstance(claims["auth_time"], int)
+    assert claims["email"] == account.email
+    access = jwt.decode(body["access_token"], _jwks(portal), algorithms=["ES256"])
+    assert access.header["typ"] == "at+jwt"
+    assert access.header["alg"] == "ES256"
+    for name in ("iss", "exp", "aud", "sub", "client_id", "iat", "jti", "scope"):
+        assert name in access.claims
+    from idp.oidc.id_token import at_hash
+
+    assert claims["at_hash"] == at_hash(body["access_token"], "RS256")
+
+
+def test_client_registered_for_es256_id_tokens_gets_them(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime, id_token_signed_response_alg="ES256")
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, secret).json()
+    assert jwt.decode(body["id_token"], _jwks(portal), algorithms=["ES256"]).header["alg"] == "ES256"
+
+
+def test_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    first = redeem(portal, code, request.verifier, client.client_id, secret).json()
+    second = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert second.status_code == 400
+    assert second.json()["error"] == "invalid_grant"
+    introspection = portal.post("/introspect", data={"token": first["access_token"]},
+                                auth=(client.client_id, secret))
+    assert introspection.json() == {"active": False}
+    refreshed = portal.post("/token", data={"grant_type": "refresh_token",
+                                            "refresh_token": first["refresh_token"]},
+                            auth=(client.client_id, secret))
+    assert refreshed.json()["error"] == "invalid_grant"
+
+
+def test_unregistered_redirect_uri_shows_a_page_and_never_redirects(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, redirect_uri="https://attacker.example/cb")
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "redirect" in response.text.lower()
+
+
+def test_redirect_uri_is_matched_exactly_not_by_prefix(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, redirect_uri=REDIRECT_URI + "/../evil")
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_unknown_client_shows_a_page(browser):
+    request = authorization_request("no-such-client")
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_redirect_uri_different_at_the_token_endpoint_is_invalid_grant(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime, redirect_uris=[REDIRECT_URI, "https://portal.example/other"])
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, request.verifier, client.client_id, secret,
+                      redirect_uri="https://portal.example/other")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_pkce_verifier_mismatch_is_invalid_grant(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, "x" * 50, client.client_id, secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_missing_code_verifier_is_invalid_request(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, "", client.client_id, secret)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert "code_verifier" in body["error_description"]
+
+
+def test_missing_pkce_challenge_is_redirected_as_invalid_request(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, code_challenge="", code_challenge_method="")
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 302
+    result = query_of(response.headers["location"])
+    assert result["error"] == "invalid_request"
+    assert "code_challenge" in result["error_description"]
+    assert result["state"] == request.params["state"]
+    assert result["iss"] == "https://testserver"
+
+
+def test_plain_pkce_method_is_refused(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, code_challenge_method="plain")
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "invalid_request"
+    assert "S256" in result["error_description"]
+
+
+def test_unsupported_response_type_is_redirected_with_its_error(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, response_type="token")
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 302
+    result = query_of(response.headers["location"])
+    assert result["error"] == "unsupported_response_type"
+    assert result["iss"] == "https://testserver"
+    assert result["state"] == request.params["state"]
+
+
+def test_expired_code_is_invalid_grant(runtime, browser, portal, clock):
+    account = make_account(runtime)
+    client, secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    clock.advance(runtime.settings.auth_code_ttl_seconds + 1)
+    response = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_wrong_client_secret_is_401_invalid_client_with_a_challenge(runtime, browser, portal):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, request.verifier, client.client_id, "wrong-secret")
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"].startswith("Basic")
+
+
+def test_code_issued_to_one_client_cannot_be_redeemed_by_another(runtime, browser, portal):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    other, other_secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, request.verifier, other.client_id, other_secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_public_client_redeems_with_pkce_only(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime, auth_method="none")
+    assert secret is None
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, request.verifier, client.client_id, None)
+    assert response.status_code == 200, response.text
+    assert "id_token" in response.json()
+
+
+def test_client_secret_post_authenticates(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime, auth_method="client_secret_post")
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = portal.post("/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        "code_verifier": request.verifier, "client_id": client.client_id, "client_secret": secret,
+    })
+    assert response.status_code == 200, response.text
+
+
+def test_client_secret_post_client_cannot_use_basic(runtime, browser, portal):
+    account = make_account(runtime)
+    client, secret = make_client(runtime, auth_method="client_secret_post")
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_prompt_none_without_a_session_is_login_required(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, prompt="none")
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "login_required"
+    assert result["state"] == request.params["state"]
+
+
+def test_prompt_none_with_a_session_and_consent_issues_a_code(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    request = authorization_request(client.client_id, prompt="none")
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert "code" in result
+
+
+def test_consent_is_asked_once_and_remembered(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    again = browser.get("/authorize?" + authorization_request(client.client_id).query)
+    assert again.status_code == 302
+    assert "code" in query_of(again.headers["location"])
+
+
+def test_prompt_consent_asks_again(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    again = browser.get("/authorize?" + authorization_request(client.client_id, prompt="consent").query)
+    assert again.status_code == 200
+    assert 'name="decision"' in again.text
+
+
+def test_first_party_portal_skips_consent(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime, first_party=True)
+    request = authorization_request(client.client_id)
+    first = browser.get("/authorize?" + request.query)
+    from tests.idp.flows import sign_in
+
+    after_login = sign_in(browser, first.headers["location"], account.email)
+    resumed = browser.get(after_login.headers["location"])
+    assert resumed.status_code == 302
+    assert "code" in query_of(resumed.headers["location"])
+
+
+def test_denied_consent_redirects_access_denied(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    result = authorize_code(browser, authorization_request(client.client_id), account.email,
+                            consent="deny")
+    assert result["error"] == "access_denied"
+
+
+def test_prompt_login_forces_a_new_sign_in(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    response = browser.get("/authorize?" + authorization_request(client.client_id, prompt="login").query)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_max_age_exceeded_forces_a_new_sign_in(runtime, browser, clock):
+    account = make_account(runtime)
+    client, _ = make_client(runtime)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    clock.advance(120)
+    response = browser.get("/authorize?" + authorization_request(client.client_id, max_age="60").query)
+    assert response.headers["location"].startswith("/login")
+    fresh = browser.get("/authorize?" + authorization_request(client.client_id, max_age="600").query)
+    assert "code" in query_of(fresh.headers["location"])
+
+
+def test_repeated_parameter_is_invalid_request(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id)
+    query = request.query + "&" + urlencode({"scope": "openid"})
+    result = query_of(browser.get("/authorize?" + query).headers["location"])
+    assert result["error"] == "invalid_request"
+    assert "scope" in result["error_description"]
+
+
+def test_repeated_client_id_shows_a_page(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id)
+    response = browser.get("/authorize?" + request.query + "&client_id=other")
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_request_object_is_refused_with_its_error(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, request="eyJhbGciOiJub25lIn0.e30.")
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "request_not_supported"
+
+
+def test_login_hint_prefills_the_email(runtime, browser):
+    client, _ = make_client(runtime)
+    request = authorization_request(client.client_id, login_hint="amara@example.ca")
+    login = browser.get(browser.get("/authorize?" + request.query).headers["location"])
+    assert 'value="amara@example.ca"' in login.text

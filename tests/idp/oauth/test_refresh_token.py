@@ -1,0 +1,72 @@
+"""Refresh tokens: rotation at every use, and reuse that revokes the whole family."""
+
+from __future__ import annotations
+
+from tests.factories.idp import make_account, make_client
+from tests.idp.flows import authorization_request, authorize_code, redeem
+
+
+def _tokens(runtime, browser, portal, **client_fields):
+    account = make_account(runtime)
+    client, secret = make_client(runtime, **client_fields)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, secret).json()
+    return client, secret, body
+
+
+def _refresh(portal, client, secret, refresh_token, **extra):
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+    return portal.post("/token", data=data, auth=(client.client_id, secret))
+
+
+def test_refresh_rotates_the_refresh_token_and_returns_a_new_id_token(runtime, browser, portal):
+    client, secret, body = _tokens(runtime, browser, portal)
+    response = _refresh(portal, client, secret, body["refresh_token"])
+    assert response.status_code == 200, response.text
+    refreshed = response.json()
+    assert refreshed["refresh_token"] != body["refresh_token"]
+    assert refreshed["access_token"] != body["access_token"]
+    assert "id_token" in refreshed
+
+
+def test_reused_refresh_token_is_refused_and_revokes_the_family(runtime, browser, portal):
+    client, secret, body = _tokens(runtime, browser, portal)
+    rotated = _refresh(portal, client, secret, body["refresh_token"]).json()
+    reuse = _refresh(portal, client, secret, body["refresh_token"])
+    assert reuse.status_code == 400
+    assert reuse.json()["error"] == "invalid_grant"
+    # The legitimate holder's newer tokens die with the family.
+    assert _refresh(portal, client, secret, rotated["refresh_token"]).json()["error"] == "invalid_grant"
+    introspected = portal.post("/introspect", data={"token": rotated["access_token"]},
+                               auth=(client.client_id, secret)).json()
+    assert introspected == {"active": False}
+
+
+def test_refresh_may_narrow_the_scope_but_not_widen_it(runtime, browser, portal):
+    client, secret, body = _tokens(runtime, browser, portal)
+    narrowed = _refresh(portal, client, secret, body["refresh_token"], scope="openid")
+    assert narrowed.status_code == 200
+    assert narrowed.json()["scope"] == "openid"
+    widened = _refresh(portal, client, secret, narrowed.json()["refresh_token"],
+                       scope="openid profile email offline_access")
+    assert widened.status_code == 400
+    assert widened.json()["error"] == "invalid_scope"
+
+
+def test_refresh_token_of_another_client_is_invalid_grant(runtime, browser, portal):
+    _, _, body = _tokens(runtime, browser, portal)
+    other, other_secret = make_client(runtime)
+    response = _refresh(portal, other, other_secret, body["refresh_token"])
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_expired_refresh_token_is_invalid_grant(runtime, browser, portal, clock):
+    client, secret, body = _tokens(runtime, browser, portal)
+    clock.advance(runtime.settings.refresh_token_ttl_seconds + 1)
+    assert _refresh(portal, client, secret, body["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_client_without_the_refresh_grant_gets_no_refresh_token(runtime, browser, portal):
+    _, _, body = _tokens(runtime, browser, portal, grant_types=["authorization_code"])
+    assert "refresh_token" not in body

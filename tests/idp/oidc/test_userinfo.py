@@ -1,0 +1,72 @@
+"""UserInfo (OIDC Core 5.3) with RFC 6750 bearer errors."""
+
+from __future__ import annotations
+
+from tests.factories.idp import make_account, make_client
+from tests.idp.flows import authorization_request, authorize_code, redeem
+
+
+def _access_token(runtime, browser, portal, scope="openid profile email"):
+    account = make_account(runtime, locale="fr")
+    client, secret = make_client(runtime)
+    request = authorization_request(client.client_id, scope=scope)
+    code = authorize_code(browser, request, account.email)["code"]
+    return account, redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
+
+
+def test_userinfo_get_returns_the_claims_of_the_granted_scopes(runtime, browser, portal):
+    account, token = _access_token(runtime, browser, portal)
+    response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "sub": account.subject, "locale": "fr", "name": account.name,
+        "updated_at": int(account.updated_at.timestamp()), "email": account.email,
+        "email_verified": True,
+    }
+
+
+def test_userinfo_post_works_like_get(runtime, browser, portal):
+    account, token = _access_token(runtime, browser, portal)
+    response = portal.post("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["sub"] == account.subject
+
+
+def test_userinfo_releases_only_what_the_scope_allows(runtime, browser, portal):
+    _, token = _access_token(runtime, browser, portal, scope="openid")
+    claims = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"}).json()
+    assert set(claims) == {"sub", "locale"}
+
+
+def test_bad_bearer_token_is_401_invalid_token_with_a_challenge(portal):
+    response = portal.get("/userinfo", headers={"Authorization": "Bearer not.a.token"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer ")
+    assert 'error="invalid_token"' in challenge
+
+
+def test_missing_token_is_401_with_a_bare_challenge(portal):
+    response = portal.get("/userinfo")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="passerelle"'
+
+
+def test_token_without_openid_scope_is_403_insufficient_scope(runtime, portal):
+    client, secret = make_client(runtime, grant_types=["client_credentials"], redirect_uris=[],
+                                 scope="openid")
+    token = portal.post("/token", data={"grant_type": "client_credentials"},
+                        auth=(client.client_id, secret)).json()["access_token"]
+    response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    # A client-credentials token has no person behind it: no openid scope is ever granted.
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+
+
+def test_expired_token_is_invalid_token(runtime, browser, portal, clock):
+    _, token = _access_token(runtime, browser, portal)
+    clock.advance(runtime.settings.access_token_ttl_seconds + 1)
+    response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
