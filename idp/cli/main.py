@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
 from idp.settings import Settings
 
@@ -91,7 +94,11 @@ def db_upgrade(as_json: JsonOption = False) -> None:
     settings = _settings()
     if settings.is_embedded_database:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade_database(create_db_engine(settings.resolved_database_url))
+    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
     _emit({"status": "upgraded"}, as_json, "database is at the newest revision")
 
 
@@ -109,15 +116,14 @@ def keys_rotate(as_json: JsonOption = False) -> None:
     """Promote the published next keys, retire the current ones, publish new next keys."""
     from idp.bootstrap import load_master_key, signing_algs
     from idp.clock import SystemClock
-    from idp.db import create_db_engine, create_session_factory, transaction
+    from idp.db import transaction
     from keys import prune_retired_keys, rotate_signing_keys
 
     settings = _settings()
     master = load_master_key(settings)
-    factory = create_session_factory(create_db_engine(_ready_database(settings)))
     # A retired key stays verifiable until every token it signed has expired.
     retire_after = max(settings.access_token_ttl_seconds, settings.id_token_ttl_seconds) + 300
-    with transaction(factory) as db:
+    with _database(settings) as factory, transaction(factory) as db:
         now = SystemClock().now()
         pruned = prune_retired_keys(db, now)
         kids = rotate_signing_keys(db, master, signing_algs(settings), now, retire_after)
@@ -137,16 +143,15 @@ def users_create(
     from idp.accounts.service import create_account
     from idp.authn.password import PasswordPolicy, Passwords
     from idp.clock import SystemClock
-    from idp.db import create_db_engine, create_session_factory, transaction
+    from idp.db import transaction
     from idp.errors import IdpError, InvalidInput
 
     settings = _settings()
     passwords = Passwords(PasswordPolicy(settings.password_hash_memory_kib,
                                          settings.password_hash_time_cost,
                                          settings.password_hash_parallelism))
-    factory = create_session_factory(create_db_engine(_ready_database(settings)))
     try:
-        with transaction(factory) as db:
+        with _database(settings) as factory, transaction(factory) as db:
             account = create_account(db, passwords, email=email, password=password, name=name,
                                      now=SystemClock().now(), email_verified=True, locale=locale)
             data = {"id": account.id, "sub": account.subject, "email": account.email}
@@ -157,11 +162,17 @@ def users_create(
     _emit(data, as_json, f"created account {data['email']} (sub {data['sub']})")
 
 
-def _ready_database(settings: Settings) -> str:
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the configured database (migrated first in embedded mode)."""
     from idp.bootstrap import prepare_database
+    from idp.db import create_session_factory
 
-    prepare_database(settings).dispose()
-    return settings.resolved_database_url
+    engine = prepare_database(settings)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @clients_app.command("create")
@@ -181,7 +192,7 @@ def clients_create(
 ) -> None:
     """Register a portal; prints client_id and client_secret (shown once)."""
     from idp.clock import SystemClock
-    from idp.db import create_db_engine, create_session_factory, transaction
+    from idp.db import transaction
     from idp.errors import IdpError, InvalidInput
     from idp.oauth.clients import create_client
 
@@ -192,9 +203,8 @@ def clients_create(
             jwks_doc = json.loads(jwks.read_text())
         except (OSError, ValueError) as error:
             _fail("jwks", f"cannot read the JWKS file: {error}", as_json)
-    factory = create_session_factory(create_db_engine(_ready_database(settings)))
     try:
-        with transaction(factory) as db:
+        with _database(settings) as factory, transaction(factory) as db:
             client, secret = create_client(
                 db, name=name, redirect_uris=redirect_uri or [],
                 post_logout_redirect_uris=post_logout_redirect_uri or [],
@@ -213,12 +223,11 @@ def clients_create(
 @clients_app.command("list")
 def clients_list(as_json: JsonOption = False) -> None:
     """List registered portals."""
-    from idp.db import create_db_engine, create_session_factory, transaction
+    from idp.db import transaction
     from idp.oauth.clients import list_clients
 
     settings = _settings()
-    factory = create_session_factory(create_db_engine(_ready_database(settings)))
-    with transaction(factory) as db:
+    with _database(settings) as factory, transaction(factory) as db:
         clients = [
             {"client_id": c.client_id, "name": c.name, "auth_method": c.token_endpoint_auth_method,
              "grant_types": list(c.grant_types), "redirect_uris": list(c.redirect_uris),

@@ -31,6 +31,7 @@ from idp.oauth.errors import (
     ConsentRequiredError,
     LoginRequiredError,
     OAuth2Error,
+    ascii_description,
 )
 from idp.oauth.interactions import Interaction, Interactions
 from idp.oauth.models import Consent
@@ -74,9 +75,10 @@ def with_issuer(location: str, issuer: str) -> str:
 def _error_outcome(error: OAuth2Error, state: str | None, issuer: str) -> Outcome:
     if error.redirect_uri:
         error.state = state
+        error.description = ascii_description(error.get_error_description() or "")
         _, _, headers = error()
         return Redirect(with_issuer(dict(headers)["Location"], issuer))
-    return ShowError(error=error.error, description=error.get_error_description() or "")
+    return ShowError(error=error.error, description=ascii_description(error.get_error_description() or ""))
 
 
 def _needs_login(
@@ -121,6 +123,9 @@ def authorize(
         server = build_server(runtime, db)
         request = OAuthRequest(info)
         state = request.payload.state
+        unprovable = {"client_id", "redirect_uri"} & set(info.params.repeated())
+        if unprovable:
+            return ShowError("invalid_request", f"parameter '{sorted(unprovable)[0]}' is repeated")
         try:
             grant = server.get_consent_grant(request, end_user=None)
         except OAuth2Error as error:

@@ -120,6 +120,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
 
     # authorization endpoint -----------------------------------------------------------
 
+    @staticmethod
+    def validate_authorization_redirect_uri(request: Any, client: Any) -> str:
+        """Exact match against the registered list; never echo the URI back (it may be hostile)."""
+        redirect_uri = request.payload.redirect_uri
+        if not redirect_uri:
+            raise InvalidRequestError("missing 'redirect_uri'")
+        if not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError("'redirect_uri' is not registered for this client")
+        return str(redirect_uri)
+
     def validate_authorization_request(self) -> str:
         redirect_uri: str = super().validate_authorization_request()
         try:

@@ -27,6 +27,18 @@ from authlib.oauth2.rfc6749.errors import (
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 
 
+ERROR_DESCRIPTION_LIMIT = 300
+
+
+def ascii_description(text: str) -> str:
+    """RFC 6749 section 5.2: `error_description` is ASCII without `"` and `\\`.
+
+    Descriptions may quote what a client sent; anything outside the allowed set becomes `?`.
+    """
+    cleaned = "".join(c if (" " <= c <= "~" and c not in '"\\') else "?" for c in text)
+    return cleaned[:ERROR_DESCRIPTION_LIMIT]
+
+
 class InvalidTokenError(OAuth2Error):
     """RFC 6750 section 3.1: the bearer token is expired, revoked, malformed or invalid."""
 
@@ -35,6 +47,7 @@ class InvalidTokenError(OAuth2Error):
 
 
 __all__ = [
+    "ascii_description",
     "AccessDeniedError",
     "ConsentRequiredError",
     "InvalidClientError",

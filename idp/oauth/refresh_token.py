@@ -55,13 +55,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # auth
         account: Account | None = session.get(Account, grant.account_id)
         if account is None or account.status != "active":
             return None
-        self.request.grant_row = grant
+        self.server.grant_row = grant
         return account
 
     def create_token_response(self) -> Any:
-        handle: RefreshTokenHandle = self.request.refresh_token
-        # authenticate_user (called by super) fills request.grant_row; the scope may shrink.
-        self.request.refresh_scope = self.request.payload.scope or handle.row.scope
+        # authenticate_user (called by super) records the grant the new tokens belong to.
         return super().create_token_response()
 
     def revoke_old_credential(self, refresh_token: RefreshTokenHandle) -> None:

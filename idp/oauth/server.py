@@ -21,6 +21,7 @@ from idp.accounts.models import Account
 from idp.oauth.authorization_code import AuthorizationCodeGrant
 from idp.oauth.client_auth import PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant
+from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.clients import SUPPORTED_SCOPES, RegisteredClient, find_client
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.models import Grant
@@ -51,6 +52,34 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(IntrospectionEndpoint)
         self.register_endpoint(RevocationEndpoint)
+
+    def get_consent_grant(self, request: Any = None, end_user: Any = None) -> Any:
+        """authlib's version minus its repeated-parameter check, which runs before the
+        redirect URI is proven and so can only show a page; ours
+        (`check_oidc_parameters`) runs after, so the error reaches the portal."""
+        request.user = end_user
+        try:
+            grant = self.get_authorization_grant(request)
+            grant.validate_consent_request()
+        except OAuth2Error as error:
+            error.state = request.payload.state
+            raise
+        return grant
+
+    def get_authorization_grant(self, request: Any) -> Any:
+        """Only `code` is supported; the refusal quotes the request safely (RFC 6749 4.1.2.1)."""
+        response_type = request.payload.response_type
+        if response_type == "code":
+            return super().get_authorization_grant(request)
+        redirect_uri = None
+        client = self.query_client(request.payload.client_id)
+        if client is not None and client.check_redirect_uri(request.payload.redirect_uri or ""):
+            redirect_uri = request.payload.redirect_uri
+        raise UnsupportedResponseTypeError(
+            "only response_type=code is supported",
+            ascii_description(response_type or "(missing)"),
+            redirect_uri=redirect_uri,
+        )
 
     def now(self) -> datetime:
         if self._now is None:
@@ -128,7 +157,9 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
             return RedirectResponse(location, status_code=302, headers=NO_STORE_HEADERS)
         header_map.pop("Content-Type", None)
         header_map.update(NO_STORE_HEADERS)
-        content = body if isinstance(body, dict) else json.loads(body or "{}")
+        content = body if isinstance(body, dict) else dict(body) if isinstance(body, list) else json.loads(body or "{}")
+        if "error_description" in content:
+            content["error_description"] = ascii_description(str(content["error_description"]))
         return JSONResponse(content, status_code=status, headers=header_map)
 
 

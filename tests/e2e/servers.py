@@ -6,7 +6,6 @@ Python's cookie jar does not, so the test "browser" gets a policy that does the 
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import subprocess
@@ -20,13 +19,22 @@ import httpx
 from tests.servers import free_port
 
 
-class LoopbackSecurePolicy(http.cookiejar.DefaultCookiePolicy):
-    secure_protocols = ("https", "wss", "http")
-
-
 def browser_client(base_url: str) -> httpx.Client:
-    jar = http.cookiejar.CookieJar(policy=LoopbackSecurePolicy())
-    return httpx.Client(base_url=base_url, cookies=jar, follow_redirects=False, timeout=30)
+    """An httpx client whose cookies behave like a browser's on loopback.
+
+    httpx copies its jar into a default-policy jar for each request, so a custom policy
+    does not survive; the request hook sends the stored cookies itself instead.
+    """
+    client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+
+    def send_cookies(request: httpx.Request) -> None:
+        host = request.url.host
+        pairs = [f"{c.name}={c.value}" for c in client.cookies.jar if c.domain in (host, f".{host}")]
+        if pairs:
+            request.headers["Cookie"] = "; ".join(pairs)
+
+    client.event_hooks["request"] = [send_cookies]
+    return client
 
 
 @dataclass
@@ -36,6 +44,7 @@ class IdpProcess:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    _log_handle: object = None
 
     @property
     def url(self) -> str:
@@ -44,6 +53,7 @@ class IdpProcess:
     def start(self, log_dir: Path) -> IdpProcess:
         self.log = log_dir / f"idp-{self.port}.log"
         handle = self.log.open("wb")
+        self._log_handle = handle
         self.process = subprocess.Popen(
             [sys.executable, "-m", "idp", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, stdout=handle, stderr=subprocess.STDOUT,
@@ -51,6 +61,7 @@ class IdpProcess:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"idp serve exited: {self.log.read_text()[-3000:]}")
             try:
                 if httpx.get(self.url + "/.well-known/openid-configuration", timeout=2).status_code == 200:
@@ -66,6 +77,8 @@ class IdpProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if self._log_handle is not None:
+            self._log_handle.close()  # type: ignore[attr-defined]
 
     def cli(self, *args: str) -> dict[str, object]:
         result = subprocess.run(

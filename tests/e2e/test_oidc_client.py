@@ -29,7 +29,9 @@ def portal_registration(idp_server):
 
 def test_authlib_client_signs_in_refreshes_and_reads_userinfo(idp_server, portal_registration):
     email, registration = portal_registration
-    metadata = browser_client(idp_server.url).get("/.well-known/openid-configuration").json()
+    with browser_client(idp_server.url) as anonymous:
+        metadata = anonymous.get("/.well-known/openid-configuration").json()
+        keys = KeySet.import_key_set(anonymous.get("/jwks").json())
     portal = OAuth2Client(
         client_id=registration["client_id"], client_secret=registration["client_secret"],
         redirect_uri=REDIRECT, scope="openid profile email offline_access",
@@ -42,15 +44,16 @@ def test_authlib_client_signs_in_refreshes_and_reads_userinfo(idp_server, portal
     )
     with browser_client(idp_server.url) as browser:
         first = browser.get(url.removeprefix(idp_server.url))
+        assert first.status_code == 303, first.text
         login = browser.get(first.headers["location"])
         assert 'lang="fr"' in login.text  # ui_locales honoured on the sign-in page
         final = follow_to_redirect_uri(browser, sign_in(browser, first.headers["location"], email,
                                                         "e2e long password"))
+    assert final.status_code in (302, 303), (final.status_code, final.text.split("<main")[-1][:800])
     callback = final.headers["location"]
     assert query_of(callback)["iss"] == metadata["issuer"]
     token = portal.fetch_token(metadata["token_endpoint"], authorization_response=callback,
                                code_verifier=verifier, state=state)
-    keys = KeySet.import_key_set(browser_client(idp_server.url).get("/jwks").json())
     id_token = jwt.decode(token["id_token"], keys, algorithms=["RS256"]).claims
     assert id_token["iss"] == metadata["issuer"]
     assert id_token["nonce"] == "n-0S6_WzA2Mj"
@@ -60,6 +63,7 @@ def test_authlib_client_signs_in_refreshes_and_reads_userinfo(idp_server, portal
     assert info["name"] == "Émilie Tremblay"
     refreshed = portal.refresh_token(metadata["token_endpoint"], refresh_token=token["refresh_token"])
     assert refreshed["refresh_token"] != token["refresh_token"]
+    portal.close()
 
 
 def test_cli_writes_while_the_server_runs(idp_server):

@@ -1,0 +1,136 @@
+"""Language of each request (English or French) and the message catalogues.
+
+Priority: an explicit `lang` query parameter (the language switch on every page), OIDC
+`ui_locales` (first supported tag; `fr-CA` counts as `fr`), the `idp_lang` cookie, the
+browser's Accept-Language (q-values honoured), then the configured default. Catalogues
+are compiled from the `.po` files in memory at start: no `.mo` file to forget.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SUPPORTED_LOCALES = ("en", "fr")
+LOCALE_COOKIE = "idp_lang"
+LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _base(tag: str) -> str | None:
+    base = tag.strip().lower().replace("_", "-").split("-")[0]
+    return base if base in SUPPORTED_LOCALES else None
+
+
+def _from_accept_language(header: str) -> str | None:
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        base = _base(tag)
+        if base and quality > 0:
+            ranked.append((-quality, index, base))
+    return sorted(ranked)[0][2] if ranked else None
+
+
+def negotiate_locale(
+    *, lang_param: str | None, ui_locales: str | None, cookie: str | None,
+    accept_language: str | None, default: str,
+) -> str:
+    if lang_param and _base(lang_param) and len(lang_param) <= 16:
+        return _base(lang_param) or default
+    if ui_locales:
+        for tag in ui_locales.split()[:10]:
+            base = _base(tag)
+            if base:
+                return base
+    if cookie and cookie in SUPPORTED_LOCALES:
+        return cookie
+    if accept_language:
+        return _from_accept_language(accept_language) or default
+    return default
+
+
+def _query_values(scope: Scope) -> dict[str, str]:
+    raw = scope.get("query_string", b"")
+    try:
+        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=False, errors="replace",
+                          max_num_fields=200)
+    except ValueError:
+        return {}
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        values.setdefault(name, value)
+    return values
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _cookie(scope: Scope) -> str | None:
+    header = _header(scope, b"cookie") or ""
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == LOCALE_COOKIE:
+            return value
+    return None
+
+
+class LocaleMiddleware:
+    """Sets `request.state.locale`; remembers an explicit `?lang=` in a cookie."""
+
+    def __init__(self, app: ASGIApp, *, default_locale: str = "en") -> None:
+        self.app = app
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = _query_values(scope)
+        locale = negotiate_locale(
+            lang_param=query.get("lang"), ui_locales=query.get("ui_locales"), cookie=_cookie(scope),
+            accept_language=_header(scope, b"accept-language"), default=self.default_locale,
+        )
+        scope.setdefault("state", {})["locale"] = locale
+        remember = query.get("lang") is not None and _base(query.get("lang") or "") is not None
+
+        async def send_with_cookie(message: Message) -> None:
+            if remember and message["type"] == "http.response.start":
+                cookie = (f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; "
+                          "SameSite=Lax; Secure")
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def load_translations(locale_dir: Path) -> dict[str, Translations]:
+    """Compile each catalogue in memory; English falls back to the msgids themselves."""
+    catalogues: dict[str, Translations] = {}
+    for locale in SUPPORTED_LOCALES:
+        po = locale_dir / locale / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            catalogues[locale] = Translations()
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        catalogues[locale] = Translations(fp=buffer)
+    return catalogues

@@ -1,0 +1,70 @@
+"""Rendering server-side pages in the request's language.
+
+One Jinja2 environment per language, each with that language's gettext installed, so
+concurrent requests in English and French never share translation state. Every page gets
+`locale`, `other_locale`, `switch_url` (this URL in the other language), `csrf_token`
+and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_template_env(translations: dict[str, Translations]) -> dict[str, Environment]:
+    environments = {}
+    for locale, catalogue in translations.items():
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATE_DIR),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+        environments[locale] = env
+    return environments
+
+
+def switch_url(request: Request, other_locale: str) -> str:
+    try:
+        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    except ValueError:
+        pairs = []
+    kept = [(k, v) for k, v in pairs if k not in ("lang", "ui_locales")]
+    return f"{request.url.path}?{urlencode([*kept, ('lang', other_locale)])}"
+
+
+class Pages:
+    def __init__(self, environments: dict[str, Environment]) -> None:
+        self._environments = environments
+
+    def render(
+        self, request: Request, template_name: str, context: dict[str, Any], status_code: int = 200
+    ) -> HTMLResponse:
+        locale = getattr(request.state, "locale", "en")
+        other = "fr" if locale == "en" else "en"
+        env = self._environments.get(locale) or self._environments["en"]
+        values = {
+            "locale": locale,
+            "other_locale": other,
+            "switch_url": switch_url(request, other),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "request": request,
+            **context,
+        }
+        html = env.get_template(template_name).render(values)
+        return HTMLResponse(
+            html,
+            status_code=status_code,
+            headers={"Cache-Control": "no-store", "Content-Language": locale},
+        )
