@@ -181,3 +181,6 @@ def make_settings(backend: Backend, database_url: str, data_dir: Path, **overrid
 @pytest.fixture
 def settings(backend: Backend, database_url: str, tmp_path: Path) -> Settings:
     return make_settings(backend, database_url, tmp_path)
+
+
+pytest_plugins = ["tests.e2e.fixtures"]

@@ -12,6 +12,7 @@ from idp.authn.assurance import ACR_SINGLE_FACTOR, AMR_PASSWORD
 from idp.authn.login import check_password_login, find_signed_in_account
 from idp.authn.sessions import SESSION_COOKIE
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.http.locale import prefer_ui_locales
 from idp.http.params import read_form, read_query
 from idp.oauth.clients import find_client
 from idp.oauth.errors import OAuth2Error
@@ -41,6 +42,9 @@ def _login_page(
     error_code: str | None = None, retry_after_seconds: int = 0, status_code: int = 200,
 ) -> Response:
     runtime = _runtime(request)
+    if interaction is not None:
+        prefer_ui_locales(request.state, request.query_params.get("lang"),
+                          Params(all=interaction.params).get("ui_locales"))
     return request.app.state.pages.render(  # type: ignore[no-any-return]
         request,
         "authn/login.html",

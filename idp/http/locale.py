@@ -134,3 +134,18 @@ def load_translations(locale_dir: Path) -> dict[str, Translations]:
         buffer.seek(0)
         catalogues[locale] = Translations(fp=buffer)
     return catalogues
+
+
+def prefer_ui_locales(state: object, query_lang: str | None, ui_locales: str | None) -> None:
+    """Honour the `ui_locales` of a pending authorization request on later pages of it.
+
+    The sign-in and consent pages are reached by redirects that no longer carry the
+    portal's `ui_locales`; an explicit `lang` choice by the person still wins.
+    """
+    if query_lang or not ui_locales:
+        return
+    for tag in ui_locales.split()[:10]:
+        base = _base(tag)
+        if base:
+            state.locale = base  # type: ignore[attr-defined]
+            return

@@ -62,6 +62,7 @@ class ShowConsent:
     interaction_id: str
     client_name: str
     scopes: list[str]
+    ui_locales: str | None = None
 
 
 Outcome = Redirect | ShowError | ShowLogin | ShowConsent
@@ -151,7 +152,8 @@ def authorize(
             if "none" in prompt:
                 return _error_outcome(ConsentRequiredError(redirect_uri=redirect_uri), state, issuer)
             pending = interaction or interactions.start(info.params.all)
-            return ShowConsent(pending.id, client.name, (request.scope or "").split())
+            return ShowConsent(pending.id, client.name, (request.scope or "").split(),
+                               params.get("ui_locales"))
         user = AuthenticatedUser(
             account=account, sid=browser.sid, auth_time=browser.auth_time, acr=browser.acr,
             amr=browser.amr,

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.authn.sessions import SESSION_COOKIE
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.http.locale import prefer_ui_locales
 from idp.http.params import read_form, read_query, read_request_info
 from idp.oauth.authorization import (
     Outcome,
@@ -52,6 +53,7 @@ def render_outcome(request: Request, outcome: Outcome) -> Response:
     if isinstance(outcome, ShowLogin):
         return RedirectResponse(f"/login?interaction={outcome.interaction_id}", status_code=303)
     if isinstance(outcome, ShowConsent):
+        prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
         return pages.render(  # type: ignore[no-any-return]
             request,
             "oauth/consent.html",

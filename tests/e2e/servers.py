@@ -29,7 +29,8 @@ def browser_client(base_url: str) -> httpx.Client:
 
     def send_cookies(request: httpx.Request) -> None:
         host = request.url.host
-        pairs = [f"{c.name}={c.value}" for c in client.cookies.jar if c.domain in (host, f".{host}")]
+        domains = (host, f".{host}", f"{host}.local")
+        pairs = [f"{c.name}={c.value}" for c in client.cookies.jar if c.domain in domains]
         if pairs:
             request.headers["Cookie"] = "; ".join(pairs)
 
@@ -48,7 +49,8 @@ class IdpProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        # localhost, not 127.0.0.1: Chromium keeps Secure cookies on http://localhost only.
+        return f"http://localhost:{self.port}"
 
     def start(self, log_dir: Path) -> IdpProcess:
         self.log = log_dir / f"idp-{self.port}.log"

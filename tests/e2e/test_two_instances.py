@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import server_env
+from tests.e2e.fixtures import server_env
 from tests.e2e.servers import IdpProcess, browser_client, new_port
 from tests.idp.flows import authorization_request, follow_to_redirect_uri, sign_in
 
@@ -22,7 +22,7 @@ def two_instances(backend, tmp_path_factory):
     folder = tmp_path_factory.mktemp("two")
     database_url = backend.fresh_database_url(folder)
     port_a, port_b = new_port(), new_port()
-    issuer = f"http://127.0.0.1:{port_a}"  # one public issuer, as behind a load balancer
+    issuer = f"http://localhost:{port_a}"  # one public issuer, as behind a load balancer
     env = server_env(backend, folder, database_url, issuer)
     a = IdpProcess(env, port_a).start(folder)
     b = IdpProcess(env, port_b).start(folder)

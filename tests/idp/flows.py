@@ -55,10 +55,11 @@ def sign_in(browser: httpx.Client, login_url: str, email: str, password: str = D
     page = browser.get(login_url)
     assert page.status_code == 200, page.text
     interaction = query_of(login_url).get("interaction", "")
+    # The token comes from the page, as a browser would send it.
     return browser.post(
         "/login",
         data={"email": email, "password": password, "interaction": interaction,
-              "csrf_token": browser.cookies.get("idp_csrf") or ""},
+              "csrf_token": _hidden(page.text, "csrf_token")},
     )
 
 
@@ -76,7 +77,7 @@ def follow_to_redirect_uri(browser: httpx.Client, response: httpx.Response, *, c
             response = browser.post(
                 "/authorize/consent",
                 data={"interaction": interaction, "decision": consent,
-                      "csrf_token": browser.cookies.get("idp_csrf") or ""},
+                      "csrf_token": _hidden(response.text, "csrf_token")},
             )
             continue
         return response

@@ -24,7 +24,7 @@ def server_env(backend: Backend, data_dir: Path, database_url: str, issuer: str)
 def idp_server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdpProcess]:
     folder = tmp_path_factory.mktemp("e2e")
     port = new_port()
-    env = server_env(backend, folder, backend.fresh_database_url(folder), f"http://127.0.0.1:{port}")
+    env = server_env(backend, folder, backend.fresh_database_url(folder), f"http://localhost:{port}")
     server = IdpProcess(env, port).start(folder)
     yield server
     server.stop()
