@@ -11,20 +11,20 @@ help: ## List the targets
 setup: ## Install the service and its test and lint tools (editable)
 	$(PYTHON) -m pip install -q -e '.[test,lint]'
 
-serve: ## Run the service on its embedded defaults (http://127.0.0.1:8000)
-	idp serve
+serve: setup ## Run the service on its embedded defaults (http://127.0.0.1:8000)
+	$(PYTHON) -m idp serve
 
-demo: ## Add sample portals and users, then serve
-	idp demo
+demo: setup ## Install, add a sample portal and applicant, then serve on http://127.0.0.1:8000
+	$(PYTHON) -m idp demo
 
-test: ## Run the whole suite on both backends (embedded and real PostgreSQL + Redis)
-	$(PYTHON) -m pytest -n 2 --dist loadfile -q -p no:randomly $(PYTEST_ARGS)
+test: setup ## Install, then run the whole suite on both backends (embedded, PostgreSQL + Redis)
+	$(PYTHON) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test-embedded: ## Run the suite on SQLite + in-process store only
-	$(PYTHON) -m pytest -q -m "not real" --backend embedded $(PYTEST_ARGS)
+test-embedded: setup ## Run the suite on SQLite + in-process store only
+	$(PYTHON) -m pytest -n 2 --dist loadfile --backend embedded $(PYTEST_ARGS)
 
-test-real: ## Run the suite on PostgreSQL + Redis only
-	$(PYTHON) -m pytest -q --backend real $(PYTEST_ARGS)
+test-real: setup ## Run the suite on PostgreSQL + Redis only
+	$(PYTHON) -m pytest -n 2 --dist loadfile --backend real $(PYTEST_ARGS)
 
 lint: ## ruff, format check, mypy, import contracts
 	ruff check .
@@ -43,7 +43,7 @@ db-regen: ## Regenerate the initial migration from the models (only before the f
 	$(PYTHON) -m idp.migrations.draft --regenerate-initial
 
 upgrade: ## Apply migrations to the configured database
-	idp db upgrade
+	$(PYTHON) -m idp db upgrade
 
 i18n: ## Extract messages and update the English and French catalogues
 	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output .

@@ -1,0 +1,21 @@
+# Passerelle: one OpenID Connect provider for the immigration portals.
+FROM python:3.11-slim AS runtime
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+
+RUN useradd --create-home --uid 10001 idp
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY idp ./idp
+COPY keys ./keys
+COPY consent ./consent
+COPY adapters ./adapters
+RUN pip install . && rm -rf /root/.cache
+
+USER idp
+ENV IDP_DATA_DIR=/home/idp/data
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/.well-known/openid-configuration', timeout=4).status == 200 else 1)"
+ENTRYPOINT ["idp"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,56 @@
+"""Settings: embedded defaults work with no environment; unsafe production setups stop."""
+
+from __future__ import annotations
+
+import pytest
+
+from idp.settings import Settings, SettingsError
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("IDP_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_work_with_no_environment(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    settings.validate_for_startup()
+    assert settings.issuer == "http://127.0.0.1:8000"
+    assert settings.resolved_database_url == f"sqlite:///{(tmp_path / 'idp.sqlite3').resolve()}"
+
+
+def test_https_issuer_without_master_key_stops_startup_naming_the_variable():
+    with pytest.raises(SettingsError, match="IDP_MASTER_KEY"):
+        Settings(issuer="https://idp.example").validate_for_startup()
+
+
+def test_plain_http_issuer_outside_loopback_stops_startup():
+    with pytest.raises(SettingsError, match="IDP_ISSUER"):
+        Settings(issuer="http://idp.example").validate_for_startup()
+
+
+def test_issuer_with_a_query_is_refused():
+    with pytest.raises(ValueError, match="IDP_ISSUER"):
+        Settings(issuer="https://idp.example/?x=1")
+
+
+def test_placeholder_master_key_is_refused():
+    with pytest.raises(SettingsError, match="placeholder"):
+        Settings(issuer="https://idp.example", master_key="changeme").validate_for_startup()  # type: ignore[arg-type]
+
+
+def test_weaker_than_owasp_password_hashing_is_refused():
+    with pytest.raises(ValueError, match="19456"):
+        Settings(password_hash_memory_kib=8192)
+
+
+def test_environment_configures_the_service(monkeypatch):
+    monkeypatch.setenv("IDP_REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL_SECONDS", "120")
+    settings = Settings()
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.access_token_ttl_seconds == 120
