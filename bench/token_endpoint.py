@@ -49,20 +49,35 @@ def main() -> None:
         )
         runtime = build_runtime(settings)
         with runtime.transaction() as db:
-            client, secret = create_client(db, name="Bench portal", redirect_uris=[],
-                                           grant_types=["client_credentials"], scope="openid",
-                                           now=runtime.clock.now())
+            client, secret = create_client(
+                db,
+                name="Bench portal",
+                redirect_uris=[],
+                grant_types=["client_credentials"],
+                scope="openid",
+                now=runtime.clock.now(),
+            )
         app = create_app(settings, runtime=runtime)
         backend = "PostgreSQL" if "postgresql" in settings.resolved_database_url else "SQLite"
-        print(f"backend: {backend} + {'Redis' if settings.redis_url else 'in-process store'}; n={n}")
+        print(
+            f"backend: {backend} + {'Redis' if settings.redis_url else 'in-process store'}; n={n}"
+        )
         with TestClient(app, base_url="https://bench.example") as http:
             auth = (client.client_id, secret or "")
             data = {"grant_type": "client_credentials"}
             http.post("/token", data=data, auth=auth)  # warm up caches and the pool
-            measure("POST /token (client_credentials)", n, lambda: http.post("/token", data=data, auth=auth))
+            measure(
+                "POST /token (client_credentials)",
+                n,
+                lambda: http.post("/token", data=data, auth=auth),
+            )
             token = http.post("/token", data=data, auth=auth).json()["access_token"]
             body = {"token": token}
-            measure("POST /introspect (access token)", n, lambda: http.post("/introspect", data=body, auth=auth))
+            measure(
+                "POST /introspect (access token)",
+                n,
+                lambda: http.post("/introspect", data=body, auth=auth),
+            )
             measure("GET /jwks", n, lambda: http.get("/jwks"))
 
 

@@ -71,8 +71,9 @@ def signing_algs(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None,
-                  store: EphemeralStore | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, store: EphemeralStore | None = None
+) -> Runtime:
     settings.validate_for_startup()
     clock = clock or SystemClock()
     engine = prepare_database(settings)

@@ -1,9 +1,9 @@
 """Domain errors of the composition root, mapped to HTTP in `idp/http/errors.py` only.
 
-    IdpError (code, message)
-    ├── InvalidInput (field, limit): bad input named by field, with the limit it broke
-    ├── NotFound: the thing asked for does not exist (`get_x` raises it)
-    └── Conflict: the thing already exists (duplicate email, client name...)
+IdpError (code, message)
+├── InvalidInput (field, limit): bad input named by field, with the limit it broke
+├── NotFound: the thing asked for does not exist (`get_x` raises it)
+└── Conflict: the thing already exists (duplicate email, client name...)
 """
 
 from __future__ import annotations

@@ -131,4 +131,6 @@ class Settings(BaseSettings):
                 "local disk is for embedded mode only"
             )
         if self.master_key.get_secret_value() in {"changeme", "change-me", "secret"}:
-            raise SettingsError("IDP_MASTER_KEY is a placeholder; generate one with `idp keys master`")
+            raise SettingsError(
+                "IDP_MASTER_KEY is a placeholder; generate one with `idp keys master`"
+            )

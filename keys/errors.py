@@ -1,10 +1,10 @@
 """Errors of the keys package; each carries a stable snake_case `code`.
 
-    KeyringError
-    ├── InvalidMasterKey  (invalid_master_key)  IDP_MASTER_KEY is not 32 base64url bytes
-    ├── SealBroken        (seal_broken)         ciphertext tampered, wrong key or wrong aad
-    ├── KeyNotFound       (key_not_found)       no current signing key for an algorithm
-    └── InvalidToken      (invalid_token, token_expired, token_not_yet_valid)
+KeyringError
+├── InvalidMasterKey  (invalid_master_key)  IDP_MASTER_KEY is not 32 base64url bytes
+├── SealBroken        (seal_broken)         ciphertext tampered, wrong key or wrong aad
+├── KeyNotFound       (key_not_found)       no current signing key for an algorithm
+└── InvalidToken      (invalid_token, token_expired, token_not_yet_valid)
 """
 
 from __future__ import annotations

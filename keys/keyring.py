@@ -71,8 +71,7 @@ def _import_private(alg: str, data: bytes) -> Key:
 
 
 def public_jwk(key: Key) -> dict[str, Any]:
-    document = {k: v for k, v in key.as_dict(private=False).items() if k not in PRIVATE_MEMBERS}
-    return document
+    return {k: v for k, v in key.as_dict(private=False).items() if k not in PRIVATE_MEMBERS}
 
 
 def _create_key(session: Session, master: MasterKey, alg: str, state: str, now: datetime) -> str:
@@ -83,15 +82,22 @@ def _create_key(session: Session, master: MasterKey, alg: str, state: str, now: 
     private = json.dumps(key.as_dict(private=True)).encode()
     session.execute(
         insert(signing_keys).values(
-            kid=kid, alg=alg, use="sig", state=state, public_jwk=json.dumps(document),
-            private_key_sealed=seal(master, private, kid.encode()), created_at=now,
+            kid=kid,
+            alg=alg,
+            use="sig",
+            state=state,
+            public_jwk=json.dumps(document),
+            private_key_sealed=seal(master, private, kid.encode()),
+            created_at=now,
             activated_at=now if state == "current" else None,
         )
     )
     return kid
 
 
-def ensure_signing_keys(session: Session, master: MasterKey, algs: Iterable[str], now: datetime) -> None:
+def ensure_signing_keys(
+    session: Session, master: MasterKey, algs: Iterable[str], now: datetime
+) -> None:
     """Create a current and a next key for each algorithm that has none (idempotent)."""
     for alg in algs:
         states = set(
@@ -108,23 +114,37 @@ def ensure_signing_keys(session: Session, master: MasterKey, algs: Iterable[str]
 
 
 def rotate_signing_keys(
-    session: Session, master: MasterKey, algs: Iterable[str], now: datetime, retire_after_seconds: int
+    session: Session,
+    master: MasterKey,
+    algs: Iterable[str],
+    now: datetime,
+    retire_after_seconds: int,
 ) -> list[str]:
-    """Retire current keys, promote next ones, publish new next keys; return the new current kids."""
+    """Retire current keys, promote next ones, publish new next keys.
+
+    Returns the kids that became current.
+    """
     ensure_signing_keys(session, master, algs, now)
     promoted = []
     for alg in algs:
         session.execute(
             update(signing_keys)
             .where(signing_keys.c.alg == alg, signing_keys.c.state == "current")
-            .values(state="retired", retired_at=now,
-                    verify_until=now + timedelta(seconds=retire_after_seconds))
+            .values(
+                state="retired",
+                retired_at=now,
+                verify_until=now + timedelta(seconds=retire_after_seconds),
+            )
         )
         kid = session.scalar(
-            select(signing_keys.c.kid).where(signing_keys.c.alg == alg, signing_keys.c.state == "next")
+            select(signing_keys.c.kid).where(
+                signing_keys.c.alg == alg, signing_keys.c.state == "next"
+            )
         )
         session.execute(
-            update(signing_keys).where(signing_keys.c.kid == kid).values(state="current", activated_at=now)
+            update(signing_keys)
+            .where(signing_keys.c.kid == kid)
+            .values(state="current", activated_at=now)
         )
         _create_key(session, master, alg, "next", now)
         promoted.append(str(kid))
@@ -133,15 +153,21 @@ def rotate_signing_keys(
 
 def prune_retired_keys(session: Session, now: datetime) -> int:
     result = session.execute(
-        delete(signing_keys).where(signing_keys.c.state == "retired", signing_keys.c.verify_until <= now)
+        delete(signing_keys).where(
+            signing_keys.c.state == "retired", signing_keys.c.verify_until <= now
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
 
 
 def _published_rows(session: Session, now: datetime) -> list[Any]:
     rows = session.execute(
-        select(signing_keys.c.kid, signing_keys.c.public_jwk, signing_keys.c.state,
-               signing_keys.c.verify_until).order_by(signing_keys.c.created_at, signing_keys.c.kid)
+        select(
+            signing_keys.c.kid,
+            signing_keys.c.public_jwk,
+            signing_keys.c.state,
+            signing_keys.c.verify_until,
+        ).order_by(signing_keys.c.created_at, signing_keys.c.kid)
     ).all()
     published = []
     for row in rows:
@@ -160,8 +186,12 @@ def public_jwks(session: Session, now: datetime) -> dict[str, Any]:
 class Keyring:
     """Per-process cache of decrypted signing keys and of the verification key set."""
 
-    def __init__(self, master: MasterKey, refresh_seconds: float = 5.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        master: MasterKey,
+        refresh_seconds: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._master = master
         self._refresh = refresh_seconds
         self._now = monotonic
@@ -207,7 +237,9 @@ def sign_jwt(key: SigningKey, claims: dict[str, Any], typ: str | None = None) ->
     return jwt.encode(header, claims, key.key, algorithms=[key.alg])
 
 
-def verify_jwt(token: str, keys: KeySet, algorithms: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def verify_jwt(
+    token: str, keys: KeySet, algorithms: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify the signature only; the caller checks `exp`, `iss` and `aud`."""
     try:
         decoded = jwt.decode(token, keys, algorithms=algorithms)

@@ -38,8 +38,12 @@ _counter = itertools.count()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--backend", choices=[*BACKENDS, "both"], default="both",
-                     help="which backend(s) the suites run on")
+    parser.addoption(
+        "--backend",
+        choices=[*BACKENDS, "both"],
+        default="both",
+        help="which backend(s) the suites run on",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -63,10 +67,11 @@ def work_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pg_server(work_dir: Path) -> Iterator[PostgresServer]:
     try:
-        server = PostgresServer.start(Path(f"/tmp/idp-pg-{uuid.uuid4().hex[:8]}"))
+        # A short path: the socket path must fit in 107 bytes, pytest's tmp paths do not.
+        server = PostgresServer.start(Path(f"/tmp/idp-pg-{uuid.uuid4().hex[:8]}"))  # noqa: S108
     except (ServerUnavailable, OSError) as error:
         _unavailable(str(error))
-    except Exception as error:  # noqa: BLE001  # any start failure is reported the same way
+    except Exception as error:  # any start failure is reported the same way
         _unavailable(f"postgres did not start: {error}")
     yield server
     server.stop()
@@ -164,7 +169,9 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-def make_settings(backend: Backend, database_url: str, data_dir: Path, **overrides: object) -> Settings:
+def make_settings(
+    backend: Backend, database_url: str, data_dir: Path, **overrides: object
+) -> Settings:
     values: dict[str, object] = {
         "issuer": "https://testserver",
         "data_dir": data_dir,

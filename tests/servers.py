@@ -75,10 +75,21 @@ class PostgresServer:
         port = free_port()
         subprocess.run(
             _as_postgres_user(
-                [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                 "--no-sync", "--locale=C"]
+                [
+                    initdb,
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                    "--locale=C",
+                ]
             ),
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         options = (
             f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -88,17 +99,25 @@ class PostgresServer:
             _as_postgres_user(
                 [pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]
             ),
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return cls(folder=folder, port=port)
 
     def stop(self) -> None:
         subprocess.run(
             _as_postgres_user(
-                [find_postgres_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate",
-                 "stop"]
+                [
+                    find_postgres_bin("pg_ctl"),
+                    "-D",
+                    str(self.folder / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ]
             ),
-            check=False, capture_output=True,
+            check=False,
+            capture_output=True,
         )
 
 
@@ -119,9 +138,21 @@ class RedisServer:
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "no", "--dir", str(folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         client = redis.Redis(port=port)
         deadline = time.monotonic() + 10

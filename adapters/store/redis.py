@@ -43,7 +43,7 @@ class RedisStore:
         return int(count)
 
     def ttl(self, key: str) -> int | None:
-        left = int(cast(int, self._redis.ttl(self._k(key))))
+        left = int(self._redis.ttl(self._k(key)))
         return None if left < 0 else left
 
     def ping(self) -> bool:

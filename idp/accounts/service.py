@@ -29,8 +29,9 @@ def normalise_email(email: str) -> str:
 def validate_email(email: str) -> str:
     email = normalise_email(email)
     if len(email) > MAX_EMAIL_LENGTH:
-        raise InvalidInput("email", f"email exceeds {MAX_EMAIL_LENGTH} characters",
-                           limit=MAX_EMAIL_LENGTH)
+        raise InvalidInput(
+            "email", f"email exceeds {MAX_EMAIL_LENGTH} characters", limit=MAX_EMAIL_LENGTH
+        )
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email or domain.startswith("."):
         raise InvalidInput("email", "email is not a valid address")
@@ -39,11 +40,17 @@ def validate_email(email: str) -> str:
 
 def validate_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"password must be at least {MIN_PASSWORD_LENGTH} characters",
-                           limit=MIN_PASSWORD_LENGTH)
+        raise InvalidInput(
+            "password",
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+            limit=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"password exceeds {MAX_PASSWORD_LENGTH} characters",
-                           limit=MAX_PASSWORD_LENGTH)
+        raise InvalidInput(
+            "password",
+            f"password exceeds {MAX_PASSWORD_LENGTH} characters",
+            limit=MAX_PASSWORD_LENGTH,
+        )
     return password
 
 
@@ -61,8 +68,9 @@ def create_account(
     email = validate_email(email)
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("name", f"name must be 1 to {MAX_NAME_LENGTH} characters",
-                           limit=MAX_NAME_LENGTH)
+        raise InvalidInput(
+            "name", f"name must be 1 to {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
+        )
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput("locale", "locale must be en or fr")
     if password is not None:

@@ -9,4 +9,4 @@ from __future__ import annotations
 ACR_SINGLE_FACTOR = "urn:passerelle:loa:1"
 ACR_MULTI_FACTOR = "urn:passerelle:loa:2"
 ACR_VALUES_SUPPORTED = (ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR)
-AMR_PASSWORD = "pwd"
+AMR_PASSWORD = "pwd"  # noqa: S105  # RFC 8176 method name, not a secret

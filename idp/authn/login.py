@@ -38,7 +38,9 @@ def check_password_login(runtime: Runtime, email: str, password: str, address: s
     for key in keys:
         current = runtime.store.get(key)
         if current is not None and int(current) >= limit.amount:
-            return LoginResult(error_code="rate_limited", retry_after_seconds=runtime.store.ttl(key) or window)
+            return LoginResult(
+                error_code="rate_limited", retry_after_seconds=runtime.store.ttl(key) or window
+            )
     if len(email) > MAX_LOGIN_FIELD_LENGTH or len(password) > MAX_LOGIN_FIELD_LENGTH:
         account = None
     else:

@@ -38,13 +38,21 @@ def _client_name(runtime: Runtime, interaction: Interaction | None) -> str | Non
 
 
 def _login_page(
-    request: Request, interaction: Interaction | None, *, email: str = "",
-    error_code: str | None = None, retry_after_seconds: int = 0, status_code: int = 200,
+    request: Request,
+    interaction: Interaction | None,
+    *,
+    email: str = "",
+    error_code: str | None = None,
+    retry_after_seconds: int = 0,
+    status_code: int = 200,
 ) -> Response:
     runtime = _runtime(request)
     if interaction is not None:
-        prefer_ui_locales(request.state, request.query_params.get("lang"),
-                          Params(all=interaction.params).get("ui_locales"))
+        prefer_ui_locales(
+            request.state,
+            request.query_params.get("lang"),
+            Params(all=interaction.params).get("ui_locales"),
+        )
     return request.app.state.pages.render(  # type: ignore[no-any-return]
         request,
         "authn/login.html",
@@ -78,14 +86,16 @@ async def login_submit(request: Request) -> Response:
     try:
         form = await read_form(request)
     except OAuth2Error:
-        return await run_in_threadpool(_login_page, request, None, error_code="invalid_request",
-                                       status_code=400)
+        return await run_in_threadpool(
+            _login_page, request, None, error_code="invalid_request", status_code=400
+        )
     interactions = Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
     interaction = interactions.find(form.get("interaction"))
     email = form.get("email") or ""
     if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return await run_in_threadpool(_login_page, request, interaction, email=email,
-                                       error_code="csrf", status_code=400)
+        return await run_in_threadpool(
+            _login_page, request, interaction, email=email, error_code="csrf", status_code=400
+        )
     address = request.client.host if request.client else "unknown"
     result = await run_in_threadpool(
         check_password_login, runtime, email, form.get("password") or "", address
@@ -93,8 +103,13 @@ async def login_submit(request: Request) -> Response:
     if result.account_id is None:
         status = 429 if result.error_code == "rate_limited" else 401
         response = await run_in_threadpool(
-            _login_page, request, interaction, email=email, error_code=result.error_code,
-            retry_after_seconds=result.retry_after_seconds, status_code=status,
+            _login_page,
+            request,
+            interaction,
+            email=email,
+            error_code=result.error_code,
+            retry_after_seconds=result.retry_after_seconds,
+            status_code=status,
         )
         if status == 429:
             response.headers["Retry-After"] = str(result.retry_after_seconds)
@@ -112,8 +127,13 @@ async def login_submit(request: Request) -> Response:
         target = "/account"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, cookie_value, max_age=runtime.settings.session_ttl_seconds,
-        httponly=True, secure=runtime.settings.cookie_secure, samesite="lax", path="/",
+        SESSION_COOKIE,
+        cookie_value,
+        max_age=runtime.settings.session_ttl_seconds,
+        httponly=True,
+        secure=runtime.settings.cookie_secure,
+        samesite="lax",
+        path="/",
     )
     return response
 
@@ -124,7 +144,8 @@ async def account_home(request: Request) -> Response:
     browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
     account = (
         await run_in_threadpool(find_signed_in_account, runtime, browser.account_id)
-        if browser else None
+        if browser
+        else None
     )
     if account is None:
         return RedirectResponse("/login", status_code=303)
@@ -134,5 +155,5 @@ async def account_home(request: Request) -> Response:
 
 
 @router.get("/")
-async def home(request: Request) -> Response:
+async def home() -> Response:
     return RedirectResponse("/account", status_code=303)

@@ -38,11 +38,17 @@ class BrowserSessions:
     def _key(cookie_value: str) -> str:
         return "session:" + hashlib.sha256(cookie_value.encode()).hexdigest()
 
-    def start(self, account_id: str, amr: list[str], acr: str, now: datetime) -> tuple[str, BrowserSession]:
+    def start(
+        self, account_id: str, amr: list[str], acr: str, now: datetime
+    ) -> tuple[str, BrowserSession]:
         cookie_value = secrets.token_urlsafe(32)
         at = int(now.timestamp())
         session = BrowserSession(
-            sid=secrets.token_urlsafe(16), account_id=account_id, auth_time=at, amr=amr, acr=acr,
+            sid=secrets.token_urlsafe(16),
+            account_id=account_id,
+            auth_time=at,
+            amr=amr,
+            acr=acr,
             created_at=at,
         )
         self._save(cookie_value, session)
@@ -61,7 +67,9 @@ class BrowserSessions:
         """Remember a portal signed into through this session (for logout)."""
         if client_id in session.client_ids:
             return
-        updated = BrowserSession(**{**asdict(session), "client_ids": [*session.client_ids, client_id]})
+        updated = BrowserSession(
+            **{**asdict(session), "client_ids": [*session.client_ids, client_id]}
+        )
         self._save(cookie_value, updated)
 
     def end(self, cookie_value: str | None) -> BrowserSession | None:

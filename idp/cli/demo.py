@@ -21,27 +21,41 @@ def seed_demo(settings: Settings, port: int) -> list[str]:
     engine = prepare_database(settings)
     factory = create_session_factory(engine)
     now = SystemClock().now()
-    passwords = Passwords(PasswordPolicy(settings.password_hash_memory_kib,
-                                         settings.password_hash_time_cost,
-                                         settings.password_hash_parallelism))
+    passwords = Passwords(
+        PasswordPolicy(
+            settings.password_hash_memory_kib,
+            settings.password_hash_time_cost,
+            settings.password_hash_parallelism,
+        )
+    )
     redirect = f"http://127.0.0.1:{port}/account"
     lines = []
     with transaction(factory) as db:
         if find_account_by_email(db, DEMO_EMAIL) is None:
-            create_account(db, passwords, email=DEMO_EMAIL, password=DEMO_PASSWORD,
-                           name="Amara Okafor", now=now, email_verified=True)
+            create_account(
+                db,
+                passwords,
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                name="Amara Okafor",
+                now=now,
+                email_verified=True,
+            )
         existing = [c for c in list_clients(db) if c.name == DEMO_PORTAL]
         if existing:
             client_id = existing[0].client_id
         else:
-            client, _ = create_client(db, name=DEMO_PORTAL, redirect_uris=[redirect],
-                                      auth_method="none", now=now)
+            client, _ = create_client(
+                db, name=DEMO_PORTAL, redirect_uris=[redirect], auth_method="none", now=now
+            )
             client_id = client.client_id
     verifier = secrets.token_urlsafe(48)
     import base64
     import hashlib
 
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     engine.dispose()
     lines += [
         "Passerelle demo",

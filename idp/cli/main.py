@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from idp.settings import Settings
 
-app = typer.Typer(help="Passerelle operators' command line.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Passerelle operators' command line.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys and the master key.", no_args_is_help=True)
 users_app = typer.Typer(help="People's accounts.", no_args_is_help=True)
@@ -64,10 +65,19 @@ def serve(
     from idp.app import create_app
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
     application = create_app(settings)
-    uvicorn.run(application, host=host, port=port, workers=1 if workers < 2 else workers,
-                log_level=settings.log_level, proxy_headers=True, server_header=False)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        workers=1 if workers < 2 else workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
 
 
 @app.command()
@@ -127,8 +137,11 @@ def keys_rotate(as_json: JsonOption = False) -> None:
         now = SystemClock().now()
         pruned = prune_retired_keys(db, now)
         kids = rotate_signing_keys(db, master, signing_algs(settings), now, retire_after)
-    _emit({"current_kids": kids, "pruned": pruned}, as_json,
-          f"rotated; current keys: {', '.join(kids)}")
+    _emit(
+        {"current_kids": kids, "pruned": pruned},
+        as_json,
+        f"rotated; current keys: {', '.join(kids)}",
+    )
 
 
 @users_app.command("create")
@@ -147,13 +160,25 @@ def users_create(
     from idp.errors import IdpError, InvalidInput
 
     settings = _settings()
-    passwords = Passwords(PasswordPolicy(settings.password_hash_memory_kib,
-                                         settings.password_hash_time_cost,
-                                         settings.password_hash_parallelism))
+    passwords = Passwords(
+        PasswordPolicy(
+            settings.password_hash_memory_kib,
+            settings.password_hash_time_cost,
+            settings.password_hash_parallelism,
+        )
+    )
     try:
         with _database(settings) as factory, transaction(factory) as db:
-            account = create_account(db, passwords, email=email, password=password, name=name,
-                                     now=SystemClock().now(), email_verified=True, locale=locale)
+            account = create_account(
+                db,
+                passwords,
+                email=email,
+                password=password,
+                name=name,
+                now=SystemClock().now(),
+                email_verified=True,
+                locale=locale,
+            )
             data = {"id": account.id, "sub": account.subject, "email": account.email}
     except InvalidInput as error:
         _fail(error.field, error.message, as_json)
@@ -178,14 +203,21 @@ def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
 @clients_app.command("create")
 def clients_create(
     name: Annotated[str, typer.Option(help="Portal name shown to people.")],
-    redirect_uri: Annotated[list[str] | None, typer.Option("--redirect-uri", help="Repeatable.")] = None,
+    redirect_uri: Annotated[
+        list[str] | None, typer.Option("--redirect-uri", help="Repeatable.")
+    ] = None,
     post_logout_redirect_uri: Annotated[
         list[str] | None, typer.Option("--post-logout-redirect-uri", help="Repeatable.")
     ] = None,
-    grant_type: Annotated[list[str] | None, typer.Option("--grant-type", help="Repeatable.")] = None,
-    auth_method: Annotated[str, typer.Option(
-        help="client_secret_basic | client_secret_post | private_key_jwt | none")] = "client_secret_basic",
-    first_party: Annotated[bool, typer.Option("--first-party", help="Skip the consent page.")] = False,
+    grant_type: Annotated[
+        list[str] | None, typer.Option("--grant-type", help="Repeatable.")
+    ] = None,
+    auth_method: Annotated[
+        str, typer.Option(help="client_secret_basic | client_secret_post | private_key_jwt | none")
+    ] = "client_secret_basic",
+    first_party: Annotated[
+        bool, typer.Option("--first-party", help="Skip the consent page.")
+    ] = False,
     jwks: Annotated[Path | None, typer.Option(help="JWKS file (private_key_jwt).")] = None,
     id_token_alg: Annotated[str | None, typer.Option(help="id_token_signed_response_alg.")] = None,
     as_json: JsonOption = False,
@@ -206,11 +238,16 @@ def clients_create(
     try:
         with _database(settings) as factory, transaction(factory) as db:
             client, secret = create_client(
-                db, name=name, redirect_uris=redirect_uri or [],
+                db,
+                name=name,
+                redirect_uris=redirect_uri or [],
                 post_logout_redirect_uris=post_logout_redirect_uri or [],
                 grant_types=grant_type or ["authorization_code", "refresh_token"],
-                auth_method=auth_method, first_party=first_party, jwks=jwks_doc,
-                id_token_signed_response_alg=id_token_alg, now=SystemClock().now(),
+                auth_method=auth_method,
+                first_party=first_party,
+                jwks=jwks_doc,
+                id_token_signed_response_alg=id_token_alg,
+                now=SystemClock().now(),
             )
     except InvalidInput as error:
         _fail(error.field, error.message, as_json)
@@ -229,10 +266,15 @@ def clients_list(as_json: JsonOption = False) -> None:
     settings = _settings()
     with _database(settings) as factory, transaction(factory) as db:
         clients = [
-            {"client_id": c.client_id, "name": c.name, "auth_method": c.token_endpoint_auth_method,
-             "grant_types": list(c.grant_types), "redirect_uris": list(c.redirect_uris),
-             "post_logout_redirect_uris": list(c.post_logout_redirect_uris),
-             "first_party": c.first_party}
+            {
+                "client_id": c.client_id,
+                "name": c.name,
+                "auth_method": c.token_endpoint_auth_method,
+                "grant_types": list(c.grant_types),
+                "redirect_uris": list(c.redirect_uris),
+                "post_logout_redirect_uris": list(c.post_logout_redirect_uris),
+                "first_party": c.first_party,
+            }
             for c in list_clients(db)
         ]
     text = "\n".join(f"{c['client_id']}  {c['name']}  {c['auth_method']}" for c in clients)

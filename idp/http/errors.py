@@ -39,7 +39,8 @@ def _wants_json(request: Request) -> bool:
 
 def _page(request: Request, status: int, title: str, message: str, detail: str = "") -> Response:
     return request.app.state.pages.render(  # type: ignore[no-any-return]
-        request, "errors/error.html",
+        request,
+        "errors/error.html",
         {"status_code": status, "title_msgid": title, "message_msgid": message, "detail": detail},
         status_code=status,
     )
@@ -47,50 +48,83 @@ def _page(request: Request, status: int, title: str, message: str, detail: str =
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-             "message": e.get("msg", ""), "limit": (e.get("ctx") or {}).get("limit_value")}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": e.get("msg", ""),
+                "limit": (e.get("ctx") or {}).get("limit_value"),
+            }
             for e in exc.errors()
         ]
-        return problem(422, "validation_error", "Invalid input", "the request has invalid fields",
-                       errors=errors)
+        return problem(
+            422,
+            "validation_error",
+            "Invalid input",
+            "the request has invalid fields",
+            errors=errors,
+        )
 
     @app.exception_handler(InvalidInput)
-    async def invalid_input(request: Request, exc: InvalidInput) -> Response:
-        return problem(422, exc.code, "Invalid input", exc.message,
-                       errors=[{"field": exc.field, "message": exc.message, "limit": exc.limit}])
+    async def invalid_input(_request: Request, exc: InvalidInput) -> Response:
+        return problem(
+            422,
+            exc.code,
+            "Invalid input",
+            exc.message,
+            errors=[{"field": exc.field, "message": exc.message, "limit": exc.limit}],
+        )
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> Response:
+    async def not_found(_request: Request, exc: NotFound) -> Response:
         return problem(404, exc.code, "Not found", exc.message)
 
     @app.exception_handler(IdpError)
-    async def idp_error(request: Request, exc: IdpError) -> Response:
+    async def idp_error(_request: Request, exc: IdpError) -> Response:
         return problem(409, exc.code, "Conflict", exc.message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
-            return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail))
+            return problem(
+                exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail)
+            )
         if exc.status_code == 404:
             return _page(request, 404, "Page not found", "Page not found")
         if exc.status_code == 405:
-            return _page(request, 405, "This request cannot be completed",
-                         "This request cannot be completed", f"method {request.method} not allowed")
-        return _page(request, exc.status_code, "This request cannot be completed",
-                     "This request cannot be completed", str(exc.detail))
+            return _page(
+                request,
+                405,
+                "This request cannot be completed",
+                "This request cannot be completed",
+                f"method {request.method} not allowed",
+            )
+        return _page(
+            request,
+            exc.status_code,
+            "This request cannot be completed",
+            "This request cannot be completed",
+            str(exc.detail),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         request_id = secrets.token_hex(8)
-        log.error("unhandled error request_id=%s path=%s", request_id, request.url.path,
-                  exc_info=exc)
+        log.error(
+            "unhandled error request_id=%s path=%s", request_id, request.url.path, exc_info=exc
+        )
         if request.url.path in OAUTH_JSON_PATHS:
-            return JSONResponse({"error": "server_error",
-                                 "error_description": f"request id {request_id}"},
-                                status_code=500, headers={"Cache-Control": "no-store"})
+            return JSONResponse(
+                {"error": "server_error", "error_description": f"request id {request_id}"},
+                status_code=500,
+                headers={"Cache-Control": "no-store"},
+            )
         if _wants_json(request):
             return problem(500, "server_error", "Server error", f"request id {request_id}")
-        return _page(request, 500, "Something went wrong on our side",
-                     "Something went wrong on our side", f"request id {request_id}")
+        return _page(
+            request,
+            500,
+            "Something went wrong on our side",
+            "Something went wrong on our side",
+            f"request id {request_id}",
+        )

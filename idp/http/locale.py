@@ -44,8 +44,12 @@ def _from_accept_language(header: str) -> str | None:
 
 
 def negotiate_locale(
-    *, lang_param: str | None, ui_locales: str | None, cookie: str | None,
-    accept_language: str | None, default: str,
+    *,
+    lang_param: str | None,
+    ui_locales: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    default: str,
 ) -> str:
     if lang_param and _base(lang_param) and len(lang_param) <= 16:
         return _base(lang_param) or default
@@ -64,8 +68,9 @@ def negotiate_locale(
 def _query_values(scope: Scope) -> dict[str, str]:
     raw = scope.get("query_string", b"")
     try:
-        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=False, errors="replace",
-                          max_num_fields=200)
+        pairs = parse_qsl(
+            raw.decode("latin-1"), keep_blank_values=False, errors="replace", max_num_fields=200
+        )
     except ValueError:
         return {}
     values: dict[str, str] = {}
@@ -103,16 +108,21 @@ class LocaleMiddleware:
             return
         query = _query_values(scope)
         locale = negotiate_locale(
-            lang_param=query.get("lang"), ui_locales=query.get("ui_locales"), cookie=_cookie(scope),
-            accept_language=_header(scope, b"accept-language"), default=self.default_locale,
+            lang_param=query.get("lang"),
+            ui_locales=query.get("ui_locales"),
+            cookie=_cookie(scope),
+            accept_language=_header(scope, b"accept-language"),
+            default=self.default_locale,
         )
         scope.setdefault("state", {})["locale"] = locale
         remember = query.get("lang") is not None and _base(query.get("lang") or "") is not None
 
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
-                cookie = (f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; "
-                          "SameSite=Lax; Secure")
+                cookie = (
+                    f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; "
+                    "SameSite=Lax; Secure"
+                )
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
             await send(message)
 

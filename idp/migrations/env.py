@@ -6,6 +6,8 @@ SQLite and PostgreSQL. The URL is passed in by `idp.migrations.runner`, not read
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -25,7 +27,7 @@ def run_migrations() -> None:
         conn.commit()
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, _autogen_context: object) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy ones: migrations never import models."""
     from idp.schema import UTCDateTime
 

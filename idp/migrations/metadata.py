@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import idp.accounts.models
-import idp.oauth.models  # noqa: F401  # imported for its tables
+import idp.oauth.models  # imported for its tables
 from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
 

@@ -79,12 +79,17 @@ def _error_outcome(error: OAuth2Error, state: str | None, issuer: str) -> Outcom
         error.description = ascii_description(error.get_error_description() or "")
         _, _, headers = error()
         return Redirect(with_issuer(dict(headers)["Location"], issuer))
-    return ShowError(error=error.error, description=ascii_description(error.get_error_description() or ""))
+    return ShowError(
+        error=error.error, description=ascii_description(error.get_error_description() or "")
+    )
 
 
 def _needs_login(
-    params: dict[str, str], browser: BrowserSession | None, account: Account | None,
-    interaction: Interaction | None, now: datetime,
+    params: dict[str, str],
+    browser: BrowserSession | None,
+    account: Account | None,
+    interaction: Interaction | None,
+    now: datetime,
 ) -> bool:
     if browser is None or account is None or account.status != "active":
         return True
@@ -96,8 +101,13 @@ def _needs_login(
 
 
 def _needs_consent(
-    db: Session, client_first_party: bool, account_id: str, client_id: str, scope: str,
-    prompt: list[str], interaction: Interaction | None,
+    db: Session,
+    client_first_party: bool,
+    account_id: str,
+    client_id: str,
+    scope: str,
+    prompt: list[str],
+    interaction: Interaction | None,
 ) -> bool:
     if interaction is not None and interaction.consent_done:
         return False
@@ -145,17 +155,31 @@ def authorize(
             if interaction is not None and interaction.login_done:
                 interactions.save(replace(interaction, login_done=False))
             return ShowLogin(pending.id)
-        assert browser is not None and account is not None  # noqa: S101  # _needs_login said so
+        assert browser is not None  # _needs_login said so
+        assert account is not None
         client = request.client
-        if _needs_consent(db, client.first_party, account.id, client.client_id, request.scope or "",
-                          prompt, interaction):
+        if _needs_consent(
+            db,
+            client.first_party,
+            account.id,
+            client.client_id,
+            request.scope or "",
+            prompt,
+            interaction,
+        ):
             if "none" in prompt:
-                return _error_outcome(ConsentRequiredError(redirect_uri=redirect_uri), state, issuer)
+                return _error_outcome(
+                    ConsentRequiredError(redirect_uri=redirect_uri), state, issuer
+                )
             pending = interaction or interactions.start(info.params.all)
-            return ShowConsent(pending.id, client.name, (request.scope or "").split(),
-                               params.get("ui_locales"))
+            return ShowConsent(
+                pending.id, client.name, (request.scope or "").split(), params.get("ui_locales")
+            )
         user = AuthenticatedUser(
-            account=account, sid=browser.sid, auth_time=browser.auth_time, acr=browser.acr,
+            account=account,
+            sid=browser.sid,
+            auth_time=browser.auth_time,
+            acr=browser.acr,
             amr=browser.amr,
         )
         response = server.create_authorization_response(request, grant_user=user, grant=grant)

@@ -102,11 +102,11 @@ def check_oidc_parameters(data: dict[str, str], repeated: list[str]) -> None:
         raise InvalidRequestError("'max_age' must be a non-negative integer of seconds")
 
 
-class RequestNotSupportedError(InvalidRequestError):
+class RequestNotSupportedError(InvalidRequestError):  # type: ignore[misc]  # authlib untyped
     error = "request_not_supported"
 
 
-class RequestUriNotSupportedError(InvalidRequestError):
+class RequestUriNotSupportedError(InvalidRequestError):  # type: ignore[misc]  # authlib untyped
     error = "request_uri_not_supported"
 
 

@@ -34,7 +34,9 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
             scope = " ".join(wanted)
         else:
             scope = " ".join(sorted(registered))
-        self.server.start_grant(self.request, client_id=client.client_id, account_id=None, scope=scope)
+        self.server.start_grant(
+            self.request, client_id=client.client_id, account_id=None, scope=scope
+        )
         token = self.generate_token(scope=scope, include_refresh_token=False)
         self.save_token(token)
         return 200, token, self.TOKEN_RESPONSE_HEADER

@@ -77,7 +77,7 @@ class RegisteredClient:
 
     @property
     def is_public(self) -> bool:
-        return self.token_endpoint_auth_method == "none"
+        return self.token_endpoint_auth_method == "none"  # noqa: S105  # a method name
 
     # authlib ClientMixin ------------------------------------------------------------
     def get_client_id(self) -> str:
@@ -115,7 +115,9 @@ class RegisteredClient:
 
 def validate_redirect_uri(uri: str, field: str) -> str:
     if len(uri) > MAX_URI_LENGTH:
-        raise InvalidInput(field, f"{field} exceeds {MAX_URI_LENGTH} characters", limit=MAX_URI_LENGTH)
+        raise InvalidInput(
+            field, f"{field} exceeds {MAX_URI_LENGTH} characters", limit=MAX_URI_LENGTH
+        )
     parts = urlsplit(uri)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInput(field, f"{field} must be an absolute http(s) URI: {uri!r}")
@@ -150,8 +152,9 @@ def create_client(
     """Register a client; return it with its secret (shown once) or None for public ones."""
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("name", f"name must be 1 to {MAX_NAME_LENGTH} characters",
-                           limit=MAX_NAME_LENGTH)
+        raise InvalidInput(
+            "name", f"name must be 1 to {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
+        )
     if auth_method not in AUTH_METHODS:
         raise InvalidInput("auth_method", f"auth_method must be one of {', '.join(AUTH_METHODS)}")
     unknown = [g for g in grant_types if g not in GRANT_TYPES]

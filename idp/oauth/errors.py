@@ -26,7 +26,6 @@ from authlib.oauth2.rfc6749.errors import (
 )
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 
-
 ERROR_DESCRIPTION_LIMIT = 300
 
 
@@ -39,7 +38,7 @@ def ascii_description(text: str) -> str:
     return cleaned[:ERROR_DESCRIPTION_LIMIT]
 
 
-class InvalidTokenError(OAuth2Error):
+class InvalidTokenError(OAuth2Error):  # type: ignore[misc]  # authlib is untyped
     """RFC 6750 section 3.1: the bearer token is expired, revoked, malformed or invalid."""
 
     error = "invalid_token"
@@ -47,7 +46,6 @@ class InvalidTokenError(OAuth2Error):
 
 
 __all__ = [
-    "ascii_description",
     "AccessDeniedError",
     "ConsentRequiredError",
     "InvalidClientError",
@@ -61,4 +59,5 @@ __all__ = [
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
     "UnsupportedTokenTypeError",
+    "ascii_description",
 ]

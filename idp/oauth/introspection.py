@@ -36,7 +36,7 @@ class FoundToken:
     active: bool = True
 
     def check_client(self, client: Any) -> bool:
-        return self.client_id == client.client_id
+        return bool(self.client_id == client.client_id)
 
     def is_expired(self) -> bool:
         return not self.active
@@ -51,10 +51,16 @@ class FoundToken:
 
 def find_token(server: Any, token: str, hint: str | None) -> FoundToken | None:
     session, now = server.session, server.now()
-    order = ["refresh_token", "access_token"] if hint == "refresh_token" else ["access_token", "refresh_token"]
+    order = (
+        ["refresh_token", "access_token"]
+        if hint == "refresh_token"
+        else ["access_token", "refresh_token"]
+    )
     for kind in order:
         if kind == "access_token":
-            claims = read_access_token(session, server.runtime.keyring, server.runtime.token_policy, token, now)
+            claims = read_access_token(
+                session, server.runtime.keyring, server.runtime.token_policy, token, now
+            )
             if claims is not None:
                 return FoundToken(kind, str(claims["client_id"]), claims=claims)
         else:
@@ -77,16 +83,29 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):  # type: ignore[misc]  # au
     def introspect_token(self, token: FoundToken) -> dict[str, Any]:
         if token.claims is not None:
             claims = token.claims
-            payload = {
+            payload: dict[str, Any] = {
                 k: claims[k]
-                for k in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti",
-                          "auth_time", "acr", "act", "authorization_details", "delegation_id")
+                for k in (
+                    "scope",
+                    "client_id",
+                    "sub",
+                    "exp",
+                    "iat",
+                    "iss",
+                    "aud",
+                    "jti",
+                    "auth_time",
+                    "acr",
+                    "act",
+                    "authorization_details",
+                    "delegation_id",
+                )
                 if k in claims
             }
-            payload["token_type"] = "Bearer"
+            payload["token_type"] = "Bearer"  # noqa: S105  # RFC 7662 wire value
             return payload
         row = token.refresh
-        assert row is not None  # noqa: S101  # a FoundToken holds claims or a refresh row
+        assert row is not None  # a FoundToken holds claims or a refresh row
         grant = self.server.session.get(Grant, row.grant_id)
         subject = self.server.subject_of(grant.account_id) if grant and grant.account_id else None
         payload = {
@@ -114,4 +133,6 @@ class RevocationEndpoint(_RevocationEndpoint):  # type: ignore[misc]  # authlib 
         elif token.refresh is not None:
             # RFC 7009 section 2.1: revoking a refresh token SHOULD revoke the access tokens
             # of the same grant as well.
-            revoke_grant(self.server.session, token.refresh.grant_id, "revoked_by_client", self.server.now())
+            revoke_grant(
+                self.server.session, token.refresh.grant_id, "revoked_by_client", self.server.now()
+            )

@@ -42,7 +42,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # auth
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshTokenHandle | None:
         client_id = self.request.client.client_id
         try:
-            row = check_refresh_token(self.server.session, refresh_token, client_id, self.server.now())
+            row = check_refresh_token(
+                self.server.session, refresh_token, client_id, self.server.now()
+            )
         except RefreshTokenRejected:
             return None
         return RefreshTokenHandle(row)

@@ -124,8 +124,10 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]  # authlib is untyped
 
     @property
     def args(self) -> dict[str, str]:
-        return self.payload.data  # type: ignore[no-any-return]
+        data: dict[str, str] = self.payload.data
+        return data
 
     @property
     def form(self) -> dict[str, str]:
-        return self.payload.data  # type: ignore[no-any-return]
+        data: dict[str, str] = self.payload.data
+        return data

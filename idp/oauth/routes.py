@@ -42,7 +42,9 @@ def runtime_of(request: Request) -> Runtime:
 def render_outcome(request: Request, outcome: Outcome) -> Response:
     pages = request.app.state.pages
     if isinstance(outcome, Redirect):
-        response: Response = RedirectResponse(outcome.location, status_code=302, headers=NO_STORE_HEADERS)
+        response: Response = RedirectResponse(
+            outcome.location, status_code=302, headers=NO_STORE_HEADERS
+        )
         if outcome.client_id:
             runtime = runtime_of(request)
             cookie = request.cookies.get(SESSION_COOKIE)
@@ -57,10 +59,13 @@ def render_outcome(request: Request, outcome: Outcome) -> Response:
         return pages.render(  # type: ignore[no-any-return]
             request,
             "oauth/consent.html",
-            {"client_name": outcome.client_name, "scopes": outcome.scopes,
-             "interaction": outcome.interaction_id},
+            {
+                "client_name": outcome.client_name,
+                "scopes": outcome.scopes,
+                "interaction": outcome.interaction_id,
+            },
         )
-    assert isinstance(outcome, ShowError)  # noqa: S101  # the Outcome union is closed
+    assert isinstance(outcome, ShowError)  # the Outcome union is closed
     return error_page(request, outcome.description)
 
 
@@ -68,9 +73,13 @@ def error_page(request: Request, detail: str, status_code: int = 400) -> Respons
     return request.app.state.pages.render(  # type: ignore[no-any-return]
         request,
         "errors/error.html",
-        {"status_code": status_code, "title_msgid": "This request cannot be completed",
-         "message_msgid": "The portal that sent you here made an invalid request. "
-         "Go back to the portal and try again.", "detail": detail},
+        {
+            "status_code": status_code,
+            "title_msgid": "This request cannot be completed",
+            "message_msgid": "The portal that sent you here made an invalid request. "
+            "Go back to the portal and try again.",
+            "detail": detail,
+        },
         status_code=status_code,
     )
 
@@ -99,7 +108,9 @@ async def authorize_post(request: Request) -> Response:
 
 def _resumed_info(request: Request, params: dict[str, list[str]]) -> HttpRequestInfo:
     return HttpRequestInfo(
-        method="GET", path="/authorize", headers=request.headers,  # type: ignore[arg-type]
+        method="GET",
+        path="/authorize",
+        headers=request.headers,  # type: ignore[arg-type]
         params=Params(all=params),
     )
 
@@ -125,8 +136,12 @@ def expired_page(request: Request) -> Response:
     return request.app.state.pages.render(  # type: ignore[no-any-return]
         request,
         "errors/error.html",
-        {"status_code": 400, "title_msgid": "This request cannot be completed",
-         "message_msgid": "Your session has expired. Please start again.", "detail": ""},
+        {
+            "status_code": 400,
+            "title_msgid": "This request cannot be completed",
+            "message_msgid": "Your session has expired. Please start again.",
+            "detail": "",
+        },
         status_code=400,
     )
 
@@ -155,13 +170,17 @@ async def authorize_consent(request: Request) -> Response:
         outcome = await run_in_threadpool(authorize, runtime, info, browser, interaction)
     else:
         interactions.finish(interaction.id)
-        outcome = await run_in_threadpool(authorize, runtime, info, browser, interaction, denied=True)
+        outcome = await run_in_threadpool(
+            authorize, runtime, info, browser, interaction, denied=True
+        )
     return render_outcome(request, outcome)
 
 
 def _oauth_json_error(error: OAuth2Error) -> Response:
     status, body, headers = error()
-    return JSONResponse(dict(body), status_code=status, headers={**dict(headers), **NO_STORE_HEADERS})
+    return JSONResponse(
+        dict(body), status_code=status, headers={**dict(headers), **NO_STORE_HEADERS}
+    )
 
 
 def _run_endpoint(runtime: Runtime, info: HttpRequestInfo, name: str | None) -> Response:

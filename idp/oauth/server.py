@@ -21,8 +21,8 @@ from idp.accounts.models import Account
 from idp.oauth.authorization_code import AuthorizationCodeGrant
 from idp.oauth.client_auth import PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant
-from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.clients import SUPPORTED_SCOPES, RegisteredClient, find_client
+from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.models import Grant
 from idp.oauth.pkce import RequiredS256CodeChallenge
@@ -47,7 +47,9 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.register_client_auth_method(
             "private_key_jwt", PrivateKeyJwt(issuer, issuer + "/token", runtime.store)
         )
-        self.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), IdTokenExtension()])
+        self.register_grant(
+            AuthorizationCodeGrant, [RequiredS256CodeChallenge(), IdTokenExtension()]
+        )
         self.register_grant(RefreshTokenGrant, [IdTokenExtension()])
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(IntrospectionEndpoint)
@@ -136,8 +138,12 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         }
         if include_refresh_token and user is not None:
             token["refresh_token"] = issue_refresh_token(
-                self.session, self.runtime.token_policy, grant_id=grant.id,
-                client_id=client.client_id, scope=scope, now=self.now(),
+                self.session,
+                self.runtime.token_policy,
+                grant_id=grant.id,
+                client_id=client.client_id,
+                scope=scope,
+                now=self.now(),
             )
         return token
 
@@ -157,7 +163,13 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
             return RedirectResponse(location, status_code=302, headers=NO_STORE_HEADERS)
         header_map.pop("Content-Type", None)
         header_map.update(NO_STORE_HEADERS)
-        content = body if isinstance(body, dict) else dict(body) if isinstance(body, list) else json.loads(body or "{}")
+        content = (
+            body
+            if isinstance(body, dict)
+            else dict(body)
+            if isinstance(body, list)
+            else json.loads(body or "{}")
+        )
         if "error_description" in content:
             content["error_description"] = ascii_description(str(content["error_description"]))
         return JSONResponse(content, status_code=status, headers=header_map)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
 from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
 
-ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105  # RFC 9068 media type, not a secret
 ACCESS_TOKEN_ALGS = ["ES256", "RS256", "EdDSA"]
 MAX_TOKEN_LENGTH = 4096
 
@@ -238,4 +238,6 @@ def rotate_refresh_token(session: Session, row: RefreshToken, now: datetime) -> 
 
 
 def is_refresh_token_active(session: Session, row: RefreshToken, now: datetime) -> bool:
-    return row.rotated_at is None and row.expires_at > now and is_grant_active(session, row.grant_id)
+    return (
+        row.rotated_at is None and row.expires_at > now and is_grant_active(session, row.grant_id)
+    )

@@ -13,8 +13,23 @@ from idp.oauth.clients import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTE
 from idp.oauth.tokens import ACCESS_TOKEN_ALGS
 
 CLAIMS_SUPPORTED = (
-    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
-    "at_hash", "name", "email", "email_verified", "locale", "updated_at",
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "sid",
+    "at_hash",
+    "name",
+    "email",
+    "email_verified",
+    "locale",
+    "updated_at",
 )
 
 

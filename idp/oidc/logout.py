@@ -46,7 +46,9 @@ def validate_logout_request(runtime: Runtime, params: Params) -> LogoutRequest:
     with runtime.transaction() as db:
         if hint:
             try:
-                keyset = runtime.keyring.verification_keys(db, runtime.clock.now(), kid=kid_of(hint))
+                keyset = runtime.keyring.verification_keys(
+                    db, runtime.clock.now(), kid=kid_of(hint)
+                )
                 _, hint_claims = verify_jwt(hint, keyset, ID_TOKEN_ALGS)
             except InvalidToken:
                 raise LogoutRejected("'id_token_hint' is not an ID token of ours") from None
@@ -63,7 +65,9 @@ def validate_logout_request(runtime: Runtime, params: Params) -> LogoutRequest:
         target = None
         if redirect_uri:
             if client is None:
-                raise LogoutRejected("'post_logout_redirect_uri' needs 'id_token_hint' or 'client_id'")
+                raise LogoutRejected(
+                    "'post_logout_redirect_uri' needs 'id_token_hint' or 'client_id'"
+                )
             if redirect_uri not in client.post_logout_redirect_uris:
                 raise LogoutRejected("'post_logout_redirect_uri' is not registered for this client")
             target = add_params_to_uri(redirect_uri, [("state", state)]) if state else redirect_uri
@@ -71,5 +75,7 @@ def validate_logout_request(runtime: Runtime, params: Params) -> LogoutRequest:
             client_id=client.client_id if client else None,
             client_name=client.name if client else None,
             redirect_to=target,
-            hint_sid=str(hint_claims.get("sid")) if hint_claims and hint_claims.get("sid") else None,
+            hint_sid=str(hint_claims.get("sid"))
+            if hint_claims and hint_claims.get("sid")
+            else None,
         )

@@ -76,10 +76,15 @@ async def userinfo_post(request: Request) -> Response:
 
 def _logout_error(request: Request, detail: str) -> Response:
     return request.app.state.pages.render(  # type: ignore[no-any-return]
-        request, "errors/error.html",
-        {"status_code": 400, "title_msgid": "This request cannot be completed",
-         "message_msgid": "The portal that sent you here made an invalid request. "
-         "Go back to the portal and try again.", "detail": detail},
+        request,
+        "errors/error.html",
+        {
+            "status_code": 400,
+            "title_msgid": "This request cannot be completed",
+            "message_msgid": "The portal that sent you here made an invalid request. "
+            "Go back to the portal and try again.",
+            "detail": detail,
+        },
         status_code=400,
     )
 
@@ -92,8 +97,13 @@ def _signed_out(request: Request, logout: LogoutRequest) -> Response:
         response = RedirectResponse(logout.redirect_to, status_code=303)
     else:
         response = request.app.state.pages.render(request, "oidc/logged_out.html", {})
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=runtime.settings.cookie_secure,
-                           httponly=True, samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        secure=runtime.settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
@@ -106,8 +116,11 @@ async def _logout(request: Request, params: Params, *, confirmed: bool) -> Respo
     browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
     if browser is None or confirmed or (logout.hint_sid and logout.hint_sid == browser.sid):
         return _signed_out(request, logout)
-    hidden = {k: v for k, v in params.first.items()
-              if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")}
+    hidden = {
+        k: v
+        for k, v in params.first.items()
+        if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
+    }
     return request.app.state.pages.render(  # type: ignore[no-any-return]
         request, "oidc/logout_confirm.html", {"client_name": logout.client_name, "hidden": hidden}
     )

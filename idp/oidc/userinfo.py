@@ -47,18 +47,22 @@ def answer_userinfo(runtime: Runtime, authorization: str | None) -> UserinfoAnsw
     if token is None:
         if authorization:
             return _invalid("the Authorization header is not a Bearer token")
-        return UserinfoAnswer(401, {"error": "invalid_request",
-                                    "error_description": "no access token"},
-                              f'Bearer realm="{REALM}"')
+        return UserinfoAnswer(
+            401,
+            {"error": "invalid_request", "error_description": "no access token"},
+            f'Bearer realm="{REALM}"',
+        )
     with runtime.transaction() as db:
-        claims = read_access_token(db, runtime.keyring, runtime.token_policy, token,
-                                   runtime.clock.now())
+        claims = read_access_token(
+            db, runtime.keyring, runtime.token_policy, token, runtime.clock.now()
+        )
         if claims is None:
             return _invalid("the access token is expired, revoked or not ours")
         scope = str(claims.get("scope", ""))
         if "openid" not in scope.split():
             return UserinfoAnswer(
-                403, {"error": "insufficient_scope", "error_description": "the token lacks openid"},
+                403,
+                {"error": "insufficient_scope", "error_description": "the token lacks openid"},
                 f'Bearer realm="{REALM}", error="insufficient_scope", scope="openid"',
             )
         from sqlalchemy import select

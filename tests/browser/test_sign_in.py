@@ -16,9 +16,17 @@ PASSWORD = "browser long password"
 @pytest.fixture(scope="module")
 def registered(idp_server):
     email = f"web-{secrets.token_hex(4)}@example.ca"
-    idp_server.cli("users", "create", "--email", email, "--password", PASSWORD, "--name", "Nadia Haddad")
-    client = idp_server.cli("clients", "create", "--name", "Portail de démonstration",
-                            "--redirect-uri", "https://portal.example/callback")
+    idp_server.cli(
+        "users", "create", "--email", email, "--password", PASSWORD, "--name", "Nadia Haddad"
+    )
+    client = idp_server.cli(
+        "clients",
+        "create",
+        "--name",
+        "Portail de démonstration",
+        "--redirect-uri",
+        "https://portal.example/callback",
+    )
     return email, client
 
 

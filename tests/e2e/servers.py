@@ -58,7 +58,9 @@ class IdpProcess:
         self._log_handle = handle
         self.process = subprocess.Popen(
             [sys.executable, "-m", "idp", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -66,7 +68,10 @@ class IdpProcess:
                 self.stop()
                 raise RuntimeError(f"idp serve exited: {self.log.read_text()[-3000:]}")
             try:
-                if httpx.get(self.url + "/.well-known/openid-configuration", timeout=2).status_code == 200:
+                if (
+                    httpx.get(self.url + "/.well-known/openid-configuration", timeout=2).status_code
+                    == 200
+                ):
                     return self
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -84,8 +89,11 @@ class IdpProcess:
 
     def cli(self, *args: str) -> dict[str, object]:
         result = subprocess.run(
-            [sys.executable, "-m", "idp", *args, "--json"], env=self.env, capture_output=True,
-            check=False, timeout=120,
+            [sys.executable, "-m", "idp", *args, "--json"],
+            env=self.env,
+            capture_output=True,
+            check=False,
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr.decode() + result.stdout.decode()
         data: dict[str, object] = json.loads(result.stdout)

@@ -35,29 +35,55 @@ def test_code_from_one_instance_is_redeemed_at_the_other_and_tokens_are_shared(t
     a, b = two_instances
     email = f"two-{secrets.token_hex(4)}@example.ca"
     a.cli("users", "create", "--email", email, "--password", "two long password", "--name", "Two")
-    client = a.cli("clients", "create", "--name", f"Two {secrets.token_hex(3)}", "--redirect-uri",
-                   REDIRECT, "--first-party")
+    client = a.cli(
+        "clients",
+        "create",
+        "--name",
+        f"Two {secrets.token_hex(3)}",
+        "--redirect-uri",
+        REDIRECT,
+        "--first-party",
+    )
     auth = (client["client_id"], client["client_secret"])
     request = authorization_request(str(client["client_id"]))
     with browser_client(a.url) as browser:
         first = browser.get("/authorize?" + request.query)
-        final = follow_to_redirect_uri(browser, sign_in(browser, first.headers["location"], email,
-                                                        "two long password"))
+        final = follow_to_redirect_uri(
+            browser, sign_in(browser, first.headers["location"], email, "two long password")
+        )
     code = final.headers["location"].split("code=")[1].split("&")[0]
     with browser_client(b.url) as portal_b, browser_client(a.url) as portal_a:
-        tokens = portal_b.post("/token", data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": request.verifier}, auth=auth)
+        tokens = portal_b.post(
+            "/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": request.verifier,
+            },
+            auth=auth,
+        )
         assert tokens.status_code == 200, tokens.text
         access = tokens.json()["access_token"]
         # Issued via B, introspected at A, revoked at B, inactive at A.
-        assert portal_a.post("/introspect", data={"token": access}, auth=auth).json()["active"] is True
+        assert (
+            portal_a.post("/introspect", data={"token": access}, auth=auth).json()["active"] is True
+        )
         assert portal_b.post("/revoke", data={"token": access}, auth=auth).status_code == 200
-        assert portal_a.post("/introspect", data={"token": access}, auth=auth).json() == {"active": False}
+        assert portal_a.post("/introspect", data={"token": access}, auth=auth).json() == {
+            "active": False
+        }
         # A code redeemed at B cannot be redeemed again at A.
-        again = portal_a.post("/token", data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": request.verifier}, auth=auth)
+        again = portal_a.post(
+            "/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": request.verifier,
+            },
+            auth=auth,
+        )
         assert again.json()["error"] == "invalid_grant"
 
 
@@ -74,12 +100,22 @@ def test_key_rotated_at_one_instance_is_served_by_both(two_instances):
 
 def test_tokens_signed_after_rotation_verify_on_both(two_instances):
     a, b = two_instances
-    client = a.cli("clients", "create", "--name", f"Svc {secrets.token_hex(3)}", "--grant-type",
-                   "client_credentials")
+    client = a.cli(
+        "clients",
+        "create",
+        "--name",
+        f"Svc {secrets.token_hex(3)}",
+        "--grant-type",
+        "client_credentials",
+    )
     auth = (client["client_id"], client["client_secret"])
     a.cli("keys", "rotate")
     time.sleep(0.1)
     with browser_client(a.url) as client_a, browser_client(b.url) as client_b:
         token = client_a.post("/token", data={"grant_type": "client_credentials"}, auth=auth).json()
-        assert client_b.post("/introspect", data={"token": token["access_token"]},
-                             auth=auth).json()["active"] is True
+        assert (
+            client_b.post("/introspect", data={"token": token["access_token"]}, auth=auth).json()[
+                "active"
+            ]
+            is True
+        )

@@ -51,19 +51,27 @@ def authorization_request(client_id: str, **overrides: str) -> AuthorizationRequ
     return AuthorizationRequest(client_id, verifier, {k: v for k, v in params.items() if v != ""})
 
 
-def sign_in(browser: httpx.Client, login_url: str, email: str, password: str = DEFAULT_PASSWORD) -> httpx.Response:
+def sign_in(
+    browser: httpx.Client, login_url: str, email: str, password: str = DEFAULT_PASSWORD
+) -> httpx.Response:
     page = browser.get(login_url)
     assert page.status_code == 200, page.text
     interaction = query_of(login_url).get("interaction", "")
     # The token comes from the page, as a browser would send it.
     return browser.post(
         "/login",
-        data={"email": email, "password": password, "interaction": interaction,
-              "csrf_token": _hidden(page.text, "csrf_token")},
+        data={
+            "email": email,
+            "password": password,
+            "interaction": interaction,
+            "csrf_token": _hidden(page.text, "csrf_token"),
+        },
     )
 
 
-def follow_to_redirect_uri(browser: httpx.Client, response: httpx.Response, *, consent: str = "allow") -> httpx.Response:
+def follow_to_redirect_uri(
+    browser: httpx.Client, response: httpx.Response, *, consent: str = "allow"
+) -> httpx.Response:
     """Follow the provider's own redirects and consent page until it sends us to the portal."""
     for _ in range(10):
         if response.status_code in (302, 303):
@@ -76,8 +84,11 @@ def follow_to_redirect_uri(browser: httpx.Client, response: httpx.Response, *, c
             interaction = _hidden(response.text, "interaction")
             response = browser.post(
                 "/authorize/consent",
-                data={"interaction": interaction, "decision": consent,
-                      "csrf_token": _hidden(response.text, "csrf_token")},
+                data={
+                    "interaction": interaction,
+                    "decision": consent,
+                    "csrf_token": _hidden(response.text, "csrf_token"),
+                },
             )
             continue
         return response
@@ -87,11 +98,16 @@ def follow_to_redirect_uri(browser: httpx.Client, response: httpx.Response, *, c
 def _hidden(html: str, name: str) -> str:
     marker = f'name="{name}" value="'
     start = html.index(marker) + len(marker)
-    return html[start: html.index('"', start)]
+    return html[start : html.index('"', start)]
 
 
-def authorize_code(browser: httpx.Client, request: AuthorizationRequest, email: str,
-                   password: str = DEFAULT_PASSWORD, consent: str = "allow") -> dict[str, str]:
+def authorize_code(
+    browser: httpx.Client,
+    request: AuthorizationRequest,
+    email: str,
+    password: str = DEFAULT_PASSWORD,
+    consent: str = "allow",
+) -> dict[str, str]:
     """Run the browser part of the code flow; return the redirect's query parameters."""
     first = browser.get("/authorize?" + request.query)
     if first.status_code == 303 and first.headers["location"].startswith("/login"):
@@ -101,10 +117,15 @@ def authorize_code(browser: httpx.Client, request: AuthorizationRequest, email: 
     return query_of(final.headers["location"])
 
 
-def redeem(portal: httpx.Client, code: str, verifier: str, client_id: str, secret: str | None,
-           **extra: str) -> httpx.Response:
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier}
+def redeem(
+    portal: httpx.Client, code: str, verifier: str, client_id: str, secret: str | None, **extra: str
+) -> httpx.Response:
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+    }
     data.update(extra)
     auth: Any = (client_id, secret) if secret else None
     if secret is None:

@@ -13,8 +13,10 @@ from idp.cli.main import app
 @pytest.fixture
 def cli_env(settings, monkeypatch):
     for name, value in {
-        "IDP_ISSUER": settings.issuer, "IDP_DATABASE_URL": settings.database_url,
-        "IDP_MASTER_KEY": settings.master_key.get_secret_value(), "IDP_DATA_DIR": str(settings.data_dir),
+        "IDP_ISSUER": settings.issuer,
+        "IDP_DATABASE_URL": settings.database_url,
+        "IDP_MASTER_KEY": settings.master_key.get_secret_value(),
+        "IDP_DATA_DIR": str(settings.data_dir),
         "IDP_REDIS_URL": settings.redis_url,
     }.items():
         monkeypatch.setenv(name, value)
@@ -27,15 +29,38 @@ def _json(result):
 
 
 def test_users_create_prints_the_new_account(cli_env):
-    data = _json(cli_env.invoke(app, ["users", "create", "--email", "Ana@Example.ca",
-                                      "--password", "long enough password", "--name", "Ana", "--json"]))
+    data = _json(
+        cli_env.invoke(
+            app,
+            [
+                "users",
+                "create",
+                "--email",
+                "Ana@Example.ca",
+                "--password",
+                "long enough password",
+                "--name",
+                "Ana",
+                "--json",
+            ],
+        )
+    )
     assert data["email"] == "ana@example.ca"
     assert data["sub"]
 
 
 def test_users_create_refuses_a_duplicate_email(cli_env):
-    args = ["users", "create", "--email", "dup@example.ca", "--password", "long enough password",
-            "--name", "Dup", "--json"]
+    args = [
+        "users",
+        "create",
+        "--email",
+        "dup@example.ca",
+        "--password",
+        "long enough password",
+        "--name",
+        "Dup",
+        "--json",
+    ]
     _json(cli_env.invoke(app, args))
     result = cli_env.invoke(app, args)
     assert result.exit_code == 2
@@ -43,8 +68,20 @@ def test_users_create_refuses_a_duplicate_email(cli_env):
 
 
 def test_users_create_names_the_short_password(cli_env):
-    result = cli_env.invoke(app, ["users", "create", "--email", "s@example.ca", "--password", "short",
-                                  "--name", "S", "--json"])
+    result = cli_env.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--email",
+            "s@example.ca",
+            "--password",
+            "short",
+            "--name",
+            "S",
+            "--json",
+        ],
+    )
     assert result.exit_code == 2
     error = json.loads(result.output)
     assert error["field"] == "password"
@@ -52,12 +89,33 @@ def test_users_create_names_the_short_password(cli_env):
 
 
 def test_clients_create_then_list(cli_env):
-    created = _json(cli_env.invoke(app, [
-        "clients", "create", "--name", "IRCC Portal", "--redirect-uri", "https://ircc.example/cb",
-        "--redirect-uri", "https://ircc.example/cb2", "--post-logout-redirect-uri",
-        "https://ircc.example/bye", "--grant-type", "authorization_code", "--grant-type",
-        "refresh_token", "--auth-method", "client_secret_post", "--first-party", "--json"]))
-    assert created["client_id"] and created["client_secret"]
+    created = _json(
+        cli_env.invoke(
+            app,
+            [
+                "clients",
+                "create",
+                "--name",
+                "IRCC Portal",
+                "--redirect-uri",
+                "https://ircc.example/cb",
+                "--redirect-uri",
+                "https://ircc.example/cb2",
+                "--post-logout-redirect-uri",
+                "https://ircc.example/bye",
+                "--grant-type",
+                "authorization_code",
+                "--grant-type",
+                "refresh_token",
+                "--auth-method",
+                "client_secret_post",
+                "--first-party",
+                "--json",
+            ],
+        )
+    )
+    assert created["client_id"]
+    assert created["client_secret"]
     listed = _json(cli_env.invoke(app, ["clients", "list", "--json"]))
     entry = next(c for c in listed if c["client_id"] == created["client_id"])
     assert entry["redirect_uris"] == ["https://ircc.example/cb", "https://ircc.example/cb2"]
@@ -67,14 +125,38 @@ def test_clients_create_then_list(cli_env):
 
 
 def test_public_client_has_no_secret(cli_env):
-    created = _json(cli_env.invoke(app, ["clients", "create", "--name", "SPA", "--redirect-uri",
-                                         "http://127.0.0.1:5000/cb", "--auth-method", "none", "--json"]))
+    created = _json(
+        cli_env.invoke(
+            app,
+            [
+                "clients",
+                "create",
+                "--name",
+                "SPA",
+                "--redirect-uri",
+                "http://127.0.0.1:5000/cb",
+                "--auth-method",
+                "none",
+                "--json",
+            ],
+        )
+    )
     assert created["client_secret"] is None
 
 
 def test_clients_create_refuses_a_non_https_redirect(cli_env):
-    result = cli_env.invoke(app, ["clients", "create", "--name", "Bad", "--redirect-uri",
-                                  "http://portal.example/cb", "--json"])
+    result = cli_env.invoke(
+        app,
+        [
+            "clients",
+            "create",
+            "--name",
+            "Bad",
+            "--redirect-uri",
+            "http://portal.example/cb",
+            "--json",
+        ],
+    )
     assert result.exit_code == 2
     assert json.loads(result.output)["field"] == "redirect_uri"
 

@@ -19,8 +19,15 @@ def test_upgrade_from_empty_builds_every_table_and_matches_the_models(backend, t
     engine = create_engine(_fresh_url(backend, tmp_path))
     upgrade_database(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"keys_signing_keys", "idp_accounts", "idp_clients", "idp_grants",
-            "idp_refresh_tokens", "idp_consents", "idp_revoked_access_tokens"} <= tables
+    assert {
+        "keys_signing_keys",
+        "idp_accounts",
+        "idp_clients",
+        "idp_grants",
+        "idp_refresh_tokens",
+        "idp_consents",
+        "idp_revoked_access_tokens",
+    } <= tables
     check_database(engine)  # raises when autogenerate would find a difference
     engine.dispose()
 

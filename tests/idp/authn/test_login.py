@@ -12,11 +12,16 @@ def _csrf(browser) -> str:
 
 def test_sign_in_sets_a_secure_httponly_lax_session_cookie(runtime, browser):
     account = make_account(runtime)
-    response = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD,
-                                            "csrf_token": _csrf(browser)})
+    response = browser.post(
+        "/login",
+        data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
+    )
     assert response.status_code == 303
-    cookie = next(v for k, v in response.headers.multi_items()
-                  if k == "set-cookie" and v.startswith("idp_session="))
+    cookie = next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith("idp_session=")
+    )
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
@@ -25,10 +30,18 @@ def test_sign_in_sets_a_secure_httponly_lax_session_cookie(runtime, browser):
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(runtime, browser):
     account = make_account(runtime)
-    wrong = browser.post("/login", data={"email": account.email, "password": "not the password",
-                                         "csrf_token": _csrf(browser)})
-    unknown = browser.post("/login", data={"email": "nobody@example.ca", "password": "whatever pass",
-                                           "csrf_token": _csrf(browser)})
+    wrong = browser.post(
+        "/login",
+        data={"email": account.email, "password": "not the password", "csrf_token": _csrf(browser)},
+    )
+    unknown = browser.post(
+        "/login",
+        data={
+            "email": "nobody@example.ca",
+            "password": "whatever pass",
+            "csrf_token": _csrf(browser),
+        },
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert "Incorrect email or password" in wrong.text
     assert wrong.text.replace(account.email, "X") == unknown.text.replace("nobody@example.ca", "X")
@@ -44,10 +57,18 @@ def test_sign_in_without_the_csrf_token_is_refused(runtime, browser):
 def test_failed_sign_ins_are_rate_limited_per_account(runtime, browser):
     account = make_account(runtime)
     for _ in range(10):
-        browser.post("/login", data={"email": account.email, "password": "wrong password!",
-                                     "csrf_token": _csrf(browser)})
-    blocked = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD,
-                                           "csrf_token": _csrf(browser)})
+        browser.post(
+            "/login",
+            data={
+                "email": account.email,
+                "password": "wrong password!",
+                "csrf_token": _csrf(browser),
+            },
+        )
+    blocked = browser.post(
+        "/login",
+        data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
+    )
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
 

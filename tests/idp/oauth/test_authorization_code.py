@@ -56,7 +56,9 @@ def test_client_registered_for_es256_id_tokens_gets_them(runtime, browser, porta
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     body = redeem(portal, code, request.verifier, client.client_id, secret).json()
-    assert jwt.decode(body["id_token"], _jwks(portal), algorithms=["ES256"]).header["alg"] == "ES256"
+    assert (
+        jwt.decode(body["id_token"], _jwks(portal), algorithms=["ES256"]).header["alg"] == "ES256"
+    )
 
 
 def test_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(runtime, browser, portal):
@@ -68,12 +70,15 @@ def test_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(runtime, b
     second = redeem(portal, code, request.verifier, client.client_id, secret)
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
-    introspection = portal.post("/introspect", data={"token": first["access_token"]},
-                                auth=(client.client_id, secret))
+    introspection = portal.post(
+        "/introspect", data={"token": first["access_token"]}, auth=(client.client_id, secret)
+    )
     assert introspection.json() == {"active": False}
-    refreshed = portal.post("/token", data={"grant_type": "refresh_token",
-                                            "refresh_token": first["refresh_token"]},
-                            auth=(client.client_id, secret))
+    refreshed = portal.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        auth=(client.client_id, secret),
+    )
     assert refreshed.json()["error"] == "invalid_grant"
 
 
@@ -103,11 +108,19 @@ def test_unknown_client_shows_a_page(browser):
 
 def test_redirect_uri_different_at_the_token_endpoint_is_invalid_grant(runtime, browser, portal):
     account = make_account(runtime)
-    client, secret = make_client(runtime, redirect_uris=[REDIRECT_URI, "https://portal.example/other"])
+    client, secret = make_client(
+        runtime, redirect_uris=[REDIRECT_URI, "https://portal.example/other"]
+    )
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
-    response = redeem(portal, code, request.verifier, client.client_id, secret,
-                      redirect_uri="https://portal.example/other")
+    response = redeem(
+        portal,
+        code,
+        request.verifier,
+        client.client_id,
+        secret,
+        redirect_uri="https://portal.example/other",
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
@@ -214,10 +227,17 @@ def test_client_secret_post_authenticates(runtime, browser, portal):
     client, secret = make_client(runtime, auth_method="client_secret_post")
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
-    response = portal.post("/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-        "code_verifier": request.verifier, "client_id": client.client_id, "client_secret": secret,
-    })
+    response = portal.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": request.verifier,
+            "client_id": client.client_id,
+            "client_secret": secret,
+        },
+    )
     assert response.status_code == 200, response.text
 
 
@@ -261,7 +281,9 @@ def test_prompt_consent_asks_again(runtime, browser):
     account = make_account(runtime)
     client, _ = make_client(runtime)
     authorize_code(browser, authorization_request(client.client_id), account.email)
-    again = browser.get("/authorize?" + authorization_request(client.client_id, prompt="consent").query)
+    again = browser.get(
+        "/authorize?" + authorization_request(client.client_id, prompt="consent").query
+    )
     assert again.status_code == 200
     assert 'name="decision"' in again.text
 
@@ -282,8 +304,9 @@ def test_first_party_portal_skips_consent(runtime, browser):
 def test_denied_consent_redirects_access_denied(runtime, browser):
     account = make_account(runtime)
     client, _ = make_client(runtime)
-    result = authorize_code(browser, authorization_request(client.client_id), account.email,
-                            consent="deny")
+    result = authorize_code(
+        browser, authorization_request(client.client_id), account.email, consent="deny"
+    )
     assert result["error"] == "access_denied"
 
 
@@ -291,7 +314,9 @@ def test_prompt_login_forces_a_new_sign_in(runtime, browser):
     account = make_account(runtime)
     client, _ = make_client(runtime)
     authorize_code(browser, authorization_request(client.client_id), account.email)
-    response = browser.get("/authorize?" + authorization_request(client.client_id, prompt="login").query)
+    response = browser.get(
+        "/authorize?" + authorization_request(client.client_id, prompt="login").query
+    )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
 
@@ -301,9 +326,13 @@ def test_max_age_exceeded_forces_a_new_sign_in(runtime, browser, clock):
     client, _ = make_client(runtime)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     clock.advance(120)
-    response = browser.get("/authorize?" + authorization_request(client.client_id, max_age="60").query)
+    response = browser.get(
+        "/authorize?" + authorization_request(client.client_id, max_age="60").query
+    )
     assert response.headers["location"].startswith("/login")
-    fresh = browser.get("/authorize?" + authorization_request(client.client_id, max_age="600").query)
+    fresh = browser.get(
+        "/authorize?" + authorization_request(client.client_id, max_age="600").query
+    )
     assert "code" in query_of(fresh.headers["location"])
 
 

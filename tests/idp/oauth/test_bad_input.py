@@ -16,8 +16,12 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 def test_non_utf8_form_body_is_invalid_request(runtime, portal):
     client, secret = make_client(runtime)
-    response = portal.post("/token", content=b"grant_type=client_credentials&scope=%ff%fe",
-                           headers=FORM, auth=(client.client_id, secret))
+    response = portal.post(
+        "/token",
+        content=b"grant_type=client_credentials&scope=%ff%fe",
+        headers=FORM,
+        auth=(client.client_id, secret),
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert "UTF-8" in response.json()["error_description"]
@@ -39,8 +43,12 @@ def test_oversized_parameter_is_named(portal):
 
 def test_repeated_token_parameter_is_invalid_request(runtime, portal):
     client, secret = make_client(runtime, grant_types=["client_credentials"], redirect_uris=[])
-    response = portal.post("/token", content=b"grant_type=client_credentials&grant_type=client_credentials",
-                           headers=FORM, auth=(client.client_id, secret))
+    response = portal.post(
+        "/token",
+        content=b"grant_type=client_credentials&grant_type=client_credentials",
+        headers=FORM,
+        auth=(client.client_id, secret),
+    )
     assert response.json()["error"] == "invalid_request"
     assert "grant_type" in response.json()["error_description"]
 
@@ -67,8 +75,11 @@ def test_oversized_state_is_redirected_as_invalid_request(runtime, browser):
 
 
 def test_malformed_basic_authorization_header_is_invalid_client(portal):
-    response = portal.post("/token", data={"grant_type": "client_credentials"},
-                           headers={"Authorization": "Basic %%%not-base64"})
+    response = portal.post(
+        "/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic %%%not-base64"},
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -81,13 +92,18 @@ def test_get_on_a_post_only_endpoint_is_not_a_server_error(portal, path):
 def test_malformed_max_age_is_invalid_request(runtime, browser):
     client, _ = make_client(runtime)
     request = authorization_request(client.client_id, max_age="-5")
-    assert query_of(browser.get("/authorize?" + request.query).headers["location"])["error"] == "invalid_request"
+    assert (
+        query_of(browser.get("/authorize?" + request.query).headers["location"])["error"]
+        == "invalid_request"
+    )
 
 
 printable = st.text(alphabet=string.printable + "éàç\x00", max_size=80)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(body=st.binary(max_size=300))
 def test_arbitrary_token_bodies_never_give_a_server_error(portal, body):
     response = portal.post("/token", content=body, headers=FORM)
@@ -95,10 +111,30 @@ def test_arbitrary_token_bodies_never_give_a_server_error(portal, body):
     assert "error" in response.json()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=st.dictionaries(st.sampled_from(
-    ["response_type", "client_id", "redirect_uri", "scope", "state", "prompt", "max_age",
-     "code_challenge", "code_challenge_method", "nonce", "ui_locales"]), printable, max_size=8))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            [
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state",
+                "prompt",
+                "max_age",
+                "code_challenge",
+                "code_challenge_method",
+                "nonce",
+                "ui_locales",
+            ]
+        ),
+        printable,
+        max_size=8,
+    )
+)
 def test_arbitrary_authorization_requests_never_give_a_server_error(browser, params):
     response = browser.get("/authorize", params=params)
     assert response.status_code < 500

@@ -12,41 +12,48 @@ from tests.factories.idp import make_client
 
 
 def _service_client(runtime, **fields):
-    return make_client(runtime, grant_types=["client_credentials"], redirect_uris=[],
-                       scope="openid", **fields)
+    return make_client(
+        runtime, grant_types=["client_credentials"], redirect_uris=[], scope="openid", **fields
+    )
 
 
 def test_client_credentials_token_has_the_client_as_subject(runtime, portal):
     client, secret = _service_client(runtime)
-    response = portal.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(client.client_id, secret))
+    response = portal.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert "refresh_token" not in body
     assert "id_token" not in body
-    introspected = portal.post("/introspect", data={"token": body["access_token"]},
-                               auth=(client.client_id, secret)).json()
+    introspected = portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    ).json()
     assert introspected["active"] is True
     assert introspected["sub"] == client.client_id
 
 
 def test_client_not_registered_for_client_credentials_is_unauthorized_client(runtime, portal):
     client, secret = make_client(runtime)
-    response = portal.post("/token", data={"grant_type": "client_credentials"},
-                           auth=(client.client_id, secret))
+    response = portal.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
 
 
 def test_unknown_grant_type_is_unsupported_grant_type(runtime, portal):
     client, secret = _service_client(runtime)
-    response = portal.post("/token", data={"grant_type": "password"}, auth=(client.client_id, secret))
+    response = portal.post(
+        "/token", data={"grant_type": "password"}, auth=(client.client_id, secret)
+    )
     assert response.json()["error"] == "unsupported_grant_type"
 
 
 def test_unknown_client_is_401_invalid_client(portal):
-    response = portal.post("/token", data={"grant_type": "client_credentials"},
-                           auth=("nobody", "nothing"))
+    response = portal.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=("nobody", "nothing")
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert "www-authenticate" in response.headers
@@ -54,8 +61,14 @@ def test_unknown_client_is_401_invalid_client(portal):
 
 def _assertion(key, client_id, audience, jti=None, lifetime=60):
     now = int(time.time())
-    claims = {"iss": client_id, "sub": client_id, "aud": audience, "iat": now,
-              "exp": now + lifetime, "jti": jti or secrets.token_urlsafe(12)}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": jti or secrets.token_urlsafe(12),
+    }
     return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
 
 
@@ -69,9 +82,11 @@ def _jwt_client(runtime):
 
 
 def _with_assertion(assertion):
-    return {"grant_type": "client_credentials",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": assertion}
+    return {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
 
 
 def test_private_key_jwt_authenticates_the_client(runtime, portal):
@@ -93,15 +108,19 @@ def test_replayed_client_assertion_is_refused(runtime, portal):
 def test_client_assertion_signed_by_another_key_is_refused(runtime, portal):
     client, _ = _jwt_client(runtime)
     stranger = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
-    response = portal.post("/token", data=_with_assertion(
-        _assertion(stranger, client.client_id, "https://testserver/token")))
+    response = portal.post(
+        "/token",
+        data=_with_assertion(_assertion(stranger, client.client_id, "https://testserver/token")),
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
 
 def test_client_assertion_for_another_audience_is_refused(runtime, portal):
     client, key = _jwt_client(runtime)
-    response = portal.post("/token", data=_with_assertion(
-        _assertion(key, client.client_id, "https://elsewhere.example/token")))
+    response = portal.post(
+        "/token",
+        data=_with_assertion(_assertion(key, client.client_id, "https://elsewhere.example/token")),
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"

@@ -11,13 +11,19 @@ def _issued(runtime, browser, portal):
     client, secret = make_client(runtime)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
-    return account, client, secret, redeem(portal, code, request.verifier, client.client_id, secret).json()
+    return (
+        account,
+        client,
+        secret,
+        redeem(portal, code, request.verifier, client.client_id, secret).json(),
+    )
 
 
 def test_active_access_token_introspects_with_its_claims(runtime, browser, portal):
     account, client, secret, body = _issued(runtime, browser, portal)
-    response = portal.post("/introspect", data={"token": body["access_token"]},
-                           auth=(client.client_id, secret))
+    response = portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    )
     assert response.status_code == 200
     claims = response.json()
     assert claims["active"] is True
@@ -29,24 +35,29 @@ def test_active_access_token_introspects_with_its_claims(runtime, browser, porta
 
 def test_refresh_token_introspects_as_active(runtime, browser, portal):
     account, client, secret, body = _issued(runtime, browser, portal)
-    claims = portal.post("/introspect", data={"token": body["refresh_token"],
-                                              "token_type_hint": "refresh_token"},
-                         auth=(client.client_id, secret)).json()
+    claims = portal.post(
+        "/introspect",
+        data={"token": body["refresh_token"], "token_type_hint": "refresh_token"},
+        auth=(client.client_id, secret),
+    ).json()
     assert claims["active"] is True
     assert claims["sub"] == account.subject
 
 
 def test_garbage_token_introspects_as_inactive_only(runtime, portal):
     client, secret = make_client(runtime)
-    response = portal.post("/introspect", data={"token": "not-a-token"}, auth=(client.client_id, secret))
+    response = portal.post(
+        "/introspect", data={"token": "not-a-token"}, auth=(client.client_id, secret)
+    )
     assert response.json() == {"active": False}
 
 
 def test_another_clients_token_introspects_as_inactive(runtime, browser, portal):
     _, _, _, body = _issued(runtime, browser, portal)
     other, other_secret = make_client(runtime)
-    response = portal.post("/introspect", data={"token": body["access_token"]},
-                           auth=(other.client_id, other_secret))
+    response = portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(other.client_id, other_secret)
+    )
     assert response.json() == {"active": False}
 
 
@@ -59,29 +70,42 @@ def test_introspection_needs_client_authentication(runtime, browser, portal):
 
 def test_unknown_token_type_hint_is_unsupported_token_type(runtime, browser, portal):
     _, client, secret, body = _issued(runtime, browser, portal)
-    response = portal.post("/introspect", data={"token": body["access_token"],
-                                                "token_type_hint": "id_token"},
-                           auth=(client.client_id, secret))
+    response = portal.post(
+        "/introspect",
+        data={"token": body["access_token"], "token_type_hint": "id_token"},
+        auth=(client.client_id, secret),
+    )
     assert response.json()["error"] == "unsupported_token_type"
 
 
 def test_revoked_access_token_introspects_as_inactive(runtime, browser, portal):
     _, client, secret, body = _issued(runtime, browser, portal)
-    revoked = portal.post("/revoke", data={"token": body["access_token"]}, auth=(client.client_id, secret))
+    revoked = portal.post(
+        "/revoke", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    )
     assert revoked.status_code == 200
-    assert portal.post("/introspect", data={"token": body["access_token"]},
-                       auth=(client.client_id, secret)).json() == {"active": False}
-    assert portal.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"}).status_code == 401
+    assert portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    ).json() == {"active": False}
+    assert (
+        portal.get(
+            "/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_revoking_the_refresh_token_revokes_its_access_tokens(runtime, browser, portal):
     _, client, secret, body = _issued(runtime, browser, portal)
     portal.post("/revoke", data={"token": body["refresh_token"]}, auth=(client.client_id, secret))
-    assert portal.post("/introspect", data={"token": body["access_token"]},
-                       auth=(client.client_id, secret)).json() == {"active": False}
-    refreshed = portal.post("/token", data={"grant_type": "refresh_token",
-                                            "refresh_token": body["refresh_token"]},
-                            auth=(client.client_id, secret))
+    assert portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    ).json() == {"active": False}
+    refreshed = portal.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+        auth=(client.client_id, secret),
+    )
     assert refreshed.json()["error"] == "invalid_grant"
 
 
@@ -94,5 +118,6 @@ def test_revoking_an_unknown_token_succeeds_silently(runtime, portal):
 def test_expired_access_token_introspects_as_inactive(runtime, browser, portal, clock):
     _, client, secret, body = _issued(runtime, browser, portal)
     clock.advance(runtime.settings.access_token_ttl_seconds + 1)
-    assert portal.post("/introspect", data={"token": body["access_token"]},
-                       auth=(client.client_id, secret)).json() == {"active": False}
+    assert portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    ).json() == {"active": False}

@@ -37,9 +37,13 @@ def test_reused_refresh_token_is_refused_and_revokes_the_family(runtime, browser
     assert reuse.status_code == 400
     assert reuse.json()["error"] == "invalid_grant"
     # The legitimate holder's newer tokens die with the family.
-    assert _refresh(portal, client, secret, rotated["refresh_token"]).json()["error"] == "invalid_grant"
-    introspected = portal.post("/introspect", data={"token": rotated["access_token"]},
-                               auth=(client.client_id, secret)).json()
+    assert (
+        _refresh(portal, client, secret, rotated["refresh_token"]).json()["error"]
+        == "invalid_grant"
+    )
+    introspected = portal.post(
+        "/introspect", data={"token": rotated["access_token"]}, auth=(client.client_id, secret)
+    ).json()
     assert introspected == {"active": False}
 
 
@@ -48,8 +52,13 @@ def test_refresh_may_narrow_the_scope_but_not_widen_it(runtime, browser, portal)
     narrowed = _refresh(portal, client, secret, body["refresh_token"], scope="openid")
     assert narrowed.status_code == 200
     assert narrowed.json()["scope"] == "openid"
-    widened = _refresh(portal, client, secret, narrowed.json()["refresh_token"],
-                       scope="openid profile email offline_access")
+    widened = _refresh(
+        portal,
+        client,
+        secret,
+        narrowed.json()["refresh_token"],
+        scope="openid profile email offline_access",
+    )
     assert widened.status_code == 400
     assert widened.json()["error"] == "invalid_scope"
 
@@ -64,7 +73,9 @@ def test_refresh_token_of_another_client_is_invalid_grant(runtime, browser, port
 def test_expired_refresh_token_is_invalid_grant(runtime, browser, portal, clock):
     client, secret, body = _tokens(runtime, browser, portal)
     clock.advance(runtime.settings.refresh_token_ttl_seconds + 1)
-    assert _refresh(portal, client, secret, body["refresh_token"]).json()["error"] == "invalid_grant"
+    assert (
+        _refresh(portal, client, secret, body["refresh_token"]).json()["error"] == "invalid_grant"
+    )
 
 
 def test_client_without_the_refresh_grant_gets_no_refresh_token(runtime, browser, portal):

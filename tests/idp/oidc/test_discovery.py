@@ -8,15 +8,26 @@ PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
 def test_discovery_advertises_the_endpoints_under_the_issuer(portal):
     metadata = portal.get("/.well-known/openid-configuration").json()
     assert metadata["issuer"] == "https://testserver"
-    for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                 "introspection_endpoint", "revocation_endpoint", "end_session_endpoint"):
+    for name in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "end_session_endpoint",
+    ):
         assert metadata[name].startswith("https://testserver/")
     assert metadata["response_types_supported"] == ["code"]
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["authorization_response_iss_parameter_supported"] is True
     assert set(metadata["ui_locales_supported"]) == {"en", "fr"}
     assert set(metadata["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+    }
 
 
 def test_every_advertised_endpoint_answers(portal):
@@ -35,5 +46,6 @@ def test_jwks_publishes_public_keys_with_kid_alg_and_use(portal):
     keys = response.json()["keys"]
     assert {k["alg"] for k in keys} >= {"ES256", "RS256"}
     for key in keys:
-        assert key["kid"] and key["use"] == "sig"
+        assert key["kid"]
+        assert key["use"] == "sig"
         assert not PRIVATE_MEMBERS & set(key)

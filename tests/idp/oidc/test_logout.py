@@ -17,20 +17,27 @@ def _signed_in(runtime, browser, portal):
     return client, body["id_token"]
 
 
-def test_logout_with_matching_hint_ends_the_session_and_redirects_with_state(runtime, browser, portal):
+def test_logout_with_matching_hint_ends_the_session_and_redirects_with_state(
+    runtime, browser, portal
+):
     client, id_token = _signed_in(runtime, browser, portal)
-    query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": LOGOUT_URI, "state": "s1"})
+    query = urlencode(
+        {"id_token_hint": id_token, "post_logout_redirect_uri": LOGOUT_URI, "state": "s1"}
+    )
     response = browser.get("/logout?" + query)
     assert response.status_code == 303
     assert response.headers["location"] == LOGOUT_URI + "?state=s1"
-    again = browser.get("/authorize?" + authorization_request(client.client_id, prompt="none").query)
+    again = browser.get(
+        "/authorize?" + authorization_request(client.client_id, prompt="none").query
+    )
     assert query_of(again.headers["location"])["error"] == "login_required"
 
 
 def test_unregistered_post_logout_redirect_uri_shows_a_page(runtime, browser, portal):
     _, id_token = _signed_in(runtime, browser, portal)
-    query = urlencode({"id_token_hint": id_token,
-                       "post_logout_redirect_uri": "https://attacker.example/"})
+    query = urlencode(
+        {"id_token_hint": id_token, "post_logout_redirect_uri": "https://attacker.example/"}
+    )
     response = browser.get("/logout?" + query)
     assert response.status_code == 400
     assert "location" not in response.headers
@@ -43,13 +50,20 @@ def test_post_logout_redirect_without_a_client_is_refused(browser):
 
 def test_logout_without_hint_asks_for_confirmation_then_signs_out(runtime, browser, portal):
     client, _ = _signed_in(runtime, browser, portal)
-    confirm = browser.get("/logout?" + urlencode({"client_id": client.client_id,
-                                                  "post_logout_redirect_uri": LOGOUT_URI}))
+    confirm = browser.get(
+        "/logout?"
+        + urlencode({"client_id": client.client_id, "post_logout_redirect_uri": LOGOUT_URI})
+    )
     assert confirm.status_code == 200
     assert 'action="/logout"' in confirm.text
-    done = browser.post("/logout", data={"client_id": client.client_id,
-                                         "post_logout_redirect_uri": LOGOUT_URI,
-                                         "csrf_token": browser.cookies.get("idp_csrf")})
+    done = browser.post(
+        "/logout",
+        data={
+            "client_id": client.client_id,
+            "post_logout_redirect_uri": LOGOUT_URI,
+            "csrf_token": browser.cookies.get("idp_csrf"),
+        },
+    )
     assert done.status_code == 303
     assert done.headers["location"] == LOGOUT_URI
 

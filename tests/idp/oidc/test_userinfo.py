@@ -11,7 +11,9 @@ def _access_token(runtime, browser, portal, scope="openid profile email"):
     client, secret = make_client(runtime)
     request = authorization_request(client.client_id, scope=scope)
     code = authorize_code(browser, request, account.email)["code"]
-    return account, redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
+    return account, redeem(portal, code, request.verifier, client.client_id, secret).json()[
+        "access_token"
+    ]
 
 
 def test_userinfo_get_returns_the_claims_of_the_granted_scopes(runtime, browser, portal):
@@ -19,8 +21,11 @@ def test_userinfo_get_returns_the_claims_of_the_granted_scopes(runtime, browser,
     response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {
-        "sub": account.subject, "locale": "fr", "name": account.name,
-        "updated_at": int(account.updated_at.timestamp()), "email": account.email,
+        "sub": account.subject,
+        "locale": "fr",
+        "name": account.name,
+        "updated_at": int(account.updated_at.timestamp()),
+        "email": account.email,
         "email_verified": True,
     }
 
@@ -54,10 +59,12 @@ def test_missing_token_is_401_with_a_bare_challenge(portal):
 
 
 def test_token_without_openid_scope_is_403_insufficient_scope(runtime, portal):
-    client, secret = make_client(runtime, grant_types=["client_credentials"], redirect_uris=[],
-                                 scope="openid")
-    token = portal.post("/token", data={"grant_type": "client_credentials"},
-                        auth=(client.client_id, secret)).json()["access_token"]
+    client, secret = make_client(
+        runtime, grant_types=["client_credentials"], redirect_uris=[], scope="openid"
+    )
+    token = portal.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
+    ).json()["access_token"]
     response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
     # A client-credentials token has no person behind it: no openid scope is ever granted.
     assert response.status_code == 403
