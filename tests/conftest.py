@@ -119,18 +119,34 @@ def _prepare_template(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
-    if request.param == "embedded":
+def backend_cache() -> dict[str, Backend]:
+    """Templates built once per session: pytest re-creates a parametrized session fixture
+    each time the test order switches parameters, so the work is cached here."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def backend(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    backend_cache: dict[str, Backend],
+) -> Backend:
+    name: str = request.param
+    if name in backend_cache:
+        return backend_cache[name]
+    if name == "embedded":
         folder = tmp_path_factory.mktemp("sqlite-template")
         path = folder / "template.sqlite3"
         _prepare_template(create_db_engine(f"sqlite:///{path}"))
-        return Backend("embedded", str(path))
-    pg: PostgresServer = request.getfixturevalue("pg_server")
-    redis_server: RedisServer = request.getfixturevalue("redis_server")
-    name = "template_idp"
-    pg.execute(f'CREATE DATABASE "{name}"')
-    _prepare_template(create_db_engine(pg.url(name)))
-    return Backend("real", name, pg=pg, redis_url=redis_server.url)
+        backend_cache[name] = Backend("embedded", str(path))
+    else:
+        pg: PostgresServer = request.getfixturevalue("pg_server")
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
+        template = f"template_{uuid.uuid4().hex[:8]}"
+        pg.execute(f'CREATE DATABASE "{template}"')
+        _prepare_template(create_db_engine(pg.url(template)))
+        backend_cache[name] = Backend("real", template, pg=pg, redis_url=redis_server.url)
+    return backend_cache[name]
 
 
 @pytest.fixture
