@@ -57,7 +57,6 @@ def _fail(field: str, message: str, as_json: bool) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (needs Redis if > 1).")] = 1,
 ) -> None:
     """Serve the provider (embedded defaults: SQLite file, in-process store)."""
     import uvicorn
@@ -73,7 +72,6 @@ def serve(
         application,
         host=host,
         port=port,
-        workers=1 if workers < 2 else workers,
         log_level=settings.log_level,
         proxy_headers=True,
         server_header=False,

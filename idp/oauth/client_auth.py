@@ -20,12 +20,13 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
     def __init__(self, issuer: str, token_url: str, store: EphemeralStore) -> None:
-        super().__init__(token_url=token_url, validate_jti=True, leeway=30)
+        super().__init__(validate_jti=True, leeway=30)
+        self._token_url = token_url
         self._issuer = issuer
         self._store = store
 
     def get_audiences(self) -> list[str]:
-        return [self.token_url, self._issuer]
+        return [self._token_url, self._issuer]
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
         if not isinstance(jti, str) or len(jti) > 256:
