@@ -1,9 +1,20 @@
 """Edges to the outside world, one folder per family, each with its `ports.py`.
 
 - `store/`: ephemeral shared state (Redis, in-process).
-- (coming) `mail/`, `portals/`, `verification/`, `events/`.
+- `mail/`: outgoing mail (SMTP, development mailbox).
 """
 
+from adapters.mail import DevMailbox, MailError, Mailer, OutgoingMail, SmtpMailer, StoredMail
 from adapters.store import EphemeralStore, MemoryStore, RedisStore
 
-__all__ = ["EphemeralStore", "MemoryStore", "RedisStore"]
+__all__ = [
+    "DevMailbox",
+    "EphemeralStore",
+    "MailError",
+    "Mailer",
+    "MemoryStore",
+    "OutgoingMail",
+    "RedisStore",
+    "SmtpMailer",
+    "StoredMail",
+]
