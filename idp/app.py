@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from adapters import EphemeralStore
+from idp.accounts.routes import router as accounts_router
 from idp.authn.routes import router as authn_router
+from idp.authn.webauthn_routes import router as webauthn_router
+from idp.console.routes import router as console_router
+from idp.dev.routes import router as dev_router
+from idp.officer.routes import router as officer_router
+from idp.outbox.dispatcher import OutboxDispatcher
 from idp.bootstrap import build_runtime
 from idp.clock import Clock
 from idp.http.csrf import CsrfCookieMiddleware
@@ -32,7 +40,16 @@ def create_app(
     runtime: Runtime | None = None,
 ) -> FastAPI:
     runtime = runtime or build_runtime(settings, clock=clock, store=store)
+    dispatcher = OutboxDispatcher(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        dispatcher.start()
+        yield
+        dispatcher.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Passerelle",
         summary="One identity across the immigration portals; delegation the applicant controls.",
         version="0.1.0",
@@ -41,11 +58,17 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.outbox = dispatcher
     app.state.pages = Pages(create_template_env(load_translations(PACKAGE_DIR / "locale")))
     install_error_handlers(app)
     app.include_router(oidc_router)
     app.include_router(oauth_router)
     app.include_router(authn_router)
+    app.include_router(webauthn_router)
+    app.include_router(accounts_router)
+    app.include_router(console_router)
+    app.include_router(officer_router)
+    app.include_router(dev_router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)

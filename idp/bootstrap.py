@@ -14,12 +14,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from adapters import EphemeralStore, MemoryStore, RedisStore
+from functools import partial
+
+from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
 from idp.authn.password import PasswordPolicy, Passwords
 from idp.authn.sessions import BrowserSessions
 from idp.clock import Clock, SystemClock
 from idp.db import create_db_engine, create_session_factory
 from idp.migrations.runner import upgrade_database
+from idp.oidc.backchannel import announce_session_end
 from idp.oauth.tokens import TokenPolicy
 from idp.runtime import Runtime
 from idp.settings import Settings
@@ -71,6 +74,17 @@ def signing_algs(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
+def create_mailer(settings: Settings) -> tuple[Mailer, DevMailbox | None]:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.mail_from), None
+    mailbox = DevMailbox(settings.data_dir / "mailbox", settings.mail_from)
+    log.warning(
+        "EMBEDDED MODE: mail goes to the development mailbox at /dev/mailbox; "
+        "production MUST set IDP_SMTP_URL."
+    )
+    return mailbox, mailbox
+
+
 def build_runtime(
     settings: Settings, *, clock: Clock | None = None, store: EphemeralStore | None = None
 ) -> Runtime:
@@ -82,12 +96,16 @@ def build_runtime(
     with factory() as session, session.begin():
         ensure_signing_keys(session, master, signing_algs(settings), clock.now())
     store = store or create_store(settings)
+    keyring = Keyring(master)
+    mailer, dev_mailbox = create_mailer(settings)
+    on_end = partial(announce_session_end, issuer=settings.issuer, keyring=keyring,
+                     default_alg=settings.id_token_default_alg)
     return Runtime(
         settings=settings,
         engine=engine,
         session_factory=factory,
         store=store,
-        keyring=Keyring(master),
+        keyring=keyring,
         clock=clock,
         passwords=Passwords(
             PasswordPolicy(
@@ -96,11 +114,14 @@ def build_runtime(
                 parallelism=settings.password_hash_parallelism,
             )
         ),
-        browser_sessions=BrowserSessions(store, settings.session_ttl_seconds),
+        browser_sessions=BrowserSessions(factory, clock, settings.session_ttl_seconds, on_end),
         token_policy=TokenPolicy(
             issuer=settings.issuer,
             access_token_alg=settings.access_token_alg,
             access_token_ttl_seconds=settings.access_token_ttl_seconds,
             refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
         ),
+        master_key=master,
+        mailer=mailer,
+        dev_mailbox=dev_mailbox,
     )

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters import EphemeralStore
+from adapters import DevMailbox, EphemeralStore
 from idp.authn.password import Passwords
 from idp.authn.sessions import BrowserSessions
 from idp.clock import Clock
 from idp.oauth.tokens import TokenPolicy
 from idp.settings import Settings
-from keys import Keyring
+from adapters import Mailer
+from keys import Keyring, MasterKey
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Runtime:
     passwords: Passwords
     browser_sessions: BrowserSessions
     token_policy: TokenPolicy
+    master_key: MasterKey
+    mailer: Mailer
+    dev_mailbox: DevMailbox | None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
         description="Base64url 32-byte key that encrypts private signing keys at rest. "
         "Empty: generated into the data dir (embedded mode only; refused with an https issuer).",
     )
+    smtp_url: str = Field(
+        "",
+        description="SMTP server for mail, e.g. `smtp://mail:1025` or `smtps://user:pass@host:465`. "
+        "Empty: the development mailbox at `/dev/mailbox` (embedded mode only).",
+    )
+    mail_from: str = Field(
+        "Passerelle <no-reply@passerelle.localhost>", description="Sender of every message."
+    )
+    outbox_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="How often the outbox dispatcher looks for messages to send."
+    )
     access_token_alg: SigningAlg = Field(
         "ES256", description="Signing algorithm of JWT access tokens (RFC 9068)."
     )

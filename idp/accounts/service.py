@@ -10,7 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
-from idp.authn.password import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Passwords
+from idp.authn.password import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    Passwords,
+    password_problem,
+)
 from idp.errors import Conflict, InvalidInput, NotFound
 
 MAX_EMAIL_LENGTH = 254
@@ -38,18 +43,21 @@ def validate_email(email: str) -> str:
     return email
 
 
-def validate_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
+PASSWORD_MESSAGES = {
+    "too_short": f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+    "too_long": f"password exceeds {MAX_PASSWORD_LENGTH} characters",
+    "common": "password is too common: it appears in lists of breached passwords",
+    "contains_identity": "password must not contain your email address or name",
+}
+
+
+def validate_password(password: str, *, email: str = "", name: str = "") -> str:
+    """NIST SP 800-63B rules (`password_problem`); raises naming the field and the limit."""
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        limit = {"too_short": MIN_PASSWORD_LENGTH, "too_long": MAX_PASSWORD_LENGTH}.get(problem)
         raise InvalidInput(
-            "password",
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
-            limit=MIN_PASSWORD_LENGTH,
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            "password",
-            f"password exceeds {MAX_PASSWORD_LENGTH} characters",
-            limit=MAX_PASSWORD_LENGTH,
+            "password", PASSWORD_MESSAGES[problem], limit=limit, code=f"password_{problem}"
         )
     return password
 
@@ -74,7 +82,7 @@ def create_account(
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput("locale", "locale must be en or fr")
     if password is not None:
-        validate_password(password)
+        validate_password(password, email=email, name=name)
     if find_account_by_email(session, email) is not None:
         raise Conflict("an account with this email already exists", code="email_taken")
     account = Account(

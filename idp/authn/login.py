@@ -61,3 +61,19 @@ def check_password_login(runtime: Runtime, email: str, password: str, address: s
 def find_signed_in_account(runtime: Runtime, account_id: str) -> Account | None:
     with runtime.transaction() as db:
         return db.get(Account, account_id)
+
+
+def over_limit(runtime: Runtime, action: str, who: str) -> int:
+    """Seconds to wait when `who` (an address or an account) used up `action`'s budget."""
+    limit = parse(runtime.settings.login_rate_limit)
+    key = f"ratelimit:{action}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
+    current = runtime.store.get(key)
+    if current is not None and int(current) >= limit.amount:
+        return runtime.store.ttl(key) or int(limit.get_expiry())
+    return 0
+
+
+def count_attempt(runtime: Runtime, action: str, who: str) -> None:
+    limit = parse(runtime.settings.login_rate_limit)
+    key = f"ratelimit:{action}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
+    runtime.store.incr(key, int(limit.get_expiry()))

@@ -8,12 +8,40 @@ an unknown account still runs one hash, so timing does not reveal which emails e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a new password is refused (NIST SP 800-63B 5.1.1.2), or None.
+
+    Length and a list of common and breached passwords; no composition rules. Returns a
+    code: `too_short`, `too_long`, `common`, `contains_identity`.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "too_short"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return "too_long"
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        return "common"
+    local = email.split("@", 1)[0].lower()
+    if (local and len(local) >= 4 and local in lowered) or (name and name.lower() == lowered):
+        return "contains_identity"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Sign-in and account pages: `/login` (GET form, POST credentials) and `/account`."""
+"""Sign-in pages: `/login` (password), `/login/second-factor` (TOTP, recovery code),
+and `/account`. Passkeys sign in through `idp/authn/webauthn_routes.py`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from idp.authn.assurance import ACR_SINGLE_FACTOR, AMR_PASSWORD
+from idp.accounts.models import Account
+from idp.authn.assurance import ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, AMR_PASSWORD
 from idp.authn.login import check_password_login, find_signed_in_account
+from idp.authn.mails import notice_mail
+from idp.authn.recovery_codes import use_recovery_code
 from idp.authn.sessions import SESSION_COOKIE
+from idp.authn.signin import PENDING_COOKIE, PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns, second_factors
+from idp.authn.totp import verify_totp
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.locale import prefer_ui_locales
 from idp.http.params import read_form, read_query
@@ -21,11 +27,16 @@ from idp.oauth.requests import Params
 from idp.runtime import Runtime
 
 router = APIRouter()
+MAX_SECOND_FACTOR_FAILURES = 5
 
 
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def _interactions(runtime: Runtime) -> Interactions:
+    return Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
 
 
 def _client_name(runtime: Runtime, interaction: Interaction | None) -> str | None:
@@ -38,21 +49,13 @@ def _client_name(runtime: Runtime, interaction: Interaction | None) -> str | Non
 
 
 def _login_page(
-    request: Request,
-    interaction: Interaction | None,
-    *,
-    email: str = "",
-    error_code: str | None = None,
-    retry_after_seconds: int = 0,
-    status_code: int = 200,
+    request: Request, interaction: Interaction | None, *, email: str = "",
+    error_code: str | None = None, retry_after_seconds: int = 0, status_code: int = 200,
 ) -> Response:
     runtime = _runtime(request)
     if interaction is not None:
-        prefer_ui_locales(
-            request.state,
-            request.query_params.get("lang"),
-            Params(all=interaction.params).get("ui_locales"),
-        )
+        prefer_ui_locales(request.state, request.query_params.get("lang"),
+                          Params(all=interaction.params).get("ui_locales"))
     return request.app.state.pages.render(  # type: ignore[no-any-return]
         request,
         "authn/login.html",
@@ -62,6 +65,7 @@ def _login_page(
             "error_code": error_code,
             "retry_after_seconds": retry_after_seconds,
             "client_name": _client_name(runtime, interaction),
+            "notice": request.query_params.get("notice"),
         },
         status_code=status_code,
     )
@@ -74,10 +78,58 @@ async def login_form(request: Request) -> Response:
         query = read_query(request)
     except OAuth2Error:
         query = Params(all={})
-    interactions = Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
-    interaction = interactions.find(query.get("interaction"))
+    interaction = _interactions(runtime).find(query.get("interaction"))
     hint = Params(all=interaction.params).get("login_hint") if interaction else None
     return await run_in_threadpool(_login_page, request, interaction, email=hint or "")
+
+
+def _after_sign_in_target(runtime: Runtime, interaction_id: str | None) -> str:
+    interactions = _interactions(runtime)
+    interaction = interactions.find(interaction_id)
+    if interaction is None:
+        return "/account"
+    interactions.save(replace(interaction, login_done=True))
+    return f"/authorize/resume?interaction={interaction.id}"
+
+
+def complete_sign_in(request: Request, account_id: str, amr: list[str], acr: str,
+                     interaction_id: str | None) -> Response:
+    """Start a fresh session (a planted cookie never becomes authenticated: session
+    fixation) and continue where the person was going."""
+    runtime = _runtime(request)
+    runtime.browser_sessions.end(request.cookies.get(SESSION_COOKIE), reason="replaced")
+    cookie_value, _ = runtime.browser_sessions.start(
+        account_id, amr, acr, runtime.clock.now(),
+        user_agent=request.headers.get("user-agent", ""),
+        ip=request.client.host if request.client else "",
+    )
+    response = RedirectResponse(_after_sign_in_target(runtime, interaction_id), status_code=303)
+    set_session_cookie(runtime, response, cookie_value)
+    response.delete_cookie(PENDING_COOKIE, path="/", secure=runtime.settings.cookie_secure,
+                           httponly=True, samesite="lax")
+    return response
+
+
+def set_session_cookie(runtime: Runtime, response: Response, cookie_value: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, cookie_value, max_age=runtime.settings.session_ttl_seconds,
+        httponly=True, secure=runtime.settings.cookie_secure, samesite="lax", path="/",
+    )
+
+
+def _start_second_factor(runtime: Runtime, account_id: str, interaction_id: str | None,
+                         *, step_up: bool = False) -> Response:
+    pending = PendingSignIns(runtime.store).start(account_id, [AMR_PASSWORD] if not step_up else [],
+                                                  interaction_id, step_up=step_up)
+    response = RedirectResponse("/login/second-factor", status_code=303)
+    response.set_cookie(PENDING_COOKIE, pending.id, max_age=PENDING_TTL_SECONDS, httponly=True,
+                        secure=runtime.settings.cookie_secure, samesite="lax", path="/")
+    return response
+
+
+def _has_second_factor(runtime: Runtime, account_id: str) -> bool:
+    with runtime.transaction() as db:
+        return second_factors(db, account_id).any
 
 
 @router.post("/login")
@@ -86,16 +138,13 @@ async def login_submit(request: Request) -> Response:
     try:
         form = await read_form(request)
     except OAuth2Error:
-        return await run_in_threadpool(
-            _login_page, request, None, error_code="invalid_request", status_code=400
-        )
-    interactions = Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
-    interaction = interactions.find(form.get("interaction"))
+        return await run_in_threadpool(_login_page, request, None, error_code="invalid_request",
+                                       status_code=400)
+    interaction = _interactions(runtime).find(form.get("interaction"))
     email = form.get("email") or ""
     if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return await run_in_threadpool(
-            _login_page, request, interaction, email=email, error_code="csrf", status_code=400
-        )
+        return await run_in_threadpool(_login_page, request, interaction, email=email,
+                                       error_code="csrf", status_code=400)
     address = request.client.host if request.client else "unknown"
     result = await run_in_threadpool(
         check_password_login, runtime, email, form.get("password") or "", address
@@ -103,39 +152,105 @@ async def login_submit(request: Request) -> Response:
     if result.account_id is None:
         status = 429 if result.error_code == "rate_limited" else 401
         response = await run_in_threadpool(
-            _login_page,
-            request,
-            interaction,
-            email=email,
-            error_code=result.error_code,
-            retry_after_seconds=result.retry_after_seconds,
-            status_code=status,
+            _login_page, request, interaction, email=email, error_code=result.error_code,
+            retry_after_seconds=result.retry_after_seconds, status_code=status,
         )
         if status == 429:
             response.headers["Retry-After"] = str(result.retry_after_seconds)
         return response
-    # A new session id at every sign-in: a planted cookie never becomes authenticated
-    # (session fixation).
-    runtime.browser_sessions.end(request.cookies.get(SESSION_COOKIE))
-    cookie_value, _ = runtime.browser_sessions.start(
-        result.account_id, [AMR_PASSWORD], ACR_SINGLE_FACTOR, runtime.clock.now()
-    )
+    interaction_id = interaction.id if interaction else None
+    if await run_in_threadpool(_has_second_factor, runtime, result.account_id):
+        return _start_second_factor(runtime, result.account_id, interaction_id)
+    return await run_in_threadpool(complete_sign_in, request, result.account_id, [AMR_PASSWORD],
+                                   ACR_SINGLE_FACTOR, interaction_id)
+
+
+def _second_factor_page(request: Request, pending: PendingSignIn, *, error_code: str | None = None,
+                        status_code: int = 200, method: str = "totp") -> Response:
+    runtime = _runtime(request)
+    with runtime.transaction() as db:
+        factors = second_factors(db, pending.account_id)
+    interaction = _interactions(runtime).find(pending.interaction_id)
     if interaction is not None:
-        interactions.save(replace(interaction, login_done=True))
-        target = f"/authorize/resume?interaction={interaction.id}"
-    else:
-        target = "/account"
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie_value,
-        max_age=runtime.settings.session_ttl_seconds,
-        httponly=True,
-        secure=runtime.settings.cookie_secure,
-        samesite="lax",
-        path="/",
+        prefer_ui_locales(request.state, request.query_params.get("lang"),
+                          Params(all=interaction.params).get("ui_locales"))
+    return request.app.state.pages.render(  # type: ignore[no-any-return]
+        request, "authn/second_factor.html",
+        {"factors": factors, "error_code": error_code,
+         "method": "recovery" if request.query_params.get("method") == "recovery" else method},
+        status_code=status_code,
     )
+
+
+def _pending(request: Request) -> PendingSignIn | None:
+    return PendingSignIns(_runtime(request).store).find(request.cookies.get(PENDING_COOKIE))
+
+
+@router.get("/login/second-factor")
+async def second_factor_form(request: Request) -> Response:
+    pending = _pending(request)
+    if pending is None:
+        return RedirectResponse("/login", status_code=303)
+    return await run_in_threadpool(_second_factor_page, request, pending)
+
+
+def _check_second_factor(runtime: Runtime, pending: PendingSignIn, method: str, code: str) -> tuple[bool, Account | None]:
+    now = runtime.clock.now()
+    with runtime.transaction() as db:
+        if method == "recovery":
+            ok = use_recovery_code(db, pending.account_id, code, now)
+        else:
+            ok = verify_totp(db, runtime.master_key, pending.account_id, code, now)
+        return ok, db.get(Account, pending.account_id)
+
+
+@router.post("/login/second-factor")
+async def second_factor_submit(request: Request) -> Response:
+    runtime = _runtime(request)
+    pending = _pending(request)
+    if pending is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        form = await read_form(request)
+    except OAuth2Error:
+        form = Params(all={})
+    method = "recovery" if form.get("method") == "recovery" else "totp"
+    if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
+        return await run_in_threadpool(_second_factor_page, request, pending, error_code="csrf",
+                                       status_code=400, method=method)
+    ok, account = await run_in_threadpool(_check_second_factor, runtime, pending, method,
+                                          form.get("code") or "")
+    pending_store = PendingSignIns(runtime.store)
+    if not ok or account is None:
+        failures = pending.failures + 1
+        if failures >= MAX_SECOND_FACTOR_FAILURES:
+            pending_store.finish(pending.id)
+            return RedirectResponse("/login?notice=too_many_attempts", status_code=303)
+        pending_store.save(replace(pending, failures=failures))
+        return await run_in_threadpool(_second_factor_page, request, pending,
+                                       error_code="wrong_code", status_code=401, method=method)
+    pending_store.finish(pending.id)
+    if method == "recovery":
+        runtime.mailer.send(notice_mail(account.email, account.locale, "recovery_code_used"))
+    amr = [*pending.amr, "otp"]
+    if pending.step_up:
+        return await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id)
+    return await run_in_threadpool(complete_sign_in, request, account.id, amr, ACR_MULTI_FACTOR,
+                                   pending.interaction_id)
+
+
+def finish_step_up(request: Request, amr: list[str], interaction_id: str | None) -> Response:
+    runtime = _runtime(request)
+    cookie = request.cookies.get(SESSION_COOKIE) or ""
+    runtime.browser_sessions.step_up(cookie, amr, ACR_MULTI_FACTOR)
+    response = RedirectResponse(_after_sign_in_target(runtime, interaction_id), status_code=303)
+    response.delete_cookie(PENDING_COOKIE, path="/", secure=runtime.settings.cookie_secure,
+                           httponly=True, samesite="lax")
     return response
+
+
+def start_step_up(runtime: Runtime, account_id: str, interaction_id: str) -> Response:
+    return _start_second_factor(runtime, account_id, interaction_id, step_up=True)
 
 
 @router.get("/account")
@@ -144,8 +259,7 @@ async def account_home(request: Request) -> Response:
     browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
     account = (
         await run_in_threadpool(find_signed_in_account, runtime, browser.account_id)
-        if browser
-        else None
+        if browser else None
     )
     if account is None:
         return RedirectResponse("/login", status_code=303)

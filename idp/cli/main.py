@@ -26,12 +26,17 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys and the master key.", no_args_is_help=True)
 users_app = typer.Typer(help="People's accounts.", no_args_is_help=True)
 clients_app = typer.Typer(help="Portals (OIDC clients).", no_args_is_help=True)
+invitations_app = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages to portals (back-channel logout...).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.add_typer(invitations_app, name="invitations")
+app.add_typer(outbox_app, name="outbox")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+KNOWN_ROLES = ("officer",)
 
 
 def _settings() -> Settings:
@@ -148,6 +153,7 @@ def users_create(
     password: Annotated[str, typer.Option(help="Initial password.")],
     name: Annotated[str, typer.Option(help="Full name.")],
     locale: Annotated[str, typer.Option(help="en or fr.")] = "en",
+    role: Annotated[list[str] | None, typer.Option("--role", help="officer (repeatable).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create an account with a verified email."""
@@ -177,6 +183,10 @@ def users_create(
                 email_verified=True,
                 locale=locale,
             )
+            unknown = [r for r in role or [] if r not in KNOWN_ROLES]
+            if unknown:
+                raise InvalidInput("role", f"role must be one of {', '.join(KNOWN_ROLES)}")
+            account.roles = list(role or [])
             data = {"id": account.id, "sub": account.subject, "email": account.email}
     except InvalidInput as error:
         _fail(error.field, error.message, as_json)
@@ -218,6 +228,9 @@ def clients_create(
     ] = False,
     jwks: Annotated[Path | None, typer.Option(help="JWKS file (private_key_jwt).")] = None,
     id_token_alg: Annotated[str | None, typer.Option(help="id_token_signed_response_alg.")] = None,
+    backchannel_logout_uri: Annotated[
+        str | None, typer.Option(help="Where logout tokens are posted (Back-Channel Logout).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a portal; prints client_id and client_secret (shown once)."""
@@ -245,6 +258,7 @@ def clients_create(
                 first_party=first_party,
                 jwks=jwks_doc,
                 id_token_signed_response_alg=id_token_alg,
+                backchannel_logout_uri=backchannel_logout_uri,
                 now=SystemClock().now(),
             )
     except InvalidInput as error:
@@ -277,6 +291,46 @@ def clients_list(as_json: JsonOption = False) -> None:
         ]
     text = "\n".join(f"{c['client_id']}  {c['name']}  {c['auth_method']}" for c in clients)
     _emit(clients, as_json, text or "no clients")
+
+
+@invitations_app.command("create")
+def invitations_create(
+    email: Annotated[str, typer.Option(help="The invitee's email address.")],
+    name: Annotated[str, typer.Option(help="The invitee's full name.")] = "",
+    locale: Annotated[str, typer.Option(help="Language of the invitation: en or fr.")] = "en",
+    as_json: JsonOption = False,
+) -> None:
+    """Invite a person: they get a single-use link to create their account."""
+    from idp.bootstrap import build_runtime
+    from idp.errors import IdpError, InvalidInput
+    from idp.officer.routes import send_invitation
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    try:
+        to = send_invitation(runtime, email=email, name=name,
+                             locale="fr" if locale == "fr" else "en", invited_by=None)
+    except InvalidInput as error:
+        _fail(error.field, error.message, as_json)
+    except IdpError as error:
+        _fail("email", error.message, as_json)
+    finally:
+        runtime.engine.dispose()
+    _emit({"email": to, "status": "sent"}, as_json, f"invitation sent to {to}")
+
+
+@outbox_app.command("deliver")
+def outbox_deliver(as_json: JsonOption = False) -> None:
+    """Deliver the messages that are due now (the server also does this every second)."""
+    from idp.bootstrap import build_runtime
+    from idp.outbox.dispatcher import OutboxDispatcher
+
+    runtime = build_runtime(_settings())
+    try:
+        delivered = OutboxDispatcher(runtime).deliver_now()
+    finally:
+        runtime.engine.dispose()
+    _emit({"delivered": delivered}, as_json, f"{delivered} delivered")
 
 
 def main() -> None:

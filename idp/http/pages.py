@@ -8,6 +8,7 @@ and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -31,8 +32,14 @@ def create_template_env(translations: dict[str, Translations]) -> dict[str, Envi
             lstrip_blocks=True,
         )
         env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+        env.filters["datetime_utc"] = format_utc
         environments[locale] = env
     return environments
+
+
+def format_utc(timestamp: int) -> str:
+    """Seconds since the epoch as `2026-11-25 14:03 UTC` (the same in both languages)."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def switch_url(request: Request, other_locale: str) -> str:

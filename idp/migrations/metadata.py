@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import idp.accounts.models
+import idp.authn.models
+import idp.outbox.models
 import idp.oauth.models  # imported for its tables
 from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
 
-MODEL_MODULES = (idp.accounts.models,)
+MODEL_MODULES = (idp.accounts.models, idp.authn.models, idp.outbox.models)
 ALL_METADATA = [keys_metadata, idp_metadata]

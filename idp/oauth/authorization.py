@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.authn.sessions import BrowserSession
+from idp.authn.signin import required_acr, second_factors
 from idp.oauth.authorization_code import AuthenticatedUser
 from idp.oauth.errors import (
     AccessDeniedError,
@@ -65,7 +66,23 @@ class ShowConsent:
     ui_locales: str | None = None
 
 
-Outcome = Redirect | ShowError | ShowLogin | ShowConsent
+@dataclass(frozen=True, slots=True)
+class ShowStepUp:
+    interaction_id: str
+    account_id: str
+
+
+Outcome = Redirect | ShowError | ShowLogin | ShowConsent | ShowStepUp
+
+
+class UnmetAuthenticationRequirementsError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
+    """OIDC Core errata 3.1.2.6: the requested `acr` cannot be reached for this account."""
+
+    error = "unmet_authentication_requirements"
+
+
+class InteractionRequiredError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
+    error = "interaction_required"
 
 
 def with_issuer(location: str, issuer: str) -> str:
@@ -157,6 +174,16 @@ def authorize(
             return ShowLogin(pending.id)
         assert browser is not None  # _needs_login said so
         assert account is not None
+        needed = required_acr(params.get("acr_values"))
+        if needed is not None and browser.acr != needed:
+            if not second_factors(db, account.id).any:
+                return _error_outcome(UnmetAuthenticationRequirementsError(
+                    "the account has no second factor for the requested acr",
+                    redirect_uri=redirect_uri), state, issuer)
+            if "none" in prompt:
+                return _error_outcome(InteractionRequiredError(redirect_uri=redirect_uri), state, issuer)
+            pending = interaction or interactions.start(info.params.all)
+            return ShowStepUp(pending.id, account.id)
         client = request.client
         if _needs_consent(
             db,

@@ -22,6 +22,7 @@ from idp.oauth.authorization import (
     ShowConsent,
     ShowError,
     ShowLogin,
+    ShowStepUp,
     authorize,
     record_consent,
 )
@@ -52,6 +53,10 @@ def render_outcome(request: Request, outcome: Outcome) -> Response:
             if browser is not None and cookie is not None:
                 runtime.browser_sessions.add_client(cookie, browser, outcome.client_id)
         return response
+    if isinstance(outcome, ShowStepUp):
+        from idp.authn.routes import start_step_up
+
+        return start_step_up(runtime_of(request), outcome.account_id, outcome.interaction_id)
     if isinstance(outcome, ShowLogin):
         return RedirectResponse(f"/login?interaction={outcome.interaction_id}", status_code=303)
     if isinstance(outcome, ShowConsent):

@@ -53,7 +53,7 @@ def test_person_signs_in_and_consents_through_the_pages(page, idp_server, regist
     sign_in = "Sign in" if lang == "en" else "Se connecter"
     page.get_by_label("Email address" if lang == "en" else "Adresse courriel").fill(email)
     page.get_by_label("Password" if lang == "en" else "Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name=sign_in).click()
+    page.get_by_role("button", name=sign_in, exact=True).click()
     page.wait_for_load_state()
     assert_accessible(page)  # the consent page
     allow = "Allow" if lang == "en" else "Autoriser"
@@ -69,7 +69,7 @@ def test_wrong_password_shows_an_accessible_error_next_to_the_field(page, idp_se
     page.goto(f"{idp_server.url}/login?lang=fr")
     page.get_by_label("Adresse courriel").fill(email)
     page.get_by_label("Mot de passe").fill("not the password")
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").is_visible()
     assert "incorrect" in page.get_by_role("alert").inner_text().lower()
@@ -86,7 +86,7 @@ def test_language_switch_keeps_the_request(page, idp_server, registered):
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "interaction=" in page.url
-    assert page.get_by_role("button", name="Se connecter").is_visible()
+    assert page.get_by_role("button", name="Se connecter", exact=True).is_visible()
 
 
 def test_error_page_is_accessible(page, idp_server):

@@ -85,7 +85,7 @@ def test_users_create_names_the_short_password(cli_env):
     assert result.exit_code == 2
     error = json.loads(result.output)
     assert error["field"] == "password"
-    assert "8" in error["message"]
+    assert "12" in error["message"]
 
 
 def test_clients_create_then_list(cli_env):

@@ -1,0 +1,86 @@
+"""Invitations: an officer creates the account's door, the invitee walks through it.
+
+As the Permanent Residence portal does today, but with one account per person: the link
+carries a 256-bit token (stored as a digest), works once, and expires after
+`INVITATION_TTL_DAYS`. The email is proven by receiving the link, so the account starts
+with a verified email; the invitee sets their own password (and may add a second factor).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from idp.accounts.models import Account, Invitation
+from idp.accounts.service import create_account, find_account_by_email, validate_email
+from idp.authn.password import Passwords
+from idp.errors import Conflict, InvalidInput
+
+INVITATION_TTL_DAYS = 14
+MAX_NAME_LENGTH = 200
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str
+
+    def link(self, issuer: str) -> str:
+        return f"{issuer}/invitations/accept?token={self.token}"
+
+
+def create_invitation(db: Session, *, email: str, name: str, invited_by: str | None,
+                      now: datetime) -> IssuedInvitation:
+    email = validate_email(email)
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput("name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH)
+    if find_account_by_email(db, email) is not None:
+        raise Conflict("an account with this email already exists", code="email_taken")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        id=uuid.uuid4().hex, email=email, name=name.strip(), token_digest=_digest(token),
+        invited_by=invited_by, created_at=now, expires_at=now + timedelta(days=INVITATION_TTL_DAYS),
+    )
+    db.add(invitation)
+    db.flush()
+    return IssuedInvitation(invitation, token)
+
+
+def find_open_invitation(db: Session, token: str, now: datetime) -> Invitation | None:
+    if not token or len(token) > 100:
+        return None
+    invitation = db.scalar(select(Invitation).where(Invitation.token_digest == _digest(token)))
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= now:
+        return None
+    return invitation
+
+
+def accept_invitation(db: Session, passwords: Passwords, *, token: str, name: str, password: str,
+                      locale: str, now: datetime) -> Account:
+    invitation = find_open_invitation(db, token, now)
+    if invitation is None:
+        raise InvalidInput("token", "this invitation is used, expired or unknown", code="invitation_closed")
+    claimed = db.execute(update(Invitation).where(Invitation.id == invitation.id,
+                                                  Invitation.accepted_at.is_(None))
+                         .values(accepted_at=now))
+    if not claimed.rowcount:  # type: ignore[attr-defined]  # accepted by a concurrent request
+        raise InvalidInput("token", "this invitation is used, expired or unknown", code="invitation_closed")
+    account = create_account(db, passwords, email=invitation.email, password=password,
+                             name=name or invitation.name, now=now, email_verified=True, locale=locale)
+    account.password_changed_at = now
+    invitation.account_id = account.id
+    return account
+
+
+def list_invitations(db: Session, limit: int = 50) -> list[Invitation]:
+    return list(db.scalars(select(Invitation).order_by(Invitation.created_at.desc()).limit(limit)))

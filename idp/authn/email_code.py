@@ -1,0 +1,69 @@
+"""One-time codes sent by email (registration, password recovery, conversion later).
+
+Eight digits (NIST SP 800-63B 5.1.3: at least 6), valid `CODE_TTL_SECONDS`, at most
+`MAX_ATTEMPTS` wrong guesses before the code is burnt, stored as a keyed digest (HMAC with
+a per-code salt) in the shared store, so a store dump reveals no code and replicas agree.
+Comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from adapters import EphemeralStore
+
+CODE_DIGITS = 8
+CODE_TTL_SECONDS = 15 * 60
+MAX_ATTEMPTS = 5
+KEY_PREFIX = "email-code:"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    ok: bool
+    payload: dict[str, Any] | None = None
+    reason: str = ""  # wrong | expired | exhausted
+
+
+def _digest(salt: str, code: str) -> str:
+    return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_code(store: EphemeralStore, purpose: str, subject: str, payload: dict[str, Any],
+               ttl_seconds: int = CODE_TTL_SECONDS) -> str:
+    """Create (or replace) the code for `purpose` + `subject`; return it to mail."""
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    salt = secrets.token_hex(16)
+    record = {"salt": salt, "digest": _digest(salt, code), "attempts": 0, "payload": payload}
+    store.set(f"{KEY_PREFIX}{purpose}:{subject}", json.dumps(record).encode(), ttl_seconds)
+    return code
+
+
+def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> CodeCheck:
+    """Verify and consume; a wrong guess counts, the last allowed one burns the code."""
+    key = f"{KEY_PREFIX}{purpose}:{subject}"
+    raw = store.get(key)
+    if raw is None:
+        return CodeCheck(False, reason="expired")
+    record = json.loads(raw)
+    candidate = "".join(ch for ch in code if ch.isdigit())[:CODE_DIGITS + 2]
+    if hmac.compare_digest(record["digest"], _digest(record["salt"], candidate)):
+        if store.pop(key) is None:  # another request consumed it first
+            return CodeCheck(False, reason="expired")
+        return CodeCheck(True, payload=record["payload"])
+    record["attempts"] += 1
+    if record["attempts"] >= MAX_ATTEMPTS:
+        store.delete(key)
+        return CodeCheck(False, reason="exhausted")
+    store.set(key, json.dumps(record).encode(), store.ttl(key) or 1)
+    return CodeCheck(False, reason="wrong")
+
+
+def peek_payload(store: EphemeralStore, purpose: str, subject: str) -> dict[str, Any] | None:
+    raw = store.get(f"{KEY_PREFIX}{purpose}:{subject}")
+    return json.loads(raw)["payload"] if raw else None

@@ -1,0 +1,89 @@
+"""The sign-in transaction: password first, then a second factor when one is enrolled.
+
+After a good password, an account with a second factor gets a *pending sign-in* (in the
+shared store, bound to the browser by an HttpOnly cookie) instead of a session; the
+session starts only once the second factor is proven, with `amr`/`acr` saying what
+happened (RFC 8176). The same step serves `acr_values` step-up of an existing session.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adapters import EphemeralStore
+from idp.authn.assurance import ACR_MULTI_FACTOR
+from idp.authn.models import RecoveryCode, TotpCredential, WebAuthnCredential
+
+PENDING_KEY = "signin:"
+PENDING_COOKIE = "idp_signin"
+PENDING_TTL_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactors:
+    totp: bool
+    passkeys: int
+    recovery_codes: int
+
+    @property
+    def any(self) -> bool:
+        return self.totp or self.passkeys > 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    id: str
+    account_id: str
+    amr: list[str]
+    interaction_id: str | None = None
+    step_up: bool = False
+    failures: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def second_factors(db: Session, account_id: str) -> SecondFactors:
+    totp = db.get(TotpCredential, account_id)
+    passkeys = db.scalar(select(func.count()).select_from(WebAuthnCredential)
+                         .where(WebAuthnCredential.account_id == account_id)) or 0
+    recovery = db.scalar(select(func.count()).select_from(RecoveryCode)
+                         .where(RecoveryCode.account_id == account_id,
+                                RecoveryCode.used_at.is_(None))) or 0
+    return SecondFactors(totp is not None and totp.confirmed_at is not None, int(passkeys),
+                         int(recovery))
+
+
+class PendingSignIns:
+    def __init__(self, store: EphemeralStore) -> None:
+        self._store = store
+
+    def start(self, account_id: str, amr: list[str], interaction_id: str | None,
+              *, step_up: bool = False) -> PendingSignIn:
+        pending = PendingSignIn(secrets.token_urlsafe(24), account_id, amr, interaction_id, step_up)
+        self.save(pending)
+        return pending
+
+    def save(self, pending: PendingSignIn) -> None:
+        self._store.set(PENDING_KEY + pending.id, json.dumps(asdict(pending)).encode(),
+                        PENDING_TTL_SECONDS)
+
+    def find(self, pending_id: str | None) -> PendingSignIn | None:
+        if not pending_id or len(pending_id) > 64:
+            return None
+        raw = self._store.get(PENDING_KEY + pending_id)
+        return PendingSignIn(**json.loads(raw)) if raw else None
+
+    def finish(self, pending_id: str) -> None:
+        self._store.delete(PENDING_KEY + pending_id)
+
+
+def required_acr(acr_values: str | None) -> str | None:
+    """The level a request insists on: multi-factor when it asks for nothing less."""
+    values = (acr_values or "").split()
+    if values and all(v == ACR_MULTI_FACTOR for v in values):
+        return ACR_MULTI_FACTOR
+    return None

@@ -1,0 +1,1 @@
+"""The account console: security settings and sessions."""

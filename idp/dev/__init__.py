@@ -1,0 +1,1 @@
+"""Development-only pages (embedded mode): the mailbox."""

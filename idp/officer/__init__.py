@@ -1,0 +1,1 @@
+"""The officer console: invitations (and, later, enrolment review)."""
