@@ -24,12 +24,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from adapters import EphemeralStore, MemoryStore, RedisStore
+from adapters import DevMailbox, EphemeralStore, MemoryStore, RedisStore
 from idp.clock import ManualClock
 from idp.db import create_db_engine, create_session_factory
 from idp.migrations.runner import upgrade_database
 from idp.settings import Settings
 from keys import MasterKey, ensure_signing_keys
+from tests.mail import Inbox, smtp_server
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable
 
 TEST_MASTER_KEY = MasterKey.from_b64url("dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLSEhISE")
@@ -201,9 +202,51 @@ def make_settings(
     return Settings(**values)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def smtp_inbox() -> Iterator[tuple[str, Inbox]]:
+    """A real SMTP server (aiosmtpd) for the real backend; one per worker."""
+    with smtp_server() as served:
+        yield served
+
+
+class MailReader:
+    """Reads what Passerelle mailed: from aiosmtpd (real) or the dev mailbox (embedded)."""
+
+    def __init__(self, inbox: Inbox | None, mailbox_dir: Path) -> None:
+        self._inbox = inbox
+        self._mailbox = DevMailbox(mailbox_dir)
+
+    def texts(self, to: str) -> list[str]:
+        if self._inbox is not None:
+            return [m.get_body(preferencelist=("plain",)).get_content() for m in self._inbox.to(to)]  # type: ignore[union-attr]
+        return [m.text for m in reversed(self._mailbox.messages(to=to))]
+
+    def subjects(self, to: str) -> list[str]:
+        if self._inbox is not None:
+            return [str(m["Subject"]) for m in self._inbox.to(to)]
+        return [m.subject for m in reversed(self._mailbox.messages(to=to))]
+
+    def last_code(self, to: str) -> str:
+        import re
+
+        found = re.findall(r"^\d{8}$", self.texts(to)[-1], flags=re.M)
+        assert found, f"no code in the last mail to {to}"
+        return found[0]
+
+
 @pytest.fixture
-def settings(backend: Backend, database_url: str, tmp_path: Path) -> Settings:
-    return make_settings(backend, database_url, tmp_path)
+def settings(backend: Backend, database_url: str, tmp_path: Path,
+             request: pytest.FixtureRequest) -> Settings:
+    smtp_url = ""
+    if backend.is_real:
+        smtp_url = request.getfixturevalue("smtp_inbox")[0]
+    return make_settings(backend, database_url, tmp_path, smtp_url=smtp_url)
+
+
+@pytest.fixture
+def mail(backend: Backend, settings: Settings, request: pytest.FixtureRequest) -> MailReader:
+    inbox = request.getfixturevalue("smtp_inbox")[1] if backend.is_real else None
+    return MailReader(inbox, settings.data_dir / "mailbox")
 
 
 pytest_plugins = ["tests.e2e.fixtures"]

@@ -27,7 +27,8 @@ def tr(locale: str, message: str, **values: object) -> str:
     return catalogue.gettext(message) % values if values else catalogue.gettext(message)
 
 
-SIGNATURE = "Passerelle — one sign-in for every immigration portal."
+def signature(locale: str) -> str:
+    return tr(locale, "Passerelle — one sign-in for every immigration portal.")
 
 
 def code_mail(to: str, locale: str, code: str, purpose: str) -> OutgoingMail:
@@ -41,7 +42,7 @@ def code_mail(to: str, locale: str, code: str, purpose: str) -> OutgoingMail:
         intro, code,
         tr(locale, "The code expires in %(minutes)s minutes.", minutes=15),
         tr(locale, "If you did not ask for this, ignore this message: nothing changes."),
-        tr(locale, SIGNATURE),
+        signature(locale),
     ])
     return OutgoingMail(to=to, subject=subject, text=body, language=locale)
 
@@ -61,7 +62,7 @@ def notice_mail(to: str, locale: str, event: str) -> OutgoingMail:
     body = "\n\n".join([
         events[event],
         tr(locale, "If this was not you, recover your account now and contact support."),
-        tr(locale, SIGNATURE),
+        signature(locale),
     ])
     return OutgoingMail(to=to, subject=tr(locale, "Security notice from Passerelle"), text=body,
                         language=locale)
@@ -73,7 +74,7 @@ def invitation_mail(to: str, locale: str, name: str, link: str, days: int) -> Ou
         tr(locale, "Immigration, Refugees and Citizenship Canada invites you to create your Passerelle account. Open this link to choose your password:"),
         link,
         tr(locale, "The link works once and expires in %(days)s days.", days=days),
-        tr(locale, SIGNATURE),
+        signature(locale),
     ])
     return OutgoingMail(to=to, subject=tr(locale, "Your invitation to Passerelle"), text=body,
                         language=locale)
