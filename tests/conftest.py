@@ -229,7 +229,7 @@ class MailReader:
     def last_code(self, to: str) -> str:
         import re
 
-        found = re.findall(r"^\d{8}$", self.texts(to)[-1], flags=re.M)
+        found = re.findall(r"^(\d{8})\s*$", self.texts(to)[-1], flags=re.M)
         assert found, f"no code in the last mail to {to}"
         return found[0]
 

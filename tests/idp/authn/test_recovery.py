@@ -1,0 +1,112 @@
+"""Account recovery and password changes: codes, second factor, sessions ended, mail sent."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from idp.authn.totp import current_code
+from tests.factories.idp import DEFAULT_PASSWORD, make_account
+from tests.idp.flows import csrf_of, enable_totp, sign_in
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _ask_code(browser, email):
+    page = browser.get("/recover")
+    return browser.post("/recover", data={"email": email, "csrf_token": csrf_of(page)})
+
+
+def _finish(browser, email, code, password=NEW_PASSWORD, second_factor=""):
+    page = browser.get("/recover")
+    return browser.post("/recover/verify", data={"email": email, "code": code, "password": password,
+                                                 "second_factor": second_factor,
+                                                 "csrf_token": csrf_of(page)})
+
+
+def test_unknown_and_known_emails_get_the_same_page(runtime, browser, mail):
+    account = make_account(runtime)
+    known = _ask_code(browser, account.email)
+    unknown = _ask_code(browser, "nobody@example.ca")
+    assert known.text.replace(account.email, "E") == unknown.text.replace("nobody@example.ca", "E")
+    assert mail.texts("nobody@example.ca") == []
+    assert len(mail.texts(account.email)) == 1
+
+
+def test_recovery_sets_a_new_password_ends_sessions_and_mails_the_holder(runtime, app, browser, mail):
+    account = make_account(runtime)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as other_device:
+        sign_in(other_device, "/login", account.email)
+        assert other_device.get("/account").status_code == 200
+        _ask_code(browser, account.email)
+        done = _finish(browser, account.email, mail.last_code(account.email))
+        assert done.headers["location"] == "/login?notice=password_changed"
+        assert other_device.get("/account").status_code == 303  # signed out everywhere
+    assert sign_in(browser, "/login", account.email, DEFAULT_PASSWORD).status_code == 401
+    assert sign_in(browser, "/login", account.email, NEW_PASSWORD).status_code == 303
+    assert "was changed" in mail.texts(account.email)[-1]
+
+
+def test_recovery_of_a_protected_account_needs_its_second_factor(runtime, browser, mail, clock):
+    account = make_account(runtime)
+    sign_in(browser, "/login", account.email)
+    secret, _ = enable_totp(browser, clock.now().timestamp())
+    _ask_code(browser, account.email)
+    refused = _finish(browser, account.email, mail.last_code(account.email), second_factor="")
+    assert refused.status_code == 400
+    assert 'aria-invalid="true"' in refused.text
+    _ask_code(browser, account.email)
+    clock.advance(30)
+    accepted = _finish(browser, account.email, mail.last_code(account.email),
+                       second_factor=current_code(secret, clock.now().timestamp()))
+    assert accepted.status_code == 303
+
+
+def test_recovery_refuses_a_common_new_password_before_spending_the_code(runtime, browser, mail):
+    account = make_account(runtime)
+    _ask_code(browser, account.email)
+    code = mail.last_code(account.email)
+    refused = _finish(browser, account.email, code, password="password1234")
+    assert refused.status_code == 400
+    assert "too common" in refused.text
+    assert _finish(browser, account.email, code).status_code == 303
+
+
+def test_password_change_in_the_console_ends_every_other_session(runtime, app, browser, mail):
+    account = make_account(runtime)
+    sign_in(browser, "/login", account.email)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as other_device:
+        sign_in(other_device, "/login", account.email)
+        page = browser.get("/account/security")
+        changed = browser.post("/account/security/password", data={
+            "current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD,
+            "csrf_token": csrf_of(page)})
+        assert changed.headers["location"] == "/account/security?notice=password_changed"
+        assert other_device.get("/account").status_code == 303
+    assert browser.get("/account").status_code == 200
+    assert "was changed" in mail.texts(account.email)[-1]
+
+
+def test_password_change_needs_the_current_password(runtime, browser):
+    account = make_account(runtime)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/account/security")
+    refused = browser.post("/account/security/password", data={
+        "current_password": "wrong wrong wrong", "new_password": NEW_PASSWORD,
+        "csrf_token": csrf_of(page)})
+    assert refused.status_code == 400
+    assert "current password is not right" in refused.text
+
+
+def test_argon2_parameters_raised_later_rehash_at_next_sign_in(runtime, browser):
+    from argon2 import PasswordHasher
+
+    account = make_account(runtime)
+    with runtime.transaction() as db:
+        from idp.accounts.models import Account
+
+        row = db.get(Account, account.id)
+        # A hash made with the parameters of an older, weaker configuration.
+        row.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(DEFAULT_PASSWORD)
+    assert sign_in(browser, "/login", account.email).status_code == 303
+    with runtime.transaction() as db:
+        assert db.get(Account, account.id).password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")

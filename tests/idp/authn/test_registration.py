@@ -1,0 +1,88 @@
+"""Registration with an emailed code, and no user enumeration."""
+
+from __future__ import annotations
+
+from tests.factories.idp import make_account
+from tests.idp.flows import csrf_of, register
+
+PASSWORD = "maple syrup and snow tires"
+
+
+def test_registration_mails_a_code_and_creates_a_verified_account(runtime, browser, mail):
+    response = register(browser, mail, name="Li Wei", email="li.wei@example.ca", password=PASSWORD)
+    assert response.status_code == 303
+    assert browser.get("/account").status_code == 200
+    from idp.accounts.service import find_account_by_email
+
+    with runtime.transaction() as db:
+        account = find_account_by_email(db, "li.wei@example.ca")
+        assert account.email_verified is True
+        assert account.password_hash.startswith("$argon2id$")
+    assert mail.subjects("li.wei@example.ca") == ["Your Passerelle confirmation code"]
+
+
+def test_code_is_eight_digits_and_stored_hashed(runtime, browser, mail):
+    page = browser.get("/register")
+    browser.post("/register", data={"name": "A", "email": "a8@example.ca", "password": PASSWORD,
+                                    "csrf_token": csrf_of(page)})
+    code = mail.last_code("a8@example.ca")
+    assert len(code) == 8
+    assert code.isdigit()
+    for key in getattr(runtime.store, "_items", {}):
+        assert code not in runtime.store.get(key).decode(errors="ignore")
+
+
+def test_registering_a_taken_email_looks_the_same_but_mails_the_owner(runtime, browser, mail):
+    owner = make_account(runtime)
+    page = browser.get("/register")
+    fresh = browser.post("/register", data={"name": "X", "email": "fresh@example.ca",
+                                            "password": PASSWORD, "csrf_token": csrf_of(page)})
+    taken = browser.post("/register", data={"name": "X", "email": owner.email, "password": PASSWORD,
+                                            "csrf_token": csrf_of(page)})
+    assert fresh.status_code == taken.status_code == 200
+    assert fresh.text.replace("fresh@example.ca", "E") == taken.text.replace(owner.email, "E")
+    assert mail.subjects(owner.email) == ["Security notice from Passerelle"]
+    assert "already have one" in mail.texts(owner.email)[-1]
+
+
+def test_common_password_is_refused_naming_the_field_and_keeping_the_input(browser):
+    page = browser.get("/register")
+    response = browser.post("/register", data={"name": "Sam", "email": "sam@example.ca",
+                                                "password": "password1234", "csrf_token": csrf_of(page)})
+    assert response.status_code == 400
+    assert "too common" in response.text
+    assert 'value="sam@example.ca"' in response.text
+    assert 'value="Sam"' in response.text
+    assert "password1234" not in response.text
+
+
+def test_short_password_message_quotes_the_limit_in_french(browser):
+    page = browser.get("/register?lang=fr")
+    response = browser.post("/register", data={"name": "Sam", "email": "sam@example.ca",
+                                                "password": "court", "csrf_token": csrf_of(page)})
+    assert response.status_code == 400
+    assert "au moins 12 caractères" in response.text
+
+
+def test_wrong_codes_burn_the_code_after_five_attempts(browser, mail):
+    page = browser.get("/register")
+    browser.post("/register", data={"name": "T", "email": "t@example.ca", "password": PASSWORD,
+                                    "csrf_token": csrf_of(page)})
+    good = mail.last_code("t@example.ca")
+    wrong = str((int(good) + 1) % 10**8).zfill(8)
+    answers = [browser.post("/register/verify", data={"email": "t@example.ca", "code": wrong,
+                                                      "csrf_token": csrf_of(page)}) for _ in range(5)]
+    assert "not right" in answers[0].text
+    assert "Too many wrong codes" in answers[-1].text
+    late = browser.post("/register/verify", data={"email": "t@example.ca", "code": good,
+                                                  "csrf_token": csrf_of(page)})
+    assert late.status_code == 400
+
+
+def test_registrations_are_rate_limited_per_address(browser):
+    page = browser.get("/register")
+    statuses = [browser.post("/register", data={"name": "R", "email": f"r{i}@example.ca",
+                                                "password": PASSWORD, "csrf_token": csrf_of(page)}
+                             ).status_code for i in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429

@@ -1,0 +1,172 @@
+"""TOTP, recovery codes, multi-factor sign-in and acr_values step-up."""
+
+from __future__ import annotations
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from idp.authn.totp import current_code
+from tests.factories.idp import DEFAULT_PASSWORD, make_account, make_client
+from tests.idp.flows import (
+    authorization_request,
+    authorize_code,
+    csrf_of,
+    enable_totp,
+    query_of,
+    redeem,
+    sign_in,
+)
+
+LOA2 = "urn:passerelle:loa:2"
+
+
+def _signed_in_with_totp(runtime, browser, clock):
+    account = make_account(runtime)
+    sign_in(browser, "/login", account.email)
+    secret, codes = enable_totp(browser, clock.now().timestamp())
+    return account, secret, codes
+
+
+def _sign_out(browser):
+    page = browser.get("/account")
+    browser.post("/logout", data={"csrf_token": csrf_of(page)})
+
+
+def test_enrolment_shows_an_svg_qr_code_and_needs_a_good_code(runtime, browser, clock):
+    account = make_account(runtime)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/account/security/totp")
+    assert 'src="data:image/svg+xml' in page.text
+    wrong = browser.post("/account/security/totp", data={"code": "000000", "csrf_token": csrf_of(page)})
+    assert wrong.status_code == 400
+    assert "not right" in wrong.text
+    from idp.authn.signin import second_factors
+
+    with runtime.transaction() as db:
+        assert second_factors(db, account.id).totp is False
+
+
+def test_confirmed_totp_shows_ten_recovery_codes_once(runtime, browser, clock):
+    _, _, codes = _signed_in_with_totp(runtime, browser, clock)
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    assert all(len(c) == 19 for c in codes)
+
+
+def test_sign_in_with_totp_gives_multi_factor_tokens(runtime, browser, portal, clock):
+    account, secret, _ = _signed_in_with_totp(runtime, browser, clock)
+    _sign_out(browser)
+    client, client_secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    first = browser.get("/authorize?" + request.query)
+    after_password = sign_in(browser, first.headers["location"], account.email)
+    assert after_password.headers["location"] == "/login/second-factor"
+    clock.advance(30)
+    page = browser.get("/login/second-factor")
+    done = browser.post("/login/second-factor", data={
+        "method": "totp", "code": current_code(secret, clock.now().timestamp()),
+        "csrf_token": csrf_of(page)})
+    resumed = browser.get(done.headers["location"])
+    consent = browser.post("/authorize/consent", data={
+        "interaction": query_of(done.headers["location"])["interaction"], "decision": "allow",
+        "csrf_token": csrf_of(resumed)})
+    code = query_of(consent.headers["location"])["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
+    claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
+    assert claims["acr"] == LOA2
+    assert claims["amr"] == ["pwd", "otp"]
+
+
+def test_a_totp_code_is_never_accepted_twice(runtime, browser, clock):
+    account, secret, _ = _signed_in_with_totp(runtime, browser, clock)
+    _sign_out(browser)
+    code = current_code(secret, clock.now().timestamp())  # the code used at enrolment
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor")
+    replay = browser.post("/login/second-factor", data={"method": "totp", "code": code,
+                                                        "csrf_token": csrf_of(page)})
+    assert replay.status_code == 401
+
+
+def test_totp_accepts_one_step_of_drift(runtime, browser, clock):
+    account, secret, _ = _signed_in_with_totp(runtime, browser, clock)
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    clock.advance(60)
+    page = browser.get("/login/second-factor")
+    late = current_code(secret, clock.now().timestamp() - 30)
+    ok = browser.post("/login/second-factor", data={"method": "totp", "code": late,
+                                                    "csrf_token": csrf_of(page)})
+    assert ok.status_code == 303
+
+
+def test_recovery_code_signs_in_once_and_mails_the_holder(runtime, browser, clock, mail):
+    account, _, codes = _signed_in_with_totp(runtime, browser, clock)
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor?method=recovery")
+    used = browser.post("/login/second-factor", data={"method": "recovery", "code": codes[0].lower(),
+                                                      "csrf_token": csrf_of(page)})
+    assert used.status_code == 303
+    assert any("recovery code was used" in t for t in mail.texts(account.email))
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor?method=recovery")
+    again = browser.post("/login/second-factor", data={"method": "recovery", "code": codes[0],
+                                                       "csrf_token": csrf_of(page)})
+    assert again.status_code == 401
+
+
+def test_five_wrong_second_factors_end_the_attempt(runtime, browser, clock):
+    account, _, _ = _signed_in_with_totp(runtime, browser, clock)
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor")
+    answers = [browser.post("/login/second-factor", data={"method": "totp", "code": "123456",
+                                                          "csrf_token": csrf_of(page)}) for _ in range(5)]
+    assert answers[-1].headers["location"] == "/login?notice=too_many_attempts"
+    assert browser.get("/login/second-factor").headers["location"] == "/login"
+
+
+def test_acr_values_for_multi_factor_steps_up_a_password_session(runtime, browser, portal, clock):
+    account = make_account(runtime)
+    client, client_secret = make_client(runtime, first_party=True)
+    authorize_code(browser, authorization_request(client.client_id), account.email)  # loa1
+    secret, _ = enable_totp(browser, clock.now().timestamp())
+    request = authorization_request(client.client_id, acr_values=LOA2)
+    step = browser.get("/authorize?" + request.query)
+    assert step.headers["location"] == "/login/second-factor"
+    clock.advance(30)
+    page = browser.get("/login/second-factor")
+    done = browser.post("/login/second-factor", data={
+        "method": "totp", "code": current_code(secret, clock.now().timestamp()),
+        "csrf_token": csrf_of(page)})
+    final = browser.get(done.headers["location"])
+    code = query_of(final.headers["location"])["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
+    claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
+    assert claims["acr"] == LOA2
+    assert "otp" in claims["amr"]
+
+
+def test_acr_values_for_multi_factor_without_a_second_factor_is_refused(runtime, browser):
+    account = make_account(runtime)
+    client, _ = make_client(runtime, first_party=True)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    response = browser.get("/authorize?" + authorization_request(client.client_id, acr_values=LOA2).query)
+    assert query_of(response.headers["location"])["error"] == "unmet_authentication_requirements"
+
+
+def test_discovery_lists_the_acr_values(portal):
+    metadata = portal.get("/.well-known/openid-configuration").json()
+    assert LOA2 in metadata["acr_values_supported"]
+
+
+def test_password_login_of_an_account_without_second_factor_is_single_factor(runtime, browser, portal):
+    account = make_account(runtime)
+    client, client_secret = make_client(runtime)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email, DEFAULT_PASSWORD)["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
+    claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
+    assert claims["acr"] == "urn:passerelle:loa:1"

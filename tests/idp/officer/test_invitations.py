@@ -1,0 +1,97 @@
+"""Invitations: by CLI or officer page; single use, expiring; the invitee's account exists after."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from idp.cli.main import app as cli
+from tests.factories.idp import make_account
+from tests.idp.flows import csrf_of, sign_in
+
+PASSWORD = "invited and very welcome"
+
+
+def _link(mail, email):
+    (link,) = re.findall(r"https://testserver/invitations/accept\?token=\S+", mail.texts(email)[-1])
+    return link.removeprefix("https://testserver")
+
+
+@pytest.fixture
+def cli_env(settings, monkeypatch):
+    for name in ("issuer", "database_url", "data_dir", "redis_url", "redis_prefix", "smtp_url"):
+        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
+    return CliRunner()
+
+
+def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, mail, runtime):
+    result = cli_env.invoke(cli, ["invitations", "create", "--email", "Kofi@Example.ca",
+                                  "--name", "Kofi Mensah", "--locale", "fr", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"email": "kofi@example.ca", "status": "sent"}
+    assert "invite à créer votre compte" in mail.texts("kofi@example.ca")[-1]
+    page = browser.get(_link(mail, "kofi@example.ca"))
+    assert 'value="Kofi Mensah"' in page.text
+    token = page.text.split('name="token" value="')[1].split('"')[0]
+    created = browser.post("/invitations/accept", data={"token": token, "name": "Kofi Mensah",
+                                                        "password": PASSWORD,
+                                                        "csrf_token": csrf_of(page)})
+    assert created.headers["location"] == "/account/security?notice=welcome"
+    assert browser.get("/account").status_code == 200
+    from idp.accounts.service import find_account_by_email
+
+    with runtime.transaction() as db:
+        assert find_account_by_email(db, "kofi@example.ca").email_verified is True
+
+
+def test_an_invitation_works_once(cli_env, browser, mail):
+    cli_env.invoke(cli, ["invitations", "create", "--email", "once@example.ca", "--json"])
+    page = browser.get(_link(mail, "once@example.ca"))
+    token = page.text.split('name="token" value="')[1].split('"')[0]
+    data = {"token": token, "name": "Once", "password": PASSWORD, "csrf_token": csrf_of(page)}
+    assert browser.post("/invitations/accept", data=data).status_code == 303
+    again = browser.get(_link(mail, "once@example.ca"))
+    assert again.status_code == 410
+    assert browser.post("/invitations/accept", data=data).status_code == 410
+
+
+def test_an_expired_invitation_cannot_be_used(cli_env, browser, mail, clock):
+    cli_env.invoke(cli, ["invitations", "create", "--email", "late@example.ca", "--json"])
+    clock.advance(15 * 24 * 3600)
+    assert browser.get(_link(mail, "late@example.ca")).status_code == 410
+
+
+def test_inviting_an_existing_account_is_refused(cli_env, runtime):
+    account = make_account(runtime)
+    result = cli_env.invoke(cli, ["invitations", "create", "--email", account.email, "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.output)["field"] == "email"
+
+
+def test_officer_page_needs_the_officer_role(runtime, browser):
+    person = make_account(runtime)
+    sign_in(browser, "/login", person.email)
+    assert browser.get("/officer/invitations").status_code == 303
+
+
+def test_officer_invites_from_the_page(runtime, browser, mail):
+    officer = make_account(runtime)
+    with runtime.transaction() as db:
+        from idp.accounts.models import Account
+
+        db.get(Account, officer.id).roles = ["officer"]
+    sign_in(browser, "/login", officer.email)
+    page = browser.get("/officer/invitations")
+    assert page.status_code == 200
+    sent = browser.post("/officer/invitations", data={"email": "family@example.ca", "name": "Ama",
+                                                      "locale": "en", "csrf_token": csrf_of(page)})
+    assert "An invitation was sent to family@example.ca" in sent.text
+    assert "family@example.ca" in sent.text.split("Recent invitations")[-1]
+    assert _link(mail, "family@example.ca")
+    bad = browser.post("/officer/invitations", data={"email": "not-an-email", "csrf_token": csrf_of(page)})
+    assert bad.status_code == 400
+    assert 'aria-invalid="true"' in bad.text
