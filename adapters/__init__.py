@@ -4,7 +4,7 @@
 - `mail/`: outgoing mail (SMTP, development mailbox).
 """
 
-from adapters.mail import DevMailbox, MailError, Mailer, OutgoingMail, SmtpMailer, StoredMail
+from adapters.mail import DevMailbox, Mailer, MailError, OutgoingMail, SmtpMailer, StoredMail
 from adapters.store import EphemeralStore, MemoryStore, RedisStore
 
 __all__ = [

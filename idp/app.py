@@ -13,19 +13,19 @@ from adapters import EphemeralStore
 from idp.accounts.routes import router as accounts_router
 from idp.authn.routes import router as authn_router
 from idp.authn.webauthn_routes import router as webauthn_router
-from idp.console.routes import router as console_router
-from idp.dev.routes import router as dev_router
-from idp.officer.routes import router as officer_router
-from idp.outbox.dispatcher import OutboxDispatcher
 from idp.bootstrap import build_runtime
 from idp.clock import Clock
+from idp.console.routes import router as console_router
+from idp.dev.routes import router as dev_router
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.errors import install_error_handlers
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware
 from idp.oauth.routes import router as oauth_router
+from idp.officer.routes import router as officer_router
 from idp.oidc.routes import router as oidc_router
+from idp.outbox.dispatcher import OutboxDispatcher
 from idp.runtime import Runtime
 from idp.settings import Settings
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
-
-from functools import partial
 
 from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
 from idp.authn.password import PasswordPolicy, Passwords
@@ -22,8 +21,8 @@ from idp.authn.sessions import BrowserSessions
 from idp.clock import Clock, SystemClock
 from idp.db import create_db_engine, create_session_factory
 from idp.migrations.runner import upgrade_database
-from idp.oidc.backchannel import announce_session_end
 from idp.oauth.tokens import TokenPolicy
+from idp.oidc.backchannel import announce_session_end
 from idp.runtime import Runtime
 from idp.settings import Settings
 from keys import Keyring, MasterKey, ensure_signing_keys
@@ -98,8 +97,12 @@ def build_runtime(
     store = store or create_store(settings)
     keyring = Keyring(master)
     mailer, dev_mailbox = create_mailer(settings)
-    on_end = partial(announce_session_end, issuer=settings.issuer, keyring=keyring,
-                     default_alg=settings.id_token_default_alg)
+    on_end = partial(
+        announce_session_end,
+        issuer=settings.issuer,
+        keyring=keyring,
+        default_alg=settings.id_token_default_alg,
+    )
     return Runtime(
         settings=settings,
         engine=engine,

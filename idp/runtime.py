@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters import DevMailbox, EphemeralStore
+from adapters import DevMailbox, EphemeralStore, Mailer
 from idp.authn.password import Passwords
 from idp.authn.sessions import BrowserSessions
 from idp.clock import Clock
 from idp.oauth.tokens import TokenPolicy
 from idp.settings import Settings
-from adapters import Mailer
 from keys import Keyring, MasterKey
 
 

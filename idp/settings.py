@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     )
     smtp_url: str = Field(
         "",
-        description="SMTP server for mail, e.g. `smtp://mail:1025` or `smtps://user:pass@host:465`. "
+        description="SMTP server for mail, e.g. `smtp://mail:1025` or "
+        "`smtps://user:pass@host:465`. "
         "Empty: the development mailbox at `/dev/mailbox` (embedded mode only).",
     )
     mail_from: str = Field(

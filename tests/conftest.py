@@ -235,8 +235,9 @@ class MailReader:
 
 
 @pytest.fixture
-def settings(backend: Backend, database_url: str, tmp_path: Path,
-             request: pytest.FixtureRequest) -> Settings:
+def settings(
+    backend: Backend, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Settings:
     smtp_url = ""
     if backend.is_real:
         smtp_url = request.getfixturevalue("smtp_inbox")[0]

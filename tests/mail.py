@@ -18,7 +18,7 @@ from tests.servers import free_port
 class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  # aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ARG002  # aiosmtpd's hook
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 OK"

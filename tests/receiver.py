@@ -22,10 +22,11 @@ def receiver() -> Iterator[tuple[str, Received]]:
     received = Received()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  # http.server's hook name
+        def do_POST(self) -> None:  # http.server's hook name
             length = int(self.headers.get("Content-Length", "0"))
-            received.bodies.append((self.path, self.headers.get("Content-Type", ""),
-                                    self.rfile.read(length)))
+            received.bodies.append(
+                (self.path, self.headers.get("Content-Type", ""), self.rfile.read(length))
+            )
             self.send_response(received.status)
             self.end_headers()
 

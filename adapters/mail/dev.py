@@ -59,6 +59,9 @@ class DevMailbox:
                 continue
             body = parsed.get_body(preferencelist=("plain",))
             text = body.get_content() if body is not None else ""
-            found.append(StoredMail(path.stem, str(parsed["To"]), str(parsed["Subject"]), text,
-                                    str(parsed["Date"])))
+            found.append(
+                StoredMail(
+                    path.stem, str(parsed["To"]), str(parsed["Subject"]), text, str(parsed["Date"])
+                )
+            )
         return found

@@ -39,17 +39,25 @@ class IssuedInvitation:
         return f"{issuer}/invitations/accept?token={self.token}"
 
 
-def create_invitation(db: Session, *, email: str, name: str, invited_by: str | None,
-                      now: datetime) -> IssuedInvitation:
+def create_invitation(
+    db: Session, *, email: str, name: str, invited_by: str | None, now: datetime
+) -> IssuedInvitation:
     email = validate_email(email)
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH)
+        raise InvalidInput(
+            "name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
+        )
     if find_account_by_email(db, email) is not None:
         raise Conflict("an account with this email already exists", code="email_taken")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        id=uuid.uuid4().hex, email=email, name=name.strip(), token_digest=_digest(token),
-        invited_by=invited_by, created_at=now, expires_at=now + timedelta(days=INVITATION_TTL_DAYS),
+        id=uuid.uuid4().hex,
+        email=email,
+        name=name.strip(),
+        token_digest=_digest(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_TTL_DAYS),
     )
     db.add(invitation)
     db.flush()
@@ -65,18 +73,40 @@ def find_open_invitation(db: Session, token: str, now: datetime) -> Invitation |
     return invitation
 
 
-def accept_invitation(db: Session, passwords: Passwords, *, token: str, name: str, password: str,
-                      locale: str, now: datetime) -> Account:
+def accept_invitation(
+    db: Session,
+    passwords: Passwords,
+    *,
+    token: str,
+    name: str,
+    password: str,
+    locale: str,
+    now: datetime,
+) -> Account:
     invitation = find_open_invitation(db, token, now)
     if invitation is None:
-        raise InvalidInput("token", "this invitation is used, expired or unknown", code="invitation_closed")
-    claimed = db.execute(update(Invitation).where(Invitation.id == invitation.id,
-                                                  Invitation.accepted_at.is_(None))
-                         .values(accepted_at=now))
+        raise InvalidInput(
+            "token", "this invitation is used, expired or unknown", code="invitation_closed"
+        )
+    claimed = db.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now)
+    )
     if not claimed.rowcount:  # type: ignore[attr-defined]  # accepted by a concurrent request
-        raise InvalidInput("token", "this invitation is used, expired or unknown", code="invitation_closed")
-    account = create_account(db, passwords, email=invitation.email, password=password,
-                             name=name or invitation.name, now=now, email_verified=True, locale=locale)
+        raise InvalidInput(
+            "token", "this invitation is used, expired or unknown", code="invitation_closed"
+        )
+    account = create_account(
+        db,
+        passwords,
+        email=invitation.email,
+        password=password,
+        name=name or invitation.name,
+        now=now,
+        email_verified=True,
+        locale=locale,
+    )
     account.password_changed_at = now
     invitation.account_id = account.id
     return account

@@ -35,13 +35,17 @@ def email_key(email: str) -> str:
     return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:40]
 
 
-def start_registration(runtime: Runtime, *, name: str, email: str, password: str, locale: str) -> None:
+def start_registration(
+    runtime: Runtime, *, name: str, email: str, password: str, locale: str
+) -> None:
     """Validate, then mail a code (or, for a taken email, a notice to its owner)."""
     name = name.strip()
     if not name:
         raise InvalidInput("name", "name is required")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH)
+        raise InvalidInput(
+            "name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
+        )
     email = validate_email(email)
     validate_password(password, email=email, name=name)
     with runtime.transaction() as db:
@@ -49,8 +53,12 @@ def start_registration(runtime: Runtime, *, name: str, email: str, password: str
     if existing is not None:
         runtime.mailer.send(notice_mail(existing.email, existing.locale, "registration_attempt"))
         return
-    payload = {"name": name, "email": email, "password_hash": runtime.passwords.hash(password),
-               "locale": locale}
+    payload = {
+        "name": name,
+        "email": email,
+        "password_hash": runtime.passwords.hash(password),
+        "locale": locale,
+    }
     code = issue_code(runtime.store, "register", email_key(email), payload)
     runtime.mailer.send(code_mail(email, locale, code, "register"))
 
@@ -64,9 +72,16 @@ def confirm_registration(runtime: Runtime, email: str, code: str) -> tuple[Accou
     with runtime.transaction() as db:
         if find_account_by_email(db, data["email"]) is not None:
             return None, "taken"
-        account = create_account(db, runtime.passwords, email=data["email"], password=None,
-                                 name=data["name"], now=runtime.clock.now(),
-                                 email_verified=True, locale=data["locale"])
+        account = create_account(
+            db,
+            runtime.passwords,
+            email=data["email"],
+            password=None,
+            name=data["name"],
+            now=runtime.clock.now(),
+            email_verified=True,
+            locale=data["locale"],
+        )
         account.password_hash = data["password_hash"]
         account.password_changed_at = runtime.clock.now()
         return account, ""
@@ -90,8 +105,9 @@ class RecoveryResult:
     error_code: str = ""
 
 
-def finish_recovery(runtime: Runtime, *, email: str, code: str, password: str,
-                    second_factor: str) -> RecoveryResult:
+def finish_recovery(
+    runtime: Runtime, *, email: str, code: str, password: str, second_factor: str
+) -> RecoveryResult:
     """Check the code (and the second factor when one is enrolled), set the new password,
     end every session, and tell the account holder."""
     with runtime.transaction() as db:
@@ -110,9 +126,11 @@ def finish_recovery(runtime: Runtime, *, email: str, code: str, password: str,
     now = runtime.clock.now()
     with runtime.transaction() as db:
         row = db.get(Account, account.id)
-        assert row is not None  # noqa: S101  # found above, accounts are never deleted
-        if needs_factor and not (verify_totp(db, runtime.master_key, row.id, second_factor, now)
-                                 or use_recovery_code(db, row.id, second_factor, now)):
+        assert row is not None  # found above, accounts are never deleted
+        if needs_factor and not (
+            verify_totp(db, runtime.master_key, row.id, second_factor, now)
+            or use_recovery_code(db, row.id, second_factor, now)
+        ):
             return RecoveryResult(None, "second_factor", "wrong")
         row.password_hash = runtime.passwords.hash(password)
         row.password_changed_at = now

@@ -34,8 +34,13 @@ def _digest(salt: str, code: str) -> str:
     return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def issue_code(store: EphemeralStore, purpose: str, subject: str, payload: dict[str, Any],
-               ttl_seconds: int = CODE_TTL_SECONDS) -> str:
+def issue_code(
+    store: EphemeralStore,
+    purpose: str,
+    subject: str,
+    payload: dict[str, Any],
+    ttl_seconds: int = CODE_TTL_SECONDS,
+) -> str:
     """Create (or replace) the code for `purpose` + `subject`; return it to mail."""
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
@@ -51,7 +56,7 @@ def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> 
     if raw is None:
         return CodeCheck(False, reason="expired")
     record = json.loads(raw)
-    candidate = "".join(ch for ch in code if ch.isdigit())[:CODE_DIGITS + 2]
+    candidate = "".join(ch for ch in code if ch.isdigit())[: CODE_DIGITS + 2]
     if hmac.compare_digest(record["digest"], _digest(record["salt"], candidate)):
         if store.pop(key) is None:  # another request consumed it first
             return CodeCheck(False, reason="expired")

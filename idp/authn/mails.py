@@ -38,12 +38,15 @@ def code_mail(to: str, locale: str, code: str, purpose: str) -> OutgoingMail:
     else:
         subject = tr(locale, "Your Passerelle account recovery code")
         intro = tr(locale, "Enter this code to choose a new password for your account:")
-    body = "\n\n".join([
-        intro, code,
-        tr(locale, "The code expires in %(minutes)s minutes.", minutes=15),
-        tr(locale, "If you did not ask for this, ignore this message: nothing changes."),
-        signature(locale),
-    ])
+    body = "\n\n".join(
+        [
+            intro,
+            code,
+            tr(locale, "The code expires in %(minutes)s minutes.", minutes=15),
+            tr(locale, "If you did not ask for this, ignore this message: nothing changes."),
+            signature(locale),
+        ]
+    )
     return OutgoingMail(to=to, subject=subject, text=body, language=locale)
 
 
@@ -51,30 +54,50 @@ def notice_mail(to: str, locale: str, event: str) -> OutgoingMail:
     """Tell the account holder a security event happened (recovery, new factor...)."""
     events = {
         "password_changed": tr(locale, "The password of your Passerelle account was changed."),
-        "recovery_code_used": tr(locale, "A recovery code was used to sign in to your Passerelle account."),
+        "recovery_code_used": tr(
+            locale, "A recovery code was used to sign in to your Passerelle account."
+        ),
         "totp_enabled": tr(locale, "An authenticator app was added to your Passerelle account."),
-        "totp_disabled": tr(locale, "The authenticator app was removed from your Passerelle account."),
-        "recovery_codes_regenerated": tr(locale, "New recovery codes were created for your Passerelle account."),
+        "totp_disabled": tr(
+            locale, "The authenticator app was removed from your Passerelle account."
+        ),
+        "recovery_codes_regenerated": tr(
+            locale, "New recovery codes were created for your Passerelle account."
+        ),
         "passkey_added": tr(locale, "A passkey was added to your Passerelle account."),
         "passkey_removed": tr(locale, "A passkey was removed from your Passerelle account."),
-        "registration_attempt": tr(locale, "Someone tried to create a Passerelle account with your email address. You already have one: sign in, or recover it if you forgot your password."),
+        "registration_attempt": tr(
+            locale,
+            "Someone tried to create a Passerelle account with your email address. "
+            "You already have one: sign in, or recover it if you forgot your password.",
+        ),
     }
-    body = "\n\n".join([
-        events[event],
-        tr(locale, "If this was not you, recover your account now and contact support."),
-        signature(locale),
-    ])
-    return OutgoingMail(to=to, subject=tr(locale, "Security notice from Passerelle"), text=body,
-                        language=locale)
+    body = "\n\n".join(
+        [
+            events[event],
+            tr(locale, "If this was not you, recover your account now and contact support."),
+            signature(locale),
+        ]
+    )
+    return OutgoingMail(
+        to=to, subject=tr(locale, "Security notice from Passerelle"), text=body, language=locale
+    )
 
 
 def invitation_mail(to: str, locale: str, name: str, link: str, days: int) -> OutgoingMail:
-    body = "\n\n".join([
-        tr(locale, "Hello %(name)s,", name=name or to),
-        tr(locale, "Immigration, Refugees and Citizenship Canada invites you to create your Passerelle account. Open this link to choose your password:"),
-        link,
-        tr(locale, "The link works once and expires in %(days)s days.", days=days),
-        signature(locale),
-    ])
-    return OutgoingMail(to=to, subject=tr(locale, "Your invitation to Passerelle"), text=body,
-                        language=locale)
+    body = "\n\n".join(
+        [
+            tr(locale, "Hello %(name)s,", name=name or to),
+            tr(
+                locale,
+                "Immigration, Refugees and Citizenship Canada invites you to create your "
+                "Passerelle account. Open this link to choose your password:",
+            ),
+            link,
+            tr(locale, "The link works once and expires in %(days)s days.", days=days),
+            signature(locale),
+        ]
+    )
+    return OutgoingMail(
+        to=to, subject=tr(locale, "Your invitation to Passerelle"), text=body, language=locale
+    )

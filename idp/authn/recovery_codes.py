@@ -51,6 +51,9 @@ def use_recovery_code(db: Session, account_id: str, code: str, now: datetime) ->
 
 
 def remaining_recovery_codes(db: Session, account_id: str) -> int:
-    rows = db.scalars(select(RecoveryCode).where(RecoveryCode.account_id == account_id,
-                                                 RecoveryCode.used_at.is_(None)))
+    rows = db.scalars(
+        select(RecoveryCode).where(
+            RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None)
+        )
+    )
     return len(list(rows))

@@ -15,10 +15,17 @@ from idp.authn.login import check_password_login, find_signed_in_account
 from idp.authn.mails import notice_mail
 from idp.authn.recovery_codes import use_recovery_code
 from idp.authn.sessions import SESSION_COOKIE
-from idp.authn.signin import PENDING_COOKIE, PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns, second_factors
+from idp.authn.signin import (
+    PENDING_COOKIE,
+    PENDING_TTL_SECONDS,
+    PendingSignIn,
+    PendingSignIns,
+    second_factors,
+)
 from idp.authn.totp import verify_totp
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.locale import prefer_ui_locales
+from idp.http.pages import render_page
 from idp.http.params import read_form, read_query
 from idp.oauth.clients import find_client
 from idp.oauth.errors import OAuth2Error
@@ -49,14 +56,22 @@ def _client_name(runtime: Runtime, interaction: Interaction | None) -> str | Non
 
 
 def _login_page(
-    request: Request, interaction: Interaction | None, *, email: str = "",
-    error_code: str | None = None, retry_after_seconds: int = 0, status_code: int = 200,
+    request: Request,
+    interaction: Interaction | None,
+    *,
+    email: str = "",
+    error_code: str | None = None,
+    retry_after_seconds: int = 0,
+    status_code: int = 200,
 ) -> Response:
     runtime = _runtime(request)
     if interaction is not None:
-        prefer_ui_locales(request.state, request.query_params.get("lang"),
-                          Params(all=interaction.params).get("ui_locales"))
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
+        prefer_ui_locales(
+            request.state,
+            request.query_params.get("lang"),
+            Params(all=interaction.params).get("ui_locales"),
+        )
+    return render_page(
         request,
         "authn/login.html",
         {
@@ -92,38 +107,61 @@ def _after_sign_in_target(runtime: Runtime, interaction_id: str | None) -> str:
     return f"/authorize/resume?interaction={interaction.id}"
 
 
-def complete_sign_in(request: Request, account_id: str, amr: list[str], acr: str,
-                     interaction_id: str | None) -> Response:
+def complete_sign_in(
+    request: Request, account_id: str, amr: list[str], acr: str, interaction_id: str | None
+) -> Response:
     """Start a fresh session (a planted cookie never becomes authenticated: session
     fixation) and continue where the person was going."""
     runtime = _runtime(request)
     runtime.browser_sessions.end(request.cookies.get(SESSION_COOKIE), reason="replaced")
     cookie_value, _ = runtime.browser_sessions.start(
-        account_id, amr, acr, runtime.clock.now(),
+        account_id,
+        amr,
+        acr,
+        runtime.clock.now(),
         user_agent=request.headers.get("user-agent", ""),
         ip=request.client.host if request.client else "",
     )
     response = RedirectResponse(_after_sign_in_target(runtime, interaction_id), status_code=303)
     set_session_cookie(runtime, response, cookie_value)
-    response.delete_cookie(PENDING_COOKIE, path="/", secure=runtime.settings.cookie_secure,
-                           httponly=True, samesite="lax")
+    response.delete_cookie(
+        PENDING_COOKIE,
+        path="/",
+        secure=runtime.settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
 def set_session_cookie(runtime: Runtime, response: Response, cookie_value: str) -> None:
     response.set_cookie(
-        SESSION_COOKIE, cookie_value, max_age=runtime.settings.session_ttl_seconds,
-        httponly=True, secure=runtime.settings.cookie_secure, samesite="lax", path="/",
+        SESSION_COOKIE,
+        cookie_value,
+        max_age=runtime.settings.session_ttl_seconds,
+        httponly=True,
+        secure=runtime.settings.cookie_secure,
+        samesite="lax",
+        path="/",
     )
 
 
-def _start_second_factor(runtime: Runtime, account_id: str, interaction_id: str | None,
-                         *, step_up: bool = False) -> Response:
-    pending = PendingSignIns(runtime.store).start(account_id, [AMR_PASSWORD] if not step_up else [],
-                                                  interaction_id, step_up=step_up)
+def _start_second_factor(
+    runtime: Runtime, account_id: str, interaction_id: str | None, *, step_up: bool = False
+) -> Response:
+    pending = PendingSignIns(runtime.store).start(
+        account_id, [AMR_PASSWORD] if not step_up else [], interaction_id, step_up=step_up
+    )
     response = RedirectResponse("/login/second-factor", status_code=303)
-    response.set_cookie(PENDING_COOKIE, pending.id, max_age=PENDING_TTL_SECONDS, httponly=True,
-                        secure=runtime.settings.cookie_secure, samesite="lax", path="/")
+    response.set_cookie(
+        PENDING_COOKIE,
+        pending.id,
+        max_age=PENDING_TTL_SECONDS,
+        httponly=True,
+        secure=runtime.settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
     return response
 
 
@@ -138,13 +176,15 @@ async def login_submit(request: Request) -> Response:
     try:
         form = await read_form(request)
     except OAuth2Error:
-        return await run_in_threadpool(_login_page, request, None, error_code="invalid_request",
-                                       status_code=400)
+        return await run_in_threadpool(
+            _login_page, request, None, error_code="invalid_request", status_code=400
+        )
     interaction = _interactions(runtime).find(form.get("interaction"))
     email = form.get("email") or ""
     if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return await run_in_threadpool(_login_page, request, interaction, email=email,
-                                       error_code="csrf", status_code=400)
+        return await run_in_threadpool(
+            _login_page, request, interaction, email=email, error_code="csrf", status_code=400
+        )
     address = request.client.host if request.client else "unknown"
     result = await run_in_threadpool(
         check_password_login, runtime, email, form.get("password") or "", address
@@ -152,8 +192,13 @@ async def login_submit(request: Request) -> Response:
     if result.account_id is None:
         status = 429 if result.error_code == "rate_limited" else 401
         response = await run_in_threadpool(
-            _login_page, request, interaction, email=email, error_code=result.error_code,
-            retry_after_seconds=result.retry_after_seconds, status_code=status,
+            _login_page,
+            request,
+            interaction,
+            email=email,
+            error_code=result.error_code,
+            retry_after_seconds=result.retry_after_seconds,
+            status_code=status,
         )
         if status == 429:
             response.headers["Retry-After"] = str(result.retry_after_seconds)
@@ -161,23 +206,42 @@ async def login_submit(request: Request) -> Response:
     interaction_id = interaction.id if interaction else None
     if await run_in_threadpool(_has_second_factor, runtime, result.account_id):
         return _start_second_factor(runtime, result.account_id, interaction_id)
-    return await run_in_threadpool(complete_sign_in, request, result.account_id, [AMR_PASSWORD],
-                                   ACR_SINGLE_FACTOR, interaction_id)
+    return await run_in_threadpool(
+        complete_sign_in,
+        request,
+        result.account_id,
+        [AMR_PASSWORD],
+        ACR_SINGLE_FACTOR,
+        interaction_id,
+    )
 
 
-def _second_factor_page(request: Request, pending: PendingSignIn, *, error_code: str | None = None,
-                        status_code: int = 200, method: str = "totp") -> Response:
+def _second_factor_page(
+    request: Request,
+    pending: PendingSignIn,
+    *,
+    error_code: str | None = None,
+    status_code: int = 200,
+    method: str = "totp",
+) -> Response:
     runtime = _runtime(request)
     with runtime.transaction() as db:
         factors = second_factors(db, pending.account_id)
     interaction = _interactions(runtime).find(pending.interaction_id)
     if interaction is not None:
-        prefer_ui_locales(request.state, request.query_params.get("lang"),
-                          Params(all=interaction.params).get("ui_locales"))
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
-        request, "authn/second_factor.html",
-        {"factors": factors, "error_code": error_code,
-         "method": "recovery" if request.query_params.get("method") == "recovery" else method},
+        prefer_ui_locales(
+            request.state,
+            request.query_params.get("lang"),
+            Params(all=interaction.params).get("ui_locales"),
+        )
+    return render_page(
+        request,
+        "authn/second_factor.html",
+        {
+            "factors": factors,
+            "error_code": error_code,
+            "method": "recovery" if request.query_params.get("method") == "recovery" else method,
+        },
         status_code=status_code,
     )
 
@@ -194,7 +258,9 @@ async def second_factor_form(request: Request) -> Response:
     return await run_in_threadpool(_second_factor_page, request, pending)
 
 
-def _check_second_factor(runtime: Runtime, pending: PendingSignIn, method: str, code: str) -> tuple[bool, Account | None]:
+def _check_second_factor(
+    runtime: Runtime, pending: PendingSignIn, method: str, code: str
+) -> tuple[bool, Account | None]:
     now = runtime.clock.now()
     with runtime.transaction() as db:
         if method == "recovery":
@@ -216,10 +282,12 @@ async def second_factor_submit(request: Request) -> Response:
         form = Params(all={})
     method = "recovery" if form.get("method") == "recovery" else "totp"
     if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return await run_in_threadpool(_second_factor_page, request, pending, error_code="csrf",
-                                       status_code=400, method=method)
-    ok, account = await run_in_threadpool(_check_second_factor, runtime, pending, method,
-                                          form.get("code") or "")
+        return await run_in_threadpool(
+            _second_factor_page, request, pending, error_code="csrf", status_code=400, method=method
+        )
+    ok, account = await run_in_threadpool(
+        _check_second_factor, runtime, pending, method, form.get("code") or ""
+    )
     pending_store = PendingSignIns(runtime.store)
     if not ok or account is None:
         failures = pending.failures + 1
@@ -227,16 +295,23 @@ async def second_factor_submit(request: Request) -> Response:
             pending_store.finish(pending.id)
             return RedirectResponse("/login?notice=too_many_attempts", status_code=303)
         pending_store.save(replace(pending, failures=failures))
-        return await run_in_threadpool(_second_factor_page, request, pending,
-                                       error_code="wrong_code", status_code=401, method=method)
+        return await run_in_threadpool(
+            _second_factor_page,
+            request,
+            pending,
+            error_code="wrong_code",
+            status_code=401,
+            method=method,
+        )
     pending_store.finish(pending.id)
     if method == "recovery":
         runtime.mailer.send(notice_mail(account.email, account.locale, "recovery_code_used"))
     amr = [*pending.amr, "otp"]
     if pending.step_up:
         return await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id)
-    return await run_in_threadpool(complete_sign_in, request, account.id, amr, ACR_MULTI_FACTOR,
-                                   pending.interaction_id)
+    return await run_in_threadpool(
+        complete_sign_in, request, account.id, amr, ACR_MULTI_FACTOR, pending.interaction_id
+    )
 
 
 def finish_step_up(request: Request, amr: list[str], interaction_id: str | None) -> Response:
@@ -244,8 +319,13 @@ def finish_step_up(request: Request, amr: list[str], interaction_id: str | None)
     cookie = request.cookies.get(SESSION_COOKIE) or ""
     runtime.browser_sessions.step_up(cookie, amr, ACR_MULTI_FACTOR)
     response = RedirectResponse(_after_sign_in_target(runtime, interaction_id), status_code=303)
-    response.delete_cookie(PENDING_COOKIE, path="/", secure=runtime.settings.cookie_secure,
-                           httponly=True, samesite="lax")
+    response.delete_cookie(
+        PENDING_COOKIE,
+        path="/",
+        secure=runtime.settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
@@ -259,13 +339,12 @@ async def account_home(request: Request) -> Response:
     browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
     account = (
         await run_in_threadpool(find_signed_in_account, runtime, browser.account_id)
-        if browser else None
+        if browser
+        else None
     )
     if account is None:
         return RedirectResponse("/login", status_code=303)
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
-        request, "account/home.html", {"name": account.name, "email": account.email}
-    )
+    return render_page(request, "account/home.html", {"name": account.name, "email": account.email})
 
 
 @router.get("/")

@@ -44,9 +44,15 @@ class BrowserSession:
     @classmethod
     def from_row(cls, row: BrowserSessionRow) -> BrowserSession:
         return cls(
-            sid=row.sid, account_id=row.account_id, auth_time=int(row.auth_time.timestamp()),
-            amr=list(row.amr), acr=row.acr, created_at=int(row.created_at.timestamp()),
-            client_ids=list(row.client_ids), user_agent=row.user_agent, ip=row.ip,
+            sid=row.sid,
+            account_id=row.account_id,
+            auth_time=int(row.auth_time.timestamp()),
+            amr=list(row.amr),
+            acr=row.acr,
+            created_at=int(row.created_at.timestamp()),
+            client_ids=list(row.client_ids),
+            user_agent=row.user_agent,
+            ip=row.ip,
             last_seen_at=int(row.last_seen_at.timestamp()),
         )
 
@@ -59,8 +65,13 @@ def _digest(cookie_value: str) -> str:
 
 
 class BrowserSessions:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock, ttl_seconds: int,
-                 on_end: OnEnd | None = None) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        clock: Clock,
+        ttl_seconds: int,
+        on_end: OnEnd | None = None,
+    ) -> None:
         self._factory = factory
         self._clock = clock
         self._ttl = ttl_seconds
@@ -69,20 +80,39 @@ class BrowserSessions:
     def _live_row(self, db: Session, cookie_value: str | None) -> BrowserSessionRow | None:
         if not cookie_value or len(cookie_value) > MAX_COOKIE_LENGTH:
             return None
-        row = db.scalar(select(BrowserSessionRow).where(
-            BrowserSessionRow.cookie_digest == _digest(cookie_value)))
+        row = db.scalar(
+            select(BrowserSessionRow).where(
+                BrowserSessionRow.cookie_digest == _digest(cookie_value)
+            )
+        )
         if row is None or row.ended_at is not None or row.expires_at <= self._clock.now():
             return None
         return row
 
-    def start(self, account_id: str, amr: list[str], acr: str, now: datetime, *,
-              user_agent: str = "", ip: str = "") -> tuple[str, BrowserSession]:
+    def start(
+        self,
+        account_id: str,
+        amr: list[str],
+        acr: str,
+        now: datetime,
+        *,
+        user_agent: str = "",
+        ip: str = "",
+    ) -> tuple[str, BrowserSession]:
         cookie_value = secrets.token_urlsafe(32)
         row = BrowserSessionRow(
-            sid=secrets.token_urlsafe(16), account_id=account_id,
-            cookie_digest=_digest(cookie_value), created_at=now, auth_time=now, last_seen_at=now,
-            expires_at=now + timedelta(seconds=self._ttl), amr=amr, acr=acr,
-            user_agent=user_agent[:MAX_USER_AGENT_LENGTH], ip=ip[:64], client_ids=[],
+            sid=secrets.token_urlsafe(16),
+            account_id=account_id,
+            cookie_digest=_digest(cookie_value),
+            created_at=now,
+            auth_time=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=self._ttl),
+            amr=amr,
+            acr=acr,
+            user_agent=user_agent[:MAX_USER_AGENT_LENGTH],
+            ip=ip[:64],
+            client_ids=[],
         )
         with self._factory() as db, db.begin():
             db.add(row)
@@ -136,8 +166,11 @@ class BrowserSessions:
         with self._factory() as db:
             rows = db.scalars(
                 select(BrowserSessionRow)
-                .where(BrowserSessionRow.account_id == account_id,
-                       BrowserSessionRow.ended_at.is_(None), BrowserSessionRow.expires_at > now)
+                .where(
+                    BrowserSessionRow.account_id == account_id,
+                    BrowserSessionRow.ended_at.is_(None),
+                    BrowserSessionRow.expires_at > now,
+                )
                 .order_by(BrowserSessionRow.last_seen_at.desc())
             )
             return [BrowserSession.from_row(r) for r in rows]
@@ -151,7 +184,10 @@ class BrowserSessions:
 
     def end_all(self, account_id: str, reason: str, *, except_sid: str | None = None) -> int:
         with self._factory() as db, db.begin():
-            rows = db.scalars(select(BrowserSessionRow).where(
-                BrowserSessionRow.account_id == account_id, BrowserSessionRow.ended_at.is_(None)))
+            rows = db.scalars(
+                select(BrowserSessionRow).where(
+                    BrowserSessionRow.account_id == account_id, BrowserSessionRow.ended_at.is_(None)
+                )
+            )
             ended = [self._end_row(db, r, reason) for r in rows if r.sid != except_sid]
             return len(ended)

@@ -48,28 +48,42 @@ class PendingSignIn:
 
 def second_factors(db: Session, account_id: str) -> SecondFactors:
     totp = db.get(TotpCredential, account_id)
-    passkeys = db.scalar(select(func.count()).select_from(WebAuthnCredential)
-                         .where(WebAuthnCredential.account_id == account_id)) or 0
-    recovery = db.scalar(select(func.count()).select_from(RecoveryCode)
-                         .where(RecoveryCode.account_id == account_id,
-                                RecoveryCode.used_at.is_(None))) or 0
-    return SecondFactors(totp is not None and totp.confirmed_at is not None, int(passkeys),
-                         int(recovery))
+    passkeys = (
+        db.scalar(
+            select(func.count())
+            .select_from(WebAuthnCredential)
+            .where(WebAuthnCredential.account_id == account_id)
+        )
+        or 0
+    )
+    recovery = (
+        db.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
+    return SecondFactors(
+        totp is not None and totp.confirmed_at is not None, int(passkeys), int(recovery)
+    )
 
 
 class PendingSignIns:
     def __init__(self, store: EphemeralStore) -> None:
         self._store = store
 
-    def start(self, account_id: str, amr: list[str], interaction_id: str | None,
-              *, step_up: bool = False) -> PendingSignIn:
+    def start(
+        self, account_id: str, amr: list[str], interaction_id: str | None, *, step_up: bool = False
+    ) -> PendingSignIn:
         pending = PendingSignIn(secrets.token_urlsafe(24), account_id, amr, interaction_id, step_up)
         self.save(pending)
         return pending
 
     def save(self, pending: PendingSignIn) -> None:
-        self._store.set(PENDING_KEY + pending.id, json.dumps(asdict(pending)).encode(),
-                        PENDING_TTL_SECONDS)
+        self._store.set(
+            PENDING_KEY + pending.id, json.dumps(asdict(pending)).encode(), PENDING_TTL_SECONDS
+        )
 
     def find(self, pending_id: str | None) -> PendingSignIn | None:
         if not pending_id or len(pending_id) > 64:

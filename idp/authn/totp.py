@@ -56,16 +56,24 @@ def _step_match(secret: str, code: str, at: float) -> int | None:
     return None
 
 
-def confirm_totp(db: Session, master: MasterKey, account_id: str, secret: str, code: str,
-                 now: datetime) -> bool:
+def confirm_totp(
+    db: Session, master: MasterKey, account_id: str, secret: str, code: str, now: datetime
+) -> bool:
     step = _step_match(secret, code, now.timestamp())
     if step is None:
         return False
     row = db.get(TotpCredential, account_id)
     sealed = seal(master, secret.encode(), _aad(account_id))
     if row is None:
-        db.add(TotpCredential(account_id=account_id, secret_sealed=sealed, created_at=now,
-                              confirmed_at=now, last_used_step=step))
+        db.add(
+            TotpCredential(
+                account_id=account_id,
+                secret_sealed=sealed,
+                created_at=now,
+                confirmed_at=now,
+                last_used_step=step,
+            )
+        )
     else:
         row.secret_sealed, row.confirmed_at, row.last_used_step = sealed, now, step
     db.flush()

@@ -69,33 +69,51 @@ class PasskeySignIn:
     amr: list[str]
 
 
-def registration_options(db: Session, store: EphemeralStore, rp: RelyingParty, account: Account) -> str:
-    existing = db.scalars(select(WebAuthnCredential.credential_id)
-                          .where(WebAuthnCredential.account_id == account.id)).all()
+def registration_options(
+    db: Session, store: EphemeralStore, rp: RelyingParty, account: Account
+) -> str:
+    existing = db.scalars(
+        select(WebAuthnCredential.credential_id).where(WebAuthnCredential.account_id == account.id)
+    ).all()
     if len(existing) >= MAX_PASSKEYS:
         raise PasskeyRejected("too_many")
     options = generate_registration_options(
-        rp_id=rp.id, rp_name=RP_NAME, user_name=account.email, user_display_name=account.name,
+        rp_id=rp.id,
+        rp_name=RP_NAME,
+        user_name=account.email,
+        user_display_name=account.name,
         user_id=account.id.encode(),
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in existing],
+        exclude_credentials=[
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in existing
+        ],
     )
     store.set(f"webauthn-reg:{account.id}", options.challenge, CHALLENGE_TTL_SECONDS)
     return str(options_to_json(options))
 
 
-def register_passkey(db: Session, store: EphemeralStore, rp: RelyingParty, account_id: str,
-                     credential: dict[str, Any], name: str, now: datetime) -> WebAuthnCredential:
+def register_passkey(
+    db: Session,
+    store: EphemeralStore,
+    rp: RelyingParty,
+    account_id: str,
+    credential: dict[str, Any],
+    name: str,
+    now: datetime,
+) -> WebAuthnCredential:
     challenge = store.pop(f"webauthn-reg:{account_id}")
     if challenge is None:
         raise PasskeyRejected("challenge_expired")
     try:
         verified = verify_registration_response(
-            credential=credential, expected_challenge=challenge, expected_rp_id=rp.id,
-            expected_origin=rp.origin, require_user_verification=True,
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            require_user_verification=True,
         )
     except (InvalidRegistrationResponse, ValueError, KeyError, TypeError):
         raise PasskeyRejected("invalid_response") from None
@@ -104,9 +122,11 @@ def register_passkey(db: Session, store: EphemeralStore, rp: RelyingParty, accou
         raise PasskeyRejected("already_registered")
     transports = credential.get("response", {}).get("transports", [])
     row = WebAuthnCredential(
-        credential_id=credential_id, account_id=account_id,
+        credential_id=credential_id,
+        account_id=account_id,
         name=(name.strip() or "Passkey")[:MAX_NAME_LENGTH],
-        public_key=verified.credential_public_key, sign_count=verified.sign_count,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
         transports=[t for t in transports if isinstance(t, str)][:10],
         backed_up=verified.credential_backed_up
         or verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE,
@@ -117,8 +137,9 @@ def register_passkey(db: Session, store: EphemeralStore, rp: RelyingParty, accou
     return row
 
 
-def authentication_options(db: Session, store: EphemeralStore, rp: RelyingParty,
-                           account_id: str | None) -> tuple[str, str]:
+def authentication_options(
+    db: Session, store: EphemeralStore, rp: RelyingParty, account_id: str | None
+) -> tuple[str, str]:
     """Options for `navigator.credentials.get`, and the id of the stored challenge.
 
     Without an account (passwordless) the list of allowed credentials is empty, so the
@@ -126,10 +147,17 @@ def authentication_options(db: Session, store: EphemeralStore, rp: RelyingParty,
     """
     allowed = []
     if account_id is not None:
-        allowed = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in db.scalars(
-            select(WebAuthnCredential.credential_id).where(WebAuthnCredential.account_id == account_id))]
+        allowed = [
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c))
+            for c in db.scalars(
+                select(WebAuthnCredential.credential_id).where(
+                    WebAuthnCredential.account_id == account_id
+                )
+            )
+        ]
     options = generate_authentication_options(
-        rp_id=rp.id, allow_credentials=allowed,
+        rp_id=rp.id,
+        allow_credentials=allowed,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     challenge_id = secrets.token_urlsafe(16)
@@ -138,21 +166,35 @@ def authentication_options(db: Session, store: EphemeralStore, rp: RelyingParty,
     return str(options_to_json(options)), challenge_id
 
 
-def authenticate_passkey(db: Session, store: EphemeralStore, rp: RelyingParty, challenge_id: str,
-                         credential: dict[str, Any], now: datetime) -> PasskeySignIn:
+def authenticate_passkey(
+    db: Session,
+    store: EphemeralStore,
+    rp: RelyingParty,
+    challenge_id: str,
+    credential: dict[str, Any],
+    now: datetime,
+) -> PasskeySignIn:
     raw = store.pop(f"webauthn-auth:{challenge_id[:64]}")
     if raw is None:
         raise PasskeyRejected("challenge_expired")
     record = json.loads(raw)
     credential_id = credential.get("id")
-    row = db.get(WebAuthnCredential, credential_id, with_for_update=True) if isinstance(credential_id, str) else None
+    row = (
+        db.get(WebAuthnCredential, credential_id, with_for_update=True)
+        if isinstance(credential_id, str)
+        else None
+    )
     if row is None or (record["account_id"] and row.account_id != record["account_id"]):
         raise PasskeyRejected("unknown_credential")
     try:
         verified = verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(record["challenge"]),
-            expected_rp_id=rp.id, expected_origin=rp.origin, credential_public_key=row.public_key,
-            credential_current_sign_count=row.sign_count, require_user_verification=True,
+            credential=credential,
+            expected_challenge=base64url_to_bytes(record["challenge"]),
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            credential_public_key=row.public_key,
+            credential_current_sign_count=row.sign_count,
+            require_user_verification=True,
         )
     except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
         raise PasskeyRejected("invalid_response") from None

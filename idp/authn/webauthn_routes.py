@@ -54,15 +54,21 @@ async def _json(request: Request) -> dict[str, Any] | Response:
     try:
         data = json.loads(await read_body(request) or b"{}")
     except (OAuth2Error, ValueError):
-        return problem(400, "invalid_json", "Invalid input",
-                       f"the body must be a JSON object of at most {MAX_JSON_BYTES} bytes")
+        return problem(
+            400,
+            "invalid_json",
+            "Invalid input",
+            f"the body must be a JSON object of at most {MAX_JSON_BYTES} bytes",
+        )
     if not isinstance(data, dict):
         return problem(400, "invalid_json", "Invalid input", "the body must be a JSON object")
     return data
 
 
 def _rejected(error: PasskeyRejected) -> Response:
-    return problem(400, f"passkey_{error.reason}", "Passkey refused", error.reason.replace("_", " "))
+    return problem(
+        400, f"passkey_{error.reason}", "Passkey refused", error.reason.replace("_", " ")
+    )
 
 
 @router.post("/webauthn/register/options")
@@ -78,7 +84,7 @@ async def register_options(request: Request) -> Response:
     def work() -> str:
         with runtime.transaction() as db:
             account = db.get(Account, browser.account_id)
-            assert account is not None  # noqa: S101  # a live session has an account
+            assert account is not None  # a live session has an account
             return registration_options(db, runtime.store, _rp(runtime), account)
 
     try:
@@ -99,13 +105,25 @@ async def register_verify(request: Request) -> Response:
         return problem(401, "not_signed_in", "Sign in first", "a signed-in session is required")
     credential, name = data.get("credential"), data.get("name")
     if not isinstance(credential, dict) or not isinstance(name, str):
-        return problem(400, "validation_error", "Invalid input", "credential and name are required",
-                       errors=[{"field": "credential", "message": "required", "limit": None}])
+        return problem(
+            400,
+            "validation_error",
+            "Invalid input",
+            "credential and name are required",
+            errors=[{"field": "credential", "message": "required", "limit": None}],
+        )
 
     def work() -> Account | None:
         with runtime.transaction() as db:
-            register_passkey(db, runtime.store, _rp(runtime), browser.account_id, credential, name,
-                             runtime.clock.now())
+            register_passkey(
+                db,
+                runtime.store,
+                _rp(runtime),
+                browser.account_id,
+                credential,
+                name,
+                runtime.clock.now(),
+            )
             return db.get(Account, browser.account_id)
 
     try:
@@ -144,12 +162,15 @@ async def authenticate_verify(request: Request) -> Response:
         return data
     credential, challenge_id = data.get("credential"), data.get("challengeId")
     if not isinstance(credential, dict) or not isinstance(challenge_id, str):
-        return problem(400, "validation_error", "Invalid input", "credential and challengeId are required")
+        return problem(
+            400, "validation_error", "Invalid input", "credential and challengeId are required"
+        )
 
     def work() -> Any:
         with runtime.transaction() as db:
-            return authenticate_passkey(db, runtime.store, _rp(runtime), challenge_id, credential,
-                                        runtime.clock.now())
+            return authenticate_passkey(
+                db, runtime.store, _rp(runtime), challenge_id, credential, runtime.clock.now()
+            )
 
     try:
         signed = await run_in_threadpool(work)
@@ -163,12 +184,24 @@ async def authenticate_verify(request: Request) -> Response:
         if pending.step_up:
             redirect = await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id)
         else:
-            redirect = await run_in_threadpool(complete_sign_in, request, signed.account_id, amr,
-                                               ACR_MULTI_FACTOR, pending.interaction_id)
+            redirect = await run_in_threadpool(
+                complete_sign_in,
+                request,
+                signed.account_id,
+                amr,
+                ACR_MULTI_FACTOR,
+                pending.interaction_id,
+            )
     else:
         interaction = data.get("interaction") if isinstance(data.get("interaction"), str) else None
-        redirect = await run_in_threadpool(complete_sign_in, request, signed.account_id, signed.amr,
-                                           ACR_MULTI_FACTOR, interaction or None)
+        redirect = await run_in_threadpool(
+            complete_sign_in,
+            request,
+            signed.account_id,
+            signed.amr,
+            ACR_MULTI_FACTOR,
+            interaction or None,
+        )
     response = JSONResponse({"redirect": redirect.headers["location"]})
     for key, value in redirect.headers.items():
         if key == "set-cookie":

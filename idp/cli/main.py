@@ -308,8 +308,13 @@ def invitations_create(
     settings = _settings()
     runtime = build_runtime(settings)
     try:
-        to = send_invitation(runtime, email=email, name=name,
-                             locale="fr" if locale == "fr" else "en", invited_by=None)
+        to = send_invitation(
+            runtime,
+            email=email,
+            name=name,
+            locale="fr" if locale == "fr" else "en",
+            invited_by=None,
+        )
     except InvalidInput as error:
         _fail(error.field, error.message, as_json)
     except IdpError as error:

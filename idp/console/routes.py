@@ -22,6 +22,7 @@ from idp.authn.signin import second_factors
 from idp.authn.totp import confirm_totp, remove_totp, start_totp_enrolment
 from idp.errors import InvalidInput
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.http.pages import render_page
 from idp.http.params import read_form
 from idp.oauth.clients import find_client
 from idp.oauth.errors import OAuth2Error
@@ -55,21 +56,34 @@ def _security_context(runtime: Runtime, account_id: str) -> dict[str, Any]:
         account = db.get(Account, account_id)
         factors = second_factors(db, account_id)
         passkeys = [
-            {"id": c.credential_id, "name": c.name, "created_at": c.created_at.date().isoformat(),
-             "last_used_at": c.last_used_at.date().isoformat() if c.last_used_at else None}
-            for c in db.query(WebAuthnCredential).filter(WebAuthnCredential.account_id == account_id)
+            {
+                "id": c.credential_id,
+                "name": c.name,
+                "created_at": c.created_at.date().isoformat(),
+                "last_used_at": c.last_used_at.date().isoformat() if c.last_used_at else None,
+            }
+            for c in db.query(WebAuthnCredential)
+            .filter(WebAuthnCredential.account_id == account_id)
             .order_by(WebAuthnCredential.created_at)
         ]
-    return {"account_name": account.name if account else "", "factors": factors,
-            "passkeys": passkeys}
+    return {
+        "account_name": account.name if account else "",
+        "factors": factors,
+        "passkeys": passkeys,
+    }
 
 
-def _security_page(request: Request, browser: BrowserSession, status_code: int = 200,
-                   **extra: Any) -> Response:
+def _security_page(
+    request: Request, browser: BrowserSession, status_code: int = 200, **extra: Any
+) -> Response:
     context = _security_context(_runtime(request), browser.account_id)
     context.update({"notice": request.query_params.get("notice"), "errors": {}, **extra})
-    return request.app.state.pages.render(request, "console/security.html", context,  # type: ignore[no-any-return]
-                                          status_code=status_code)
+    return render_page(
+        request,
+        "console/security.html",
+        context,
+        status_code=status_code,
+    )
 
 
 @router.get("/account/security")
@@ -97,10 +111,12 @@ async def totp_form(request: Request) -> Response:
         account = db.get(Account, browser.account_id)
         email = account.email if account else ""
     enrolment = start_totp_enrolment(email)
-    runtime.store.set(TOTP_PENDING_KEY + browser.account_id, enrolment.secret.encode(),
-                      TOTP_PENDING_TTL_SECONDS)
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
-        request, "console/totp.html",
+    runtime.store.set(
+        TOTP_PENDING_KEY + browser.account_id, enrolment.secret.encode(), TOTP_PENDING_TTL_SECONDS
+    )
+    return render_page(
+        request,
+        "console/totp.html",
         {"qr": enrolment.qr_svg_data_uri, "secret": enrolment.secret, "error": None},
     )
 
@@ -124,20 +140,25 @@ async def totp_confirm(request: Request) -> Response:
     pending = runtime.store.get(TOTP_PENDING_KEY + browser.account_id)
     if pending is None:
         return RedirectResponse("/account/security/totp", status_code=303)
-    codes = await run_in_threadpool(_confirm_totp, runtime, browser.account_id, pending.decode(),
-                                    form.get("code") or "")
+    codes = await run_in_threadpool(
+        _confirm_totp, runtime, browser.account_id, pending.decode(), form.get("code") or ""
+    )
     if codes is None:
         enrolment = start_totp_enrolment("", pending.decode())
-        return request.app.state.pages.render(  # type: ignore[no-any-return]
-            request, "console/totp.html",
+        return render_page(
+            request,
+            "console/totp.html",
             {"qr": enrolment.qr_svg_data_uri, "secret": enrolment.secret, "error": "wrong"},
             status_code=400,
         )
     runtime.store.delete(TOTP_PENDING_KEY + browser.account_id)
     await run_in_threadpool(_notify, runtime, browser.account_id, "totp_enabled")
     if codes:
-        return request.app.state.pages.render(request, "console/recovery_codes.html",  # type: ignore[no-any-return]
-                                              {"codes": codes})
+        return render_page(
+            request,
+            "console/recovery_codes.html",
+            {"codes": codes},
+        )
     return RedirectResponse("/account/security?notice=totp_enabled", status_code=303)
 
 
@@ -170,8 +191,11 @@ async def recovery_codes(request: Request) -> Response:
         return RedirectResponse("/account/security", status_code=303)
     codes = await run_in_threadpool(_regenerate, runtime, browser.account_id)
     await run_in_threadpool(_notify, runtime, browser.account_id, "recovery_codes_regenerated")
-    return request.app.state.pages.render(request, "console/recovery_codes.html",  # type: ignore[no-any-return]
-                                          {"codes": codes})
+    return render_page(
+        request,
+        "console/recovery_codes.html",
+        {"codes": codes},
+    )
 
 
 def _change_password(runtime: Runtime, account_id: str, current: str, new: str) -> str | None:
@@ -195,12 +219,18 @@ async def change_password(request: Request) -> Response:
     form = await _form(request)
     if browser is None or form is None:
         return RedirectResponse("/account/security", status_code=303)
-    problem = await run_in_threadpool(_change_password, runtime, browser.account_id,
-                                      form.get("current_password") or "", form.get("new_password") or "")
+    problem = await run_in_threadpool(
+        _change_password,
+        runtime,
+        browser.account_id,
+        form.get("current_password") or "",
+        form.get("new_password") or "",
+    )
     if problem is not None:
         field = "current_password" if problem == "current_wrong" else "new_password"
-        return await run_in_threadpool(_security_page, request, browser, 400,
-                                       errors={field: problem})
+        return await run_in_threadpool(
+            _security_page, request, browser, 400, errors={field: problem}
+        )
     # A password change ends every other session (the person may be locking someone out).
     runtime.browser_sessions.end_all(browser.account_id, "password_changed", except_sid=browser.sid)
     await run_in_threadpool(_notify, runtime, browser.account_id, "password_changed")
@@ -220,8 +250,10 @@ def _portal_names(runtime: Runtime, sessions: list[BrowserSession]) -> dict[str,
 def describe_device(user_agent: str) -> str:
     """A short, readable device name from a User-Agent (no fingerprinting library)."""
     browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in user_agent), "")
-    system = next((s for s in ("Windows", "Android", "iPhone", "iPad", "Mac OS", "Linux")
-                   if s in user_agent), "")
+    system = next(
+        (s for s in ("Windows", "Android", "iPhone", "iPad", "Mac OS", "Linux") if s in user_agent),
+        "",
+    )
     label = " · ".join(p for p in ({"Edg": "Edge"}.get(browser, browser), system) if p)
     return label or (user_agent[:40] or "?")
 
@@ -232,16 +264,27 @@ async def sessions_page(request: Request) -> Response:
     browser = _signed_in(request)
     if browser is None:
         return RedirectResponse("/login", status_code=303)
-    sessions = await run_in_threadpool(runtime.browser_sessions.list_for_account, browser.account_id)
+    sessions = await run_in_threadpool(
+        runtime.browser_sessions.list_for_account, browser.account_id
+    )
     names = await run_in_threadpool(_portal_names, runtime, sessions)
     rows = [
-        {"sid": s.sid, "current": s.sid == browser.sid, "device": describe_device(s.user_agent),
-         "ip": s.ip, "signed_in": s.auth_time, "last_seen": s.last_seen_at,
-         "portals": [names.get(c, c) for c in s.client_ids]}
+        {
+            "sid": s.sid,
+            "current": s.sid == browser.sid,
+            "device": describe_device(s.user_agent),
+            "ip": s.ip,
+            "signed_in": s.auth_time,
+            "last_seen": s.last_seen_at,
+            "portals": [names.get(c, c) for c in s.client_ids],
+        }
         for s in sessions
     ]
-    return request.app.state.pages.render(request, "console/sessions.html",  # type: ignore[no-any-return]
-                                          {"sessions": rows, "notice": request.query_params.get("notice")})
+    return render_page(
+        request,
+        "console/sessions.html",
+        {"sessions": rows, "notice": request.query_params.get("notice")},
+    )
 
 
 @router.post("/account/sessions/end")
@@ -253,11 +296,16 @@ async def end_session(request: Request) -> Response:
         return RedirectResponse("/account/sessions", status_code=303)
     target = form.get("sid") or ""
     if target == "others":
-        ended = await run_in_threadpool(runtime.browser_sessions.end_all, browser.account_id,
-                                        "ended_by_user", except_sid=browser.sid)
+        ended = await run_in_threadpool(
+            runtime.browser_sessions.end_all,
+            browser.account_id,
+            "ended_by_user",
+            except_sid=browser.sid,
+        )
         return RedirectResponse(f"/account/sessions?notice=ended_{min(ended, 1)}", status_code=303)
-    await run_in_threadpool(runtime.browser_sessions.end_by_sid, browser.account_id, target,
-                            "ended_by_user")
+    await run_in_threadpool(
+        runtime.browser_sessions.end_by_sid, browser.account_id, target, "ended_by_user"
+    )
     if target == browser.sid:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse("/account/sessions?notice=ended_1", status_code=303)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from idp.http.pages import render_page
 from idp.runtime import Runtime
 
 router = APIRouter()
@@ -17,4 +18,4 @@ async def mailbox(request: Request) -> Response:
     if runtime.dev_mailbox is None:
         raise HTTPException(404)
     messages = await run_in_threadpool(runtime.dev_mailbox.messages)
-    return request.app.state.pages.render(request, "dev/mailbox.html", {"messages": messages[:50]})  # type: ignore[no-any-return]
+    return render_page(request, "dev/mailbox.html", {"messages": messages[:50]})

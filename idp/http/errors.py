@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from idp.errors import IdpError, InvalidInput, NotFound
+from idp.http.pages import render_page
 
 log = logging.getLogger("idp.http")
 PROBLEM_TYPE_BASE = "https://passerelle.example/problems/"
@@ -38,7 +39,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, title: str, message: str, detail: str = "") -> Response:
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
+    return render_page(
         request,
         "errors/error.html",
         {"status_code": status, "title_msgid": title, "message_msgid": message, "detail": detail},

@@ -75,3 +75,11 @@ class Pages:
             status_code=status_code,
             headers={"Cache-Control": "no-store", "Content-Language": locale},
         )
+
+
+def render_page(
+    request: Request, template_name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """Render with the app's `Pages` (typed access to `app.state`)."""
+    pages: Pages = request.app.state.pages
+    return pages.render(request, template_name, context, status_code=status_code)

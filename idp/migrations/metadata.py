@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import idp.accounts.models
 import idp.authn.models
-import idp.outbox.models
 import idp.oauth.models  # imported for its tables
+import idp.outbox.models
 from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
 

@@ -177,11 +177,18 @@ def authorize(
         needed = required_acr(params.get("acr_values"))
         if needed is not None and browser.acr != needed:
             if not second_factors(db, account.id).any:
-                return _error_outcome(UnmetAuthenticationRequirementsError(
-                    "the account has no second factor for the requested acr",
-                    redirect_uri=redirect_uri), state, issuer)
+                return _error_outcome(
+                    UnmetAuthenticationRequirementsError(
+                        "the account has no second factor for the requested acr",
+                        redirect_uri=redirect_uri,
+                    ),
+                    state,
+                    issuer,
+                )
             if "none" in prompt:
-                return _error_outcome(InteractionRequiredError(redirect_uri=redirect_uri), state, issuer)
+                return _error_outcome(
+                    InteractionRequiredError(redirect_uri=redirect_uri), state, issuer
+                )
             pending = interaction or interactions.start(info.params.all)
             return ShowStepUp(pending.id, account.id)
         client = request.client

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from idp.authn.sessions import SESSION_COOKIE
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.locale import prefer_ui_locales
+from idp.http.pages import render_page
 from idp.http.params import read_form, read_query, read_request_info
 from idp.oauth.authorization import (
     Outcome,
@@ -41,7 +42,6 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def render_outcome(request: Request, outcome: Outcome) -> Response:
-    pages = request.app.state.pages
     if isinstance(outcome, Redirect):
         response: Response = RedirectResponse(
             outcome.location, status_code=302, headers=NO_STORE_HEADERS
@@ -61,7 +61,7 @@ def render_outcome(request: Request, outcome: Outcome) -> Response:
         return RedirectResponse(f"/login?interaction={outcome.interaction_id}", status_code=303)
     if isinstance(outcome, ShowConsent):
         prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
-        return pages.render(  # type: ignore[no-any-return]
+        return render_page(
             request,
             "oauth/consent.html",
             {
@@ -75,7 +75,7 @@ def render_outcome(request: Request, outcome: Outcome) -> Response:
 
 
 def error_page(request: Request, detail: str, status_code: int = 400) -> Response:
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
+    return render_page(
         request,
         "errors/error.html",
         {
@@ -138,7 +138,7 @@ async def authorize_resume(request: Request) -> Response:
 
 
 def expired_page(request: Request) -> Response:
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
+    return render_page(
         request,
         "errors/error.html",
         {

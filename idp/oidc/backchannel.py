@@ -24,31 +24,42 @@ BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TTL_SECONDS = 120
 
 
-def logout_token_claims(issuer: str, subject: str, client_id: str, sid: str, now: int) -> dict[str, Any]:
+def logout_token_claims(
+    issuer: str, subject: str, client_id: str, sid: str, now: int
+) -> dict[str, Any]:
     return {
-        "iss": issuer, "sub": subject, "aud": client_id, "iat": now,
-        "exp": now + LOGOUT_TOKEN_TTL_SECONDS, "jti": secrets.token_urlsafe(16),
-        "events": {BACKCHANNEL_LOGOUT_EVENT: {}}, "sid": sid,
+        "iss": issuer,
+        "sub": subject,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + LOGOUT_TOKEN_TTL_SECONDS,
+        "jti": secrets.token_urlsafe(16),
+        "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        "sid": sid,
     }
 
 
-def announce_session_end(db: Session, row: BrowserSessionRow, *, issuer: str, keyring: Keyring,
-                         default_alg: str) -> int:
-    """Queue a logout token for every portal of the session; return how many."""
+def announce_session_end(
+    db: Session, row: BrowserSessionRow, *, issuer: str, keyring: Keyring, default_alg: str
+) -> None:
+    """Queue a logout token for every portal of the session that asked for them."""
     account = db.get(Account, row.account_id)
     if account is None or row.ended_at is None:
-        return 0
-    queued = 0
+        return
     for client_id in row.client_ids:
         client = find_client(db, client_id)
         if client is None or not client.backchannel_logout_uri:
             continue
         alg = client.id_token_signed_response_alg or default_alg
-        claims = logout_token_claims(issuer, account.subject, client_id, row.sid,
-                                     int(row.ended_at.timestamp()))
+        claims = logout_token_claims(
+            issuer, account.subject, client_id, row.sid, int(row.ended_at.timestamp())
+        )
         token = sign_jwt(keyring.signing_key(db, alg), claims, typ="logout+jwt")
-        enqueue(db, kind="backchannel_logout", url=client.backchannel_logout_uri,
-                content_type="application/x-www-form-urlencoded",
-                body=urlencode({"logout_token": token}), now=row.ended_at)
-        queued += 1
-    return queued
+        enqueue(
+            db,
+            kind="backchannel_logout",
+            url=client.backchannel_logout_uri,
+            content_type="application/x-www-form-urlencoded",
+            body=urlencode({"logout_token": token}),
+            now=row.ended_at,
+        )

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.authn.sessions import SESSION_COOKIE
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.http.pages import render_page
 from idp.http.params import read_form, read_query
 from idp.oauth.errors import OAuth2Error
 from idp.oauth.requests import Params
@@ -75,7 +76,7 @@ async def userinfo_post(request: Request) -> Response:
 
 
 def _logout_error(request: Request, detail: str) -> Response:
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
+    return render_page(
         request,
         "errors/error.html",
         {
@@ -96,7 +97,7 @@ def _signed_out(request: Request, logout: LogoutRequest) -> Response:
     if logout.redirect_to:
         response = RedirectResponse(logout.redirect_to, status_code=303)
     else:
-        response = request.app.state.pages.render(request, "oidc/logged_out.html", {})
+        response = render_page(request, "oidc/logged_out.html", {})
     response.delete_cookie(
         SESSION_COOKIE,
         path="/",
@@ -121,7 +122,7 @@ async def _logout(request: Request, params: Params, *, confirmed: bool) -> Respo
         for k, v in params.first.items()
         if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
     }
-    return request.app.state.pages.render(  # type: ignore[no-any-return]
+    return render_page(
         request, "oidc/logout_confirm.html", {"client_name": logout.client_name, "hidden": hidden}
     )
 

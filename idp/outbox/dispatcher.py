@@ -42,5 +42,5 @@ class OutboxDispatcher:
             while not self._stop.wait(self._runtime.settings.outbox_poll_seconds):
                 try:
                     deliver_due(self._runtime.session_factory, http, self._runtime.clock.now())
-                except Exception:  # noqa: BLE001  # the thread must survive a bad pass; logged
+                except Exception:  # the thread must survive a bad pass; logged
                     log.exception("outbox pass failed")

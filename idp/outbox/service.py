@@ -25,10 +25,18 @@ DELIVERY_TIMEOUT_SECONDS = 5
 BATCH_SIZE = 50
 
 
-def enqueue(db: Session, *, kind: str, url: str, content_type: str, body: str, now: datetime) -> OutboxMessage:
+def enqueue(
+    db: Session, *, kind: str, url: str, content_type: str, body: str, now: datetime
+) -> OutboxMessage:
     message = OutboxMessage(
-        id=uuid.uuid4().hex, kind=kind, url=url, content_type=content_type, body=body,
-        created_at=now, attempts=0, next_attempt_at=now,
+        id=uuid.uuid4().hex,
+        kind=kind,
+        url=url,
+        content_type=content_type,
+        body=body,
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
     )
     db.add(message)
     db.flush()
@@ -45,8 +53,11 @@ def deliver_due(factory: sessionmaker[Session], http: httpx.Client, now: datetim
     with factory() as db, db.begin():
         due = db.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now,
-                   OutboxMessage.attempts < MAX_ATTEMPTS)
+            .where(
+                OutboxMessage.delivered_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+            )
             .order_by(OutboxMessage.next_attempt_at)
             .limit(BATCH_SIZE)
             .with_for_update(skip_locked=True)
@@ -54,9 +65,12 @@ def deliver_due(factory: sessionmaker[Session], http: httpx.Client, now: datetim
         for message in due:
             message.attempts += 1
             try:
-                response = http.post(message.url, content=message.body,
-                                     headers={"Content-Type": message.content_type},
-                                     timeout=DELIVERY_TIMEOUT_SECONDS)
+                response = http.post(
+                    message.url,
+                    content=message.body,
+                    headers={"Content-Type": message.content_type},
+                    timeout=DELIVERY_TIMEOUT_SECONDS,
+                )
                 ok, error = response.is_success, f"HTTP {response.status_code}"
             except httpx.HTTPError as failure:
                 ok, error = False, type(failure).__name__

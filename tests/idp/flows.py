@@ -137,13 +137,19 @@ def csrf_of(page: httpx.Response) -> str:
     return _hidden(page.text, "csrf_token")
 
 
-def register(browser: httpx.Client, mail, *, name: str, email: str, password: str) -> httpx.Response:
+def register(
+    browser: httpx.Client, mail, *, name: str, email: str, password: str
+) -> httpx.Response:
     page = browser.get("/register")
-    browser.post("/register", data={"name": name, "email": email, "password": password,
-                                    "csrf_token": csrf_of(page)})
+    browser.post(
+        "/register",
+        data={"name": name, "email": email, "password": password, "csrf_token": csrf_of(page)},
+    )
     verify = browser.get("/register")  # any page carries the token
-    return browser.post("/register/verify", data={"email": email, "code": mail.last_code(email),
-                                                  "csrf_token": csrf_of(verify)})
+    return browser.post(
+        "/register/verify",
+        data={"email": email, "code": mail.last_code(email), "csrf_token": csrf_of(verify)},
+    )
 
 
 def enable_totp(browser: httpx.Client, now: float) -> tuple[str, list[str]]:
@@ -152,7 +158,9 @@ def enable_totp(browser: httpx.Client, now: float) -> tuple[str, list[str]]:
 
     page = browser.get("/account/security/totp")
     secret = page.text.split('id="totp-secret">')[1].split("<")[0]
-    shown = browser.post("/account/security/totp",
-                         data={"code": current_code(secret, now), "csrf_token": csrf_of(page)})
+    shown = browser.post(
+        "/account/security/totp",
+        data={"code": current_code(secret, now), "csrf_token": csrf_of(page)},
+    )
     codes = [c.split("<")[0] for c in shown.text.split("<li><code>")[1:]]
     return secret, codes

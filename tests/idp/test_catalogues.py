@@ -27,18 +27,35 @@ def test_every_message_has_a_french_translation_that_is_not_fuzzy():
 
 def test_placeholders_match_between_english_and_french():
     catalog = _catalog(LOCALE / "fr" / "LC_MESSAGES" / "messages.po", "fr")
-    wrong = [m.id for m in catalog
-             if m.id and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    wrong = [
+        m.id
+        for m in catalog
+        if m.id and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+    ]
     assert not wrong, wrong
 
 
 def test_message_template_is_up_to_date_with_the_sources(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-c", "from babel.messages.frontend import main; main()", "-q",
-         "extract", "-F", "babel.cfg", "-o", str(fresh), "--no-location", "--omit-header",
-         "--sort-output", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-c",
+            "from babel.messages.frontend import main; main()",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(fresh),
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     current = {m.id for m in _catalog(LOCALE / "messages.pot") if m.id}
     extracted = {m.id for m in _catalog(fresh) if m.id}

@@ -18,9 +18,16 @@ def _ask_code(browser, email):
 
 def _finish(browser, email, code, password=NEW_PASSWORD, second_factor=""):
     page = browser.get("/recover")
-    return browser.post("/recover/verify", data={"email": email, "code": code, "password": password,
-                                                 "second_factor": second_factor,
-                                                 "csrf_token": csrf_of(page)})
+    return browser.post(
+        "/recover/verify",
+        data={
+            "email": email,
+            "code": code,
+            "password": password,
+            "second_factor": second_factor,
+            "csrf_token": csrf_of(page),
+        },
+    )
 
 
 def test_unknown_and_known_emails_get_the_same_page(runtime, browser, mail):
@@ -32,7 +39,9 @@ def test_unknown_and_known_emails_get_the_same_page(runtime, browser, mail):
     assert len(mail.texts(account.email)) == 1
 
 
-def test_recovery_sets_a_new_password_ends_sessions_and_mails_the_holder(runtime, app, browser, mail):
+def test_recovery_sets_a_new_password_ends_sessions_and_mails_the_holder(
+    runtime, app, browser, mail
+):
     account = make_account(runtime)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other_device:
         sign_in(other_device, "/login", account.email)
@@ -56,8 +65,12 @@ def test_recovery_of_a_protected_account_needs_its_second_factor(runtime, browse
     assert 'aria-invalid="true"' in refused.text
     _ask_code(browser, account.email)
     clock.advance(30)
-    accepted = _finish(browser, account.email, mail.last_code(account.email),
-                       second_factor=current_code(secret, clock.now().timestamp()))
+    accepted = _finish(
+        browser,
+        account.email,
+        mail.last_code(account.email),
+        second_factor=current_code(secret, clock.now().timestamp()),
+    )
     assert accepted.status_code == 303
 
 
@@ -77,9 +90,14 @@ def test_password_change_in_the_console_ends_every_other_session(runtime, app, b
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other_device:
         sign_in(other_device, "/login", account.email)
         page = browser.get("/account/security")
-        changed = browser.post("/account/security/password", data={
-            "current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD,
-            "csrf_token": csrf_of(page)})
+        changed = browser.post(
+            "/account/security/password",
+            data={
+                "current_password": DEFAULT_PASSWORD,
+                "new_password": NEW_PASSWORD,
+                "csrf_token": csrf_of(page),
+            },
+        )
         assert changed.headers["location"] == "/account/security?notice=password_changed"
         assert other_device.get("/account").status_code == 303
     assert browser.get("/account").status_code == 200
@@ -90,9 +108,14 @@ def test_password_change_needs_the_current_password(runtime, browser):
     account = make_account(runtime)
     sign_in(browser, "/login", account.email)
     page = browser.get("/account/security")
-    refused = browser.post("/account/security/password", data={
-        "current_password": "wrong wrong wrong", "new_password": NEW_PASSWORD,
-        "csrf_token": csrf_of(page)})
+    refused = browser.post(
+        "/account/security/password",
+        data={
+            "current_password": "wrong wrong wrong",
+            "new_password": NEW_PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
     assert refused.status_code == 400
     assert "current password is not right" in refused.text
 
@@ -109,4 +132,6 @@ def test_argon2_parameters_raised_later_rehash_at_next_sign_in(runtime, browser)
         row.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(DEFAULT_PASSWORD)
     assert sign_in(browser, "/login", account.email).status_code == 303
     with runtime.transaction() as db:
-        assert db.get(Account, account.id).password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert db.get(Account, account.id).password_hash.startswith(
+            "$argon2id$v=19$m=19456,t=2,p=1$"
+        )

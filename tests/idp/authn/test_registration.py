@@ -23,8 +23,15 @@ def test_registration_mails_a_code_and_creates_a_verified_account(runtime, brows
 
 def test_code_is_eight_digits_and_stored_hashed(runtime, browser, mail):
     page = browser.get("/register")
-    browser.post("/register", data={"name": "A", "email": "a8@example.ca", "password": PASSWORD,
-                                    "csrf_token": csrf_of(page)})
+    browser.post(
+        "/register",
+        data={
+            "name": "A",
+            "email": "a8@example.ca",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
     code = mail.last_code("a8@example.ca")
     assert len(code) == 8
     assert code.isdigit()
@@ -35,10 +42,19 @@ def test_code_is_eight_digits_and_stored_hashed(runtime, browser, mail):
 def test_registering_a_taken_email_looks_the_same_but_mails_the_owner(runtime, browser, mail):
     owner = make_account(runtime)
     page = browser.get("/register")
-    fresh = browser.post("/register", data={"name": "X", "email": "fresh@example.ca",
-                                            "password": PASSWORD, "csrf_token": csrf_of(page)})
-    taken = browser.post("/register", data={"name": "X", "email": owner.email, "password": PASSWORD,
-                                            "csrf_token": csrf_of(page)})
+    fresh = browser.post(
+        "/register",
+        data={
+            "name": "X",
+            "email": "fresh@example.ca",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
+    taken = browser.post(
+        "/register",
+        data={"name": "X", "email": owner.email, "password": PASSWORD, "csrf_token": csrf_of(page)},
+    )
     assert fresh.status_code == taken.status_code == 200
     assert fresh.text.replace("fresh@example.ca", "E") == taken.text.replace(owner.email, "E")
     assert mail.subjects(owner.email) == ["Security notice from Passerelle"]
@@ -47,8 +63,15 @@ def test_registering_a_taken_email_looks_the_same_but_mails_the_owner(runtime, b
 
 def test_common_password_is_refused_naming_the_field_and_keeping_the_input(browser):
     page = browser.get("/register")
-    response = browser.post("/register", data={"name": "Sam", "email": "sam@example.ca",
-                                                "password": "password1234", "csrf_token": csrf_of(page)})
+    response = browser.post(
+        "/register",
+        data={
+            "name": "Sam",
+            "email": "sam@example.ca",
+            "password": "password1234",
+            "csrf_token": csrf_of(page),
+        },
+    )
     assert response.status_code == 400
     assert "too common" in response.text
     assert 'value="sam@example.ca"' in response.text
@@ -58,31 +81,61 @@ def test_common_password_is_refused_naming_the_field_and_keeping_the_input(brows
 
 def test_short_password_message_quotes_the_limit_in_french(browser):
     page = browser.get("/register?lang=fr")
-    response = browser.post("/register", data={"name": "Sam", "email": "sam@example.ca",
-                                                "password": "court", "csrf_token": csrf_of(page)})
+    response = browser.post(
+        "/register",
+        data={
+            "name": "Sam",
+            "email": "sam@example.ca",
+            "password": "court",
+            "csrf_token": csrf_of(page),
+        },
+    )
     assert response.status_code == 400
     assert "au moins 12 caractères" in response.text
 
 
 def test_wrong_codes_burn_the_code_after_five_attempts(browser, mail):
     page = browser.get("/register")
-    browser.post("/register", data={"name": "T", "email": "t@example.ca", "password": PASSWORD,
-                                    "csrf_token": csrf_of(page)})
+    browser.post(
+        "/register",
+        data={
+            "name": "T",
+            "email": "t@example.ca",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
     good = mail.last_code("t@example.ca")
     wrong = str((int(good) + 1) % 10**8).zfill(8)
-    answers = [browser.post("/register/verify", data={"email": "t@example.ca", "code": wrong,
-                                                      "csrf_token": csrf_of(page)}) for _ in range(5)]
+    answers = [
+        browser.post(
+            "/register/verify",
+            data={"email": "t@example.ca", "code": wrong, "csrf_token": csrf_of(page)},
+        )
+        for _ in range(5)
+    ]
     assert "not right" in answers[0].text
     assert "Too many wrong codes" in answers[-1].text
-    late = browser.post("/register/verify", data={"email": "t@example.ca", "code": good,
-                                                  "csrf_token": csrf_of(page)})
+    late = browser.post(
+        "/register/verify",
+        data={"email": "t@example.ca", "code": good, "csrf_token": csrf_of(page)},
+    )
     assert late.status_code == 400
 
 
 def test_registrations_are_rate_limited_per_address(browser):
     page = browser.get("/register")
-    statuses = [browser.post("/register", data={"name": "R", "email": f"r{i}@example.ca",
-                                                "password": PASSWORD, "csrf_token": csrf_of(page)}
-                             ).status_code for i in range(11)]
+    statuses = [
+        browser.post(
+            "/register",
+            data={
+                "name": "R",
+                "email": f"r{i}@example.ca",
+                "password": PASSWORD,
+                "csrf_token": csrf_of(page),
+            },
+        ).status_code
+        for i in range(11)
+    ]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429

@@ -37,7 +37,9 @@ def test_enrolment_shows_an_svg_qr_code_and_needs_a_good_code(runtime, browser, 
     sign_in(browser, "/login", account.email)
     page = browser.get("/account/security/totp")
     assert 'src="data:image/svg+xml' in page.text
-    wrong = browser.post("/account/security/totp", data={"code": "000000", "csrf_token": csrf_of(page)})
+    wrong = browser.post(
+        "/account/security/totp", data={"code": "000000", "csrf_token": csrf_of(page)}
+    )
     assert wrong.status_code == 400
     assert "not right" in wrong.text
     from idp.authn.signin import second_factors
@@ -63,13 +65,23 @@ def test_sign_in_with_totp_gives_multi_factor_tokens(runtime, browser, portal, c
     assert after_password.headers["location"] == "/login/second-factor"
     clock.advance(30)
     page = browser.get("/login/second-factor")
-    done = browser.post("/login/second-factor", data={
-        "method": "totp", "code": current_code(secret, clock.now().timestamp()),
-        "csrf_token": csrf_of(page)})
+    done = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
     resumed = browser.get(done.headers["location"])
-    consent = browser.post("/authorize/consent", data={
-        "interaction": query_of(done.headers["location"])["interaction"], "decision": "allow",
-        "csrf_token": csrf_of(resumed)})
+    consent = browser.post(
+        "/authorize/consent",
+        data={
+            "interaction": query_of(done.headers["location"])["interaction"],
+            "decision": "allow",
+            "csrf_token": csrf_of(resumed),
+        },
+    )
     code = query_of(consent.headers["location"])["code"]
     body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
     claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
@@ -83,8 +95,9 @@ def test_a_totp_code_is_never_accepted_twice(runtime, browser, clock):
     code = current_code(secret, clock.now().timestamp())  # the code used at enrolment
     sign_in(browser, "/login", account.email)
     page = browser.get("/login/second-factor")
-    replay = browser.post("/login/second-factor", data={"method": "totp", "code": code,
-                                                        "csrf_token": csrf_of(page)})
+    replay = browser.post(
+        "/login/second-factor", data={"method": "totp", "code": code, "csrf_token": csrf_of(page)}
+    )
     assert replay.status_code == 401
 
 
@@ -95,8 +108,9 @@ def test_totp_accepts_one_step_of_drift(runtime, browser, clock):
     clock.advance(60)
     page = browser.get("/login/second-factor")
     late = current_code(secret, clock.now().timestamp() - 30)
-    ok = browser.post("/login/second-factor", data={"method": "totp", "code": late,
-                                                    "csrf_token": csrf_of(page)})
+    ok = browser.post(
+        "/login/second-factor", data={"method": "totp", "code": late, "csrf_token": csrf_of(page)}
+    )
     assert ok.status_code == 303
 
 
@@ -105,15 +119,19 @@ def test_recovery_code_signs_in_once_and_mails_the_holder(runtime, browser, cloc
     _sign_out(browser)
     sign_in(browser, "/login", account.email)
     page = browser.get("/login/second-factor?method=recovery")
-    used = browser.post("/login/second-factor", data={"method": "recovery", "code": codes[0].lower(),
-                                                      "csrf_token": csrf_of(page)})
+    used = browser.post(
+        "/login/second-factor",
+        data={"method": "recovery", "code": codes[0].lower(), "csrf_token": csrf_of(page)},
+    )
     assert used.status_code == 303
     assert any("recovery code was used" in t for t in mail.texts(account.email))
     _sign_out(browser)
     sign_in(browser, "/login", account.email)
     page = browser.get("/login/second-factor?method=recovery")
-    again = browser.post("/login/second-factor", data={"method": "recovery", "code": codes[0],
-                                                       "csrf_token": csrf_of(page)})
+    again = browser.post(
+        "/login/second-factor",
+        data={"method": "recovery", "code": codes[0], "csrf_token": csrf_of(page)},
+    )
     assert again.status_code == 401
 
 
@@ -122,8 +140,13 @@ def test_five_wrong_second_factors_end_the_attempt(runtime, browser, clock):
     _sign_out(browser)
     sign_in(browser, "/login", account.email)
     page = browser.get("/login/second-factor")
-    answers = [browser.post("/login/second-factor", data={"method": "totp", "code": "123456",
-                                                          "csrf_token": csrf_of(page)}) for _ in range(5)]
+    answers = [
+        browser.post(
+            "/login/second-factor",
+            data={"method": "totp", "code": "123456", "csrf_token": csrf_of(page)},
+        )
+        for _ in range(5)
+    ]
     assert answers[-1].headers["location"] == "/login?notice=too_many_attempts"
     assert browser.get("/login/second-factor").headers["location"] == "/login"
 
@@ -138,9 +161,14 @@ def test_acr_values_for_multi_factor_steps_up_a_password_session(runtime, browse
     assert step.headers["location"] == "/login/second-factor"
     clock.advance(30)
     page = browser.get("/login/second-factor")
-    done = browser.post("/login/second-factor", data={
-        "method": "totp", "code": current_code(secret, clock.now().timestamp()),
-        "csrf_token": csrf_of(page)})
+    done = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
     final = browser.get(done.headers["location"])
     code = query_of(final.headers["location"])["code"]
     body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
@@ -153,7 +181,9 @@ def test_acr_values_for_multi_factor_without_a_second_factor_is_refused(runtime,
     account = make_account(runtime)
     client, _ = make_client(runtime, first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)
-    response = browser.get("/authorize?" + authorization_request(client.client_id, acr_values=LOA2).query)
+    response = browser.get(
+        "/authorize?" + authorization_request(client.client_id, acr_values=LOA2).query
+    )
     assert query_of(response.headers["location"])["error"] == "unmet_authentication_requirements"
 
 
@@ -162,7 +192,9 @@ def test_discovery_lists_the_acr_values(portal):
     assert LOA2 in metadata["acr_values_supported"]
 
 
-def test_password_login_of_an_account_without_second_factor_is_single_factor(runtime, browser, portal):
+def test_password_login_of_an_account_without_second_factor_is_single_factor(
+    runtime, browser, portal
+):
     account = make_account(runtime)
     client, client_secret = make_client(runtime)
     request = authorization_request(client.client_id)

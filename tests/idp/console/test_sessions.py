@@ -19,8 +19,12 @@ def test_sessions_page_lists_devices_and_portals(runtime, app, browser):
     account = make_account(runtime)
     client, _ = make_client(runtime, name="IRCC Portal", first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)
-    with TestClient(app, base_url="https://testserver", follow_redirects=False,
-                    headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Firefox/130"}) as phone:
+    with TestClient(
+        app,
+        base_url="https://testserver",
+        follow_redirects=False,
+        headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Firefox/130"},
+    ) as phone:
         sign_in(phone, "/login", account.email)
         page = browser.get("/account/sessions")
     assert page.status_code == 200
@@ -49,8 +53,9 @@ def test_one_session_can_be_ended_by_its_id(runtime, app, browser):
         sign_in(other, "/login", account.email)
         other_sid = runtime.browser_sessions.find(other.cookies.get("idp_session")).sid
         page = browser.get("/account/sessions")
-        ended = browser.post("/account/sessions/end", data={"sid": other_sid,
-                                                            "csrf_token": csrf_of(page)})
+        ended = browser.post(
+            "/account/sessions/end", data={"sid": other_sid, "csrf_token": csrf_of(page)}
+        )
         assert ended.headers["location"] == "/account/sessions?notice=ended_1"
         assert other.get("/account").status_code == 303
     assert browser.get("/account").status_code == 200
@@ -70,11 +75,14 @@ def test_another_accounts_session_cannot_be_ended(runtime, app, browser):
 def test_ending_a_session_posts_a_signed_logout_token_to_the_portal(runtime, app, browser, portal):
     account = make_account(runtime)
     with receiver() as (url, received):
-        client, secret = make_client(runtime, first_party=True,
-                                     backchannel_logout_uri=f"{url}/backchannel")
+        client, secret = make_client(
+            runtime, first_party=True, backchannel_logout_uri=f"{url}/backchannel"
+        )
         request = authorization_request(client.client_id)
         code = authorize_code(browser, request, account.email)["code"]
-        id_token = redeem(portal, code, request.verifier, client.client_id, secret).json()["id_token"]
+        id_token = redeem(portal, code, request.verifier, client.client_id, secret).json()[
+            "id_token"
+        ]
         page = browser.get("/account")
         browser.post("/logout", data={"csrf_token": csrf_of(page)})
         assert app.state.outbox.deliver_now() == 1
@@ -93,7 +101,9 @@ def test_ending_a_session_posts_a_signed_logout_token_to_the_portal(runtime, app
     assert "nonce" not in decoded.claims
 
 
-def test_a_portal_that_is_down_gets_the_logout_token_when_it_comes_back(runtime, app, browser, clock):
+def test_a_portal_that_is_down_gets_the_logout_token_when_it_comes_back(
+    runtime, app, browser, clock
+):
     account = make_account(runtime)
     with receiver() as (url, received):
         received.status = 503

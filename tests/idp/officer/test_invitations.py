@@ -29,17 +29,35 @@ def cli_env(settings, monkeypatch):
 
 
 def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, mail, runtime):
-    result = cli_env.invoke(cli, ["invitations", "create", "--email", "Kofi@Example.ca",
-                                  "--name", "Kofi Mensah", "--locale", "fr", "--json"])
+    result = cli_env.invoke(
+        cli,
+        [
+            "invitations",
+            "create",
+            "--email",
+            "Kofi@Example.ca",
+            "--name",
+            "Kofi Mensah",
+            "--locale",
+            "fr",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"email": "kofi@example.ca", "status": "sent"}
     assert "invite à créer votre compte" in mail.texts("kofi@example.ca")[-1]
     page = browser.get(_link(mail, "kofi@example.ca"))
     assert 'value="Kofi Mensah"' in page.text
     token = page.text.split('name="token" value="')[1].split('"')[0]
-    created = browser.post("/invitations/accept", data={"token": token, "name": "Kofi Mensah",
-                                                        "password": PASSWORD,
-                                                        "csrf_token": csrf_of(page)})
+    created = browser.post(
+        "/invitations/accept",
+        data={
+            "token": token,
+            "name": "Kofi Mensah",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
     assert created.headers["location"] == "/account/security?notice=welcome"
     assert browser.get("/account").status_code == 200
     from idp.accounts.service import find_account_by_email
@@ -87,11 +105,20 @@ def test_officer_invites_from_the_page(runtime, browser, mail):
     sign_in(browser, "/login", officer.email)
     page = browser.get("/officer/invitations")
     assert page.status_code == 200
-    sent = browser.post("/officer/invitations", data={"email": "family@example.ca", "name": "Ama",
-                                                      "locale": "en", "csrf_token": csrf_of(page)})
+    sent = browser.post(
+        "/officer/invitations",
+        data={
+            "email": "family@example.ca",
+            "name": "Ama",
+            "locale": "en",
+            "csrf_token": csrf_of(page),
+        },
+    )
     assert "An invitation was sent to family@example.ca" in sent.text
     assert "family@example.ca" in sent.text.split("Recent invitations")[-1]
     assert _link(mail, "family@example.ca")
-    bad = browser.post("/officer/invitations", data={"email": "not-an-email", "csrf_token": csrf_of(page)})
+    bad = browser.post(
+        "/officer/invitations", data={"email": "not-an-email", "csrf_token": csrf_of(page)}
+    )
     assert bad.status_code == 400
     assert 'aria-invalid="true"' in bad.text
