@@ -27,20 +27,29 @@ def _base(tag: str) -> str | None:
     return base if base in SUPPORTED_LOCALES else None
 
 
+def _quality(params: list[str]) -> float:
+    """RFC 9110 §12.4.2 weight: 0 to 1, default 1; an unreadable weight excludes the tag."""
+    for param in params:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return 0.0
+            return quality if 0.0 <= quality <= 1.0 else 0.0  # NaN fails both comparisons
+    return 1.0
+
+
 def _from_accept_language(header: str) -> str | None:
     ranked: list[tuple[float, int, str]] = []
+    # A bounded number of entries: the header is attacker-controlled and parsed per request.
     for index, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
+        tag, *params = part.split(";")
         base = _base(tag)
+        quality = _quality(params)
         if base and quality > 0:
             ranked.append((-quality, index, base))
-    return sorted(ranked)[0][2] if ranked else None
+    return min(ranked)[2] if ranked else None
 
 
 def negotiate_locale(
@@ -51,6 +60,7 @@ def negotiate_locale(
     accept_language: str | None,
     default: str,
 ) -> str:
+    """The first supported language among the sources, by priority; never raises."""
     if lang_param and _base(lang_param) and len(lang_param) <= 16:
         return _base(lang_param) or default
     if ui_locales:

@@ -22,6 +22,11 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 def create_template_env(translations: dict[str, Translations]) -> dict[str, Environment]:
+    """One autoescaping environment per language, its catalogue installed (newstyle gettext).
+
+    Not one environment with per-render callables: macros imported without context, and
+    overlays (which share `globals`), would see another request's language.
+    """
     environments = {}
     for locale, catalogue in translations.items():
         env = Environment(
@@ -43,15 +48,22 @@ def format_utc(timestamp: int) -> str:
 
 
 def switch_url(request: Request, other_locale: str) -> str:
+    """This page in the other language: every query parameter kept, `lang` replaced.
+
+    `ui_locales` may stay: an explicit `lang` outranks it. Relative, so it never points
+    at a host taken from the request.
+    """
     try:
-        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        pairs = parse_qsl(request.url.query, keep_blank_values=True, max_num_fields=200)
     except ValueError:
         pairs = []
-    kept = [(k, v) for k, v in pairs if k not in ("lang", "ui_locales")]
+    kept = [(k, v) for k, v in pairs if k != "lang"]
     return f"{request.url.path}?{urlencode([*kept, ('lang', other_locale)])}"
 
 
 class Pages:
+    """Renders a template in the request's language (`request.state.locale`)."""
+
     def __init__(self, environments: dict[str, Environment]) -> None:
         self._environments = environments
 
@@ -59,8 +71,10 @@ class Pages:
         self, request: Request, template_name: str, context: dict[str, Any], status_code: int = 200
     ) -> HTMLResponse:
         locale = getattr(request.state, "locale", "en")
+        if locale not in self._environments:  # no middleware ran: `lang` must match the text
+            locale = "en"
         other = "fr" if locale == "en" else "en"
-        env = self._environments.get(locale) or self._environments["en"]
+        env = self._environments[locale]
         values = {
             "locale": locale,
             "other_locale": other,

@@ -66,23 +66,15 @@ def _code(idp_server, email: str) -> str:
     raise AssertionError(f"no mail to {email}")
 
 
-def _virtual_authenticator(page):
-    cdp = page.context.new_cdp_session(page)
+def _virtual_authenticator(page, cdp=None):
+    """A platform authenticator with user verification (a phone or laptop with a PIN)."""
+    cdp = cdp or page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
-    return cdp
+    options = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+               "hasUserVerification": True, "isUserVerified": True,
+               "automaticPresenceSimulation": True}
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    return cdp, added["authenticatorId"]
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -122,7 +114,7 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     page.get_by_role("link", name=w["saved"]).click()
 
     # Passkey added with Chromium's virtual authenticator.
-    _virtual_authenticator(page)
+    cdp, first_device = _virtual_authenticator(page)
     page.get_by_role("button", name=w["add_passkey"]).click()
     page.wait_for_url(re.compile(r".*notice=passkey_added"))
     assert page.locator(".item-list li").count() == 1
@@ -145,11 +137,38 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     page.get_by_role("button", name=w["continue"]).click()
     page.wait_for_url(f"{base}/account")
 
+    # Sign out; password, then the passkey as the second factor.
+    page.get_by_role("button", name=w["sign_out"]).click()
+    page.goto(f"{base}/login")
+    page.get_by_label(w["email"]).fill(email)
+    page.get_by_label(w["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=w["sign_in"], exact=True).click()
+    page.wait_for_url(f"{base}/login/second-factor")
+    page.get_by_role("button", name="Use a passkey" if lang == "en" else "Utiliser une clé d’accès").click()
+    page.wait_for_url(f"{base}/account")
+
     # Sign out; sign in with the passkey alone.
     page.get_by_role("button", name=w["sign_out"]).click()
     page.goto(f"{base}/login")
     page.get_by_role("button", name=w["use_passkey"]).click()
     page.wait_for_url(f"{base}/account")
+
+    # A second passkey from another device; rename it, remove it.
+    page.goto(f"{base}/account/security")
+    cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": first_device})
+    _virtual_authenticator(page, cdp)
+    page.get_by_role("button", name=w["add_passkey"]).click()
+    page.wait_for_url(re.compile(r".*notice=passkey_added"))
+    assert page.locator(".item-list li").count() == 2
+    page.locator("#passkey-2").fill("Laptop")
+    page.locator("form.inline-form").nth(1).get_by_role("button").click()
+    page.wait_for_url(re.compile(r".*notice=passkey_renamed"))
+    assert page.locator("#passkey-2").input_value() == "Laptop"
+    remove = "Remove Laptop" if lang == "en" else "Retirer Laptop"
+    page.get_by_role("button", name=remove).click()
+    page.wait_for_url(re.compile(r".*notice=passkey_removed"))
+    assert page.locator(".item-list li").count() == 1
+
 
     # Recovery page.
     page.goto(f"{base}/recover")
@@ -196,5 +215,6 @@ def test_officer_invitation_journey(page, idp_server):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(re.compile(r".*/account/security.*"))
+    assert page.get_by_role("status").is_visible()  # the welcome, pointing at second factors
     page.goto(f"{base}/dev/mailbox")
     assert_accessible(page)

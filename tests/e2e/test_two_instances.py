@@ -119,3 +119,22 @@ def test_tokens_signed_after_rotation_verify_on_both(two_instances):
             ]
             is True
         )
+
+
+def test_failed_sign_ins_are_counted_across_instances(two_instances):
+    a, b = two_instances
+    email = f"brute-{secrets.token_hex(4)}@example.ca"
+    a.cli("users", "create", "--email", email, "--password", "two long password", "--name", "B")
+
+    def attempt(instance, password):
+        with browser_client(instance.url) as browser:
+            page = browser.get("/login")
+            token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            return browser.post("/login", data={"email": email, "password": password,
+                                                 "csrf_token": token})
+
+    statuses = [attempt(a if i % 2 else b, "wrong password!!").status_code for i in range(10)]
+    assert statuses == [401] * 10
+    blocked = attempt(b, "two long password")
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
