@@ -70,9 +70,14 @@ def _virtual_authenticator(page, cdp=None):
     """A platform authenticator with user verification (a phone or laptop with a PIN)."""
     cdp = cdp or page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    options = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-               "hasUserVerification": True, "isUserVerified": True,
-               "automaticPresenceSimulation": True}
+    options = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
     added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
     return cdp, added["authenticatorId"]
 
@@ -132,6 +137,9 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     page.get_by_role("button", name=w["sign_in"], exact=True).click()
     page.wait_for_url(f"{base}/login/second-factor")
     assert_accessible(page)
+    page.goto(f"{base}/login/second-factor?method=recovery")
+    assert_accessible(page)
+    page.goto(f"{base}/login/second-factor")
     # The next time step: the enrolment already used this one, and a code never works twice.
     page.get_by_label(w["totp_code"]).fill(current_code(secret, time.time() + 30))
     page.get_by_role("button", name=w["continue"]).click()
@@ -144,7 +152,9 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     page.get_by_label(w["password"]).fill(PASSWORD)
     page.get_by_role("button", name=w["sign_in"], exact=True).click()
     page.wait_for_url(f"{base}/login/second-factor")
-    page.get_by_role("button", name="Use a passkey" if lang == "en" else "Utiliser une clé d’accès").click()
+    page.get_by_role(
+        "button", name="Use a passkey" if lang == "en" else "Utiliser une clé d’accès"
+    ).click()
     page.wait_for_url(f"{base}/account")
 
     # Sign out; sign in with the passkey alone.
@@ -169,7 +179,6 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     page.wait_for_url(re.compile(r".*notice=passkey_removed"))
     assert page.locator(".item-list li").count() == 1
 
-
     # Recovery page.
     page.goto(f"{base}/recover")
     assert_accessible(page)
@@ -178,7 +187,15 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     assert_accessible(page)
 
 
-def test_officer_invitation_journey(page, idp_server):
+OFFICER_WORDS = {
+    "en": {"send": "Send the invitation", "create": "Create my account"},
+    "fr": {"send": "Envoyer l’invitation", "create": "Créer mon compte"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_officer_invitation_journey(page, idp_server, lang):
+    w, o = WORDS[lang], OFFICER_WORDS[lang]
     officer = f"officer-{secrets.token_hex(3)}@example.ca"
     idp_server.cli(
         "users",
@@ -193,16 +210,17 @@ def test_officer_invitation_journey(page, idp_server):
         "officer",
     )
     base = idp_server.url
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(officer)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.goto(f"{base}/login?lang={lang}")
+    page.get_by_label(w["email"]).fill(officer)
+    page.get_by_label(w["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=w["sign_in"], exact=True).click()
     page.goto(f"{base}/officer/invitations")
+    assert page.locator("html").get_attribute("lang") == lang
     assert_accessible(page)
     invitee = f"family-{secrets.token_hex(3)}@example.ca"
-    page.get_by_label("Email address").fill(invitee)
-    page.get_by_label("Full name").fill("Yaw Mensah")
-    page.get_by_role("button", name="Send the invitation").click()
+    page.get_by_label(w["email"]).fill(invitee)
+    page.get_by_label(w["name"]).fill("Yaw Mensah")
+    page.get_by_role("button", name=o["send"]).click()
     assert page.get_by_role("status").is_visible()
     assert_accessible(page)
     link = re.findall(
@@ -212,8 +230,9 @@ def test_officer_invitation_journey(page, idp_server):
     page.context.clear_cookies()
     page.goto(link)
     assert_accessible(page)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create my account").click()
+    page.goto(link + f"&lang={lang}")
+    page.get_by_label(w["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=o["create"]).click()
     page.wait_for_url(re.compile(r".*/account/security.*"))
     assert page.get_by_role("status").is_visible()  # the welcome, pointing at second factors
     page.goto(f"{base}/dev/mailbox")

@@ -130,8 +130,9 @@ def test_failed_sign_ins_are_counted_across_instances(two_instances):
         with browser_client(instance.url) as browser:
             page = browser.get("/login")
             token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-            return browser.post("/login", data={"email": email, "password": password,
-                                                 "csrf_token": token})
+            return browser.post(
+                "/login", data={"email": email, "password": password, "csrf_token": token}
+            )
 
     statuses = [attempt(a if i % 2 else b, "wrong password!!").status_code for i in range(10)]
     assert statuses == [401] * 10

@@ -7,11 +7,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOCALE = ROOT / "idp" / "locale"
+TEMPLATES = ROOT / "idp" / "templates"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The extraction `make i18n` runs. Babel skips directories starting with "_" unless told
+# which to ignore, and the form macros live in `_macros/`.
+EXTRACT = [
+    "extract",
+    "-F",
+    "babel.cfg",
+    "--no-location",
+    "--omit-header",
+    "--sort-output",
+    "--ignore-dirs",
+    ".* __pycache__",
+]
 
 
 def _catalog(path: Path, locale: str | None = None):
@@ -19,18 +33,41 @@ def _catalog(path: Path, locale: str | None = None):
         return read_po(handle, locale=locale)
 
 
+def _french():
+    return _catalog(LOCALE / "fr" / "LC_MESSAGES" / "messages.po", "fr")
+
+
+def _template_ids() -> set[str]:
+    return {m.id for m in _catalog(LOCALE / "messages.pot") if m.id}
+
+
 def test_every_message_has_a_french_translation_that_is_not_fuzzy():
-    catalog = _catalog(LOCALE / "fr" / "LC_MESSAGES" / "messages.po", "fr")
-    missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+    missing = [m.id for m in _french() if m.id and (not m.string or m.fuzzy)]
     assert not missing, missing
 
 
+def test_the_french_catalogue_translates_exactly_the_template_messages():
+    french = {m.id for m in _french() if m.id}
+    assert french == _template_ids(), {
+        "untranslated": _template_ids() - french,
+        "stale": french - _template_ids(),
+    }
+
+
 def test_placeholders_match_between_english_and_french():
-    catalog = _catalog(LOCALE / "fr" / "LC_MESSAGES" / "messages.po", "fr")
     wrong = [
         m.id
-        for m in catalog
+        for m in _french()
         if m.id and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+    ]
+    assert not wrong, wrong
+
+
+def test_french_puts_a_non_breaking_space_before_colons_and_inside_guillemets():
+    wrong = [
+        m.string
+        for m in _french()
+        if m.id and re.search(r" :|« | »|«[^\u00a0]|[^\u00a0]»", m.string)
     ]
     assert not wrong, wrong
 
@@ -43,20 +80,28 @@ def test_message_template_is_up_to_date_with_the_sources(tmp_path):
             "-c",
             "from babel.messages.frontend import main; main()",
             "-q",
-            "extract",
-            "-F",
-            "babel.cfg",
+            *EXTRACT,
             "-o",
             str(fresh),
-            "--no-location",
-            "--omit-header",
-            "--sort-output",
             ".",
         ],
         cwd=ROOT,
         check=True,
         capture_output=True,
     )
-    current = {m.id for m in _catalog(LOCALE / "messages.pot") if m.id}
     extracted = {m.id for m in _catalog(fresh) if m.id}
-    assert extracted == current, {"missing": extracted - current, "stale": current - extracted}
+    assert extracted == _template_ids(), {
+        "missing": extracted - _template_ids(),
+        "stale": _template_ids() - extracted,
+    }
+
+
+def test_every_template_message_is_in_the_template_including_macros():
+    """Guards the `--ignore-dirs` flag: without it `_macros/` is silently skipped."""
+    found = set()
+    for template in TEMPLATES.rglob("*.html"):
+        for _, message, _, _ in extract_from_file(
+            "jinja2", template, options={"extensions": "jinja2.ext.i18n"}
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    assert found - _template_ids() == set()
