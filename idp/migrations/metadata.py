@@ -7,7 +7,8 @@ import idp.authn.models
 import idp.oauth.models  # imported for its tables
 import idp.outbox.models
 from idp.schema import metadata as idp_metadata
+from consent import metadata as consent_metadata
 from keys import metadata as keys_metadata
 
 MODEL_MODULES = (idp.accounts.models, idp.authn.models, idp.outbox.models)
-ALL_METADATA = [keys_metadata, idp_metadata]
+ALL_METADATA = [keys_metadata, consent_metadata, idp_metadata]

@@ -1,10 +1,15 @@
-"""Headless Chromium (Debian's /usr/bin/chromium, never a downloaded browser) via Playwright."""
+"""Headless Chromium (Debian's /usr/bin/chromium, never a downloaded browser) via Playwright.
+
+`browser` is one Chromium per session; `page` is a fresh context per test, so cookies
+and storage never cross tests. Override `browser_context_args` (e.g. with a `locale`)
+in a test module to change what the context is created with.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -23,8 +28,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+def browser() -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and Chromium is missing at {CHROMIUM}")
         pytest.skip(f"Chromium not found at {CHROMIUM}")
@@ -37,8 +42,13 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(locale="en-CA")
+def browser_context_args() -> dict[str, Any]:
+    return {"locale": "en-CA"}
+
+
+@pytest.fixture
+def page(browser: Browser, browser_context_args: dict[str, Any]) -> Iterator[Page]:
+    context = browser.new_context(**browser_context_args)
     page = context.new_page()
     yield page
     context.close()

@@ -1,8 +1,8 @@
 """create initial tables
 
-Revision ID: ae920f2c97cd
+Revision ID: c2fbe5c16286
 Revises: 
-Create Date: 2026-11-25 02:49:14.360413
+Create Date: 2026-11-25 03:06:17.123076
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'ae920f2c97cd'
+revision: str = 'c2fbe5c16286'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -34,6 +34,77 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('keys_signing_keys', schema=None) as batch_op:
         batch_op.create_index('ix_keys_signing_keys_alg_state', ['alg', 'state'], unique=False)
+
+    op.create_table('consent_applications',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('portal_client_id', sa.String(length=64), nullable=False),
+    sa.Column('portal_reference', sa.String(length=64), nullable=False),
+    sa.Column('program', sa.String(length=100), nullable=False),
+    sa.Column('applicant_subject', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=64), nullable=False),
+    sa.Column('unread_count', sa.Integer(), nullable=False),
+    sa.Column('deep_link', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_applications')),
+    sa.UniqueConstraint('portal_client_id', 'portal_reference', name=op.f('uq_consent_applications_portal_client_id'))
+    )
+    with op.batch_alter_table('consent_applications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_applications_applicant_subject'), ['applicant_subject'], unique=False)
+
+    op.create_table('consent_audit_head',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_audit_head'))
+    )
+    op.create_table('consent_audit_log',
+    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('event', sa.String(length=48), nullable=False),
+    sa.Column('principal_subject', sa.String(length=64), nullable=False),
+    sa.Column('delegation_id', sa.String(length=32), nullable=True),
+    sa.Column('application_id', sa.String(length=32), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_consent_audit_log')),
+    sa.UniqueConstraint('hash', name=op.f('uq_consent_audit_log_hash'))
+    )
+    with op.batch_alter_table('consent_audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_audit_log_principal_subject'), ['principal_subject'], unique=False)
+
+    op.create_table('consent_delegation_applications',
+    sa.Column('delegation_id', sa.String(length=32), nullable=False),
+    sa.Column('application_id', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('delegation_id', 'application_id', name=op.f('pk_consent_delegation_applications'))
+    )
+    with op.batch_alter_table('consent_delegation_applications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_delegation_applications_application_id'), ['application_id'], unique=False)
+
+    op.create_table('consent_delegations',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('principal_subject', sa.String(length=64), nullable=False),
+    sa.Column('actor_subject', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('portal_client_id', sa.String(length=64), nullable=True),
+    sa.Column('all_applications', sa.Boolean(), nullable=False),
+    sa.Column('actions', sa.JSON(), nullable=False),
+    sa.Column('valid_from', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_via', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_by', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_delegations'))
+    )
+    with op.batch_alter_table('consent_delegations', schema=None) as batch_op:
+        batch_op.create_index('ix_consent_delegations_actor_principal_status', ['actor_subject', 'principal_subject', 'status'], unique=False)
+        batch_op.create_index('ix_consent_delegations_principal_status', ['principal_subject', 'status'], unique=False)
 
     op.create_table('idp_accounts',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -236,6 +307,24 @@ def downgrade() -> None:
     op.drop_table('idp_consents')
     op.drop_table('idp_clients')
     op.drop_table('idp_accounts')
+    with op.batch_alter_table('consent_delegations', schema=None) as batch_op:
+        batch_op.drop_index('ix_consent_delegations_principal_status')
+        batch_op.drop_index('ix_consent_delegations_actor_principal_status')
+
+    op.drop_table('consent_delegations')
+    with op.batch_alter_table('consent_delegation_applications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_delegation_applications_application_id'))
+
+    op.drop_table('consent_delegation_applications')
+    with op.batch_alter_table('consent_audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_audit_log_principal_subject'))
+
+    op.drop_table('consent_audit_log')
+    op.drop_table('consent_audit_head')
+    with op.batch_alter_table('consent_applications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_applications_applicant_subject'))
+
+    op.drop_table('consent_applications')
     with op.batch_alter_table('keys_signing_keys', schema=None) as batch_op:
         batch_op.drop_index('ix_keys_signing_keys_alg_state')
 

@@ -1,0 +1,37 @@
+"""Errors of the consent domain; each carries a stable snake_case `code`.
+
+    ConsentError
+    ├── ApplicationNotFound     (application_not_found)
+    ├── DelegationNotFound      (delegation_not_found)
+    ├── InvalidDelegation       (invalid_delegation): names the field and the rule broken
+    └── DelegationStateError    (delegation_state): the step does not fit the current status
+"""
+
+from __future__ import annotations
+
+
+class ConsentError(Exception):
+    code = "consent_error"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class ApplicationNotFound(ConsentError):
+    code = "application_not_found"
+
+
+class DelegationNotFound(ConsentError):
+    code = "delegation_not_found"
+
+
+class InvalidDelegation(ConsentError):
+    code = "invalid_delegation"
+
+
+class DelegationStateError(ConsentError):
+    code = "delegation_state"
