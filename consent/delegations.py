@@ -207,3 +207,9 @@ def effective_status(delegation: Delegation, now: datetime) -> DelegationStatus:
     if status == DelegationStatus.ACTIVE and _utc(delegation.valid_until) <= now:
         return DelegationStatus.EXPIRED
     return status
+
+
+def is_delegation_active(db: Session, delegation_id: str, now: datetime) -> bool:
+    """Checked at every introspection of a delegated token: revocation is immediate."""
+    delegation = db.get(Delegation, delegation_id) if len(delegation_id) <= 32 else None
+    return delegation is not None and effective_status(delegation, now) == DelegationStatus.ACTIVE

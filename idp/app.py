@@ -15,6 +15,7 @@ from idp.authn.routes import router as authn_router
 from idp.authn.webauthn_routes import router as webauthn_router
 from idp.bootstrap import build_runtime
 from idp.clock import Clock
+from idp.console.delegation_routes import router as delegation_router
 from idp.console.routes import router as console_router
 from idp.dev.routes import router as dev_router
 from idp.http.csrf import CsrfCookieMiddleware
@@ -26,6 +27,7 @@ from idp.oauth.routes import router as oauth_router
 from idp.officer.routes import router as officer_router
 from idp.oidc.routes import router as oidc_router
 from idp.outbox.dispatcher import OutboxDispatcher
+from idp.portal_api.routes import router as portal_api_router
 from idp.runtime import Runtime
 from idp.settings import Settings
 
@@ -67,8 +69,10 @@ def create_app(
     app.include_router(webauthn_router)
     app.include_router(accounts_router)
     app.include_router(console_router)
+    app.include_router(delegation_router)
     app.include_router(officer_router)
     app.include_router(dev_router)
+    app.include_router(portal_api_router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)

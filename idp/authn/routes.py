@@ -308,17 +308,21 @@ async def second_factor_submit(request: Request) -> Response:
         runtime.mailer.send(notice_mail(account.email, account.locale, "recovery_code_used"))
     amr = [*pending.amr, "otp"]
     if pending.step_up:
-        return await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id)
+        return await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id,
+                                       pending.extra.get("return_to"))
     return await run_in_threadpool(
         complete_sign_in, request, account.id, amr, ACR_MULTI_FACTOR, pending.interaction_id
     )
 
 
-def finish_step_up(request: Request, amr: list[str], interaction_id: str | None) -> Response:
+def finish_step_up(request: Request, amr: list[str], interaction_id: str | None,
+                   return_to: str | None = None) -> Response:
     runtime = _runtime(request)
     cookie = request.cookies.get(SESSION_COOKIE) or ""
     runtime.browser_sessions.step_up(cookie, amr, ACR_MULTI_FACTOR)
-    response = RedirectResponse(_after_sign_in_target(runtime, interaction_id), status_code=303)
+    target = return_to if interaction_id is None and return_to else None
+    response = RedirectResponse(target or _after_sign_in_target(runtime, interaction_id),
+                                status_code=303)
     response.delete_cookie(
         PENDING_COOKIE,
         path="/",
@@ -329,8 +333,31 @@ def finish_step_up(request: Request, amr: list[str], interaction_id: str | None)
     return response
 
 
-def start_step_up(runtime: Runtime, account_id: str, interaction_id: str) -> Response:
-    return _start_second_factor(runtime, account_id, interaction_id, step_up=True)
+def start_step_up(runtime: Runtime, account_id: str, interaction_id: str | None,
+                  return_to: str | None = None) -> Response:
+    response = _start_second_factor(runtime, account_id, interaction_id, step_up=True)
+    if return_to:
+        pendings = PendingSignIns(runtime.store)
+        pending_id = response.headers["set-cookie"].split("=", 1)[1].split(";", 1)[0]
+        pending = pendings.find(pending_id)
+        if pending is not None:
+            pendings.save(replace(pending, extra={"return_to": return_to}))
+    return response
+
+
+CONSOLE_RETURN_PATHS = ("/account/representatives/new",)
+
+
+@router.get("/account/step-up")
+async def console_step_up(request: Request) -> Response:
+    """Prove a second factor again before a sensitive change (granting a delegation)."""
+    runtime = _runtime(request)
+    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
+    if browser is None:
+        return RedirectResponse("/login", status_code=303)
+    target = request.query_params.get("return", "")
+    return_to = target if target in CONSOLE_RETURN_PATHS else "/account"
+    return start_step_up(runtime, browser.account_id, None, return_to)
 
 
 @router.get("/account")

@@ -27,6 +27,8 @@ keys_app = typer.Typer(help="Signing keys and the master key.", no_args_is_help=
 users_app = typer.Typer(help="People's accounts.", no_args_is_help=True)
 clients_app = typer.Typer(help="Portals (OIDC clients).", no_args_is_help=True)
 invitations_app = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+representatives_app = typer.Typer(help="Representatives (officers' actions).", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages to portals (back-channel logout...).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
@@ -34,9 +36,11 @@ app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
 app.add_typer(invitations_app, name="invitations")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(audit_app, name="audit")
+app.add_typer(representatives_app, name="representatives")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-KNOWN_ROLES = ("officer",)
+KNOWN_ROLES = ("officer", "representative")
 
 
 def _settings() -> Settings:
@@ -231,6 +235,12 @@ def clients_create(
     backchannel_logout_uri: Annotated[
         str | None, typer.Option(help="Where logout tokens are posted (Back-Channel Logout).")
     ] = None,
+    events_uri: Annotated[
+        str | None, typer.Option(help="Where delegation events (RFC 8417 SETs) are posted.")
+    ] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="Allowed scopes, space-separated (e.g. applications:write).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a portal; prints client_id and client_secret (shown once)."""
@@ -259,6 +269,8 @@ def clients_create(
                 jwks=jwks_doc,
                 id_token_signed_response_alg=id_token_alg,
                 backchannel_logout_uri=backchannel_logout_uri,
+                events_uri=events_uri,
+                **({"scope": scope} if scope else {}),
                 now=SystemClock().now(),
             )
     except InvalidInput as error:
@@ -336,6 +348,49 @@ def outbox_deliver(as_json: JsonOption = False) -> None:
     finally:
         runtime.engine.dispose()
     _emit({"delivered": delivered}, as_json, f"{delivered} delivered")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOption = False) -> None:
+    """Recompute the chain; exit 1 and name the entry when one was changed or deleted."""
+    from consent import verify_audit_chain
+    from idp.db import transaction
+
+    with _database(_settings()) as factory, transaction(factory) as db:
+        check = verify_audit_chain(db)
+    data = {"ok": check.ok, "entries": check.entries, "broken_at": check.broken_at,
+            "reason": check.reason}
+    text = (f"audit log intact ({check.entries} entries)" if check.ok else
+            f"audit log BROKEN at entry {check.broken_at}: {check.reason}")
+    _emit(data, as_json, text)
+    if not check.ok:
+        raise typer.Exit(code=1)
+
+
+@representatives_app.command("suspend")
+def representatives_suspend(
+    email: Annotated[str, typer.Option(help="The representative's email.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Suspend a representative: every active delegation to them stops at once."""
+    from idp.accounts.service import find_account_by_email
+    from idp.bootstrap import build_runtime
+    from idp.console.delegations import suspend_representative
+
+    runtime = build_runtime(_settings())
+    try:
+        with runtime.transaction() as db:
+            account = find_account_by_email(db, email)
+            if account is None:
+                _fail("email", "no account with this email", as_json)
+                return
+            suspended = suspend_representative(runtime, db, account.subject, "officer")
+            roles = [r for r in account.roles or [] if r != "representative"]
+            account.roles = roles
+            count = len(suspended)
+    finally:
+        runtime.engine.dispose()
+    _emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")
 
 
 def main() -> None:

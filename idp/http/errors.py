@@ -47,24 +47,24 @@ def _page(request: Request, status: int, title: str, message: str, detail: str =
     )
 
 
+LIMIT_KEYS = ("max_length", "min_length", "le", "ge", "lt", "gt", "limit_value")
+
+
+def _limit_of(ctx: dict[str, object]) -> object:
+    """The number a validation error broke (pydantic names it by the kind of limit)."""
+    return next((ctx[k] for k in LIMIT_KEYS if k in ctx), None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "message": e.get("msg", ""),
-                "limit": (e.get("ctx") or {}).get("limit_value"),
-            }
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+             "message": e.get("msg", ""), "limit": _limit_of(e.get("ctx") or {})}
             for e in exc.errors()
         ]
-        return problem(
-            422,
-            "validation_error",
-            "Invalid input",
-            "the request has invalid fields",
-            errors=errors,
-        )
+        return problem(422, "validation_error", "Invalid input", "the request has invalid fields",
+                       errors=errors)
 
     @app.exception_handler(InvalidInput)
     async def invalid_input(_request: Request, exc: InvalidInput) -> Response:

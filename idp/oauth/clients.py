@@ -27,8 +27,11 @@ from idp.errors import Conflict, InvalidInput
 from idp.oauth.models import Client
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-SUPPORTED_SCOPES = ("openid", "profile", "email", "offline_access")
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE)
+SUPPORTED_SCOPES = (
+    "openid", "profile", "email", "offline_access", "applications:write", "delegations:read"
+)
 DEFAULT_SCOPE = "openid profile email offline_access"
 ID_TOKEN_ALGS = ("RS256", "ES256", "EdDSA")
 MAX_NAME_LENGTH = 200
@@ -57,6 +60,7 @@ class RegisteredClient:
     jwks: dict[str, Any] | None
     id_token_signed_response_alg: str | None
     backchannel_logout_uri: str | None
+    events_uri: str | None = None
 
     @classmethod
     def from_row(cls, row: Client) -> RegisteredClient:
@@ -73,6 +77,7 @@ class RegisteredClient:
             jwks=row.jwks,
             id_token_signed_response_alg=row.id_token_signed_response_alg,
             backchannel_logout_uri=row.backchannel_logout_uri,
+            events_uri=row.events_uri,
         )
 
     @property
@@ -147,6 +152,7 @@ def create_client(
     scope: str = DEFAULT_SCOPE,
     id_token_signed_response_alg: str | None = None,
     backchannel_logout_uri: str | None = None,
+    events_uri: str | None = None,
     now: datetime,
 ) -> tuple[RegisteredClient, str | None]:
     """Register a client; return it with its secret (shown once) or None for public ones."""
@@ -185,6 +191,8 @@ def create_client(
     logouts = _check_list(post_logout_redirect_uris, "post_logout_redirect_uri")
     if backchannel_logout_uri:
         validate_redirect_uri(backchannel_logout_uri, "backchannel_logout_uri")
+    if events_uri:
+        validate_redirect_uri(events_uri, "events_uri")
     if session.scalar(select(Client.client_id).where(Client.name == name)):
         raise Conflict(f"a client named {name!r} already exists", code="client_name_taken")
 
@@ -202,6 +210,7 @@ def create_client(
         jwks=jwks,
         id_token_signed_response_alg=id_token_signed_response_alg,
         backchannel_logout_uri=backchannel_logout_uri,
+        events_uri=events_uri,
         created_at=now,
     )
     session.add(row)

@@ -35,6 +35,7 @@ class Client(Base):
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(16), nullable=True)
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    events_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

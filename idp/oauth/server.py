@@ -27,6 +27,7 @@ from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.models import Grant
 from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
+from idp.oauth.token_exchange import TokenExchangeGrant
 from idp.oauth.tokens import create_grant, issue_access_token, issue_refresh_token
 from idp.oidc.id_token import build_id_token_claims
 from idp.runtime import Runtime
@@ -52,6 +53,7 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         )
         self.register_grant(RefreshTokenGrant, [IdTokenExtension()])
         self.register_grant(ClientCredentialsGrant)
+        self.register_grant(TokenExchangeGrant)
         self.register_endpoint(IntrospectionEndpoint)
         self.register_endpoint(RevocationEndpoint)
 

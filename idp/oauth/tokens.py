@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from consent import is_delegation_active
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
 from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
 
@@ -146,6 +147,9 @@ def read_access_token(
         return None
     if not is_grant_active(session, gid):
         return None
+    delegation_id = claims.get("delegation_id")
+    if delegation_id is not None and not is_delegation_active(session, str(delegation_id), now):
+        return None  # revocation of a delegation is immediate (DESIGN.md section 5)
     return claims
 
 

@@ -1,8 +1,8 @@
 """create initial tables
 
-Revision ID: c2fbe5c16286
+Revision ID: 0902a5543ea9
 Revises: 
-Create Date: 2026-11-25 03:06:17.123076
+Create Date: 2026-11-25 03:10:56.520158
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'c2fbe5c16286'
+revision: str = '0902a5543ea9'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -136,6 +136,7 @@ def upgrade() -> None:
     sa.Column('jwks', sa.JSON(), nullable=True),
     sa.Column('id_token_signed_response_alg', sa.String(length=16), nullable=True),
     sa.Column('backchannel_logout_uri', sa.String(length=2000), nullable=True),
+    sa.Column('events_uri', sa.String(length=2000), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('client_id', name=op.f('pk_idp_clients'))
     )
@@ -164,6 +165,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_idp_grants_account_client', ['account_id', 'client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_idp_grants_sid'), ['sid'], unique=False)
 
+    op.create_table('idp_idempotency_keys',
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=128), nullable=False),
+    sa.Column('request_digest', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('client_id', 'key', name=op.f('pk_idp_idempotency_keys'))
+    )
     op.create_table('idp_invitations',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -299,6 +309,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_idp_invitations_email'))
 
     op.drop_table('idp_invitations')
+    op.drop_table('idp_idempotency_keys')
     with op.batch_alter_table('idp_grants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idp_grants_sid'))
         batch_op.drop_index('ix_idp_grants_account_client')

@@ -1,0 +1,127 @@
+"""Delegated tokens by token exchange (RFC 8693) with authorization details (RFC 9396).
+
+A portal exchanges a representative's access token (`subject_token`) for a short-lived
+token to act on one application of an applicant, naming the application and the actions
+in `authorization_details` (type `passerelle_application`). Every action must be allowed
+by one active delegation (`consent.decide`). The token's `sub` is the applicant, `act`
+names the representative (section 4.1), and it carries `authorization_details` and
+`delegation_id`. It never comes with a refresh token: the representative exchanges again,
+so a revocation takes effect at the next request at the latest — and at once at
+introspection, which checks the delegation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from authlib.oauth2.rfc6749.grants import BaseGrant
+from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
+
+from consent import Action, decide, find_portal_application, record_event
+from idp.oauth.clients import TOKEN_EXCHANGE
+from idp.oauth.errors import InvalidGrantError, InvalidRequestError, OAuth2Error, UnauthorizedClientError
+from idp.oauth.tokens import issue_access_token, read_access_token
+
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+DETAILS_TYPE = "passerelle_application"
+DELEGATED_TOKEN_TTL_SECONDS = 300
+MAX_DETAILS = 5
+
+
+class InvalidAuthorizationDetailsError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
+    """RFC 9396 section 5."""
+
+    error = "invalid_authorization_details"
+
+
+def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
+    if not raw:
+        raise InvalidRequestError("missing 'authorization_details'")
+    try:
+        details = json.loads(raw)
+    except ValueError:
+        raise InvalidAuthorizationDetailsError("'authorization_details' is not JSON") from None
+    if not isinstance(details, list) or not 1 <= len(details) <= MAX_DETAILS:
+        raise InvalidAuthorizationDetailsError(
+            f"'authorization_details' must be a list of 1 to {MAX_DETAILS} objects")
+    for entry in details:
+        if not isinstance(entry, dict) or entry.get("type") != DETAILS_TYPE:
+            raise InvalidAuthorizationDetailsError(f"each entry needs type {DETAILS_TYPE}")
+        if not isinstance(entry.get("application"), str) or not entry["application"]:
+            raise InvalidAuthorizationDetailsError("each entry needs an 'application' number")
+        actions = entry.get("actions")
+        if not isinstance(actions, list) or not actions or any(
+                a not in Action._value2member_map_ for a in actions):
+            raise InvalidAuthorizationDetailsError("'actions' must list actions of the catalogue")
+    return details
+
+
+class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  # authlib untyped
+    GRANT_TYPE = TOKEN_EXCHANGE
+    TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
+        "client_secret_basic", "client_secret_post", "private_key_jwt",
+    ]
+
+    def validate_token_request(self) -> None:
+        client = self.authenticate_token_endpoint_client()
+        if not client.check_grant_type(self.GRANT_TYPE):
+            raise UnauthorizedClientError("the client may not use token exchange")
+        self.request.client = client
+        form = self.request.form
+        if not form.get("subject_token"):
+            raise InvalidRequestError("missing 'subject_token'")
+        if form.get("subject_token_type") != ACCESS_TOKEN_TYPE:
+            raise InvalidRequestError(f"'subject_token_type' must be {ACCESS_TOKEN_TYPE}")
+        if form.get("actor_token") or form.get("requested_token_type") not in (None, ACCESS_TOKEN_TYPE):
+            raise InvalidRequestError("only access tokens are issued, without actor_token")
+        server = self.server
+        claims = read_access_token(server.session, server.runtime.keyring, server.runtime.token_policy,
+                                   form["subject_token"], server.now())
+        if claims is None or claims.get("sub") == claims.get("client_id") or "act" in claims:
+            raise InvalidGrantError("'subject_token' is not an active token of a person")
+        details = parse_authorization_details(form.get("authorization_details"))
+        granted, principals, delegations = [], set(), set()
+        for entry in details:
+            application = find_portal_application(server.session, client.client_id, entry["application"])
+            if application is None:
+                raise InvalidAuthorizationDetailsError(
+                    f"application {entry['application']} is not registered by this portal")
+            for action in entry["actions"]:
+                decision = decide(server.session, actor=str(claims["sub"]), action=action,
+                                  application_id=application.id, now=server.now())
+                if not decision.allowed or decision.delegation_id is None:
+                    raise InvalidAuthorizationDetailsError(
+                        f"{action} on {entry['application']} is not delegated ({decision.reason})")
+                delegations.add(decision.delegation_id)
+                principals.add(application.applicant_subject)
+            granted.append({"type": DETAILS_TYPE, "application": application.portal_reference,
+                            "application_id": application.id, "actions": entry["actions"]})
+        if len(principals) != 1 or len(delegations) != 1:
+            raise InvalidAuthorizationDetailsError("ask for one applicant's delegation at a time")
+        self.request.exchange = (claims, granted, principals.pop(), delegations.pop())
+
+    def create_token_response(self) -> Any:
+        claims, granted, principal, delegation_id = self.request.exchange
+        server = self.server
+        grant = server.start_grant(self.request, client_id=self.request.client.client_id,
+                                   account_id=None, scope="delegated")
+        policy = server.runtime.token_policy
+        short_policy = type(policy)(policy.issuer, policy.access_token_alg,
+                                    min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
+                                    policy.refresh_token_ttl_seconds)
+        token, issued = issue_access_token(
+            server.session, server.runtime.keyring, short_policy,
+            client_id=self.request.client.client_id, subject=principal, scope="delegated",
+            grant_id=grant.id, now=server.now(),
+            extra_claims={"act": {"sub": claims["sub"]}, "authorization_details": granted,
+                          "delegation_id": delegation_id},
+        )
+        record_event(server.session, event="token.issued", actor=str(claims["sub"]),
+                     principal=principal, delegation_id=delegation_id,
+                     application_id=granted[0]["application_id"], now=server.now(),
+                     details={"portal": self.request.client.client_id, "jti": issued["jti"],
+                              "actions": sorted({a for g in granted for a in g["actions"]})})
+        body = {"access_token": token, "issued_token_type": ACCESS_TOKEN_TYPE, "token_type": "Bearer",
+                "expires_in": issued["exp"] - issued["iat"], "authorization_details": granted}
+        return 200, body, self.TOKEN_RESPONSE_HEADER

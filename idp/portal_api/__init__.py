@@ -1,0 +1,1 @@
+"""The JSON API portals call: applications registry and delegation decisions."""

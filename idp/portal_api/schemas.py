@@ -1,0 +1,63 @@
+"""Request and response bodies of the portal API (pydantic, at the edge only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consent import Action
+
+
+class ApplicantRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sub: str | None = Field(None, max_length=64, description="The applicant's `sub` at Passerelle.")
+    login_hint: str | None = Field(
+        None, max_length=254, description="The email the applicant signed in with."
+    )
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_number: str = Field(min_length=1, max_length=64, description="The portal's number.")
+    program: str = Field(min_length=1, max_length=100, examples=["Study permit"])
+    status: str = Field(min_length=1, max_length=64, examples=["received"])
+    unread_count: int = Field(0, ge=0, le=100_000)
+    deep_link: str = Field("", max_length=2000, description="Where the applicant reads it.")
+    applicant: ApplicantRef
+
+
+class ApplicationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str | None = Field(None, min_length=1, max_length=64)
+    unread_count: int | None = Field(None, ge=0, le=100_000)
+    deep_link: str | None = Field(None, max_length=2000)
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    application_number: str
+    program: str
+    status: str
+    unread_count: int
+    deep_link: str
+    applicant_sub: str
+    updated_at: datetime
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actor_sub: str = Field(min_length=1, max_length=64, description="Who wants to act.")
+    action: Action
+    application_number: str = Field(min_length=1, max_length=64)
+
+
+class DecisionOut(BaseModel):
+    allowed: bool
+    reason: str = Field(description="allowed, own_application, no_application, no_delegation, "
+                        "action_not_granted, expired, not_yet_valid")
+    delegation_id: str | None = None

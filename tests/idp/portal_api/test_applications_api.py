@@ -1,0 +1,139 @@
+"""The portal API: applications registry, idempotency, problem+json errors, decisions."""
+
+from __future__ import annotations
+
+from tests.factories.idp import make_account
+from tests.idp.flows import portal_client, portal_token, register_application
+
+
+def _setup(runtime, portal):
+    client, secret = portal_client(runtime)
+    return client, secret, portal_token(portal, client, secret)
+
+
+def test_portal_registers_an_application_for_an_applicant(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    response = register_application(portal, token, applicant.subject, "E000123",
+                                    unread_count=2, deep_link="https://portal.example/app/E000123")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["application_number"] == "E000123"
+    assert body["applicant_sub"] == applicant.subject
+    assert body["unread_count"] == 2
+
+
+def test_retry_with_the_same_idempotency_key_creates_nothing_new(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    body = {"application_number": "E1", "program": "Work permit", "status": "received",
+            "applicant": {"sub": applicant.subject}}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-1"}
+    first = portal.post("/api/applications", json=body, headers=headers)
+    again = portal.post("/api/applications", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    listed = portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [a["application_number"] for a in listed] == ["E1"]
+
+
+def test_same_number_without_a_key_is_still_one_application(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    assert register_application(portal, token, applicant.subject, "E2").status_code == 201
+    assert register_application(portal, token, applicant.subject, "E2").status_code == 200
+
+
+def test_reused_idempotency_key_with_another_body_is_a_problem(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"}
+    base = {"program": "Visa", "status": "received", "applicant": {"sub": applicant.subject}}
+    portal.post("/api/applications", json={**base, "application_number": "A"}, headers=headers)
+    reused = portal.post("/api/applications", json={**base, "application_number": "B"}, headers=headers)
+    assert reused.status_code == 422
+    assert reused.headers["content-type"] == "application/problem+json"
+    assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_applicant_named_by_login_hint(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    response = portal.post("/api/applications", json={
+        "application_number": "E3", "program": "PR", "status": "received",
+        "applicant": {"login_hint": applicant.email.upper()}},
+        headers={"Authorization": f"Bearer {token}"})
+    assert response.json()["applicant_sub"] == applicant.subject
+
+
+def test_unknown_applicant_is_a_problem_naming_the_field(runtime, portal):
+    _, _, token = _setup(runtime, portal)
+    response = register_application(portal, token, "no-such-sub", "E4")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "applicant"
+
+
+def test_invalid_body_is_a_problem_naming_the_field_and_the_limit(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    response = register_application(portal, token, applicant.subject, "E5", program="x" * 101)
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["errors"][0]["field"] == "program"
+    assert problem["errors"][0]["limit"] == 100
+
+
+def test_without_a_token_the_api_answers_401_with_a_challenge(portal):
+    response = portal.get("/api/applications")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_token_without_the_scope_is_403(runtime, portal):
+    client, secret = portal_client(runtime)
+    token = portal_token(portal, client, secret, scope="delegations:read")
+    response = portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert "insufficient_scope" in response.headers["www-authenticate"]
+
+
+def test_a_persons_token_cannot_use_the_portal_api(runtime, portal, browser):
+    from tests.idp.flows import authorization_request, authorize_code, redeem
+
+    person = make_account(runtime)
+    client, secret = portal_client(runtime)
+    request = authorization_request(client.client_id, scope="openid applications:write")
+    code = authorize_code(browser, request, person.email)["code"]
+    token = redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
+    assert portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_portal_updates_status_and_unread_count(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token = _setup(runtime, portal)
+    register_application(portal, token, applicant.subject, "E6")
+    patched = portal.patch("/api/applications/E6", json={"status": "in review", "unread_count": 3},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert patched.status_code == 200
+    assert (patched.json()["status"], patched.json()["unread_count"]) == ("in review", 3)
+    missing = portal.patch("/api/applications/NOPE", json={"status": "x"},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert missing.status_code == 404
+
+
+def test_a_portal_sees_only_its_own_applications(runtime, portal):
+    applicant = make_account(runtime)
+    _, _, token_a = _setup(runtime, portal)
+    _, _, token_b = _setup(runtime, portal)
+    register_application(portal, token_a, applicant.subject, "SAME")
+    assert portal.get("/api/applications", headers={"Authorization": f"Bearer {token_b}"}).json() == []
+    assert portal.patch("/api/applications/SAME", json={"status": "x"},
+                        headers={"Authorization": f"Bearer {token_b}"}).status_code == 404
+
+
+def test_openapi_documents_the_portal_api(portal):
+    document = portal.get("/api/openapi.json").json()
+    assert "/api/applications" in document["paths"]
+    assert "/api/decisions" in document["paths"]
