@@ -87,6 +87,7 @@ __all__ = [
     "grant_delegation",
     "is_delegation_active",
     "metadata",
+    "parse_actions",
     "record_event",
     "register_application",
     "request_delegation",

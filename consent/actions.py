@@ -46,7 +46,9 @@ class DelegationKind(StrEnum):
 KIND_LABELS: dict[DelegationKind, str] = {
     DelegationKind.REPRESENTATIVE_PAID: N_("Paid representative (licensed)"),
     DelegationKind.REPRESENTATIVE_UNPAID: N_("Unpaid representative (family member or friend)"),
-    DelegationKind.DESIGNATED_INDIVIDUAL: N_("Designated individual (may only receive information)"),
+    DelegationKind.DESIGNATED_INDIVIDUAL: N_(
+        "Designated individual (may only receive information)"
+    ),
 }
 
 

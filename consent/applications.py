@@ -33,28 +33,45 @@ class ApplicationChange:
 def _check_text(field: str, value: str, limit: int) -> str:
     value = value.strip()
     if not value or len(value) > limit:
-        raise InvalidDelegation(f"{field} must be 1 to {limit} characters", field=field,
-                                code="invalid_application")
+        raise InvalidDelegation(
+            f"{field} must be 1 to {limit} characters", field=field, code="invalid_application"
+        )
     return value
 
 
 def register_application(
-    db: Session, *, portal_client_id: str, portal_reference: str, program: str,
-    applicant_subject: str, status: str, unread_count: int = 0, deep_link: str = "",
+    db: Session,
+    *,
+    portal_client_id: str,
+    portal_reference: str,
+    program: str,
+    applicant_subject: str,
+    status: str,
+    unread_count: int = 0,
+    deep_link: str = "",
     now: datetime,
 ) -> tuple[Application, bool]:
     """Return the application and whether it was created (False: it already existed)."""
     reference = _check_text("application_number", portal_reference, MAX_REFERENCE_LENGTH)
-    existing = db.scalar(select(Application).where(
-        Application.portal_client_id == portal_client_id, Application.portal_reference == reference))
+    existing = db.scalar(
+        select(Application).where(
+            Application.portal_client_id == portal_client_id,
+            Application.portal_reference == reference,
+        )
+    )
     if existing is not None:
         return existing, False
     application = Application(
-        id=uuid.uuid4().hex, portal_client_id=portal_client_id, portal_reference=reference,
+        id=uuid.uuid4().hex,
+        portal_client_id=portal_client_id,
+        portal_reference=reference,
         program=_check_text("program", program, MAX_PROGRAM_LENGTH),
         applicant_subject=applicant_subject,
         status=_check_text("status", status, MAX_STATUS_LENGTH),
-        unread_count=unread_count, deep_link=deep_link, created_at=now, updated_at=now,
+        unread_count=unread_count,
+        deep_link=deep_link,
+        created_at=now,
+        updated_at=now,
     )
     db.add(application)
     db.flush()
@@ -68,19 +85,29 @@ def get_application(db: Session, application_id: str) -> Application:
     return application
 
 
-def find_portal_application(db: Session, portal_client_id: str, reference: str) -> Application | None:
-    return db.scalar(select(Application).where(Application.portal_client_id == portal_client_id,
-                                               Application.portal_reference == reference))
+def find_portal_application(
+    db: Session, portal_client_id: str, reference: str
+) -> Application | None:
+    return db.scalar(
+        select(Application).where(
+            Application.portal_client_id == portal_client_id,
+            Application.portal_reference == reference,
+        )
+    )
 
 
-def update_application(db: Session, application: Application, change: ApplicationChange,
-                       now: datetime) -> Application:
+def update_application(
+    application: Application, change: ApplicationChange, now: datetime
+) -> Application:
     if change.status is not None:
         application.status = _check_text("status", change.status, MAX_STATUS_LENGTH)
     if change.unread_count is not None:
         if not 0 <= change.unread_count <= MAX_UNREAD:
-            raise InvalidDelegation(f"unread_count must be 0 to {MAX_UNREAD}", field="unread_count",
-                                    code="invalid_application")
+            raise InvalidDelegation(
+                f"unread_count must be 0 to {MAX_UNREAD}",
+                field="unread_count",
+                code="invalid_application",
+            )
         application.unread_count = change.unread_count
     if change.deep_link is not None:
         application.deep_link = change.deep_link
@@ -88,11 +115,24 @@ def update_application(db: Session, application: Application, change: Applicatio
     return application
 
 
-def applications_of_portal(db: Session, portal_client_id: str, limit: int = 500) -> list[Application]:
-    return list(db.scalars(select(Application).where(Application.portal_client_id == portal_client_id)
-                           .order_by(Application.created_at).limit(limit)))
+def applications_of_portal(
+    db: Session, portal_client_id: str, limit: int = 500
+) -> list[Application]:
+    return list(
+        db.scalars(
+            select(Application)
+            .where(Application.portal_client_id == portal_client_id)
+            .order_by(Application.created_at)
+            .limit(limit)
+        )
+    )
 
 
 def applications_of_applicant(db: Session, applicant_subject: str) -> list[Application]:
-    return list(db.scalars(select(Application).where(Application.applicant_subject == applicant_subject)
-                           .order_by(Application.updated_at.desc())))
+    return list(
+        db.scalars(
+            select(Application)
+            .where(Application.applicant_subject == applicant_subject)
+            .order_by(Application.updated_at.desc())
+        )
+    )

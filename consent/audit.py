@@ -25,9 +25,13 @@ GENESIS_HASH = "0" * 64
 def _canonical(entry: AuditEntry) -> bytes:
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
     document = {
-        "seq": entry.seq, "at": at.astimezone(UTC).isoformat(), "actor": entry.actor,
-        "event": entry.event, "principal": entry.principal_subject,
-        "delegation": entry.delegation_id, "application": entry.application_id,
+        "seq": entry.seq,
+        "at": at.astimezone(UTC).isoformat(),
+        "actor": entry.actor,
+        "event": entry.event,
+        "principal": entry.principal_subject,
+        "delegation": entry.delegation_id,
+        "application": entry.application_id,
         "details": entry.details,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
@@ -38,8 +42,14 @@ def _hash(prev_hash: str, entry: AuditEntry) -> str:
 
 
 def record_event(
-    db: Session, *, event: str, actor: str, principal: str, now: datetime,
-    delegation_id: str | None = None, application_id: str | None = None,
+    db: Session,
+    *,
+    event: str,
+    actor: str,
+    principal: str,
+    now: datetime,
+    delegation_id: str | None = None,
+    application_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     head = db.get(AuditHead, 1, with_for_update=True)
@@ -49,9 +59,16 @@ def record_event(
         db.flush()
     last_seq = db.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)) or 0
     entry = AuditEntry(
-        seq=last_seq + 1, at=now, actor=actor, event=event, principal_subject=principal,
-        delegation_id=delegation_id, application_id=application_id, details=details or {},
-        prev_hash=head.last_hash, hash="",
+        seq=last_seq + 1,
+        at=now,
+        actor=actor,
+        event=event,
+        principal_subject=principal,
+        delegation_id=delegation_id,
+        application_id=application_id,
+        details=details or {},
+        prev_hash=head.last_hash,
+        hash="",
     )
     entry.hash = _hash(head.last_hash, entry)
     head.last_hash = entry.hash
@@ -73,7 +90,9 @@ def verify_audit_chain(db: Session) -> ChainCheck:
     for entry in db.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
         count += 1
         if entry.prev_hash != previous:
-            return ChainCheck(False, count, entry.seq, "an entry before this one was removed or changed")
+            return ChainCheck(
+                False, count, entry.seq, "an entry before this one was removed or changed"
+            )
         if _hash(previous, entry) != entry.hash:
             return ChainCheck(False, count, entry.seq, "this entry was changed")
         previous = entry.hash
@@ -84,5 +103,11 @@ def verify_audit_chain(db: Session) -> ChainCheck:
 
 
 def events_for(db: Session, principal: str, limit: int = 200) -> list[AuditEntry]:
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.principal_subject == principal)
-                           .order_by(AuditEntry.seq.desc()).limit(limit)))
+    return list(
+        db.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.principal_subject == principal)
+            .order_by(AuditEntry.seq.desc())
+            .limit(limit)
+        )
+    )

@@ -21,7 +21,9 @@ from consent.models import Application, Delegation, DelegationApplication
 @dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
-    reason: str  # allowed | own_application | no_application | no_delegation | action_not_granted | expired | not_yet_valid
+    # allowed | own_application | no_application | no_delegation | action_not_granted
+    # | expired | not_yet_valid
+    reason: str
     delegation_id: str | None = None
     principal: str | None = None
 
@@ -30,7 +32,9 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def decide(db: Session, *, actor: str, action: Action | str, application_id: str, now: datetime) -> Decision:
+def decide(
+    db: Session, *, actor: str, action: Action | str, application_id: str, now: datetime
+) -> Decision:
     application = db.get(Application, application_id) if len(application_id) <= 32 else None
     if application is None:
         return Decision(False, "no_application")
@@ -38,16 +42,24 @@ def decide(db: Session, *, actor: str, action: Action | str, application_id: str
         return Decision(True, "own_application", principal=actor)
     rows = db.scalars(
         select(Delegation)
-        .outerjoin(DelegationApplication, and_(
-            DelegationApplication.delegation_id == Delegation.id,
-            DelegationApplication.application_id == application.id))
+        .outerjoin(
+            DelegationApplication,
+            and_(
+                DelegationApplication.delegation_id == Delegation.id,
+                DelegationApplication.application_id == application.id,
+            ),
+        )
         .where(
             Delegation.actor_subject == actor,
             Delegation.principal_subject == application.applicant_subject,
             Delegation.status == DelegationStatus.ACTIVE.value,
-            or_(DelegationApplication.application_id.is_not(None),
-                and_(Delegation.all_applications.is_(True),
-                     Delegation.portal_client_id == application.portal_client_id)),
+            or_(
+                DelegationApplication.application_id.is_not(None),
+                and_(
+                    Delegation.all_applications.is_(True),
+                    Delegation.portal_client_id == application.portal_client_id,
+                ),
+            ),
         )
     ).all()
     if not rows:

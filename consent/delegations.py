@@ -46,18 +46,32 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _validate(db: Session, request: DelegationRequest, *, actor_is_approved_representative: bool,
-              now: datetime) -> list[Application]:
+def _validate(
+    db: Session,
+    request: DelegationRequest,
+    *,
+    actor_is_approved_representative: bool,
+    now: datetime,
+) -> list[Application]:
     if request.actor == request.principal:
         raise InvalidDelegation("a person cannot delegate to themselves", field="actor")
     if not request.actions:
         raise InvalidDelegation("choose at least one action", field="actions")
-    if request.kind == DelegationKind.DESIGNATED_INDIVIDUAL and not set(request.actions) <= READ_ACTIONS:
-        raise InvalidDelegation("a designated individual may only receive information (read actions)",
-                                field="actions", code="designated_individual_read_only")
+    if (
+        request.kind == DelegationKind.DESIGNATED_INDIVIDUAL
+        and not set(request.actions) <= READ_ACTIONS
+    ):
+        raise InvalidDelegation(
+            "a designated individual may only receive information (read actions)",
+            field="actions",
+            code="designated_individual_read_only",
+        )
     if request.kind == DelegationKind.REPRESENTATIVE_PAID and not actor_is_approved_representative:
-        raise InvalidDelegation("only an approved representative may be paid", field="kind",
-                                code="paid_needs_approved_representative")
+        raise InvalidDelegation(
+            "only an approved representative may be paid",
+            field="kind",
+            code="paid_needs_approved_representative",
+        )
     until = _utc(request.valid_until)
     if until <= now:
         raise InvalidDelegation("the end date must be in the future", field="valid_until")
@@ -67,23 +81,39 @@ def _validate(db: Session, request: DelegationRequest, *, actor_is_approved_repr
     for application_id in request.application_ids:
         application = db.get(Application, application_id)
         if application is None or application.applicant_subject != request.principal:
-            raise InvalidDelegation(f"application {application_id!r} is not one of yours",
-                                    field="applications")
+            raise InvalidDelegation(
+                f"application {application_id!r} is not one of yours", field="applications"
+            )
         applications.append(application)
     if not applications and not request.portal_client_id:
         raise InvalidDelegation("choose applications, or a portal", field="applications")
     return applications
 
 
-def _create(db: Session, request: DelegationRequest, applications: list[Application], *,
-            status: DelegationStatus, created_by: str, created_via: str, now: datetime) -> Delegation:
+def _create(
+    db: Session,
+    request: DelegationRequest,
+    applications: list[Application],
+    *,
+    status: DelegationStatus,
+    created_by: str,
+    created_via: str,
+    now: datetime,
+) -> Delegation:
     delegation = Delegation(
-        id=uuid.uuid4().hex, principal_subject=request.principal, actor_subject=request.actor,
+        id=uuid.uuid4().hex,
+        principal_subject=request.principal,
+        actor_subject=request.actor,
         kind=request.kind.value,
         portal_client_id=request.portal_client_id if not applications else None,
-        all_applications=not applications, actions=[a.value for a in request.actions],
-        valid_from=now, valid_until=_utc(request.valid_until), status=status.value,
-        created_by=created_by, created_via=created_via, created_at=now,
+        all_applications=not applications,
+        actions=[a.value for a in request.actions],
+        valid_from=now,
+        valid_until=_utc(request.valid_until),
+        status=status.value,
+        created_by=created_by,
+        created_via=created_via,
+        created_at=now,
     )
     db.add(delegation)
     for application in applications:
@@ -92,28 +122,67 @@ def _create(db: Session, request: DelegationRequest, applications: list[Applicat
     return delegation
 
 
-def grant_delegation(db: Session, request: DelegationRequest, *, actor_is_approved_representative: bool,
-                     now: datetime) -> Delegation:
+def grant_delegation(
+    db: Session,
+    request: DelegationRequest,
+    *,
+    actor_is_approved_representative: bool,
+    now: datetime,
+) -> Delegation:
     """The applicant appoints an actor (IMM 5476 / IMM 5475); the actor must accept."""
-    applications = _validate(db, request, actor_is_approved_representative=actor_is_approved_representative,
-                             now=now)
-    delegation = _create(db, request, applications, status=DelegationStatus.PENDING_ACCEPTANCE,
-                         created_by=request.principal, created_via="applicant_grant", now=now)
-    record_event(db, event="delegation.granted", actor=request.principal, principal=request.principal,
-                 delegation_id=delegation.id, now=now,
-                 details={"actor": request.actor, "kind": delegation.kind, "actions": delegation.actions})
+    applications = _validate(
+        db, request, actor_is_approved_representative=actor_is_approved_representative, now=now
+    )
+    delegation = _create(
+        db,
+        request,
+        applications,
+        status=DelegationStatus.PENDING_ACCEPTANCE,
+        created_by=request.principal,
+        created_via="applicant_grant",
+        now=now,
+    )
+    record_event(
+        db,
+        event="delegation.granted",
+        actor=request.principal,
+        principal=request.principal,
+        delegation_id=delegation.id,
+        now=now,
+        details={"actor": request.actor, "kind": delegation.kind, "actions": delegation.actions},
+    )
     return delegation
 
 
-def request_delegation(db: Session, request: DelegationRequest, *, actor_is_approved_representative: bool,
-                       now: datetime) -> Delegation:
+def request_delegation(
+    db: Session,
+    request: DelegationRequest,
+    *,
+    actor_is_approved_representative: bool,
+    now: datetime,
+) -> Delegation:
     """A representative asks; the applicant approves (then it is already accepted)."""
-    applications = _validate(db, request, actor_is_approved_representative=actor_is_approved_representative,
-                             now=now)
-    delegation = _create(db, request, applications, status=DelegationStatus.REQUESTED,
-                         created_by=request.actor, created_via="representative_request", now=now)
-    record_event(db, event="delegation.requested", actor=request.actor, principal=request.principal,
-                 delegation_id=delegation.id, now=now, details={"kind": delegation.kind})
+    applications = _validate(
+        db, request, actor_is_approved_representative=actor_is_approved_representative, now=now
+    )
+    delegation = _create(
+        db,
+        request,
+        applications,
+        status=DelegationStatus.REQUESTED,
+        created_by=request.actor,
+        created_via="representative_request",
+        now=now,
+    )
+    record_event(
+        db,
+        event="delegation.requested",
+        actor=request.actor,
+        principal=request.principal,
+        delegation_id=delegation.id,
+        now=now,
+        details={"kind": delegation.kind},
+    )
     return delegation
 
 
@@ -124,12 +193,17 @@ def get_delegation(db: Session, delegation_id: str) -> Delegation:
     return delegation
 
 
-def _transition(db: Session, delegation_id: str, allowed_from: set[DelegationStatus],
-                **values: object) -> Delegation:
+def _transition(
+    db: Session, delegation_id: str, allowed_from: set[DelegationStatus], **values: object
+) -> Delegation:
     delegation = get_delegation(db, delegation_id)
-    result = db.execute(update(Delegation).where(
-        Delegation.id == delegation_id, Delegation.status.in_([s.value for s in allowed_from])
-    ).values(**values))
+    result = db.execute(
+        update(Delegation)
+        .where(
+            Delegation.id == delegation_id, Delegation.status.in_([s.value for s in allowed_from])
+        )
+        .values(**values)
+    )
     if not result.rowcount:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
         raise DelegationStateError(f"the delegation is {delegation.status}")
     db.refresh(delegation)
@@ -139,20 +213,42 @@ def _transition(db: Session, delegation_id: str, allowed_from: set[DelegationSta
 def approve_request(db: Session, delegation_id: str, principal: str, now: datetime) -> Delegation:
     if get_delegation(db, delegation_id).principal_subject != principal:
         raise DelegationNotFound("no such request")
-    delegation = _transition(db, delegation_id, {DelegationStatus.REQUESTED},
-                             status=DelegationStatus.ACTIVE.value, accepted_at=now)
-    record_event(db, event="delegation.approved", actor=principal, principal=principal,
-                 delegation_id=delegation_id, now=now)
+    delegation = _transition(
+        db,
+        delegation_id,
+        {DelegationStatus.REQUESTED},
+        status=DelegationStatus.ACTIVE.value,
+        accepted_at=now,
+    )
+    record_event(
+        db,
+        event="delegation.approved",
+        actor=principal,
+        principal=principal,
+        delegation_id=delegation_id,
+        now=now,
+    )
     return delegation
 
 
 def accept_delegation(db: Session, delegation_id: str, actor: str, now: datetime) -> Delegation:
     if get_delegation(db, delegation_id).actor_subject != actor:
         raise DelegationNotFound("no such delegation")
-    delegation = _transition(db, delegation_id, {DelegationStatus.PENDING_ACCEPTANCE},
-                             status=DelegationStatus.ACTIVE.value, accepted_at=now)
-    record_event(db, event="delegation.accepted", actor=actor, principal=delegation.principal_subject,
-                 delegation_id=delegation_id, now=now)
+    delegation = _transition(
+        db,
+        delegation_id,
+        {DelegationStatus.PENDING_ACCEPTANCE},
+        status=DelegationStatus.ACTIVE.value,
+        accepted_at=now,
+    )
+    record_event(
+        db,
+        event="delegation.accepted",
+        actor=actor,
+        principal=delegation.principal_subject,
+        delegation_id=delegation_id,
+        now=now,
+    )
     return delegation
 
 
@@ -162,43 +258,80 @@ def revoke_delegation(db: Session, delegation_id: str, by: str, now: datetime) -
     if by not in (current.principal_subject, current.actor_subject):
         raise DelegationNotFound("no such delegation")
     delegation = _transition(
-        db, delegation_id,
-        {DelegationStatus.REQUESTED, DelegationStatus.PENDING_ACCEPTANCE, DelegationStatus.ACTIVE,
-         DelegationStatus.SUSPENDED},
-        status=DelegationStatus.REVOKED.value, ended_at=now, ended_by=by,
+        db,
+        delegation_id,
+        {
+            DelegationStatus.REQUESTED,
+            DelegationStatus.PENDING_ACCEPTANCE,
+            DelegationStatus.ACTIVE,
+            DelegationStatus.SUSPENDED,
+        },
+        status=DelegationStatus.REVOKED.value,
+        ended_at=now,
+        ended_by=by,
     )
-    record_event(db, event="delegation.revoked", actor=by, principal=delegation.principal_subject,
-                 delegation_id=delegation_id, now=now)
+    record_event(
+        db,
+        event="delegation.revoked",
+        actor=by,
+        principal=delegation.principal_subject,
+        delegation_id=delegation_id,
+        now=now,
+    )
     return delegation
 
 
 def suspend_actor(db: Session, actor: str, by: str, now: datetime) -> list[Delegation]:
     """An officer suspends a representative: every active delegation to them stops."""
     suspended = []
-    for delegation in db.scalars(select(Delegation).where(
-            Delegation.actor_subject == actor, Delegation.status == DelegationStatus.ACTIVE.value)):
+    for delegation in db.scalars(
+        select(Delegation).where(
+            Delegation.actor_subject == actor, Delegation.status == DelegationStatus.ACTIVE.value
+        )
+    ):
         delegation.status = DelegationStatus.SUSPENDED.value
         delegation.ended_at, delegation.ended_by = now, by
-        record_event(db, event="delegation.suspended", actor=by, principal=delegation.principal_subject,
-                     delegation_id=delegation.id, now=now)
+        record_event(
+            db,
+            event="delegation.suspended",
+            actor=by,
+            principal=delegation.principal_subject,
+            delegation_id=delegation.id,
+            now=now,
+        )
         suspended.append(delegation)
     db.flush()
     return suspended
 
 
 def delegations_of_principal(db: Session, principal: str) -> list[Delegation]:
-    return list(db.scalars(select(Delegation).where(Delegation.principal_subject == principal)
-                           .order_by(Delegation.created_at.desc())))
+    return list(
+        db.scalars(
+            select(Delegation)
+            .where(Delegation.principal_subject == principal)
+            .order_by(Delegation.created_at.desc())
+        )
+    )
 
 
 def delegations_of_actor(db: Session, actor: str) -> list[Delegation]:
-    return list(db.scalars(select(Delegation).where(Delegation.actor_subject == actor)
-                           .order_by(Delegation.created_at.desc())))
+    return list(
+        db.scalars(
+            select(Delegation)
+            .where(Delegation.actor_subject == actor)
+            .order_by(Delegation.created_at.desc())
+        )
+    )
 
 
 def application_ids_of(db: Session, delegation_id: str) -> list[str]:
-    return list(db.scalars(select(DelegationApplication.application_id)
-                           .where(DelegationApplication.delegation_id == delegation_id)))
+    return list(
+        db.scalars(
+            select(DelegationApplication.application_id).where(
+                DelegationApplication.delegation_id == delegation_id
+            )
+        )
+    )
 
 
 def effective_status(delegation: Delegation, now: datetime) -> DelegationStatus:

@@ -1,10 +1,10 @@
 """Errors of the consent domain; each carries a stable snake_case `code`.
 
-    ConsentError
-    ├── ApplicationNotFound     (application_not_found)
-    ├── DelegationNotFound      (delegation_not_found)
-    ├── InvalidDelegation       (invalid_delegation): names the field and the rule broken
-    └── DelegationStateError    (delegation_state): the step does not fit the current status
+ConsentError
+├── ApplicationNotFound     (application_not_found)
+├── DelegationNotFound      (delegation_not_found)
+├── InvalidDelegation       (invalid_delegation): names the field and the rule broken
+└── DelegationStateError    (delegation_state): the step does not fit the current status
 """
 
 from __future__ import annotations

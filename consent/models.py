@@ -42,8 +42,12 @@ class Application(Base):
 class Delegation(Base):
     __tablename__ = "consent_delegations"
     __table_args__ = (
-        Index("ix_consent_delegations_actor_principal_status", "actor_subject", "principal_subject",
-              "status"),
+        Index(
+            "ix_consent_delegations_actor_principal_status",
+            "actor_subject",
+            "principal_subject",
+            "status",
+        ),
         Index("ix_consent_delegations_principal_status", "principal_subject", "status"),
     )
 

@@ -308,21 +308,24 @@ async def second_factor_submit(request: Request) -> Response:
         runtime.mailer.send(notice_mail(account.email, account.locale, "recovery_code_used"))
     amr = [*pending.amr, "otp"]
     if pending.step_up:
-        return await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id,
-                                       pending.extra.get("return_to"))
+        return await run_in_threadpool(
+            finish_step_up, request, amr, pending.interaction_id, pending.extra.get("return_to")
+        )
     return await run_in_threadpool(
         complete_sign_in, request, account.id, amr, ACR_MULTI_FACTOR, pending.interaction_id
     )
 
 
-def finish_step_up(request: Request, amr: list[str], interaction_id: str | None,
-                   return_to: str | None = None) -> Response:
+def finish_step_up(
+    request: Request, amr: list[str], interaction_id: str | None, return_to: str | None = None
+) -> Response:
     runtime = _runtime(request)
     cookie = request.cookies.get(SESSION_COOKIE) or ""
     runtime.browser_sessions.step_up(cookie, amr, ACR_MULTI_FACTOR)
     target = return_to if interaction_id is None and return_to else None
-    response = RedirectResponse(target or _after_sign_in_target(runtime, interaction_id),
-                                status_code=303)
+    response = RedirectResponse(
+        target or _after_sign_in_target(runtime, interaction_id), status_code=303
+    )
     response.delete_cookie(
         PENDING_COOKIE,
         path="/",
@@ -333,8 +336,9 @@ def finish_step_up(request: Request, amr: list[str], interaction_id: str | None,
     return response
 
 
-def start_step_up(runtime: Runtime, account_id: str, interaction_id: str | None,
-                  return_to: str | None = None) -> Response:
+def start_step_up(
+    runtime: Runtime, account_id: str, interaction_id: str | None, return_to: str | None = None
+) -> Response:
     response = _start_second_factor(runtime, account_id, interaction_id, step_up=True)
     if return_to:
         pendings = PendingSignIns(runtime.store)

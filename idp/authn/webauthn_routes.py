@@ -182,8 +182,9 @@ async def authenticate_verify(request: Request) -> Response:
         pendings.finish(pending.id)
         amr = [*pending.amr, *signed.amr]
         if pending.step_up:
-            redirect = await run_in_threadpool(finish_step_up, request, amr, pending.interaction_id,
-                                               pending.extra.get("return_to"))
+            redirect = await run_in_threadpool(
+                finish_step_up, request, amr, pending.interaction_id, pending.extra.get("return_to")
+            )
         else:
             redirect = await run_in_threadpool(
                 complete_sign_in,

@@ -358,10 +358,17 @@ def audit_verify(as_json: JsonOption = False) -> None:
 
     with _database(_settings()) as factory, transaction(factory) as db:
         check = verify_audit_chain(db)
-    data = {"ok": check.ok, "entries": check.entries, "broken_at": check.broken_at,
-            "reason": check.reason}
-    text = (f"audit log intact ({check.entries} entries)" if check.ok else
-            f"audit log BROKEN at entry {check.broken_at}: {check.reason}")
+    data = {
+        "ok": check.ok,
+        "entries": check.entries,
+        "broken_at": check.broken_at,
+        "reason": check.reason,
+    }
+    text = (
+        f"audit log intact ({check.entries} entries)"
+        if check.ok
+        else f"audit log BROKEN at entry {check.broken_at}: {check.reason}"
+    )
     _emit(data, as_json, text)
     if not check.ok:
         raise typer.Exit(code=1)

@@ -3,7 +3,7 @@ applicants; "Delegations to me" for representatives (accept, request access)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -75,11 +75,16 @@ def _portal_name(db: Any, client_id: str | None, cache: dict[str, str]) -> str:
 
 
 def _application_view(db: Any, application: Application, cache: dict[str, str]) -> dict[str, Any]:
-    return {"id": application.id, "number": application.portal_reference,
-            "program": application.program, "status": application.status,
-            "unread": application.unread_count, "link": application.deep_link,
-            "portal": _portal_name(db, application.portal_client_id, cache),
-            "updated": application.updated_at.date().isoformat()}
+    return {
+        "id": application.id,
+        "number": application.portal_reference,
+        "program": application.program,
+        "status": application.status,
+        "unread": application.unread_count,
+        "link": application.deep_link,
+        "portal": _portal_name(db, application.portal_client_id, cache),
+        "updated": application.updated_at.date().isoformat(),
+    }
 
 
 @router.get("/account/applications")
@@ -92,22 +97,32 @@ async def my_applications(request: Request) -> Response:
     def work() -> list[dict[str, Any]]:
         cache: dict[str, str] = {}
         with runtime.transaction() as db:
-            return [_application_view(db, a, cache) for a in applications_of_applicant(db, me[1].subject)]
+            return [
+                _application_view(db, a, cache)
+                for a in applications_of_applicant(db, me[1].subject)
+            ]
 
     rows = await run_in_threadpool(work)
     return render_page(request, "console/applications.html", {"applications": rows})
 
 
-def _delegation_view(db: Any, delegation: Any, names: service.People, cache: dict[str, str],
-                     now: datetime) -> dict[str, Any]:
+def _delegation_view(
+    db: Any, delegation: Any, names: service.People, cache: dict[str, str], now: datetime
+) -> dict[str, Any]:
     applications = [get_application(db, a) for a in application_ids_of(db, delegation.id)]
     return {
-        "id": delegation.id, "actor": names.name(delegation.actor_subject),
-        "principal": names.name(delegation.principal_subject), "kind": KIND_LABELS[DelegationKind(delegation.kind)],
+        "id": delegation.id,
+        "actor": names.name(delegation.actor_subject),
+        "principal": names.name(delegation.principal_subject),
+        "kind": KIND_LABELS[DelegationKind(delegation.kind)],
         "actions": [ACTION_LABELS[Action(a)] for a in delegation.actions],
-        "applications": [f"{a.program} {a.portal_reference} ({_portal_name(db, a.portal_client_id, cache)})"
-                         for a in applications],
-        "all_at": _portal_name(db, delegation.portal_client_id, cache) if delegation.all_applications else "",
+        "applications": [
+            f"{a.program} {a.portal_reference} ({_portal_name(db, a.portal_client_id, cache)})"
+            for a in applications
+        ],
+        "all_at": _portal_name(db, delegation.portal_client_id, cache)
+        if delegation.all_applications
+        else "",
         "status": effective_status(delegation, now).value,
         "until": delegation.valid_until.date().isoformat(),
     }
@@ -121,25 +136,35 @@ async def my_representatives(request: Request) -> Response:
     runtime = _runtime(request)
 
     def work() -> list[dict[str, Any]]:
-        now, cache = runtime.clock.now(), {}
+        now, cache = runtime.clock.now(), dict[str, str]()
         with runtime.transaction() as db:
             delegations = delegations_of_principal(db, me[1].subject)
             names = service.people(db, {d.actor_subject for d in delegations} | {me[1].subject})
             return [_delegation_view(db, d, names, cache, now) for d in delegations]
 
     rows = await run_in_threadpool(work)
-    return render_page(request, "console/representatives.html",
-                       {"delegations": rows, "notice": request.query_params.get("notice")})
+    return render_page(
+        request,
+        "console/representatives.html",
+        {"delegations": rows, "notice": request.query_params.get("notice")},
+    )
 
 
 def _grant_form_context(runtime: Runtime, account: Account) -> dict[str, Any]:
     cache: dict[str, str] = {}
     with runtime.transaction() as db:
-        applications = [_application_view(db, a, cache) for a in applications_of_applicant(db, account.subject)]
+        applications = [
+            _application_view(db, a, cache) for a in applications_of_applicant(db, account.subject)
+        ]
     portals = sorted({(a["portal"]) for a in applications})
-    return {"applications": applications, "portals": portals,
-            "kinds": [(k.value, KIND_LABELS[k]) for k in DelegationKind],
-            "actions": [(a.value, ACTION_LABELS[a]) for a in Action], "values": {}, "errors": {}}
+    return {
+        "applications": applications,
+        "portals": portals,
+        "kinds": [(k.value, KIND_LABELS[k]) for k in DelegationKind],
+        "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
+        "values": {},
+        "errors": {},
+    }
 
 
 @router.get("/account/representatives/new")
@@ -156,7 +181,7 @@ async def grant_form(request: Request) -> Response:
 
 def _parse_date(value: str) -> datetime | None:
     try:
-        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(23, 59), tzinfo=UTC)
+        return datetime.combine(date.fromisoformat(value), time(23, 59), tzinfo=UTC)
     except ValueError:
         return None
 
@@ -170,9 +195,13 @@ async def grant_submit(request: Request) -> Response:
     runtime = _runtime(request)
     if not service.is_recent_multi_factor(me[0], runtime.clock.now()):
         return render_page(request, "console/step_up_needed.html", {}, status_code=403)
-    values = {"email": form.get("email") or "", "kind": form.get("kind") or "",
-              "valid_until": form.get("valid_until") or "",
-              "applications": form.all.get("applications", []), "actions": form.all.get("actions", [])}
+    values: dict[str, Any] = {
+        "email": form.get("email") or "",
+        "kind": form.get("kind") or "",
+        "valid_until": form.get("valid_until") or "",
+        "applications": form.all.get("applications", []),
+        "actions": form.all.get("actions", []),
+    }
 
     def work() -> dict[str, str]:
         with runtime.transaction() as db:
@@ -193,9 +222,19 @@ async def grant_submit(request: Request) -> Response:
                 apps = applications_of_applicant(db, me[1].subject)
                 portal = apps[0].portal_client_id if apps else None
             try:
-                service.grant(runtime, db, DelegationRequest(
-                    principal=me[1].subject, actor=actor.subject, kind=kind, actions=actions,
-                    valid_until=until, application_ids=chosen, portal_client_id=portal))
+                service.grant(
+                    runtime,
+                    db,
+                    DelegationRequest(
+                        principal=me[1].subject,
+                        actor=actor.subject,
+                        kind=kind,
+                        actions=actions,
+                        valid_until=until,
+                        application_ids=chosen,
+                        portal_client_id=portal,
+                    ),
+                )
             except ConsentError as error:
                 return {error.field or "email": error.code}
         return {}
@@ -256,16 +295,23 @@ async def delegations_to_me(request: Request) -> Response:
     runtime = _runtime(request)
 
     def work() -> list[dict[str, Any]]:
-        now, cache = runtime.clock.now(), {}
+        now, cache = runtime.clock.now(), dict[str, str]()
         with runtime.transaction() as db:
             delegations = delegations_of_actor(db, me[1].subject)
             names = service.people(db, {d.principal_subject for d in delegations})
             return [_delegation_view(db, d, names, cache, now) for d in delegations]
 
     rows = await run_in_threadpool(work)
-    return render_page(request, "console/delegations.html",
-                       {"delegations": rows, "notice": request.query_params.get("notice"),
-                        "actions": [(a.value, ACTION_LABELS[a]) for a in Action], "errors": {}})
+    return render_page(
+        request,
+        "console/delegations.html",
+        {
+            "delegations": rows,
+            "notice": request.query_params.get("notice"),
+            "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
+            "errors": {},
+        },
+    )
 
 
 @router.post("/account/delegations/request")
@@ -281,17 +327,32 @@ async def request_access(request: Request) -> Response:
     def work() -> str:
         with runtime.transaction() as db:
             applicant = service.find_actor(db, email)
-            matches = [a for a in applications_of_applicant(db, applicant.subject) if a.portal_reference == number] if applicant else []
+            matches = (
+                [
+                    a
+                    for a in applications_of_applicant(db, applicant.subject)
+                    if a.portal_reference == number
+                ]
+                if applicant
+                else []
+            )
             if not matches:
                 return "no_match"  # same answer whether the email or the number is wrong
             try:
                 actions = parse_actions(form.all.get("actions", [])) or [Action.APPLICATION_READ]
-                request_delegation(db, DelegationRequest(
-                    principal=matches[0].applicant_subject, actor=me[1].subject,
-                    kind=DelegationKind.REPRESENTATIVE_UNPAID, actions=actions,
-                    valid_until=service.default_end(runtime.clock.now()),
-                    application_ids=[matches[0].id]),
-                    actor_is_approved_representative=False, now=runtime.clock.now())
+                request_delegation(
+                    db,
+                    DelegationRequest(
+                        principal=matches[0].applicant_subject,
+                        actor=me[1].subject,
+                        kind=DelegationKind.REPRESENTATIVE_UNPAID,
+                        actions=actions,
+                        valid_until=service.default_end(runtime.clock.now()),
+                        application_ids=[matches[0].id],
+                    ),
+                    actor_is_approved_representative=False,
+                    now=runtime.clock.now(),
+                )
             except (ConsentError, ValueError):
                 return "invalid"
         return "requested"
@@ -311,9 +372,15 @@ async def activity(request: Request) -> Response:
         with runtime.transaction() as db:
             entries = events_for(db, me[1].subject)
             names = service.people(db, {e.actor for e in entries})
-            return [{"when": e.at.replace(tzinfo=e.at.tzinfo or UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                     "who": names.name(e.actor), "event": e.event,
-                     "portal": e.details.get("portal", "")} for e in entries]
+            return [
+                {
+                    "when": e.at.replace(tzinfo=e.at.tzinfo or UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                    "who": names.name(e.actor),
+                    "event": e.event,
+                    "portal": e.details.get("portal", ""),
+                }
+                for e in entries
+            ]
 
     rows = await run_in_threadpool(work)
     return render_page(request, "console/activity.html", {"entries": rows})

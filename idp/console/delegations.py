@@ -8,6 +8,7 @@ portals to notify (Security Event Tokens through the outbox) when a delegation e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -44,14 +45,24 @@ class People:
 
 
 def people(db: Session, subjects: set[str]) -> People:
-    rows = db.execute(select(Account.subject, Account.name, Account.email)
-                      .where(Account.subject.in_(subjects))) if subjects else []
+    rows: Any = (
+        db.execute(
+            select(Account.subject, Account.name, Account.email).where(
+                Account.subject.in_(subjects)
+            )
+        )
+        if subjects
+        else []
+    )
     return People({s: f"{n} ({e})" for s, n, e in rows})
 
 
 def is_recent_multi_factor(browser: BrowserSession, now: datetime) -> bool:
     """Granting needs a second factor proven in the last 15 minutes (DESIGN.md section 8)."""
-    return browser.acr == ACR_MULTI_FACTOR and now.timestamp() - browser.auth_time <= STEP_UP_MAX_AGE_SECONDS
+    return (
+        browser.acr == ACR_MULTI_FACTOR
+        and now.timestamp() - browser.auth_time <= STEP_UP_MAX_AGE_SECONDS
+    )
 
 
 def find_actor(db: Session, email: str) -> Account | None:
@@ -62,14 +73,21 @@ def find_actor(db: Session, email: str) -> Account | None:
 def grant(runtime: Runtime, db: Session, request: DelegationRequest) -> Delegation:
     actor = db.scalar(select(Account).where(Account.subject == request.actor))
     approved = actor is not None and REPRESENTATIVE_ROLE in (actor.roles or [])
-    return grant_delegation(db, request, actor_is_approved_representative=approved,
-                            now=runtime.clock.now())
+    return grant_delegation(
+        db, request, actor_is_approved_representative=approved, now=runtime.clock.now()
+    )
 
 
 def _announce(runtime: Runtime, db: Session, delegation: Delegation, event: str) -> None:
-    announce_delegation_event(db, delegation, event, issuer=runtime.settings.issuer,
-                              keyring=runtime.keyring, alg=runtime.settings.access_token_alg,
-                              now=runtime.clock.now())
+    announce_delegation_event(
+        db,
+        delegation,
+        event,
+        issuer=runtime.settings.issuer,
+        keyring=runtime.keyring,
+        alg=runtime.settings.access_token_alg,
+        now=runtime.clock.now(),
+    )
 
 
 def accept(runtime: Runtime, db: Session, delegation_id: str, actor: str) -> Delegation:

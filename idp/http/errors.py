@@ -59,12 +59,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-             "message": e.get("msg", ""), "limit": _limit_of(e.get("ctx") or {})}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": e.get("msg", ""),
+                "limit": _limit_of(e.get("ctx") or {}),
+            }
             for e in exc.errors()
         ]
-        return problem(422, "validation_error", "Invalid input", "the request has invalid fields",
-                       errors=errors)
+        return problem(
+            422,
+            "validation_error",
+            "Invalid input",
+            "the request has invalid fields",
+            errors=errors,
+        )
 
     @app.exception_handler(InvalidInput)
     async def invalid_input(_request: Request, exc: InvalidInput) -> Response:

@@ -7,11 +7,9 @@ import idp.authn.models
 import idp.oauth.models  # imported for its tables
 import idp.outbox.models
 import idp.portal_api.models
-from idp.schema import metadata as idp_metadata
 from consent import metadata as consent_metadata
+from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
 
-MODEL_MODULES = (
-    idp.accounts.models, idp.authn.models, idp.outbox.models, idp.portal_api.models
-)
+MODEL_MODULES = (idp.accounts.models, idp.authn.models, idp.outbox.models, idp.portal_api.models)
 ALL_METADATA = [keys_metadata, consent_metadata, idp_metadata]

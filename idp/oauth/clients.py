@@ -27,10 +27,15 @@ from idp.errors import Conflict, InvalidInput
 from idp.oauth.models import Client
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # a URN
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE)
 SUPPORTED_SCOPES = (
-    "openid", "profile", "email", "offline_access", "applications:write", "delegations:read"
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "applications:write",
+    "delegations:read",
 )
 DEFAULT_SCOPE = "openid profile email offline_access"
 ID_TOKEN_ALGS = ("RS256", "ES256", "EdDSA")

@@ -20,10 +20,15 @@ from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
 
 from consent import Action, decide, find_portal_application, record_event
 from idp.oauth.clients import TOKEN_EXCHANGE
-from idp.oauth.errors import InvalidGrantError, InvalidRequestError, OAuth2Error, UnauthorizedClientError
+from idp.oauth.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnauthorizedClientError,
+)
 from idp.oauth.tokens import issue_access_token, read_access_token
 
-ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # a URN
 DETAILS_TYPE = "passerelle_application"
 DELEGATED_TOKEN_TTL_SECONDS = 300
 MAX_DETAILS = 5
@@ -44,15 +49,19 @@ def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
         raise InvalidAuthorizationDetailsError("'authorization_details' is not JSON") from None
     if not isinstance(details, list) or not 1 <= len(details) <= MAX_DETAILS:
         raise InvalidAuthorizationDetailsError(
-            f"'authorization_details' must be a list of 1 to {MAX_DETAILS} objects")
+            f"'authorization_details' must be a list of 1 to {MAX_DETAILS} objects"
+        )
     for entry in details:
         if not isinstance(entry, dict) or entry.get("type") != DETAILS_TYPE:
             raise InvalidAuthorizationDetailsError(f"each entry needs type {DETAILS_TYPE}")
         if not isinstance(entry.get("application"), str) or not entry["application"]:
             raise InvalidAuthorizationDetailsError("each entry needs an 'application' number")
         actions = entry.get("actions")
-        if not isinstance(actions, list) or not actions or any(
-                a not in Action._value2member_map_ for a in actions):
+        if (
+            not isinstance(actions, list)
+            or not actions
+            or any(a not in Action._value2member_map_ for a in actions)
+        ):
             raise InvalidAuthorizationDetailsError("'actions' must list actions of the catalogue")
     return details
 
@@ -60,7 +69,9 @@ def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
 class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  # authlib untyped
     GRANT_TYPE = TOKEN_EXCHANGE
     TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
-        "client_secret_basic", "client_secret_post", "private_key_jwt",
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
     ]
 
     def validate_token_request(self) -> None:
@@ -73,30 +84,53 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             raise InvalidRequestError("missing 'subject_token'")
         if form.get("subject_token_type") != ACCESS_TOKEN_TYPE:
             raise InvalidRequestError(f"'subject_token_type' must be {ACCESS_TOKEN_TYPE}")
-        if form.get("actor_token") or form.get("requested_token_type") not in (None, ACCESS_TOKEN_TYPE):
+        if form.get("actor_token") or form.get("requested_token_type") not in (
+            None,
+            ACCESS_TOKEN_TYPE,
+        ):
             raise InvalidRequestError("only access tokens are issued, without actor_token")
         server = self.server
-        claims = read_access_token(server.session, server.runtime.keyring, server.runtime.token_policy,
-                                   form["subject_token"], server.now())
+        claims = read_access_token(
+            server.session,
+            server.runtime.keyring,
+            server.runtime.token_policy,
+            form["subject_token"],
+            server.now(),
+        )
         if claims is None or claims.get("sub") == claims.get("client_id") or "act" in claims:
             raise InvalidGrantError("'subject_token' is not an active token of a person")
         details = parse_authorization_details(form.get("authorization_details"))
         granted, principals, delegations = [], set(), set()
         for entry in details:
-            application = find_portal_application(server.session, client.client_id, entry["application"])
+            application = find_portal_application(
+                server.session, client.client_id, entry["application"]
+            )
             if application is None:
                 raise InvalidAuthorizationDetailsError(
-                    f"application {entry['application']} is not registered by this portal")
+                    f"application {entry['application']} is not registered by this portal"
+                )
             for action in entry["actions"]:
-                decision = decide(server.session, actor=str(claims["sub"]), action=action,
-                                  application_id=application.id, now=server.now())
+                decision = decide(
+                    server.session,
+                    actor=str(claims["sub"]),
+                    action=action,
+                    application_id=application.id,
+                    now=server.now(),
+                )
                 if not decision.allowed or decision.delegation_id is None:
                     raise InvalidAuthorizationDetailsError(
-                        f"{action} on {entry['application']} is not delegated ({decision.reason})")
+                        f"{action} on {entry['application']} is not delegated ({decision.reason})"
+                    )
                 delegations.add(decision.delegation_id)
                 principals.add(application.applicant_subject)
-            granted.append({"type": DETAILS_TYPE, "application": application.portal_reference,
-                            "application_id": application.id, "actions": entry["actions"]})
+            granted.append(
+                {
+                    "type": DETAILS_TYPE,
+                    "application": application.portal_reference,
+                    "application_id": application.id,
+                    "actions": entry["actions"],
+                }
+            )
         if len(principals) != 1 or len(delegations) != 1:
             raise InvalidAuthorizationDetailsError("ask for one applicant's delegation at a time")
         self.request.exchange = (claims, granted, principals.pop(), delegations.pop())
@@ -104,24 +138,53 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
     def create_token_response(self) -> Any:
         claims, granted, principal, delegation_id = self.request.exchange
         server = self.server
-        grant = server.start_grant(self.request, client_id=self.request.client.client_id,
-                                   account_id=None, scope="delegated")
-        policy = server.runtime.token_policy
-        short_policy = type(policy)(policy.issuer, policy.access_token_alg,
-                                    min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
-                                    policy.refresh_token_ttl_seconds)
-        token, issued = issue_access_token(
-            server.session, server.runtime.keyring, short_policy,
-            client_id=self.request.client.client_id, subject=principal, scope="delegated",
-            grant_id=grant.id, now=server.now(),
-            extra_claims={"act": {"sub": claims["sub"]}, "authorization_details": granted,
-                          "delegation_id": delegation_id},
+        grant = server.start_grant(
+            self.request,
+            client_id=self.request.client.client_id,
+            account_id=None,
+            scope="delegated",
         )
-        record_event(server.session, event="token.issued", actor=str(claims["sub"]),
-                     principal=principal, delegation_id=delegation_id,
-                     application_id=granted[0]["application_id"], now=server.now(),
-                     details={"portal": self.request.client.client_id, "jti": issued["jti"],
-                              "actions": sorted({a for g in granted for a in g["actions"]})})
-        body = {"access_token": token, "issued_token_type": ACCESS_TOKEN_TYPE, "token_type": "Bearer",
-                "expires_in": issued["exp"] - issued["iat"], "authorization_details": granted}
+        policy = server.runtime.token_policy
+        short_policy = type(policy)(
+            policy.issuer,
+            policy.access_token_alg,
+            min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
+            policy.refresh_token_ttl_seconds,
+        )
+        token, issued = issue_access_token(
+            server.session,
+            server.runtime.keyring,
+            short_policy,
+            client_id=self.request.client.client_id,
+            subject=principal,
+            scope="delegated",
+            grant_id=grant.id,
+            now=server.now(),
+            extra_claims={
+                "act": {"sub": claims["sub"]},
+                "authorization_details": granted,
+                "delegation_id": delegation_id,
+            },
+        )
+        record_event(
+            server.session,
+            event="token.issued",
+            actor=str(claims["sub"]),
+            principal=principal,
+            delegation_id=delegation_id,
+            application_id=granted[0]["application_id"],
+            now=server.now(),
+            details={
+                "portal": self.request.client.client_id,
+                "jti": issued["jti"],
+                "actions": sorted({a for g in granted for a in g["actions"]}),
+            },
+        )
+        body = {
+            "access_token": token,
+            "issued_token_type": ACCESS_TOKEN_TYPE,
+            "token_type": "Bearer",
+            "expires_in": issued["exp"] - issued["iat"],
+            "authorization_details": granted,
+        }
         return 200, body, self.TOKEN_RESPONSE_HEADER

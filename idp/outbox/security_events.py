@@ -32,8 +32,16 @@ def portals_of(db: Session, delegation: Delegation) -> dict[str, list[str]]:
     return portals
 
 
-def announce_delegation_event(db: Session, delegation: Delegation, event: str, *, issuer: str,
-                              keyring: Keyring, alg: str, now: datetime) -> int:
+def announce_delegation_event(
+    db: Session,
+    delegation: Delegation,
+    event: str,
+    *,
+    issuer: str,
+    keyring: Keyring,
+    alg: str,
+    now: datetime,
+) -> int:
     """Queue one SET per portal concerned; return how many were queued."""
     queued = 0
     for client_id, numbers in portals_of(db, delegation).items():
@@ -41,16 +49,29 @@ def announce_delegation_event(db: Session, delegation: Delegation, event: str, *
         if client is None or not client.events_uri:
             continue
         claims = {
-            "iss": issuer, "aud": client_id, "iat": int(now.timestamp()),
-            "jti": secrets.token_urlsafe(16), "sub_id": {"format": "opaque", "id": delegation.id},
-            "events": {EVENT_BASE + event: {
-                "delegation_id": delegation.id, "principal": delegation.principal_subject,
-                "actor": delegation.actor_subject, "applications": numbers,
-                "status": delegation.status,
-            }},
+            "iss": issuer,
+            "aud": client_id,
+            "iat": int(now.timestamp()),
+            "jti": secrets.token_urlsafe(16),
+            "sub_id": {"format": "opaque", "id": delegation.id},
+            "events": {
+                EVENT_BASE + event: {
+                    "delegation_id": delegation.id,
+                    "principal": delegation.principal_subject,
+                    "actor": delegation.actor_subject,
+                    "applications": numbers,
+                    "status": delegation.status,
+                }
+            },
         }
         token = sign_jwt(keyring.signing_key(db, alg), claims, typ="secevent+jwt")
-        enqueue(db, kind="security_event", url=client.events_uri, content_type=SET_CONTENT_TYPE,
-                body=token, now=now)
+        enqueue(
+            db,
+            kind="security_event",
+            url=client.events_uri,
+            content_type=SET_CONTENT_TYPE,
+            body=token,
+            now=now,
+        )
         queued += 1
     return queued

@@ -1,4 +1,4 @@
-"""Idempotency records of the portal API (`Idempotency-Key`, draft-ietf-httpapi-idempotency-key-header).
+"""Idempotency records of the portal API (the IETF `Idempotency-Key` header draft).
 
 A retried request with the same key and the same body gets the first answer again; the
 same key with another body is refused. Records are kept `IDEMPOTENCY_TTL_HOURS`.

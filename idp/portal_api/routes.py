@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
@@ -63,9 +62,13 @@ def _portal(runtime: Runtime, authorization: str | None, scope: str) -> str:
     if token is None:
         raise Unauthorized(_challenge(401, "invalid_token", "a Bearer access token is required"))
     with runtime.transaction() as db:
-        claims = read_access_token(db, runtime.keyring, runtime.token_policy, token, runtime.clock.now())
+        claims = read_access_token(
+            db, runtime.keyring, runtime.token_policy, token, runtime.clock.now()
+        )
     if claims is None or claims.get("sub") != claims.get("client_id"):
-        raise Unauthorized(_challenge(401, "invalid_token", "the token is not an active portal token"))
+        raise Unauthorized(
+            _challenge(401, "invalid_token", "the token is not an active portal token")
+        )
     if scope not in str(claims.get("scope", "")).split():
         raise Unauthorized(_challenge(403, "insufficient_scope", f"the token lacks scope {scope}"))
     return str(claims["client_id"])
@@ -79,10 +82,14 @@ def _challenge(status: int, error: str, detail: str) -> Response:
 
 def _out(application: Application) -> dict[str, Any]:
     return ApplicationOut(
-        id=application.id, application_number=application.portal_reference,
-        program=application.program, status=application.status,
-        unread_count=application.unread_count, deep_link=application.deep_link,
-        applicant_sub=application.applicant_subject, updated_at=application.updated_at,
+        id=application.id,
+        application_number=application.portal_reference,
+        program=application.program,
+        status=application.status,
+        unread_count=application.unread_count,
+        deep_link=application.deep_link,
+        applicant_sub=application.applicant_subject,
+        updated_at=application.updated_at,
     ).model_dump(mode="json")
 
 
@@ -94,26 +101,47 @@ def _register(runtime: Runtime, portal: str, body: ApplicationIn, key: str | Non
             record = db.get(IdempotencyRecord, (portal, key))
             if record is not None:
                 if record.request_digest != digest:
-                    return problem(422, "idempotency_key_reused", "Invalid input",
-                                   "this Idempotency-Key was used with another body",
-                                   errors=[{"field": "Idempotency-Key", "message": "reused",
-                                            "limit": None}])
+                    return problem(
+                        422,
+                        "idempotency_key_reused",
+                        "Invalid input",
+                        "this Idempotency-Key was used with another body",
+                        errors=[{"field": "Idempotency-Key", "message": "reused", "limit": None}],
+                    )
                 return JSONResponse(record.body, status_code=record.status_code)
         subject = _applicant_subject(db, body)
         if subject is None:
-            return problem(422, "unknown_applicant", "Invalid input",
-                           "no account matches applicant.sub or applicant.login_hint",
-                           errors=[{"field": "applicant", "message": "unknown", "limit": None}])
+            return problem(
+                422,
+                "unknown_applicant",
+                "Invalid input",
+                "no account matches applicant.sub or applicant.login_hint",
+                errors=[{"field": "applicant", "message": "unknown", "limit": None}],
+            )
         application, created = register_application(
-            db, portal_client_id=portal, portal_reference=body.application_number,
-            program=body.program, applicant_subject=subject, status=body.status,
-            unread_count=body.unread_count, deep_link=body.deep_link, now=now,
+            db,
+            portal_client_id=portal,
+            portal_reference=body.application_number,
+            program=body.program,
+            applicant_subject=subject,
+            status=body.status,
+            unread_count=body.unread_count,
+            deep_link=body.deep_link,
+            now=now,
         )
         status_code = 201 if created else 200
         payload = _out(application)
         if key:
-            db.add(IdempotencyRecord(client_id=portal, key=key, request_digest=digest,
-                                     status_code=status_code, body=payload, created_at=now))
+            db.add(
+                IdempotencyRecord(
+                    client_id=portal,
+                    key=key,
+                    request_digest=digest,
+                    status_code=status_code,
+                    body=payload,
+                    created_at=now,
+                )
+            )
         return JSONResponse(payload, status_code=status_code)
 
 
@@ -129,18 +157,24 @@ def _applicant_subject(db: Any, body: ApplicationIn) -> str | None:
     return None
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationOut,
-             summary="Register an application for an applicant")
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationOut,
+    summary="Register an application for an applicant",
+)
 async def create_application(
     request: Request,
     body: ApplicationIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key",
-                                         max_length=MAX_IDEMPOTENCY_KEY_LENGTH),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_LENGTH
+    ),
 ) -> Response:
     runtime = _runtime(request)
     try:
-        portal = await run_in_threadpool(_portal, runtime, request.headers.get("authorization"),
-                                         "applications:write")
+        portal = await run_in_threadpool(
+            _portal, runtime, request.headers.get("authorization"), "applications:write"
+        )
         return await run_in_threadpool(_register, runtime, portal, body, idempotency_key)
     except Unauthorized as refused:
         return refused.response
@@ -149,29 +183,48 @@ async def create_application(
 
 
 def _consent_problem(error: ConsentError) -> Response:
-    return problem(422, error.code, "Invalid input", error.message,
-                   errors=[{"field": error.field, "message": error.message, "limit": None}])
+    return problem(
+        422,
+        error.code,
+        "Invalid input",
+        error.message,
+        errors=[{"field": error.field, "message": error.message, "limit": None}],
+    )
 
 
-@router.patch("/applications/{application_number}", response_model=ApplicationOut,
-              summary="Update an application's status or unread count")
-async def patch_application(request: Request, application_number: str, body: ApplicationPatch) -> Response:
+@router.patch(
+    "/applications/{application_number}",
+    response_model=ApplicationOut,
+    summary="Update an application's status or unread count",
+)
+async def patch_application(
+    request: Request, application_number: str, body: ApplicationPatch
+) -> Response:
     runtime = _runtime(request)
 
     def work(portal: str) -> Response:
         with runtime.transaction() as db:
             application = find_portal_application(db, portal, application_number[:64])
             if application is None:
-                return problem(404, "application_not_found", "Not found",
-                               f"no application {application_number!r} at this portal")
-            update_application(db, application, ApplicationChange(
-                status=body.status, unread_count=body.unread_count, deep_link=body.deep_link),
-                runtime.clock.now())
+                return problem(
+                    404,
+                    "application_not_found",
+                    "Not found",
+                    f"no application {application_number!r} at this portal",
+                )
+            update_application(
+                application,
+                ApplicationChange(
+                    status=body.status, unread_count=body.unread_count, deep_link=body.deep_link
+                ),
+                runtime.clock.now(),
+            )
             return JSONResponse(_out(application))
 
     try:
-        portal = await run_in_threadpool(_portal, runtime, request.headers.get("authorization"),
-                                         "applications:write")
+        portal = await run_in_threadpool(
+            _portal, runtime, request.headers.get("authorization"), "applications:write"
+        )
         return await run_in_threadpool(work, portal)
     except Unauthorized as refused:
         return refused.response
@@ -179,7 +232,9 @@ async def patch_application(request: Request, application_number: str, body: App
         return _consent_problem(error)
 
 
-@router.get("/applications", response_model=list[ApplicationOut], summary="List this portal's applications")
+@router.get(
+    "/applications", response_model=list[ApplicationOut], summary="List this portal's applications"
+)
 async def list_applications(request: Request) -> Response:
     runtime = _runtime(request)
 
@@ -188,15 +243,19 @@ async def list_applications(request: Request) -> Response:
             return JSONResponse([_out(a) for a in applications_of_portal(db, portal)])
 
     try:
-        portal = await run_in_threadpool(_portal, runtime, request.headers.get("authorization"),
-                                         "applications:write")
+        portal = await run_in_threadpool(
+            _portal, runtime, request.headers.get("authorization"), "applications:write"
+        )
     except Unauthorized as refused:
         return refused.response
     return await run_in_threadpool(work, portal)
 
 
-@router.post("/decisions", response_model=DecisionOut,
-             summary="May this actor do this action on this application now?")
+@router.post(
+    "/decisions",
+    response_model=DecisionOut,
+    summary="May this actor do this action on this application now?",
+)
 async def decision(request: Request, body: DecisionIn) -> Response:
     runtime = _runtime(request)
 
@@ -204,17 +263,26 @@ async def decision(request: Request, body: DecisionIn) -> Response:
         with runtime.transaction() as db:
             application = find_portal_application(db, portal, body.application_number)
             if application is None:
-                return JSONResponse(DecisionOut(allowed=False, reason="no_application").model_dump())
-            result = decide(db, actor=body.actor_sub, action=body.action,
-                            application_id=application.id, now=runtime.clock.now())
-            return JSONResponse(DecisionOut(allowed=result.allowed, reason=result.reason,
-                                            delegation_id=result.delegation_id).model_dump())
+                return JSONResponse(
+                    DecisionOut(allowed=False, reason="no_application").model_dump()
+                )
+            result = decide(
+                db,
+                actor=body.actor_sub,
+                action=body.action,
+                application_id=application.id,
+                now=runtime.clock.now(),
+            )
+            return JSONResponse(
+                DecisionOut(
+                    allowed=result.allowed, reason=result.reason, delegation_id=result.delegation_id
+                ).model_dump()
+            )
 
     try:
-        portal = await run_in_threadpool(_portal, runtime, request.headers.get("authorization"),
-                                         "delegations:read")
+        portal = await run_in_threadpool(
+            _portal, runtime, request.headers.get("authorization"), "delegations:read"
+        )
     except Unauthorized as refused:
         return refused.response
     return await run_in_threadpool(work, portal)
-
-

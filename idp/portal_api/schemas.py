@@ -58,6 +58,8 @@ class DecisionIn(BaseModel):
 
 class DecisionOut(BaseModel):
     allowed: bool
-    reason: str = Field(description="allowed, own_application, no_application, no_delegation, "
-                        "action_not_granted, expired, not_yet_valid")
+    reason: str = Field(
+        description="allowed, own_application, no_application, no_delegation, "
+        "action_not_granted, expired, not_yet_valid"
+    )
     delegation_id: str | None = None

@@ -8,8 +8,10 @@ from consent import AuditEntry, record_event, verify_audit_chain
 
 
 def _three(db, now):
-    return [record_event(db, event=f"e{i}", actor="a", principal="p", now=now, details={"i": i})
-            for i in range(3)]
+    return [
+        record_event(db, event=f"e{i}", actor="a", principal="p", now=now, details={"i": i})
+        for i in range(3)
+    ]
 
 
 def test_untouched_chain_verifies(db_session, now):
@@ -21,8 +23,9 @@ def test_untouched_chain_verifies(db_session, now):
 
 def test_edited_entry_is_detected(db_session, now):
     entries = _three(db_session, now)
-    db_session.execute(update(AuditEntry).where(AuditEntry.seq == entries[1].seq)
-                       .values(details={"i": 99}))
+    db_session.execute(
+        update(AuditEntry).where(AuditEntry.seq == entries[1].seq).values(details={"i": 99})
+    )
     db_session.expire_all()
     check = verify_audit_chain(db_session)
     assert (check.ok, check.broken_at) == (False, entries[1].seq)

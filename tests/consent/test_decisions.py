@@ -9,8 +9,9 @@ from tests.consent.conftest import request_for
 
 
 def _active(db, applications, now, **kwargs):
-    delegation = grant_delegation(db, request_for(applications, **kwargs),
-                                  actor_is_approved_representative=True, now=now)
+    delegation = grant_delegation(
+        db, request_for(applications, **kwargs), actor_is_approved_representative=True, now=now
+    )
     accept_delegation(db, delegation.id, kwargs.get("actor", "rep-sub"), now)
     return delegation
 
@@ -18,8 +19,13 @@ def _active(db, applications, now, **kwargs):
 def test_granted_action_is_allowed_with_the_delegation_named(db_session, make_application, now):
     application = make_application()
     delegation = _active(db_session, [application], now)
-    decision = decide(db_session, actor="rep-sub", action=Action.DOCUMENTS_UPLOAD,
-                      application_id=application.id, now=now)
+    decision = decide(
+        db_session,
+        actor="rep-sub",
+        action=Action.DOCUMENTS_UPLOAD,
+        application_id=application.id,
+        now=now,
+    )
     assert decision.allowed is True
     assert decision.reason == "allowed"
     assert decision.delegation_id == delegation.id
@@ -29,16 +35,26 @@ def test_granted_action_is_allowed_with_the_delegation_named(db_session, make_ap
 def test_action_outside_the_delegation_is_refused(db_session, make_application, now):
     application = make_application()
     _active(db_session, [application], now)
-    decision = decide(db_session, actor="rep-sub", action=Action.PAYMENT_MAKE,
-                      application_id=application.id, now=now)
+    decision = decide(
+        db_session,
+        actor="rep-sub",
+        action=Action.PAYMENT_MAKE,
+        application_id=application.id,
+        now=now,
+    )
     assert (decision.allowed, decision.reason) == (False, "action_not_granted")
 
 
 def test_other_applications_are_not_covered(db_session, make_application, now):
     covered, other = make_application(), make_application()
     _active(db_session, [covered], now)
-    decision = decide(db_session, actor="rep-sub", action=Action.APPLICATION_READ,
-                      application_id=other.id, now=now)
+    decision = decide(
+        db_session,
+        actor="rep-sub",
+        action=Action.APPLICATION_READ,
+        application_id=other.id,
+        now=now,
+    )
     assert (decision.allowed, decision.reason) == (False, "no_delegation")
 
 
@@ -46,34 +62,78 @@ def test_all_applications_at_a_portal_covers_new_ones_there_only(db_session, mak
     _active(db_session, [], now, portal="portal-a")
     later = make_application(portal="portal-a")
     elsewhere = make_application(portal="portal-b")
-    assert decide(db_session, actor="rep-sub", action="application.read", application_id=later.id,
-                  now=now).allowed is True
-    assert decide(db_session, actor="rep-sub", action="application.read", application_id=elsewhere.id,
-                  now=now).allowed is False
+    assert (
+        decide(
+            db_session, actor="rep-sub", action="application.read", application_id=later.id, now=now
+        ).allowed
+        is True
+    )
+    assert (
+        decide(
+            db_session,
+            actor="rep-sub",
+            action="application.read",
+            application_id=elsewhere.id,
+            now=now,
+        ).allowed
+        is False
+    )
 
 
 def test_pending_revoked_and_expired_delegations_allow_nothing(db_session, make_application, now):
     application = make_application()
-    pending = grant_delegation(db_session, request_for([application]),
-                               actor_is_approved_representative=True, now=now)
-    assert decide(db_session, actor="rep-sub", action="application.read",
-                  application_id=application.id, now=now).reason == "no_delegation"
+    pending = grant_delegation(
+        db_session, request_for([application]), actor_is_approved_representative=True, now=now
+    )
+    assert (
+        decide(
+            db_session,
+            actor="rep-sub",
+            action="application.read",
+            application_id=application.id,
+            now=now,
+        ).reason
+        == "no_delegation"
+    )
     accept_delegation(db_session, pending.id, "rep-sub", now)
     later = now + timedelta(days=31)
-    assert decide(db_session, actor="rep-sub", action="application.read",
-                  application_id=application.id, now=later).reason == "expired"
+    assert (
+        decide(
+            db_session,
+            actor="rep-sub",
+            action="application.read",
+            application_id=application.id,
+            now=later,
+        ).reason
+        == "expired"
+    )
     revoke_delegation(db_session, pending.id, "applicant-sub", now)
-    assert decide(db_session, actor="rep-sub", action="application.read",
-                  application_id=application.id, now=now).allowed is False
+    assert (
+        decide(
+            db_session,
+            actor="rep-sub",
+            action="application.read",
+            application_id=application.id,
+            now=now,
+        ).allowed
+        is False
+    )
 
 
 def test_applicant_may_act_on_their_own_application(db_session, make_application, now):
     application = make_application()
-    decision = decide(db_session, actor="applicant-sub", action=Action.APPLICATION_SUBMIT,
-                      application_id=application.id, now=now)
+    decision = decide(
+        db_session,
+        actor="applicant-sub",
+        action=Action.APPLICATION_SUBMIT,
+        application_id=application.id,
+        now=now,
+    )
     assert (decision.allowed, decision.reason) == (True, "own_application")
 
 
 def test_unknown_application_is_refused(db_session, now):
-    decision = decide(db_session, actor="rep-sub", action="application.read", application_id="nope", now=now)
+    decision = decide(
+        db_session, actor="rep-sub", action="application.read", application_id="nope", now=now
+    )
     assert (decision.allowed, decision.reason) == (False, "no_application")

@@ -9,6 +9,7 @@ import pytest
 from consent import (
     Action,
     DelegationKind,
+    DelegationNotFound,
     DelegationStateError,
     DelegationStatus,
     InvalidDelegation,
@@ -25,17 +26,22 @@ from tests.consent.conftest import request_for
 
 def test_granted_delegation_waits_for_the_actor_to_accept(db_session, make_application, now):
     application = make_application()
-    delegation = grant_delegation(db_session, request_for([application]),
-                                  actor_is_approved_representative=False, now=now)
+    delegation = grant_delegation(
+        db_session, request_for([application]), actor_is_approved_representative=False, now=now
+    )
     assert delegation.status == DelegationStatus.PENDING_ACCEPTANCE
     accepted = accept_delegation(db_session, delegation.id, "rep-sub", now)
     assert accepted.status == DelegationStatus.ACTIVE
 
 
 def test_only_the_named_actor_can_accept(db_session, make_application, now):
-    delegation = grant_delegation(db_session, request_for([make_application()]),
-                                  actor_is_approved_representative=False, now=now)
-    with pytest.raises(Exception) as error:
+    delegation = grant_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+    )
+    with pytest.raises(DelegationNotFound) as error:
         accept_delegation(db_session, delegation.id, "someone-else", now)
     assert error.value.code == "delegation_not_found"
 
@@ -50,44 +56,74 @@ def test_paid_representation_needs_an_approved_representative(db_session, make_a
 
 
 def test_designated_individual_gets_read_actions_only(db_session, make_application, now):
-    request = request_for([make_application()], kind=DelegationKind.DESIGNATED_INDIVIDUAL,
-                          actions=(Action.APPLICATION_READ, Action.PAYMENT_MAKE))
+    request = request_for(
+        [make_application()],
+        kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+        actions=(Action.APPLICATION_READ, Action.PAYMENT_MAKE),
+    )
     with pytest.raises(InvalidDelegation) as error:
         grant_delegation(db_session, request, actor_is_approved_representative=False, now=now)
     assert error.value.code == "designated_individual_read_only"
-    ok = request_for([make_application()], kind=DelegationKind.DESIGNATED_INDIVIDUAL,
-                     actions=(Action.APPLICATION_READ, Action.CORRESPONDENCE_READ))
+    ok = request_for(
+        [make_application()],
+        kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+        actions=(Action.APPLICATION_READ, Action.CORRESPONDENCE_READ),
+    )
     assert grant_delegation(db_session, ok, actor_is_approved_representative=False, now=now)
 
 
 def test_someone_elses_application_cannot_be_delegated(db_session, make_application, now):
     theirs = make_application(applicant="other-sub")
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(db_session, request_for([theirs]), actor_is_approved_representative=False, now=now)
+        grant_delegation(
+            db_session, request_for([theirs]), actor_is_approved_representative=False, now=now
+        )
     assert error.value.field == "applications"
 
 
-@pytest.mark.parametrize(("days", "field"), [(0, "valid_until"), (-1, "valid_until"), (2000, "valid_until")])
-def test_end_date_must_be_in_the_future_and_within_three_years(db_session, make_application, now, days, field):
+@pytest.mark.parametrize(
+    ("days", "field"), [(0, "valid_until"), (-1, "valid_until"), (2000, "valid_until")]
+)
+def test_end_date_must_be_in_the_future_and_within_three_years(
+    db_session, make_application, now, days, field
+):
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(db_session, request_for([make_application()], days=days),
-                         actor_is_approved_representative=False, now=now)
+        grant_delegation(
+            db_session,
+            request_for([make_application()], days=days),
+            actor_is_approved_representative=False,
+            now=now,
+        )
     assert error.value.field == field
 
 
 def test_no_delegation_to_oneself_nor_without_actions(db_session, make_application, now):
     with pytest.raises(InvalidDelegation):
-        grant_delegation(db_session, request_for([make_application()], actor="applicant-sub"),
-                         actor_is_approved_representative=False, now=now)
+        grant_delegation(
+            db_session,
+            request_for([make_application()], actor="applicant-sub"),
+            actor_is_approved_representative=False,
+            now=now,
+        )
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(db_session, request_for([make_application()], actions=()),
-                         actor_is_approved_representative=False, now=now)
+        grant_delegation(
+            db_session,
+            request_for([make_application()], actions=()),
+            actor_is_approved_representative=False,
+            now=now,
+        )
     assert error.value.field == "actions"
 
 
-def test_representative_request_becomes_active_when_the_applicant_approves(db_session, make_application, now):
-    requested = request_delegation(db_session, request_for([make_application()]),
-                                   actor_is_approved_representative=False, now=now)
+def test_representative_request_becomes_active_when_the_applicant_approves(
+    db_session, make_application, now
+):
+    requested = request_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+    )
     assert requested.status == DelegationStatus.REQUESTED
     with pytest.raises(DelegationStateError):
         accept_delegation(db_session, requested.id, "rep-sub", now)
@@ -96,8 +132,12 @@ def test_representative_request_becomes_active_when_the_applicant_approves(db_se
 
 
 def test_revoked_delegation_cannot_be_accepted_again(db_session, make_application, now):
-    delegation = grant_delegation(db_session, request_for([make_application()]),
-                                  actor_is_approved_representative=False, now=now)
+    delegation = grant_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+    )
     accept_delegation(db_session, delegation.id, "rep-sub", now)
     revoked = revoke_delegation(db_session, delegation.id, "applicant-sub", now)
     assert revoked.status == DelegationStatus.REVOKED
@@ -106,19 +146,33 @@ def test_revoked_delegation_cannot_be_accepted_again(db_session, make_applicatio
 
 
 def test_delegation_expires_at_its_end_date(db_session, make_application, now):
-    delegation = grant_delegation(db_session, request_for([make_application()], days=1),
-                                  actor_is_approved_representative=False, now=now)
+    delegation = grant_delegation(
+        db_session,
+        request_for([make_application()], days=1),
+        actor_is_approved_representative=False,
+        now=now,
+    )
     accept_delegation(db_session, delegation.id, "rep-sub", now)
     assert effective_status(delegation, now) == DelegationStatus.ACTIVE
     assert effective_status(delegation, now + timedelta(days=1)) == DelegationStatus.EXPIRED
 
 
-def test_suspending_a_representative_suspends_their_active_delegations(db_session, make_application, now):
-    first = grant_delegation(db_session, request_for([make_application()]),
-                             actor_is_approved_representative=False, now=now)
+def test_suspending_a_representative_suspends_their_active_delegations(
+    db_session, make_application, now
+):
+    first = grant_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+    )
     accept_delegation(db_session, first.id, "rep-sub", now)
-    pending = grant_delegation(db_session, request_for([make_application()]),
-                               actor_is_approved_representative=False, now=now)
+    pending = grant_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+    )
     suspended = suspend_actor(db_session, "rep-sub", "officer-sub", now)
     assert [d.id for d in suspended] == [first.id]
     assert pending.status == DelegationStatus.PENDING_ACCEPTANCE

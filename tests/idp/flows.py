@@ -173,20 +173,36 @@ def portal_client(runtime, **fields):
     """A portal that registers applications, checks decisions and exchanges tokens."""
     from tests.factories.idp import make_client
 
-    values = {"grant_types": ["authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE],
-              "scope": "openid profile email applications:write delegations:read", "first_party": True}
+    values = {
+        "grant_types": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            TOKEN_EXCHANGE,
+        ],
+        "scope": "openid profile email applications:write delegations:read",
+        "first_party": True,
+    }
     values.update(fields)
     return make_client(runtime, **values)
 
 
 def portal_token(http, client, secret, scope="applications:write delegations:read") -> str:
-    response = http.post("/token", data={"grant_type": "client_credentials", "scope": scope},
-                         auth=(client.client_id, secret))
+    response = http.post(
+        "/token",
+        data={"grant_type": "client_credentials", "scope": scope},
+        auth=(client.client_id, secret),
+    )
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
 def register_application(http, token, applicant_sub, number, **extra):
-    body = {"application_number": number, "program": "Study permit", "status": "received",
-            "applicant": {"sub": applicant_sub}, **extra}
+    body = {
+        "application_number": number,
+        "program": "Study permit",
+        "status": "received",
+        "applicant": {"sub": applicant_sub},
+        **extra,
+    }
     return http.post("/api/applications", json=body, headers={"Authorization": f"Bearer {token}"})

@@ -202,14 +202,15 @@ def test_forms_carry_the_csrf_token(client):
         assert f'<input type="hidden" name="csrf_token" value="{CSRF_TOKEN}">' in page, path
 
 
-def test_every_template_using_csrf_imports_the_form_macros_with_context():
+def test_every_template_uses_the_form_macros_as_they_are_defined():
     """`csrf()` reads the page's token: imported without context it would render empty."""
     for template in (IDP / "templates").rglob("*.html"):
         source = template.read_text(encoding="utf-8")
+        assert not re.search(r'"macros/', source), f"{template}: the macros live in _macros/"
+        assert not re.search(r"csrf\([^)]", source), f"{template}: csrf() takes no argument"
         if "csrf()" in source and "_macros" not in template.parts:
-            assert re.search(r'{% from "_macros/forms.html" import [^%]*with context %}', source), (
-                template
-            )
+            imports = r'{% from "_macros/forms.html" import [^%]*with context %}'
+            assert re.search(imports, source), f"{template}: import the macros with context"
 
 
 def test_consent_explains_each_scope_and_shows_unknown_ones_by_name(client):

@@ -25,48 +25,81 @@ from tests.receiver import receiver
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 
 
-def _world(runtime, browser, portal, *, events_uri=None, actions=(Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD)):
-    applicant, rep = make_account(runtime, name="Amara Okafor"), make_account(runtime, name="Rep Lee")
+def _world(
+    runtime,
+    browser,
+    portal,
+    *,
+    events_uri=None,
+    actions=(Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD),
+):
+    applicant, rep = (
+        make_account(runtime, name="Amara Okafor"),
+        make_account(runtime, name="Rep Lee"),
+    )
     client, secret = portal_client(runtime, events_uri=events_uri)
     app_token = portal_token(portal, client, secret)
     application = register_application(portal, app_token, applicant.subject, "E777").json()
     with runtime.transaction() as db:
-        delegation = service.grant(runtime, db, DelegationRequest(
-            principal=applicant.subject, actor=rep.subject, kind=DelegationKind.REPRESENTATIVE_UNPAID,
-            actions=list(actions), valid_until=runtime.clock.now() + timedelta(days=30),
-            application_ids=[application["id"]]))
+        delegation = service.grant(
+            runtime,
+            db,
+            DelegationRequest(
+                principal=applicant.subject,
+                actor=rep.subject,
+                kind=DelegationKind.REPRESENTATIVE_UNPAID,
+                actions=list(actions),
+                valid_until=runtime.clock.now() + timedelta(days=30),
+                application_ids=[application["id"]],
+            ),
+        )
         service.accept(runtime, db, delegation.id, rep.subject)
         delegation_id = delegation.id
     request = authorization_request(client.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
-    rep_token = redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
+    rep_token = redeem(portal, code, request.verifier, client.client_id, secret).json()[
+        "access_token"
+    ]
     return applicant, rep, client, secret, rep_token, delegation_id, app_token
 
 
 def _exchange(portal, client, secret, subject_token, actions=("application.read",), number="E777"):
     details = [{"type": "passerelle_application", "application": number, "actions": list(actions)}]
-    return portal.post("/token", data={
-        "grant_type": TOKEN_EXCHANGE, "subject_token": subject_token,
-        "subject_token_type": ACCESS, "authorization_details": json.dumps(details)},
-        auth=(client.client_id, secret))
+    return portal.post(
+        "/token",
+        data={
+            "grant_type": TOKEN_EXCHANGE,
+            "subject_token": subject_token,
+            "subject_token_type": ACCESS,
+            "authorization_details": json.dumps(details),
+        },
+        auth=(client.client_id, secret),
+    )
 
 
-def test_exchange_gives_a_short_token_for_the_applicant_acted_by_the_representative(runtime, browser, portal):
+def test_exchange_gives_a_short_token_for_the_applicant_acted_by_the_representative(
+    runtime, browser, portal
+):
     applicant, rep, client, secret, rep_token, delegation_id, _ = _world(runtime, browser, portal)
-    response = _exchange(portal, client, secret, rep_token, actions=("application.read", "documents.upload"))
+    response = _exchange(
+        portal, client, secret, rep_token, actions=("application.read", "documents.upload")
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["issued_token_type"] == ACCESS
     assert "refresh_token" not in body
     assert body["expires_in"] <= 300
-    claims = jwt.decode(body["access_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
+    claims = jwt.decode(
+        body["access_token"], KeySet.import_key_set(portal.get("/jwks").json())
+    ).claims
     assert claims["sub"] == applicant.subject
     assert claims["act"] == {"sub": rep.subject}
     assert claims["delegation_id"] == delegation_id
     assert claims["authorization_details"][0]["application"] == "E777"
     assert claims["authorization_details"][0]["actions"] == ["application.read", "documents.upload"]
-    introspected = portal.post("/introspect", data={"token": body["access_token"]},
-                               auth=(client.client_id, secret)).json()
+    introspected = portal.post(
+        "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
+    ).json()
     assert introspected["active"] is True
     assert introspected["act"] == {"sub": rep.subject}
     assert introspected["authorization_details"] == claims["authorization_details"]
@@ -82,11 +115,20 @@ def test_action_outside_the_delegation_is_refused_with_the_rfc_error(runtime, br
 
 def test_unknown_application_and_malformed_details_are_refused(runtime, browser, portal):
     *_, client, secret, rep_token, _, _ = _world(runtime, browser, portal)
-    assert _exchange(portal, client, secret, rep_token, number="NOPE").json()["error"] == \
-        "invalid_authorization_details"
-    bad = portal.post("/token", data={"grant_type": TOKEN_EXCHANGE, "subject_token": rep_token,
-                                      "subject_token_type": ACCESS, "authorization_details": "{"},
-                      auth=(client.client_id, secret))
+    assert (
+        _exchange(portal, client, secret, rep_token, number="NOPE").json()["error"]
+        == "invalid_authorization_details"
+    )
+    bad = portal.post(
+        "/token",
+        data={
+            "grant_type": TOKEN_EXCHANGE,
+            "subject_token": rep_token,
+            "subject_token_type": ACCESS,
+            "authorization_details": "{",
+        },
+        auth=(client.client_id, secret),
+    )
     assert bad.json()["error"] == "invalid_authorization_details"
 
 
@@ -99,7 +141,9 @@ def test_someone_without_a_delegation_cannot_exchange(runtime, browser, portal):
     browser.cookies.clear()
     code = authorize_code(browser, request, stranger.email)["code"]
     token = redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
-    assert _exchange(portal, client, secret, token).json()["error"] == "invalid_authorization_details"
+    assert (
+        _exchange(portal, client, secret, token).json()["error"] == "invalid_authorization_details"
+    )
 
 
 def test_a_portal_token_is_not_a_subject_token(runtime, browser, portal):
@@ -107,18 +151,25 @@ def test_a_portal_token_is_not_a_subject_token(runtime, browser, portal):
     assert _exchange(portal, client, secret, app_token).json()["error"] == "invalid_grant"
 
 
-def test_revocation_is_immediate_and_the_portal_gets_a_security_event(runtime, app, browser, portal):
+def test_revocation_is_immediate_and_the_portal_gets_a_security_event(
+    runtime, app, browser, portal
+):
     with receiver() as (url, received):
-        applicant, rep, client, secret, rep_token, delegation_id, _ = _world(
-            runtime, browser, portal, events_uri=f"{url}/events")
+        applicant, _rep, client, secret, rep_token, delegation_id, _ = _world(
+            runtime, browser, portal, events_uri=f"{url}/events"
+        )
         app.state.outbox.deliver_now()
         received.bodies.clear()  # the activation event
         delegated = _exchange(portal, client, secret, rep_token).json()["access_token"]
         with runtime.transaction() as db:
             service.revoke(runtime, db, delegation_id, applicant.subject)
-        assert portal.post("/introspect", data={"token": delegated},
-                           auth=(client.client_id, secret)).json() == {"active": False}
-        assert _exchange(portal, client, secret, rep_token).json()["error"] == "invalid_authorization_details"
+        assert portal.post(
+            "/introspect", data={"token": delegated}, auth=(client.client_id, secret)
+        ).json() == {"active": False}
+        assert (
+            _exchange(portal, client, secret, rep_token).json()["error"]
+            == "invalid_authorization_details"
+        )
         assert app.state.outbox.deliver_now() == 1
     ((path, content_type, body),) = received.bodies
     assert path == "/events"
@@ -132,7 +183,7 @@ def test_revocation_is_immediate_and_the_portal_gets_a_security_event(runtime, a
 
 
 def test_every_step_lands_in_the_applicants_activity(runtime, browser, portal):
-    applicant, rep, client, secret, rep_token, delegation_id, _ = _world(runtime, browser, portal)
+    applicant, _rep, client, secret, rep_token, _delegation_id, _ = _world(runtime, browser, portal)
     _exchange(portal, client, secret, rep_token)
     from consent import events_for
 
@@ -142,15 +193,26 @@ def test_every_step_lands_in_the_applicants_activity(runtime, browser, portal):
 
 
 def test_decision_api_answers_with_the_reason(runtime, browser, portal):
-    applicant, rep, client, secret, _, delegation_id, app_token = _world(runtime, browser, portal)
+    _applicant, rep, _client, _secret, _, delegation_id, app_token = _world(
+        runtime, browser, portal
+    )
     headers = {"Authorization": f"Bearer {app_token}"}
-    allowed = portal.post("/api/decisions", json={"actor_sub": rep.subject, "action": "documents.upload",
-                                                  "application_number": "E777"}, headers=headers).json()
+    allowed = portal.post(
+        "/api/decisions",
+        json={"actor_sub": rep.subject, "action": "documents.upload", "application_number": "E777"},
+        headers=headers,
+    ).json()
     assert allowed == {"allowed": True, "reason": "allowed", "delegation_id": delegation_id}
-    refused = portal.post("/api/decisions", json={"actor_sub": rep.subject, "action": "payment.make",
-                                                  "application_number": "E777"}, headers=headers).json()
+    refused = portal.post(
+        "/api/decisions",
+        json={"actor_sub": rep.subject, "action": "payment.make", "application_number": "E777"},
+        headers=headers,
+    ).json()
     assert refused["reason"] == "action_not_granted"
-    bad = portal.post("/api/decisions", json={"actor_sub": rep.subject, "action": "fly",
-                                              "application_number": "E777"}, headers=headers)
+    bad = portal.post(
+        "/api/decisions",
+        json={"actor_sub": rep.subject, "action": "fly", "application_number": "E777"},
+        headers=headers,
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "action"

@@ -14,8 +14,14 @@ def _setup(runtime, portal):
 def test_portal_registers_an_application_for_an_applicant(runtime, portal):
     applicant = make_account(runtime)
     _, _, token = _setup(runtime, portal)
-    response = register_application(portal, token, applicant.subject, "E000123",
-                                    unread_count=2, deep_link="https://portal.example/app/E000123")
+    response = register_application(
+        portal,
+        token,
+        applicant.subject,
+        "E000123",
+        unread_count=2,
+        deep_link="https://portal.example/app/E000123",
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["application_number"] == "E000123"
@@ -26,8 +32,12 @@ def test_portal_registers_an_application_for_an_applicant(runtime, portal):
 def test_retry_with_the_same_idempotency_key_creates_nothing_new(runtime, portal):
     applicant = make_account(runtime)
     _, _, token = _setup(runtime, portal)
-    body = {"application_number": "E1", "program": "Work permit", "status": "received",
-            "applicant": {"sub": applicant.subject}}
+    body = {
+        "application_number": "E1",
+        "program": "Work permit",
+        "status": "received",
+        "applicant": {"sub": applicant.subject},
+    }
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-1"}
     first = portal.post("/api/applications", json=body, headers=headers)
     again = portal.post("/api/applications", json=body, headers=headers)
@@ -50,7 +60,9 @@ def test_reused_idempotency_key_with_another_body_is_a_problem(runtime, portal):
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"}
     base = {"program": "Visa", "status": "received", "applicant": {"sub": applicant.subject}}
     portal.post("/api/applications", json={**base, "application_number": "A"}, headers=headers)
-    reused = portal.post("/api/applications", json={**base, "application_number": "B"}, headers=headers)
+    reused = portal.post(
+        "/api/applications", json={**base, "application_number": "B"}, headers=headers
+    )
     assert reused.status_code == 422
     assert reused.headers["content-type"] == "application/problem+json"
     assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
@@ -59,10 +71,16 @@ def test_reused_idempotency_key_with_another_body_is_a_problem(runtime, portal):
 def test_applicant_named_by_login_hint(runtime, portal):
     applicant = make_account(runtime)
     _, _, token = _setup(runtime, portal)
-    response = portal.post("/api/applications", json={
-        "application_number": "E3", "program": "PR", "status": "received",
-        "applicant": {"login_hint": applicant.email.upper()}},
-        headers={"Authorization": f"Bearer {token}"})
+    response = portal.post(
+        "/api/applications",
+        json={
+            "application_number": "E3",
+            "program": "PR",
+            "status": "received",
+            "applicant": {"login_hint": applicant.email.upper()},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.json()["applicant_sub"] == applicant.subject
 
 
@@ -107,19 +125,26 @@ def test_a_persons_token_cannot_use_the_portal_api(runtime, portal, browser):
     request = authorization_request(client.client_id, scope="openid applications:write")
     code = authorize_code(browser, request, person.email)["code"]
     token = redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
-    assert portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
 
 
 def test_portal_updates_status_and_unread_count(runtime, portal):
     applicant = make_account(runtime)
     _, _, token = _setup(runtime, portal)
     register_application(portal, token, applicant.subject, "E6")
-    patched = portal.patch("/api/applications/E6", json={"status": "in review", "unread_count": 3},
-                           headers={"Authorization": f"Bearer {token}"})
+    patched = portal.patch(
+        "/api/applications/E6",
+        json={"status": "in review", "unread_count": 3},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert patched.status_code == 200
     assert (patched.json()["status"], patched.json()["unread_count"]) == ("in review", 3)
-    missing = portal.patch("/api/applications/NOPE", json={"status": "x"},
-                           headers={"Authorization": f"Bearer {token}"})
+    missing = portal.patch(
+        "/api/applications/NOPE", json={"status": "x"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert missing.status_code == 404
 
 
@@ -128,9 +153,17 @@ def test_a_portal_sees_only_its_own_applications(runtime, portal):
     _, _, token_a = _setup(runtime, portal)
     _, _, token_b = _setup(runtime, portal)
     register_application(portal, token_a, applicant.subject, "SAME")
-    assert portal.get("/api/applications", headers={"Authorization": f"Bearer {token_b}"}).json() == []
-    assert portal.patch("/api/applications/SAME", json={"status": "x"},
-                        headers={"Authorization": f"Bearer {token_b}"}).status_code == 404
+    assert (
+        portal.get("/api/applications", headers={"Authorization": f"Bearer {token_b}"}).json() == []
+    )
+    assert (
+        portal.patch(
+            "/api/applications/SAME",
+            json={"status": "x"},
+            headers={"Authorization": f"Bearer {token_b}"},
+        ).status_code
+        == 404
+    )
 
 
 def test_openapi_documents_the_portal_api(portal):

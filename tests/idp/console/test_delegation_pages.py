@@ -1,0 +1,212 @@
+"""The applicant's console: applications across portals, appointing, revoking, activity;
+the representative's side: accepting, asking for access."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from typer.testing import CliRunner
+
+from idp.authn.totp import current_code
+from idp.cli.main import app as cli
+from tests.factories.idp import make_account
+from tests.idp.flows import (
+    csrf_of,
+    enable_totp,
+    portal_client,
+    portal_token,
+    register_application,
+    sign_in,
+)
+
+
+def _applicant_with_application(runtime, portal, browser, clock):
+    applicant = make_account(runtime, name="Amara Okafor")
+    client, secret = portal_client(runtime, name="IRCC Portal")
+    token = portal_token(portal, client, secret)
+    application = register_application(
+        portal,
+        token,
+        applicant.subject,
+        "E123456",
+        unread_count=2,
+        deep_link="https://portal.example/E123456",
+    ).json()
+    sign_in(browser, "/login", applicant.email)
+    secret_totp, _ = enable_totp(browser, clock.now().timestamp())
+    return applicant, application, secret_totp
+
+
+def _step_up(browser, clock, secret_totp):
+    start = browser.get("/account/step-up?return=/account/representatives/new")
+    assert start.headers["location"] == "/login/second-factor"
+    clock.advance(30)
+    page = browser.get("/login/second-factor")
+    done = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret_totp, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert done.headers["location"] == "/account/representatives/new"
+
+
+def test_my_applications_shows_which_portal_has_my_messages(runtime, portal, browser, clock):
+    _applicant_with_application(runtime, portal, browser, clock)
+    page = browser.get("/account/applications")
+    assert "IRCC Portal" in page.text
+    assert "E123456" in page.text
+    assert "<strong>2</strong>" in page.text
+    assert 'href="https://portal.example/E123456"' in page.text
+
+
+def test_appointing_needs_a_recent_second_factor(runtime, portal, browser, clock):
+    _applicant_with_application(runtime, portal, browser, clock)
+    # Signed in with a password only (TOTP was set up afterwards): not enough.
+    page = browser.get("/account/representatives/new")
+    assert "step-up" in page.text
+    token = csrf_of(browser.get("/account/security"))
+    form = browser.post("/account/representatives/new", data={"csrf_token": token})
+    assert form.status_code == 403
+
+
+def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
+    runtime, app, portal, browser, clock
+):
+    from fastapi.testclient import TestClient
+
+    _applicant, application, secret_totp = _applicant_with_application(
+        runtime, portal, browser, clock
+    )
+    rep = make_account(runtime, name="Rep Lee")
+    _step_up(browser, clock, secret_totp)
+    page = browser.get("/account/representatives/new")
+    until = (clock.now() + timedelta(days=90)).date().isoformat()
+    granted = browser.post(
+        "/account/representatives/new",
+        data={
+            "email": rep.email,
+            "kind": "representative_unpaid",
+            "applications": application["id"],
+            "actions": ["application.read", "correspondence.read"],
+            "valid_until": until,
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert granted.headers["location"] == "/account/representatives?notice=granted"
+    listing = browser.get("/account/representatives")
+    assert "Rep Lee" in listing.text
+    assert "waiting for them to accept" in listing.text
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
+        sign_in(rep_browser, "/login", rep.email)
+        mine = rep_browser.get("/account/delegations")
+        assert "Amara Okafor" in mine.text
+        (delegation_id,) = re.findall(r"/account/delegations/([0-9a-f]{32})/accept", mine.text)
+        accepted = rep_browser.post(
+            f"/account/delegations/{delegation_id}/accept", data={"csrf_token": csrf_of(mine)}
+        )
+        assert accepted.headers["location"] == "/account/delegations?notice=accepted"
+    activity = browser.get("/account/activity")
+    assert "Access given" in activity.text
+    assert "Access accepted" in activity.text
+    revoked = browser.post(
+        f"/account/representatives/{delegation_id}/revoke", data={"csrf_token": csrf_of(listing)}
+    )
+    assert revoked.headers["location"] == "/account/representatives?notice=revoked"
+    assert "Access removed" in browser.get("/account/activity").text
+
+
+def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field(
+    runtime, portal, browser, clock
+):
+    _, application, secret_totp = _applicant_with_application(runtime, portal, browser, clock)
+    rep = make_account(runtime)
+    _step_up(browser, clock, secret_totp)
+    page = browser.get("/account/representatives/new")
+    refused = browser.post(
+        "/account/representatives/new",
+        data={
+            "email": rep.email,
+            "kind": "representative_paid",
+            "applications": application["id"],
+            "actions": ["application.read"],
+            "valid_until": (clock.now() + timedelta(days=9)).date().isoformat(),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert refused.status_code == 400
+    assert "approved representative" in refused.text
+    assert f'value="{rep.email}"' in refused.text
+
+
+def test_representative_asks_for_access_and_the_applicant_approves(
+    runtime, app, portal, browser, clock
+):
+    from fastapi.testclient import TestClient
+
+    applicant, _, _ = _applicant_with_application(runtime, portal, browser, clock)
+    rep = make_account(runtime, name="Rep Kim")
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
+        sign_in(rep_browser, "/login", rep.email)
+        page = rep_browser.get("/account/delegations")
+        wrong = rep_browser.post(
+            "/account/delegations/request",
+            data={
+                "application_number": "E999999",
+                "email": applicant.email,
+                "csrf_token": csrf_of(page),
+            },
+        )
+        assert wrong.headers["location"].endswith("notice=no_match")
+        asked = rep_browser.post(
+            "/account/delegations/request",
+            data={
+                "application_number": "E123456",
+                "email": applicant.email,
+                "csrf_token": csrf_of(page),
+            },
+        )
+        assert asked.headers["location"].endswith("notice=requested")
+    listing = browser.get("/account/representatives")
+    assert "asks for your approval" in listing.text
+    (delegation_id,) = re.findall(r"/account/representatives/([0-9a-f]{32})/approve", listing.text)
+    approved = browser.post(
+        f"/account/representatives/{delegation_id}/approve", data={"csrf_token": csrf_of(listing)}
+    )
+    assert approved.headers["location"] == "/account/representatives?notice=approved"
+
+
+def test_audit_verify_detects_a_quiet_edit(runtime, settings, monkeypatch, portal, browser, clock):
+    _applicant_with_application(runtime, portal, browser, clock)
+    from consent import record_event
+
+    with runtime.transaction() as db:
+        for i in range(3):
+            record_event(
+                db,
+                event="delegation.granted",
+                actor="a",
+                principal="p",
+                now=clock.now(),
+                details={"i": i},
+            )
+    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
+        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["audit", "verify", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["ok"] is True
+    from sqlalchemy import update
+
+    from consent import AuditEntry
+
+    with runtime.transaction() as db:
+        db.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="someone else"))
+    broken = runner.invoke(cli, ["audit", "verify", "--json"])
+    assert broken.exit_code == 1
+    assert json.loads(broken.output)["broken_at"] == 2
