@@ -40,8 +40,8 @@ def decide(
         return Decision(False, "no_application")
     if application.applicant_subject == actor:
         return Decision(True, "own_application", principal=actor)
-    rows = db.scalars(
-        select(Delegation)
+    rows = db.execute(
+        select(Delegation.id, Delegation.actions, Delegation.valid_from, Delegation.valid_until)
         .outerjoin(
             DelegationApplication,
             and_(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -163,7 +164,10 @@ def test_middleware_survives_odd_query_strings(query):
         "query_string": query,
         "headers": [(b"cookie", b"idp_lang=\xff"), (b"accept-language", b"\xff\xfe")],
     }
-    asyncio.run(LocaleMiddleware(app, default_locale="fr")(scope, receive, send))
+    middleware = LocaleMiddleware(app, default_locale="fr")
+    # A thread of its own: another test of the same worker may hold a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, middleware(scope, receive, send)).result()
     assert seen[0]["status"] == 200
     assert seen[1]["body"] in (b"en", b"fr")
 
