@@ -46,7 +46,7 @@ upgrade: ## Apply migrations to the configured database
 	$(PYTHON) -m idp db upgrade
 
 i18n: ## Extract messages and update the English and French catalogues
-	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output .
+	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output --ignore-dirs ".* __pycache__" .
 	pybabel update -i idp/locale/messages.pot -d idp/locale -D messages --no-fuzzy-matching --omit-header
 
 bench: ## Print figures for the hot paths

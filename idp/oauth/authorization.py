@@ -18,9 +18,11 @@ The request's parameters wait in `Interactions` while the person signs in or con
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 from datetime import datetime
 
 from authlib.common.urls import add_params_to_uri
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
@@ -38,6 +40,7 @@ from idp.oauth.interactions import Interaction, Interactions
 from idp.oauth.models import Consent
 from idp.oauth.requests import HttpRequestInfo, OAuthRequest, Params
 from idp.oauth.server import build_server
+from idp.oauth.token_exchange import parse_authorization_details, resolve_delegated_access
 from idp.runtime import Runtime
 
 
@@ -72,7 +75,18 @@ class ShowStepUp:
     account_id: str
 
 
-Outcome = Redirect | ShowError | ShowLogin | ShowConsent | ShowStepUp
+@dataclass(frozen=True, slots=True)
+class ShowDelegatedConsent:
+    """RFC 9396 in the browser: the representative confirms acting for the applicant."""
+
+    interaction_id: str
+    client_name: str
+    principal_name: str
+    granted: list[dict[str, Any]]
+    ui_locales: str | None = None
+
+
+Outcome = Redirect | ShowError | ShowLogin | ShowConsent | ShowStepUp | ShowDelegatedConsent
 
 
 class UnmetAuthenticationRequirementsError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
@@ -192,7 +206,36 @@ def authorize(
             pending = interaction or interactions.start(info.params.all)
             return ShowStepUp(pending.id, account.id)
         client = request.client
-        if _needs_consent(
+        if params.get("authorization_details") is not None:
+            try:
+                access = resolve_delegated_access(
+                    db,
+                    client.client_id,
+                    account.subject,
+                    parse_authorization_details(params["authorization_details"]),
+                    now,
+                )
+            except OAuth2Error as error:
+                error.redirect_uri = redirect_uri
+                return _error_outcome(error, state, issuer)
+            if interaction is None or not interaction.consent_done:
+                if "none" in prompt:
+                    return _error_outcome(
+                        ConsentRequiredError(redirect_uri=redirect_uri), state, issuer
+                    )
+                pending = interaction or interactions.start(info.params.all)
+                principal = db.scalar(
+                    select(Account.name).where(Account.subject == access.principal)
+                )
+                return ShowDelegatedConsent(
+                    pending.id,
+                    client.name,
+                    principal or "?",
+                    list(access.granted),
+                    params.get("ui_locales"),
+                )
+            server.delegated_access = access
+        elif _needs_consent(
             db,
             client.first_party,
             account.id,

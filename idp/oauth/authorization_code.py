@@ -57,6 +57,7 @@ class IssuedCode:
     amr: list[str] = field(default_factory=list)
     nonce: str | None = None
     expires_at: int = 0
+    delegated: dict[str, Any] | None = None  # DelegatedAccess fields, for RFC 9396 requests
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -160,6 +161,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
             amr=user.amr,
             nonce=data.get("nonce"),
             expires_at=int(self.server.now().timestamp()) + ttl,
+            delegated=asdict(self.server.delegated_access)
+            if self.server.delegated_access
+            else None,
         )
         self.server.runtime.store.set(
             CODE_KEY + digest_token(code), json.dumps(asdict(issued)).encode(), ttl
@@ -196,6 +200,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
 
     def create_token_response(self) -> Any:
         issued: IssuedCode = self.request.authorization_code
+        if issued.delegated is not None:
+            from consent import is_delegation_active
+            from idp.oauth.token_exchange import DelegatedAccess
+
+            access = DelegatedAccess(**issued.delegated)
+            if not is_delegation_active(
+                self.server.session, access.delegation_id, self.server.now()
+            ):
+                raise InvalidGrantError("the delegation behind this code has ended")
+            self.server.delegated_access = access
         self.server.start_grant(
             self.request,
             client_id=issued.client_id,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from consent import ACTION_LABELS, Action
 from idp.authn.sessions import SESSION_COOKIE
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.locale import prefer_ui_locales
@@ -21,6 +22,7 @@ from idp.oauth.authorization import (
     Outcome,
     Redirect,
     ShowConsent,
+    ShowDelegatedConsent,
     ShowError,
     ShowLogin,
     ShowStepUp,
@@ -67,6 +69,21 @@ def render_outcome(request: Request, outcome: Outcome) -> Response:
             {
                 "client_name": outcome.client_name,
                 "scopes": outcome.scopes,
+                "interaction": outcome.interaction_id,
+            },
+        )
+    if isinstance(outcome, ShowDelegatedConsent):
+        prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
+        return render_page(
+            request,
+            "oauth/delegated_consent.html",
+            {
+                "client_name": outcome.client_name,
+                "principal_name": outcome.principal_name,
+                "entries": [
+                    (entry["application"], [ACTION_LABELS[Action(a)] for a in entry["actions"]])
+                    for entry in outcome.granted
+                ],
                 "interaction": outcome.interaction_id,
             },
         )
@@ -168,7 +185,9 @@ async def authorize_consent(request: Request) -> Response:
     decision = form.get("decision")
     info = _resumed_info(request, interaction.params)
     if decision == "allow":
-        await run_in_threadpool(record_consent, runtime, interaction, browser.account_id)
+        if "authorization_details" not in interaction.params:
+            # A delegated request is confirmed each time, not remembered as a scope consent.
+            await run_in_threadpool(record_consent, runtime, interaction, browser.account_id)
         from dataclasses import replace
 
         interaction = replace(interaction, consent_done=True)

@@ -42,6 +42,7 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.runtime = runtime
         self.session = session
         self.grant_row: Grant | None = None
+        self.delegated_access: Any = None  # a DelegatedAccess while issuing an RFC 9396 token
         self._now: datetime | None = None
         self._clients: dict[str, RegisteredClient | None] = {}
         issuer = runtime.settings.issuer
@@ -118,6 +119,20 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         if grant is None:
             raise RuntimeError("a token was asked for before its grant was recorded")
         scope = scope or ""
+        if self.delegated_access is not None:
+            # RFC 9396 through the browser: the token acts for the applicant, no refresh token.
+            from idp.oauth.token_exchange import issue_delegated_token
+
+            token_value, issued = issue_delegated_token(
+                self, client.client_id, self.delegated_access, grant.id
+            )
+            return {
+                "access_token": token_value,
+                "token_type": "Bearer",
+                "expires_in": issued["exp"] - issued["iat"],
+                "scope": scope,
+                "authorization_details": self.delegated_access.granted,
+            }
         extra: dict[str, Any] = {}
         if user is not None and grant.auth_time is not None:
             extra = {"auth_time": int(grant.auth_time.timestamp()), "acr": grant.acr}

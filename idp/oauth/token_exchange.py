@@ -13,6 +13,7 @@ introspection, which checks the delegation.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from authlib.oauth2.rfc6749.grants import BaseGrant
@@ -66,6 +67,94 @@ def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
     return details
 
 
+@dataclass(frozen=True, slots=True)
+class DelegatedAccess:
+    """What one delegation lets an actor do for one applicant, resolved for a portal."""
+
+    principal: str
+    actor: str
+    delegation_id: str
+    granted: list[dict[str, Any]]
+
+
+def resolve_delegated_access(
+    db: Any, client_id: str, actor: str, details: list[dict[str, Any]], now: Any
+) -> DelegatedAccess:
+    """Check every requested action with `consent.decide`; one applicant, one delegation."""
+    granted, principals, delegations = [], set(), set()
+    for entry in details:
+        application = find_portal_application(db, client_id, entry["application"])
+        if application is None:
+            raise InvalidAuthorizationDetailsError(
+                f"application {entry['application']} is not registered by this portal"
+            )
+        for action in entry["actions"]:
+            decision = decide(
+                db, actor=actor, action=action, application_id=application.id, now=now
+            )
+            if not decision.allowed or decision.delegation_id is None:
+                raise InvalidAuthorizationDetailsError(
+                    f"{action} on {entry['application']} is not delegated ({decision.reason})"
+                )
+            delegations.add(decision.delegation_id)
+            principals.add(application.applicant_subject)
+        granted.append(
+            {
+                "type": DETAILS_TYPE,
+                "application": application.portal_reference,
+                "application_id": application.id,
+                "program": application.program,
+                "actions": entry["actions"],
+            }
+        )
+    if len(principals) != 1 or len(delegations) != 1:
+        raise InvalidAuthorizationDetailsError("ask for one applicant's delegation at a time")
+    return DelegatedAccess(principals.pop(), actor, delegations.pop(), granted)
+
+
+def issue_delegated_token(
+    server: Any, client_id: str, access: DelegatedAccess, grant_id: str
+) -> tuple[str, dict[str, Any]]:
+    """A short-lived access token for `access` (never with a refresh token); audited."""
+    policy = server.runtime.token_policy
+    short_policy = type(policy)(
+        policy.issuer,
+        policy.access_token_alg,
+        min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
+        policy.refresh_token_ttl_seconds,
+    )
+    token, issued = issue_access_token(
+        server.session,
+        server.runtime.keyring,
+        short_policy,
+        client_id=client_id,
+        subject=access.principal,
+        scope="delegated",
+        grant_id=grant_id,
+        now=server.now(),
+        extra_claims={
+            "act": {"sub": access.actor},
+            "authorization_details": access.granted,
+            "delegation_id": access.delegation_id,
+        },
+    )
+    record_event(
+        server.session,
+        event="token.issued",
+        actor=access.actor,
+        principal=access.principal,
+        delegation_id=access.delegation_id,
+        application_id=access.granted[0]["application_id"],
+        now=server.now(),
+        details={
+            "portal": client_id,
+            "jti": issued["jti"],
+            "actions": sorted({a for g in access.granted for a in g["actions"]}),
+        },
+    )
+    return token, issued
+
+
 class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  # authlib untyped
     GRANT_TYPE = TOKEN_EXCHANGE
     TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
@@ -100,40 +189,10 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
         if claims is None or claims.get("sub") == claims.get("client_id") or "act" in claims:
             raise InvalidGrantError("'subject_token' is not an active token of a person")
         details = parse_authorization_details(form.get("authorization_details"))
-        granted, principals, delegations = [], set(), set()
-        for entry in details:
-            application = find_portal_application(
-                server.session, client.client_id, entry["application"]
-            )
-            if application is None:
-                raise InvalidAuthorizationDetailsError(
-                    f"application {entry['application']} is not registered by this portal"
-                )
-            for action in entry["actions"]:
-                decision = decide(
-                    server.session,
-                    actor=str(claims["sub"]),
-                    action=action,
-                    application_id=application.id,
-                    now=server.now(),
-                )
-                if not decision.allowed or decision.delegation_id is None:
-                    raise InvalidAuthorizationDetailsError(
-                        f"{action} on {entry['application']} is not delegated ({decision.reason})"
-                    )
-                delegations.add(decision.delegation_id)
-                principals.add(application.applicant_subject)
-            granted.append(
-                {
-                    "type": DETAILS_TYPE,
-                    "application": application.portal_reference,
-                    "application_id": application.id,
-                    "actions": entry["actions"],
-                }
-            )
-        if len(principals) != 1 or len(delegations) != 1:
-            raise InvalidAuthorizationDetailsError("ask for one applicant's delegation at a time")
-        self.request.exchange = (claims, granted, principals.pop(), delegations.pop())
+        access = resolve_delegated_access(
+            server.session, client.client_id, str(claims["sub"]), details, server.now()
+        )
+        self.request.exchange = (claims, access.granted, access.principal, access.delegation_id)
 
     def create_token_response(self) -> Any:
         claims, granted, principal, delegation_id = self.request.exchange
@@ -144,41 +203,9 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             account_id=None,
             scope="delegated",
         )
-        policy = server.runtime.token_policy
-        short_policy = type(policy)(
-            policy.issuer,
-            policy.access_token_alg,
-            min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
-            policy.refresh_token_ttl_seconds,
-        )
-        token, issued = issue_access_token(
-            server.session,
-            server.runtime.keyring,
-            short_policy,
-            client_id=self.request.client.client_id,
-            subject=principal,
-            scope="delegated",
-            grant_id=grant.id,
-            now=server.now(),
-            extra_claims={
-                "act": {"sub": claims["sub"]},
-                "authorization_details": granted,
-                "delegation_id": delegation_id,
-            },
-        )
-        record_event(
-            server.session,
-            event="token.issued",
-            actor=str(claims["sub"]),
-            principal=principal,
-            delegation_id=delegation_id,
-            application_id=granted[0]["application_id"],
-            now=server.now(),
-            details={
-                "portal": self.request.client.client_id,
-                "jti": issued["jti"],
-                "actions": sorted({a for g in granted for a in g["actions"]}),
-            },
+        access = DelegatedAccess(principal, str(claims["sub"]), delegation_id, granted)
+        token, issued = issue_delegated_token(
+            server, self.request.client.client_id, access, grant.id
         )
         body = {
             "access_token": token,

@@ -67,5 +67,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "authorization_response_iss_parameter_supported": True,
         "access_token_signing_alg_values_supported": list(ACCESS_TOKEN_ALGS),
         "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "authorization_details_types_supported": ["passerelle_application"],
     }

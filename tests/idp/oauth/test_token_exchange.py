@@ -15,8 +15,10 @@ from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
     authorize_code,
+    follow_to_redirect_uri,
     portal_client,
     portal_token,
+    query_of,
     redeem,
     register_application,
 )
@@ -216,3 +218,69 @@ def test_decision_api_answers_with_the_reason(runtime, browser, portal):
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "action"
+
+
+def _delegated_request(client_id, actions, number="E777", **extra):
+    details = [{"type": "passerelle_application", "application": number, "actions": list(actions)}]
+    return authorization_request(
+        client_id, scope="openid", authorization_details=json.dumps(details), **extra
+    )
+
+
+def test_a_representative_confirms_acting_for_the_applicant_in_the_browser(
+    runtime, browser, portal
+):
+    applicant, rep, client, secret, *_ = _world(runtime, browser, portal)
+    request = _delegated_request(client.client_id, ["application.read", "documents.upload"])
+    page = browser.get("/authorize?" + request.query)
+    assert page.status_code == 200, page.text[:300]
+    assert "act for Amara Okafor" in page.text
+    assert "Application E777" in page.text
+    assert "Upload documents" in page.text and "Pay fees" not in page.text
+    code = query_of(follow_to_redirect_uri(browser, page).headers["location"])["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, secret).json()
+    assert "refresh_token" not in body
+    assert body["authorization_details"][0]["actions"] == ["application.read", "documents.upload"]
+    claims = jwt.decode(
+        body["access_token"], KeySet.import_key_set(portal.get("/jwks").json())
+    ).claims
+    assert claims["sub"] == applicant.subject
+    assert claims["act"] == {"sub": rep.subject}
+    assert claims["exp"] - claims["iat"] <= 300
+    # The ID token still names the person who signed in: the representative.
+    id_claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json()))
+    assert id_claims.claims["sub"] == rep.subject
+
+
+def test_the_confirmation_page_is_in_french(runtime, browser, portal):
+    *_, client, _secret, _token, _id, _app = _world(runtime, browser, portal)
+    request = _delegated_request(client.client_id, ["application.read"], ui_locales="fr")
+    page = browser.get("/authorize?" + request.query)
+    assert page.status_code == 200
+    assert 'lang="fr"' in page.text
+    assert "Demande E777" in page.text
+
+
+def test_the_browser_flow_refuses_what_the_delegation_does_not_allow(runtime, browser, portal):
+    *_, client, _secret, _token, _id, _app = _world(runtime, browser, portal)
+    request = _delegated_request(client.client_id, ["payment.make"])
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 302
+    redirect = query_of(response.headers["location"])
+    assert redirect["error"] == "invalid_authorization_details"
+    assert redirect["state"] == request.params["state"]
+
+
+def test_a_code_for_a_revoked_delegation_cannot_be_redeemed(runtime, browser, portal):
+    applicant, _rep, client, secret, _token, delegation_id, _app = _world(runtime, browser, portal)
+    request = _delegated_request(client.client_id, ["application.read"])
+    code = query_of(
+        follow_to_redirect_uri(browser, browser.get("/authorize?" + request.query)).headers[
+            "location"
+        ]
+    )["code"]
+    with runtime.transaction() as db:
+        service.revoke(runtime, db, delegation_id, applicant.subject)
+    response = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
