@@ -8,8 +8,8 @@ portals to notify (Security Event Tokens through the outbox) when a delegation e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

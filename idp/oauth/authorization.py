@@ -18,8 +18,8 @@ The request's parameters wait in `Interactions` while the person signs in or con
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from authlib.common.urls import add_params_to_uri
 from sqlalchemy import select

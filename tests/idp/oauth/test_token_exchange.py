@@ -236,7 +236,8 @@ def test_a_representative_confirms_acting_for_the_applicant_in_the_browser(
     assert page.status_code == 200, page.text[:300]
     assert "act for Amara Okafor" in page.text
     assert "Application E777" in page.text
-    assert "Upload documents" in page.text and "Pay fees" not in page.text
+    assert "Upload documents" in page.text
+    assert "Pay fees" not in page.text
     code = query_of(follow_to_redirect_uri(browser, page).headers["location"])["code"]
     body = redeem(portal, code, request.verifier, client.client_id, secret).json()
     assert "refresh_token" not in body
