@@ -6,6 +6,8 @@ Life of a delegation (DESIGN.md section 5):
     representative requests ─► requested ──applicant approves──► pending_acceptance
     active ──revoke──► revoked     active ──valid_until passes──► expired
     active ──representative suspended──► suspended
+    pending_acceptance | active ──applicant changes──► same status when the change only
+        narrows; pending_acceptance when it widens (the actor accepts the wider access)
 
 Rules: a paid delegation needs an approved representative; a designated individual gets
 read actions at most; a delegation covers named applications of the principal, or all of
@@ -16,11 +18,11 @@ Every step is written to the audit log in the same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consent.actions import READ_ACTIONS, Action, DelegationKind, DelegationStatus
@@ -281,6 +283,84 @@ def revoke_delegation(db: Session, delegation_id: str, by: str, now: datetime) -
     return delegation
 
 
+def change_delegation(
+    db: Session,
+    delegation_id: str,
+    by: str,
+    *,
+    actions: Sequence[Action],
+    valid_until: datetime,
+    application_ids: Sequence[str],
+    actor_is_approved_representative: bool,
+    now: datetime,
+) -> Delegation:
+    """The applicant changes the actions, applications or end date of a living delegation.
+
+    Narrowing takes effect at once (tokens already issued for what was removed stop at
+    their next introspection, see `delegation_allows`); widening needs the actor's
+    acceptance again, so an active delegation goes back to pending acceptance.
+    """
+    current = get_delegation(db, delegation_id)
+    if current.principal_subject != by:
+        raise DelegationNotFound("no such delegation")
+    status = effective_status(current, now)
+    if status not in (DelegationStatus.PENDING_ACCEPTANCE, DelegationStatus.ACTIVE):
+        raise DelegationStateError(f"the delegation is {status.value}")
+    request = DelegationRequest(
+        principal=current.principal_subject,
+        actor=current.actor_subject,
+        kind=DelegationKind(current.kind),
+        actions=actions,
+        valid_until=valid_until,
+        application_ids=application_ids,
+        portal_client_id=current.portal_client_id,
+    )
+    applications = _validate(
+        db, request, actor_is_approved_representative=actor_is_approved_representative, now=now
+    )
+    before_actions = set(current.actions)
+    before_applications = set(application_ids_of(db, delegation_id))
+    after_applications = {a.id for a in applications}
+    if current.all_applications:  # all at one portal: named ones elsewhere widen it
+        outside = any(a.portal_client_id != current.portal_client_id for a in applications)
+    else:
+        outside = not after_applications <= before_applications
+    widened = (
+        outside
+        or not {a.value for a in actions} <= before_actions
+        or _utc(valid_until) > _utc(current.valid_until)
+    )
+    current.actions = [a.value for a in actions]
+    current.valid_until = _utc(valid_until)
+    if applications:
+        current.all_applications = False
+        current.portal_client_id = None
+    db.execute(
+        delete(DelegationApplication).where(DelegationApplication.delegation_id == delegation_id)
+    )
+    for application in applications:
+        db.add(DelegationApplication(delegation_id=delegation_id, application_id=application.id))
+    if widened and status == DelegationStatus.ACTIVE:
+        current.status = DelegationStatus.PENDING_ACCEPTANCE.value
+        current.accepted_at = None
+    db.flush()
+    record_event(
+        db,
+        event="delegation.changed",
+        actor=by,
+        principal=current.principal_subject,
+        delegation_id=delegation_id,
+        now=now,
+        details={
+            "actions": current.actions,
+            "applications": sorted(after_applications),
+            "valid_until": current.valid_until.isoformat(),
+            "needs_acceptance": widened and status == DelegationStatus.ACTIVE,
+        },
+    )
+    return current
+
+
 def suspend_actor(db: Session, actor: str, by: str, now: datetime) -> list[Delegation]:
     """An officer suspends a representative: every active delegation to them stops."""
     suspended = []
@@ -346,3 +426,48 @@ def is_delegation_active(db: Session, delegation_id: str, now: datetime) -> bool
     """Checked at every introspection of a delegated token: revocation is immediate."""
     delegation = db.get(Delegation, delegation_id) if len(delegation_id) <= 32 else None
     return delegation is not None and effective_status(delegation, now) == DelegationStatus.ACTIVE
+
+
+def delegation_allows(
+    db: Session,
+    delegation_id: str,
+    now: datetime,
+    grants: Iterable[tuple[str, Iterable[str]]] = (),
+) -> bool:
+    """Does this delegation still allow every (application id, actions) a token carries?
+
+    Checked at every introspection of a delegated token, so a revocation, a suspension,
+    an expiry or a narrowing change takes effect at once. One primary-key read, plus one
+    count when the token names applications.
+    """
+    delegation = db.get(Delegation, delegation_id) if len(delegation_id) <= 32 else None
+    if delegation is None or effective_status(delegation, now) != DelegationStatus.ACTIVE:
+        return False
+    allowed = set(delegation.actions)
+    wanted: set[str] = set()
+    for application_id, actions in grants:
+        if not set(actions) <= allowed:
+            return False
+        wanted.add(application_id)
+    if not wanted:
+        return True
+    if delegation.all_applications:
+        covered = db.scalar(
+            select(func.count())
+            .select_from(Application)
+            .where(
+                Application.id.in_(wanted),
+                Application.portal_client_id == delegation.portal_client_id,
+                Application.applicant_subject == delegation.principal_subject,
+            )
+        )
+    else:
+        covered = db.scalar(
+            select(func.count())
+            .select_from(DelegationApplication)
+            .where(
+                DelegationApplication.delegation_id == delegation_id,
+                DelegationApplication.application_id.in_(wanted),
+            )
+        )
+    return covered == len(wanted)

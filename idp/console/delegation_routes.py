@@ -24,6 +24,7 @@ from consent import (
     effective_status,
     events_for,
     get_application,
+    get_delegation,
     parse_actions,
     request_delegation,
 )
@@ -83,6 +84,7 @@ def _application_view(db: Any, application: Application, cache: dict[str, str]) 
         "unread": application.unread_count,
         "link": application.deep_link,
         "portal": _portal_name(db, application.portal_client_id, cache),
+        "portal_id": application.portal_client_id,
         "updated": application.updated_at.date().isoformat(),
     }
 
@@ -164,6 +166,7 @@ def _grant_form_context(runtime: Runtime, account: Account) -> dict[str, Any]:
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
         "values": {},
         "errors": {},
+        "editing": None,
     }
 
 
@@ -245,6 +248,109 @@ async def grant_submit(request: Request) -> Response:
         context.update({"values": values, "errors": errors})
         return render_page(request, "console/grant.html", context, status_code=400)
     return RedirectResponse("/account/representatives?notice=granted", status_code=303)
+
+
+def _change_form_context(
+    runtime: Runtime, account: Account, delegation_id: str
+) -> dict[str, Any] | None:
+    """The grant form, filled with a living delegation of this applicant; None otherwise."""
+    context = _grant_form_context(runtime, account)
+    with runtime.transaction() as db:
+        try:
+            delegation = get_delegation(db, delegation_id[:32])
+        except ConsentError:
+            return None
+        status = effective_status(delegation, runtime.clock.now())
+        if delegation.principal_subject != account.subject or status.value not in (
+            "active",
+            "pending_acceptance",
+        ):
+            return None
+        names = service.people(db, {delegation.actor_subject})
+        chosen = application_ids_of(db, delegation.id)
+        if delegation.all_applications:
+            chosen = [
+                a["id"]
+                for a in context["applications"]
+                if a["portal_id"] == delegation.portal_client_id
+            ]
+        context["editing"] = {
+            "id": delegation.id,
+            "actor": names.name(delegation.actor_subject),
+            "kind": KIND_LABELS[DelegationKind(delegation.kind)],
+        }
+        context["values"] = {
+            "applications": chosen,
+            "actions": list(delegation.actions),
+            "valid_until": delegation.valid_until.date().isoformat(),
+        }
+    return context
+
+
+@router.get("/account/representatives/{delegation_id}/change")
+async def change_form(request: Request, delegation_id: str) -> Response:
+    me = _me(request)
+    if me is None:
+        return RedirectResponse("/login", status_code=303)
+    runtime = _runtime(request)
+    if not service.is_recent_multi_factor(me[0], runtime.clock.now()):
+        return render_page(request, "console/step_up_needed.html", {})
+    context = await run_in_threadpool(_change_form_context, runtime, me[1], delegation_id)
+    if context is None:
+        return RedirectResponse("/account/representatives?notice=delegation_state", status_code=303)
+    return render_page(request, "console/grant.html", context)
+
+
+@router.post("/account/representatives/{delegation_id}/change")
+async def change_submit(request: Request, delegation_id: str) -> Response:
+    me = _me(request)
+    form = await _form(request)
+    if me is None or form is None:
+        return RedirectResponse("/account/representatives", status_code=303)
+    runtime = _runtime(request)
+    if not service.is_recent_multi_factor(me[0], runtime.clock.now()):
+        return render_page(request, "console/step_up_needed.html", {}, status_code=403)
+    values: dict[str, Any] = {
+        "valid_until": form.get("valid_until") or "",
+        "applications": form.all.get("applications", []),
+        "actions": form.all.get("actions", []),
+    }
+
+    def work() -> tuple[dict[str, str], str]:
+        until = _parse_date(values["valid_until"])
+        if until is None:
+            return {"valid_until": "invalid_date"}, ""
+        try:
+            actions = parse_actions(values["actions"])
+        except ValueError:
+            return {"actions": "invalid_choice"}, ""
+        with runtime.transaction() as db:
+            try:
+                before = get_delegation(db, delegation_id[:32]).status
+                changed = service.change(
+                    runtime,
+                    db,
+                    delegation_id[:32],
+                    me[1].subject,
+                    actions=actions,
+                    valid_until=until,
+                    application_ids=values["applications"],
+                )
+            except ConsentError as error:
+                return {error.field or "applications": error.code}, ""
+            wider = before == "active" and changed.status == "pending_acceptance"
+        return {}, "changed_needs_acceptance" if wider else "changed"
+
+    errors, notice = await run_in_threadpool(work)
+    if errors:
+        context = await run_in_threadpool(_change_form_context, runtime, me[1], delegation_id)
+        if context is None:
+            return RedirectResponse(
+                "/account/representatives?notice=delegation_state", status_code=303
+            )
+        context.update({"values": values, "errors": errors})
+        return render_page(request, "console/grant.html", context, status_code=400)
+    return RedirectResponse(f"/account/representatives?notice={notice}", status_code=303)
 
 
 async def _act(request: Request, delegation_id: str, step: str) -> Response:

@@ -7,6 +7,7 @@ portals to notify (Security Event Tokens through the outbox) when a delegation e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,10 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import (
+    Action,
     Delegation,
+    DelegationNotFound,
     DelegationRequest,
     accept_delegation,
     approve_request,
+    change_delegation,
+    get_delegation,
     grant_delegation,
     revoke_delegation,
     suspend_actor,
@@ -27,7 +32,7 @@ from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.sessions import BrowserSession
-from idp.outbox.security_events import announce_delegation_event
+from idp.outbox.security_events import announce_delegation_event, portals_of
 from idp.runtime import Runtime
 
 REPRESENTATIVE_ROLE = "representative"
@@ -71,14 +76,21 @@ def find_actor(db: Session, email: str) -> Account | None:
 
 
 def grant(runtime: Runtime, db: Session, request: DelegationRequest) -> Delegation:
-    actor = db.scalar(select(Account).where(Account.subject == request.actor))
-    approved = actor is not None and REPRESENTATIVE_ROLE in (actor.roles or [])
     return grant_delegation(
-        db, request, actor_is_approved_representative=approved, now=runtime.clock.now()
+        db,
+        request,
+        actor_is_approved_representative=_is_approved_representative(db, request.actor),
+        now=runtime.clock.now(),
     )
 
 
-def _announce(runtime: Runtime, db: Session, delegation: Delegation, event: str) -> None:
+def _announce(
+    runtime: Runtime,
+    db: Session,
+    delegation: Delegation,
+    event: str,
+    portals: dict[str, list[str]] | None = None,
+) -> None:
     announce_delegation_event(
         db,
         delegation,
@@ -87,7 +99,13 @@ def _announce(runtime: Runtime, db: Session, delegation: Delegation, event: str)
         keyring=runtime.keyring,
         alg=runtime.settings.access_token_alg,
         now=runtime.clock.now(),
+        portals=portals,
     )
+
+
+def _is_approved_representative(db: Session, subject: str) -> bool:
+    actor = db.scalar(select(Account).where(Account.subject == subject))
+    return actor is not None and REPRESENTATIVE_ROLE in (actor.roles or [])
 
 
 def accept(runtime: Runtime, db: Session, delegation_id: str, actor: str) -> Delegation:
@@ -105,6 +123,36 @@ def approve(runtime: Runtime, db: Session, delegation_id: str, principal: str) -
 def revoke(runtime: Runtime, db: Session, delegation_id: str, by: str) -> Delegation:
     delegation = revoke_delegation(db, delegation_id, by, runtime.clock.now())
     _announce(runtime, db, delegation, "delegation-revoked")
+    return delegation
+
+
+def change(
+    runtime: Runtime,
+    db: Session,
+    delegation_id: str,
+    by: str,
+    *,
+    actions: Sequence[Action],
+    valid_until: datetime,
+    application_ids: Sequence[str],
+) -> Delegation:
+    """Change a delegation; every portal that held it before or holds it now is told."""
+    before = get_delegation(db, delegation_id)
+    if before.principal_subject != by:
+        raise DelegationNotFound("no such delegation")
+    portals: dict[str, list[str]] = {client_id: [] for client_id in portals_of(db, before)}
+    delegation = change_delegation(
+        db,
+        delegation_id,
+        by,
+        actions=actions,
+        valid_until=valid_until,
+        application_ids=application_ids,
+        actor_is_approved_representative=_is_approved_representative(db, before.actor_subject),
+        now=runtime.clock.now(),
+    )
+    portals.update(portals_of(db, delegation))
+    _announce(runtime, db, delegation, "delegation-changed", portals)
     return delegation
 
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
+from consent import delegation_allows
 from idp.accounts.models import Account
 from idp.oauth.errors import InvalidGrantError, InvalidRequestError
+from idp.oauth.token_exchange import DelegatedAccess
 from idp.oauth.tokens import digest_token, new_id, revoke_grant
 
 CODE_KEY = "code:"
@@ -201,14 +203,12 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
     def create_token_response(self) -> Any:
         issued: IssuedCode = self.request.authorization_code
         if issued.delegated is not None:
-            from consent import is_delegation_active
-            from idp.oauth.token_exchange import DelegatedAccess
-
             access = DelegatedAccess(**issued.delegated)
-            if not is_delegation_active(
-                self.server.session, access.delegation_id, self.server.now()
+            granted = [(g["application_id"], g["actions"]) for g in access.granted]
+            if not delegation_allows(
+                self.server.session, access.delegation_id, self.server.now(), granted
             ):
-                raise InvalidGrantError("the delegation behind this code has ended")
+                raise InvalidGrantError("the delegation behind this code no longer allows it")
             self.server.delegated_access = access
         self.server.start_grant(
             self.request,

@@ -27,7 +27,7 @@ from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.models import Grant
 from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
-from idp.oauth.token_exchange import TokenExchangeGrant
+from idp.oauth.token_exchange import DelegatedAccess, TokenExchangeGrant, issue_delegated_token
 from idp.oauth.tokens import create_grant, issue_access_token, issue_refresh_token
 from idp.oidc.id_token import build_id_token_claims
 from idp.runtime import Runtime
@@ -42,7 +42,7 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.runtime = runtime
         self.session = session
         self.grant_row: Grant | None = None
-        self.delegated_access: Any = None  # a DelegatedAccess while issuing an RFC 9396 token
+        self.delegated_access: DelegatedAccess | None = None  # while issuing an RFC 9396 token
         self._now: datetime | None = None
         self._clients: dict[str, RegisteredClient | None] = {}
         issuer = runtime.settings.issuer
@@ -121,8 +121,6 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         scope = scope or ""
         if self.delegated_access is not None:
             # RFC 9396 through the browser: the token acts for the applicant, no refresh token.
-            from idp.oauth.token_exchange import issue_delegated_token
-
             token_value, issued = issue_delegated_token(
                 self, client.client_id, self.delegated_access, grant.id
             )

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from consent import is_delegation_active
+from consent import delegation_allows
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
 from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
 
@@ -148,9 +148,17 @@ def read_access_token(
     if not is_grant_active(session, gid):
         return None
     delegation_id = claims.get("delegation_id")
-    if delegation_id is not None and not is_delegation_active(session, str(delegation_id), now):
-        return None  # revocation of a delegation is immediate (DESIGN.md section 5)
+    if delegation_id is not None and not delegation_allows(
+        session, str(delegation_id), now, _granted(claims)
+    ):
+        return None  # revoking or narrowing a delegation is immediate (DESIGN.md section 5)
     return claims
+
+
+def _granted(claims: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(application id, actions) pairs of a delegated token's authorization_details."""
+    details = claims.get("authorization_details") or []
+    return [(str(d.get("application_id")), list(d.get("actions") or [])) for d in details]
 
 
 def revoke_access_token(session: Session, claims: dict[str, Any]) -> None:

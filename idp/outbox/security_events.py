@@ -41,10 +41,14 @@ def announce_delegation_event(
     keyring: Keyring,
     alg: str,
     now: datetime,
+    portals: dict[str, list[str]] | None = None,
 ) -> int:
-    """Queue one SET per portal concerned; return how many were queued."""
+    """Queue one SET per portal concerned (`portals`, by default `portals_of`); return how
+    many were queued."""
     queued = 0
-    for client_id, numbers in portals_of(db, delegation).items():
+    for client_id, numbers in (
+        portals if portals is not None else portals_of(db, delegation)
+    ).items():
         client = find_client(db, client_id)
         if client is None or not client.events_uri:
             continue
@@ -61,6 +65,8 @@ def announce_delegation_event(
                     "actor": delegation.actor_subject,
                     "applications": numbers,
                     "status": delegation.status,
+                    "actions": list(delegation.actions),
+                    "valid_until": int(delegation.valid_until.timestamp()),
                 }
             },
         }

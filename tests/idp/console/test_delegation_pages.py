@@ -210,3 +210,113 @@ def test_audit_verify_detects_a_quiet_edit(runtime, settings, monkeypatch, porta
     broken = runner.invoke(cli, ["audit", "verify", "--json"])
     assert broken.exit_code == 1
     assert json.loads(broken.output)["broken_at"] == 2
+
+
+def _active_delegation(runtime, app, portal, browser, clock, actions):
+    from fastapi.testclient import TestClient
+
+    _applicant, application, secret_totp = _applicant_with_application(
+        runtime, portal, browser, clock
+    )
+    rep = make_account(runtime, name="Rep Lee")
+    _step_up(browser, clock, secret_totp)
+    page = browser.get("/account/representatives/new")
+    browser.post(
+        "/account/representatives/new",
+        data={
+            "email": rep.email,
+            "kind": "representative_unpaid",
+            "applications": application["id"],
+            "actions": actions,
+            "valid_until": (clock.now() + timedelta(days=90)).date().isoformat(),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
+        sign_in(rep_browser, "/login", rep.email)
+        mine = rep_browser.get("/account/delegations")
+        (delegation_id,) = re.findall(r"/account/delegations/([0-9a-f]{32})/accept", mine.text)
+        rep_browser.post(
+            f"/account/delegations/{delegation_id}/accept", data={"csrf_token": csrf_of(mine)}
+        )
+    return application, delegation_id
+
+
+def test_applicant_narrows_access_and_it_applies_at_once(runtime, app, portal, browser, clock):
+    application, delegation_id = _active_delegation(
+        runtime, app, portal, browser, clock, ["application.read", "documents.upload"]
+    )
+    listing = browser.get("/account/representatives")
+    assert f'href="/account/representatives/{delegation_id}/change"' in listing.text
+    form = browser.get(f"/account/representatives/{delegation_id}/change")
+    assert form.status_code == 200
+    assert 'value="documents.upload" checked' in form.text  # filled with what is granted
+    assert 'name="email"' not in form.text  # the person does not change
+    changed = browser.post(
+        f"/account/representatives/{delegation_id}/change",
+        data={
+            "applications": application["id"],
+            "actions": ["application.read"],
+            "valid_until": (clock.now() + timedelta(days=30)).date().isoformat(),
+            "csrf_token": csrf_of(form),
+        },
+    )
+    assert changed.headers["location"] == "/account/representatives?notice=changed"
+    listing = browser.get("/account/representatives")
+    assert "Upload documents" not in listing.text
+    assert "active" in listing.text
+    assert "Access changed" in browser.get("/account/activity").text
+
+
+def test_widening_access_asks_the_representative_again(runtime, app, portal, browser, clock):
+    application, delegation_id = _active_delegation(
+        runtime, app, portal, browser, clock, ["application.read"]
+    )
+    form = browser.get(f"/account/representatives/{delegation_id}/change")
+    changed = browser.post(
+        f"/account/representatives/{delegation_id}/change",
+        data={
+            "applications": application["id"],
+            "actions": ["application.read", "payment.make"],
+            "valid_until": (clock.now() + timedelta(days=30)).date().isoformat(),
+            "csrf_token": csrf_of(form),
+        },
+    )
+    assert changed.headers["location"] == "/account/representatives?notice=changed_needs_acceptance"
+    assert "waiting for them to accept" in browser.get("/account/representatives").text
+
+
+def test_a_bad_change_is_explained_and_nothing_is_lost(runtime, app, portal, browser, clock):
+    application, delegation_id = _active_delegation(
+        runtime, app, portal, browser, clock, ["application.read"]
+    )
+    form = browser.get(f"/account/representatives/{delegation_id}/change?lang=fr")
+    refused = browser.post(
+        f"/account/representatives/{delegation_id}/change",
+        data={
+            "applications": application["id"],
+            "actions": ["application.read"],
+            "valid_until": "2020-01-01",
+            "csrf_token": csrf_of(form),
+        },
+    )
+    assert refused.status_code == 400
+    assert 'value="2020-01-01"' in refused.text  # what was typed stays
+    assert "date de fin" in refused.text
+    listing = browser.get("/account/representatives?lang=en")
+    assert "Status: active" in listing.text
+
+
+def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
+    runtime, app, portal, browser, clock
+):
+    _application, delegation_id = _active_delegation(
+        runtime, app, portal, browser, clock, ["application.read"]
+    )
+    clock.advance(16 * 60)  # the step-up is older than 15 minutes
+    assert "step-up" in browser.get(f"/account/representatives/{delegation_id}/change").text
+    token = csrf_of(browser.get("/account/security"))
+    late = browser.post(
+        f"/account/representatives/{delegation_id}/change", data={"csrf_token": token}
+    )
+    assert late.status_code == 403
