@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from consent import Action, decide
+from consent import Action, decide, delegation_allows
 from consent.models import Application, Delegation, DelegationApplication
 from idp.db import create_db_engine, create_session_factory
 from idp.migrations.runner import upgrade_database
@@ -29,8 +29,9 @@ NOW = datetime(2026, 11, 25, tzinfo=UTC)
 BATCH = 20_000
 
 
-def fill(factory, total: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    """Insert `total` delegations (one application each); return (actor, application) samples."""
+def fill(factory, total: int) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """Insert `total` delegations (one application each); return (actor, application,
+    delegation) samples."""
     rng = random.Random(7)  # noqa: S311  # spreads bench data, no secret
     samples = []
     with factory() as db, db.begin():
@@ -72,7 +73,7 @@ def fill(factory, total: int) -> list[tuple[str, str]]:  # type: ignore[no-untyp
                 )
                 links.append({"delegation_id": del_id, "application_id": app_id})
                 if i % 997 == 0:
-                    samples.append((actor, app_id))
+                    samples.append((actor, app_id, del_id))
             db.execute(insert(Application), apps)
             db.execute(insert(Delegation), delegations)
             db.execute(insert(DelegationApplication), links)
@@ -112,19 +113,19 @@ def main() -> None:
                 lambda a=a, p=p: decide(
                     db, actor=a, action=Action.DOCUMENTS_UPLOAD, application_id=p, now=NOW
                 )
-                for a, p in samples
+                for a, p, _ in samples
             ] * 5
             refused = [
                 lambda a=a, p=p: decide(
                     db, actor=a, action=Action.PAYMENT_MAKE, application_id=p, now=NOW
                 )
-                for a, p in samples
+                for a, p, _ in samples
             ] * 5
             stranger = [
                 lambda p=p: decide(
                     db, actor="nobody", action=Action.APPLICATION_READ, application_id=p, now=NOW
                 )
-                for _, p in samples
+                for _, p, _ in samples
             ] * 5
             assert decide(
                 db,
@@ -136,6 +137,17 @@ def main() -> None:
             measure("decide: allowed", allowed)
             measure("decide: action not granted", refused)
             measure("decide: no delegation", stranger)
+            # What introspection of a delegated token checks (revocation is immediate).
+            still_allowed = [
+                lambda d=d, p=p: delegation_allows(
+                    db, d, NOW, [(p, ["application.read", "documents.upload"])]
+                )
+                for _, p, d in samples
+            ] * 5
+            assert delegation_allows(
+                db, samples[0][2], NOW, [(samples[0][1], ["application.read"])]
+            )
+            measure("delegation_allows (introspect)", still_allowed)
         engine.dispose()
 
 

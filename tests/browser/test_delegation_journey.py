@@ -141,7 +141,77 @@ def test_appoint_act_revoke(browser, idp_server, lang):
         assert_accessible(rep_page)
         rep_page.locator('form[action$="/accept"] button').click()
         rep_page.wait_for_url("**notice=accepted")
+
+        # At the portal, the representative asks to act for the applicant (RFC 9396 in the
+        # browser) and confirms on a page that says for whom, on what, with what.
+        arrived: list[str] = []
+        rep_page.route(
+            "https://portal.example/**",
+            lambda route: (
+                arrived.append(route.request.url),
+                route.fulfill(status=200, body="<!doctype html><title>Portal</title>"),
+            ),
+        )
+        acting_request = authorization_request(
+            portal["client_id"],
+            scope="openid",
+            ui_locales=lang,
+            authorization_details=json.dumps(
+                [
+                    {
+                        "type": "passerelle_application",
+                        "application": "E424242",
+                        "actions": ["application.read"],
+                    }
+                ]
+            ),
+        )
+        rep_page.goto(f"{base}/authorize?{acting_request.query}")
+        assert "Amara Okafor" in rep_page.locator("h1").inner_text()
+        assert "E424242" in rep_page.content()
+        assert_accessible(rep_page)
+        rep_page.locator('button[value="allow"]').click()
+        rep_page.wait_for_url("https://portal.example/**")
+        browser_code = query_of(arrived[-1])["code"]
         rep_context.close()
+        with httpx.Client(base_url=base) as http:
+            confirmed = http.post(
+                "/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": browser_code,
+                    "redirect_uri": REDIRECT,
+                    "code_verifier": acting_request.verifier,
+                },
+                auth=auth,
+            ).json()
+            assert "refresh_token" not in confirmed
+            introspected = http.post(
+                "/introspect", data={"token": confirmed["access_token"]}, auth=auth
+            ).json()
+            assert introspected["act"]["sub"] != introspected["sub"]
+            assert introspected["authorization_details"][0]["actions"] == ["application.read"]
+
+        # The applicant narrows the access: reading only. It applies at once.
+        page.goto(f"{base}/account/representatives")
+        page.locator('a[href$="/change"]').click()
+        assert page.locator('input[value="documents.upload"]').is_checked()
+        assert_accessible(page)
+        page.locator('input[value="documents.upload"]').uncheck()
+        page.locator('form[action$="/change"] button[type=submit]').click()
+        page.wait_for_url("**notice=changed")
+        assert_accessible(page)
+        page.locator('a[href$="/change"]').click()
+        page.locator('input[value="documents.upload"]').check()
+        page.locator('form[action$="/change"] button[type=submit]').click()
+        page.wait_for_url("**notice=changed_needs_acceptance")
+        rep_again = browser.new_context()
+        rep_page = rep_again.new_page()
+        _sign_in(rep_page, base, rep)
+        rep_page.goto(f"{base}/account/delegations")
+        rep_page.locator('form[action$="/accept"] button').click()
+        rep_page.wait_for_url("**notice=accepted")
+        rep_again.close()
 
         # The sample portal acts for the applicant with the representative's token.
         with browser_client(base) as rep_browser, httpx.Client(base_url=base) as http:

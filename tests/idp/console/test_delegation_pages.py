@@ -239,11 +239,11 @@ def _active_delegation(runtime, app, portal, browser, clock, actions):
         rep_browser.post(
             f"/account/delegations/{delegation_id}/accept", data={"csrf_token": csrf_of(mine)}
         )
-    return application, delegation_id
+    return application, delegation_id, rep
 
 
 def test_applicant_narrows_access_and_it_applies_at_once(runtime, app, portal, browser, clock):
-    application, delegation_id = _active_delegation(
+    application, delegation_id, _rep = _active_delegation(
         runtime, app, portal, browser, clock, ["application.read", "documents.upload"]
     )
     listing = browser.get("/account/representatives")
@@ -269,7 +269,7 @@ def test_applicant_narrows_access_and_it_applies_at_once(runtime, app, portal, b
 
 
 def test_widening_access_asks_the_representative_again(runtime, app, portal, browser, clock):
-    application, delegation_id = _active_delegation(
+    application, delegation_id, _rep = _active_delegation(
         runtime, app, portal, browser, clock, ["application.read"]
     )
     form = browser.get(f"/account/representatives/{delegation_id}/change")
@@ -287,7 +287,7 @@ def test_widening_access_asks_the_representative_again(runtime, app, portal, bro
 
 
 def test_a_bad_change_is_explained_and_nothing_is_lost(runtime, app, portal, browser, clock):
-    application, delegation_id = _active_delegation(
+    application, delegation_id, _rep = _active_delegation(
         runtime, app, portal, browser, clock, ["application.read"]
     )
     form = browser.get(f"/account/representatives/{delegation_id}/change?lang=fr")
@@ -310,7 +310,7 @@ def test_a_bad_change_is_explained_and_nothing_is_lost(runtime, app, portal, bro
 def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
     runtime, app, portal, browser, clock
 ):
-    _application, delegation_id = _active_delegation(
+    _application, delegation_id, _rep = _active_delegation(
         runtime, app, portal, browser, clock, ["application.read"]
     )
     clock.advance(16 * 60)  # the step-up is older than 15 minutes
@@ -320,3 +320,38 @@ def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
         f"/account/representatives/{delegation_id}/change", data={"csrf_token": token}
     )
     assert late.status_code == 403
+
+
+def test_an_officer_suspends_a_representative_from_the_cli(
+    runtime, app, settings, monkeypatch, portal, browser, clock
+):
+    from consent import Action, decide
+
+    application, delegation_id, rep = _active_delegation(
+        runtime, app, portal, browser, clock, ["application.read"]
+    )
+    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
+        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
+    runner = CliRunner()
+    unknown = runner.invoke(
+        cli, ["representatives", "suspend", "--email", "no@example.ca", "--json"]
+    )
+    assert unknown.exit_code != 0
+    assert "email" in unknown.output
+    done = runner.invoke(cli, ["representatives", "suspend", "--email", rep.email, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {"suspended_delegations": 1}
+    with runtime.transaction() as db:
+        decision = decide(
+            db,
+            actor=rep.subject,
+            action=Action.APPLICATION_READ,
+            application_id=application["id"],
+            now=clock.now(),
+        )
+    assert not decision.allowed
+    listing = browser.get("/account/representatives")
+    assert "suspended" in listing.text
+    assert f"/account/representatives/{delegation_id}/change" not in listing.text
+    assert "Representative suspended" in browser.get("/account/activity").text
