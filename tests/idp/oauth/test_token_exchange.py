@@ -285,3 +285,24 @@ def test_a_code_for_a_revoked_delegation_cannot_be_redeemed(runtime, browser, po
     response = redeem(portal, code, request.verifier, client.client_id, secret)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+
+def test_a_portal_that_is_down_gets_the_security_event_when_it_comes_back(
+    runtime, app, browser, portal, clock
+):
+    with receiver() as (url, received):
+        applicant, _rep, client, secret, rep_token, delegation_id, _ = _world(
+            runtime, browser, portal, events_uri=f"{url}/events"
+        )
+        app.state.outbox.deliver_now()
+        received.bodies.clear()
+        received.status = 503  # the portal is down
+        with runtime.transaction() as db:
+            service.revoke(runtime, db, delegation_id, applicant.subject)
+        assert app.state.outbox.deliver_now() == 0
+        received.status = 200
+        assert app.state.outbox.deliver_now() == 0  # not yet: backing off
+        clock.advance(6)
+        assert app.state.outbox.deliver_now() == 1
+    assert [path for path, _, _ in received.bodies] == ["/events", "/events"]
+    assert received.bodies[0][2] == received.bodies[1][2]  # the same event, delivered again
