@@ -291,7 +291,7 @@ def test_a_portal_that_is_down_gets_the_security_event_when_it_comes_back(
     runtime, app, browser, portal, clock
 ):
     with receiver() as (url, received):
-        applicant, _rep, client, secret, rep_token, delegation_id, _ = _world(
+        applicant, *_, delegation_id, _ = _world(
             runtime, browser, portal, events_uri=f"{url}/events"
         )
         app.state.outbox.deliver_now()
