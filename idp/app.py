@@ -46,7 +46,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        dispatcher.start()
+        if runtime.settings.outbox_dispatcher:
+            dispatcher.start()
         yield
         dispatcher.stop()
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
     redis_url: str = Field(
         "",
-        description="Redis URL for short-lived state (codes, login sessions, replay caches, "
+        description="Redis URL for short-lived state (codes, interactions, replay caches, "
         "rate limits), e.g. `redis://redis:6379/0`. Empty: in-process store (one process only).",
     )
     redis_prefix: str = Field(
@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(
         "Passerelle <no-reply@passerelle.localhost>", description="Sender of every message."
+    )
+    outbox_dispatcher: bool = Field(
+        True,
+        description="Run the outbox dispatcher thread in this process (off for a replica "
+        "that should only serve requests, while `idp outbox deliver` or another replica sends).",
     )
     outbox_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="How often the outbox dispatcher looks for messages to send."

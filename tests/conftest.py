@@ -196,6 +196,8 @@ def make_settings(
         "redis_url": backend.redis_url,
         "redis_prefix": f"test{uuid.uuid4().hex[:8]}:",
         "master_key": TEST_MASTER_KEY.to_b64url(),
+        # Tests deliver the outbox themselves (`deliver_now`): a background pass would race.
+        "outbox_dispatcher": False,
         # The floor OWASP allows is the default; tests keep it (no weaker hashing in tests).
     }
     values.update(overrides)
