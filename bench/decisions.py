@@ -3,7 +3,8 @@
 Fills a database (SQLite file by default, or IDP_DATABASE_URL) with applications and
 delegations spread over many applicants and representatives, then times `decide` for
 allowed, refused and unknown cases and prints calls per second and percentiles.
-Run: `python bench/decisions.py [DELEGATIONS]`.
+Run: `python bench/decisions.py [DELEGATIONS] [SQLITE_FILE]`; with a file that already
+holds the rows (from an earlier run), the fill is skipped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from consent import Action, decide, delegation_allows
 from consent.models import Application, Delegation, DelegationApplication
@@ -97,17 +98,36 @@ def measure(label: str, calls: list) -> None:  # type: ignore[type-arg]
     )
 
 
+def existing_samples(factory) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """(actor, application, delegation) samples from a database filled earlier."""
+    with factory() as db:
+        rows = db.execute(
+            select(Delegation.actor_subject, DelegationApplication.application_id, Delegation.id)
+            .join(DelegationApplication, DelegationApplication.delegation_id == Delegation.id)
+            .order_by(Delegation.id)
+            .limit(1000)
+        ).all()
+    return [(a, p, d) for a, p, d in rows]
+
+
 def main() -> None:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    keep = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory() as folder:
-        url = os.environ.get("IDP_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        path = keep or Path(folder) / "bench.sqlite3"
+        reuse = keep is not None and keep.exists()
+        url = os.environ.get("IDP_DATABASE_URL") or f"sqlite:///{path}"
         engine = create_db_engine(url)
         upgrade_database(engine)
         factory = create_session_factory(engine)
         print(f"database: {engine.dialect.name}; delegations: {total:,}")
-        started = time.perf_counter()
-        samples = fill(factory, total)
-        print(f"filled in {time.perf_counter() - started:.0f} s; {len(samples)} sample pairs")
+        if reuse:
+            samples = existing_samples(factory)
+            print(f"reusing {path}; {len(samples)} sample pairs")
+        else:
+            started = time.perf_counter()
+            samples = fill(factory, total)
+            print(f"filled in {time.perf_counter() - started:.0f} s; {len(samples)} sample pairs")
         with factory() as db:
             allowed = [
                 lambda a=a, p=p: decide(

@@ -1,9 +1,10 @@
 """The one question: may actor A do action X on application Y now?
 
 `decide` answers with a `Decision` carrying `allowed`, a stable `reason` code and the
-delegation that allows it. Two indexed reads: the application (primary key), then the
-actor's active delegations from its principal that name this application or cover all of
-the principal's applications at its portal. Measured by `bench/decisions.py`.
+delegation that allows it. One statement: the application (primary key), joined to the
+actor's active delegations from its applicant (index on actor, principal, status) that
+name this application (primary key of the link) or cover all of the applicant's
+applications at its portal. Measured by `bench/decisions.py`.
 """
 
 from __future__ import annotations
@@ -35,44 +36,59 @@ def _utc(value: datetime) -> datetime:
 def decide(
     db: Session, *, actor: str, action: Action | str, application_id: str, now: datetime
 ) -> Decision:
-    application = db.get(Application, application_id) if len(application_id) <= 32 else None
-    if application is None:
+    if len(application_id) > 32:
         return Decision(False, "no_application")
-    if application.applicant_subject == actor:
-        return Decision(True, "own_application", principal=actor)
-    rows = db.execute(
-        select(Delegation.id, Delegation.actions, Delegation.valid_from, Delegation.valid_until)
-        .outerjoin(
-            DelegationApplication,
-            and_(
-                DelegationApplication.delegation_id == Delegation.id,
-                DelegationApplication.application_id == application.id,
-            ),
-        )
+    names_it = (
+        select(DelegationApplication.delegation_id)
         .where(
-            Delegation.actor_subject == actor,
-            Delegation.principal_subject == application.applicant_subject,
-            Delegation.status == DelegationStatus.ACTIVE.value,
-            or_(
-                DelegationApplication.application_id.is_not(None),
-                and_(
-                    Delegation.all_applications.is_(True),
-                    Delegation.portal_client_id == application.portal_client_id,
+            DelegationApplication.delegation_id == Delegation.id,
+            DelegationApplication.application_id == Application.id,
+        )
+        .exists()
+    )
+    rows = db.execute(
+        select(
+            Application.applicant_subject,
+            Delegation.id,
+            Delegation.actions,
+            Delegation.valid_from,
+            Delegation.valid_until,
+        )
+        .select_from(Application)
+        .outerjoin(
+            Delegation,
+            and_(
+                Delegation.actor_subject == actor,
+                Delegation.principal_subject == Application.applicant_subject,
+                Delegation.status == DelegationStatus.ACTIVE.value,
+                or_(
+                    names_it,
+                    and_(
+                        Delegation.all_applications.is_(True),
+                        Delegation.portal_client_id == Application.portal_client_id,
+                    ),
                 ),
             ),
         )
+        .where(Application.id == application_id)
     ).all()
     if not rows:
-        return Decision(False, "no_delegation", principal=application.applicant_subject)
-    best = Decision(False, "action_not_granted", principal=application.applicant_subject)
-    for delegation in rows:
+        return Decision(False, "no_application")
+    principal = rows[0].applicant_subject
+    if principal == actor:
+        return Decision(True, "own_application", principal=actor)
+    delegations = [row for row in rows if row.id is not None]
+    if not delegations:
+        return Decision(False, "no_delegation", principal=principal)
+    best = Decision(False, "action_not_granted", principal=principal)
+    for delegation in delegations:
         if str(action) not in delegation.actions:
             continue
         if _utc(delegation.valid_until) <= now:
-            best = Decision(False, "expired", delegation.id, application.applicant_subject)
+            best = Decision(False, "expired", delegation.id, principal)
             continue
         if _utc(delegation.valid_from) > now:
-            best = Decision(False, "not_yet_valid", delegation.id, application.applicant_subject)
+            best = Decision(False, "not_yet_valid", delegation.id, principal)
             continue
-        return Decision(True, "allowed", delegation.id, application.applicant_subject)
+        return Decision(True, "allowed", delegation.id, principal)
     return best
