@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from consent.actions import Action, DelegationStatus
@@ -33,45 +33,49 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+# Built once: constructing a statement costs more than running it (bench/decisions.py).
+_NAMES_IT = (
+    select(DelegationApplication.delegation_id)
+    .where(
+        DelegationApplication.delegation_id == Delegation.id,
+        DelegationApplication.application_id == Application.id,
+    )
+    .exists()
+)
+_DECIDE = (
+    select(
+        Application.applicant_subject,
+        Delegation.id,
+        Delegation.actions,
+        Delegation.valid_from,
+        Delegation.valid_until,
+    )
+    .select_from(Application)
+    .outerjoin(
+        Delegation,
+        and_(
+            Delegation.actor_subject == bindparam("actor"),
+            Delegation.principal_subject == Application.applicant_subject,
+            Delegation.status == DelegationStatus.ACTIVE.value,
+            or_(
+                _NAMES_IT,
+                and_(
+                    Delegation.all_applications.is_(True),
+                    Delegation.portal_client_id == Application.portal_client_id,
+                ),
+            ),
+        ),
+    )
+    .where(Application.id == bindparam("application_id"))
+)
+
+
 def decide(
     db: Session, *, actor: str, action: Action | str, application_id: str, now: datetime
 ) -> Decision:
     if len(application_id) > 32:
         return Decision(False, "no_application")
-    names_it = (
-        select(DelegationApplication.delegation_id)
-        .where(
-            DelegationApplication.delegation_id == Delegation.id,
-            DelegationApplication.application_id == Application.id,
-        )
-        .exists()
-    )
-    rows = db.execute(
-        select(
-            Application.applicant_subject,
-            Delegation.id,
-            Delegation.actions,
-            Delegation.valid_from,
-            Delegation.valid_until,
-        )
-        .select_from(Application)
-        .outerjoin(
-            Delegation,
-            and_(
-                Delegation.actor_subject == actor,
-                Delegation.principal_subject == Application.applicant_subject,
-                Delegation.status == DelegationStatus.ACTIVE.value,
-                or_(
-                    names_it,
-                    and_(
-                        Delegation.all_applications.is_(True),
-                        Delegation.portal_client_id == Application.portal_client_id,
-                    ),
-                ),
-            ),
-        )
-        .where(Application.id == application_id)
-    ).all()
+    rows = db.execute(_DECIDE, {"actor": actor, "application_id": application_id}).all()
     if not rows:
         return Decision(False, "no_application")
     principal = rows[0].applicant_subject

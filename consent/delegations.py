@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consent.actions import READ_ACTIONS, Action, DelegationKind, DelegationStatus
@@ -428,6 +428,34 @@ def is_delegation_active(db: Session, delegation_id: str, now: datetime) -> bool
     return delegation is not None and effective_status(delegation, now) == DelegationStatus.ACTIVE
 
 
+# Built once: on the introspection path, building statements would cost more than running them.
+_LIVING = select(
+    Delegation.status,
+    Delegation.valid_until,
+    Delegation.actions,
+    Delegation.all_applications,
+    Delegation.portal_client_id,
+    Delegation.principal_subject,
+).where(Delegation.id == bindparam("delegation_id"))
+_NAMED = (
+    select(func.count())
+    .select_from(DelegationApplication)
+    .where(
+        DelegationApplication.delegation_id == bindparam("delegation_id"),
+        DelegationApplication.application_id.in_(bindparam("applications", expanding=True)),
+    )
+)
+_AT_PORTAL = (
+    select(func.count())
+    .select_from(Application)
+    .where(
+        Application.id.in_(bindparam("applications", expanding=True)),
+        Application.portal_client_id == bindparam("portal"),
+        Application.applicant_subject == bindparam("principal"),
+    )
+)
+
+
 def delegation_allows(
     db: Session,
     delegation_id: str,
@@ -440,10 +468,12 @@ def delegation_allows(
     an expiry or a narrowing change takes effect at once. One primary-key read, plus one
     count when the token names applications.
     """
-    delegation = db.get(Delegation, delegation_id) if len(delegation_id) <= 32 else None
-    if delegation is None or effective_status(delegation, now) != DelegationStatus.ACTIVE:
+    if len(delegation_id) > 32:
         return False
-    allowed = set(delegation.actions)
+    row = db.execute(_LIVING, {"delegation_id": delegation_id}).first()
+    if row is None or row.status != DelegationStatus.ACTIVE.value or _utc(row.valid_until) <= now:
+        return False
+    allowed = set(row.actions)
     wanted: set[str] = set()
     for application_id, actions in grants:
         if not set(actions) <= allowed:
@@ -451,23 +481,17 @@ def delegation_allows(
         wanted.add(application_id)
     if not wanted:
         return True
-    if delegation.all_applications:
+    if row.all_applications:
         covered = db.scalar(
-            select(func.count())
-            .select_from(Application)
-            .where(
-                Application.id.in_(wanted),
-                Application.portal_client_id == delegation.portal_client_id,
-                Application.applicant_subject == delegation.principal_subject,
-            )
+            _AT_PORTAL,
+            {
+                "applications": sorted(wanted),
+                "portal": row.portal_client_id,
+                "principal": row.principal_subject,
+            },
         )
     else:
         covered = db.scalar(
-            select(func.count())
-            .select_from(DelegationApplication)
-            .where(
-                DelegationApplication.delegation_id == delegation_id,
-                DelegationApplication.application_id.in_(wanted),
-            )
+            _NAMED, {"delegation_id": delegation_id, "applications": sorted(wanted)}
         )
     return covered == len(wanted)
