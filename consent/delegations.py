@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from consent.actions import READ_ACTIONS, Action, DelegationKind, DelegationStatus
 from consent.audit import record_event
@@ -428,32 +429,33 @@ def is_delegation_active(db: Session, delegation_id: str, now: datetime) -> bool
     return delegation is not None and effective_status(delegation, now) == DelegationStatus.ACTIVE
 
 
-# Built once: on the introspection path, building statements would cost more than running them.
-_LIVING = select(
+# Built once: on the introspection path, building a statement would cost more than running
+# it. One round trip: the delegation, and how many of the token's applications it covers
+# (by name, or as "all of the applicant's applications at this portal").
+_APPLICATIONS: BindParameter[str] = bindparam("applications", expanding=True)
+_ALLOWS = select(
     Delegation.status,
     Delegation.valid_until,
     Delegation.actions,
     Delegation.all_applications,
-    Delegation.portal_client_id,
-    Delegation.principal_subject,
-).where(Delegation.id == bindparam("delegation_id"))
-_NAMED = (
     select(func.count())
     .select_from(DelegationApplication)
     .where(
-        DelegationApplication.delegation_id == bindparam("delegation_id"),
-        DelegationApplication.application_id.in_(bindparam("applications", expanding=True)),
+        DelegationApplication.delegation_id == Delegation.id,
+        DelegationApplication.application_id.in_(_APPLICATIONS),
     )
-)
-_AT_PORTAL = (
+    .scalar_subquery()
+    .label("named"),
     select(func.count())
     .select_from(Application)
     .where(
-        Application.id.in_(bindparam("applications", expanding=True)),
-        Application.portal_client_id == bindparam("portal"),
-        Application.applicant_subject == bindparam("principal"),
+        Application.id.in_(_APPLICATIONS),
+        Application.portal_client_id == Delegation.portal_client_id,
+        Application.applicant_subject == Delegation.principal_subject,
     )
-)
+    .scalar_subquery()
+    .label("at_portal"),
+).where(Delegation.id == bindparam("delegation_id"))
 
 
 def delegation_allows(
@@ -465,33 +467,17 @@ def delegation_allows(
     """Does this delegation still allow every (application id, actions) a token carries?
 
     Checked at every introspection of a delegated token, so a revocation, a suspension,
-    an expiry or a narrowing change takes effect at once. One primary-key read, plus one
-    count when the token names applications.
+    an expiry or a narrowing change takes effect at once. One statement.
     """
     if len(delegation_id) > 32:
         return False
-    row = db.execute(_LIVING, {"delegation_id": delegation_id}).first()
+    pairs = [(application_id, set(actions)) for application_id, actions in grants]
+    wanted = sorted({application_id for application_id, _ in pairs})
+    row = db.execute(_ALLOWS, {"delegation_id": delegation_id, "applications": wanted}).first()
     if row is None or row.status != DelegationStatus.ACTIVE.value or _utc(row.valid_until) <= now:
         return False
     allowed = set(row.actions)
-    wanted: set[str] = set()
-    for application_id, actions in grants:
-        if not set(actions) <= allowed:
-            return False
-        wanted.add(application_id)
-    if not wanted:
-        return True
-    if row.all_applications:
-        covered = db.scalar(
-            _AT_PORTAL,
-            {
-                "applications": sorted(wanted),
-                "portal": row.portal_client_id,
-                "principal": row.principal_subject,
-            },
-        )
-    else:
-        covered = db.scalar(
-            _NAMED, {"delegation_id": delegation_id, "applications": sorted(wanted)}
-        )
-    return covered == len(wanted)
+    if any(not actions <= allowed for _, actions in pairs):
+        return False
+    covered = row.at_portal if row.all_applications else row.named
+    return not wanted or covered == len(wanted)

@@ -50,6 +50,7 @@ def _change(db_session, delegation, now, *, by="applicant-sub", **fields):
 
 def test_narrowing_stays_active_and_removed_access_stops_at_once(db_session, active, now):
     delegation, first, second = active
+    assert delegation_allows(db_session, delegation.id, now)  # names no application
     assert delegation_allows(db_session, delegation.id, now, [(second.id, ["documents.upload"])])
     changed = _change(db_session, delegation, now, actions=[READ], application_ids=[first.id])
     assert changed.status == DelegationStatus.ACTIVE
