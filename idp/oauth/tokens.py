@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from consent import delegation_allows
@@ -87,8 +87,19 @@ def revoke_grant(session: Session, grant_id: str, reason: str, now: datetime) ->
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
 
+_GRANT_REVOKED_AT = select(Grant.revoked_at).where(Grant.id == bindparam("grant_id"))
+# Introspection's question in one round trip: is the grant alive and the token not revoked?
+_TOKEN_ALIVE = select(
+    Grant.revoked_at.is_(None),
+    select(RevokedAccessToken.jti)
+    .where(RevokedAccessToken.jti == bindparam("jti"))
+    .exists()
+    .label("token_revoked"),
+).where(Grant.id == bindparam("grant_id"))
+
+
 def is_grant_active(session: Session, grant_id: str) -> bool:
-    revoked = session.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).first()
+    revoked = session.execute(_GRANT_REVOKED_AT, {"grant_id": grant_id}).first()
     return revoked is not None and revoked[0] is None
 
 
@@ -143,9 +154,8 @@ def read_access_token(
     jti, gid = claims.get("jti"), claims.get("gid")
     if not isinstance(jti, str) or not isinstance(gid, str):
         return None
-    if session.get(RevokedAccessToken, jti) is not None:
-        return None
-    if not is_grant_active(session, gid):
+    alive = session.execute(_TOKEN_ALIVE, {"grant_id": gid, "jti": jti}).first()
+    if alive is None or not alive[0] or alive.token_revoked:
         return None
     delegation_id = claims.get("delegation_id")
     if delegation_id is not None and not delegation_allows(
