@@ -1,9 +1,24 @@
-"""`idp demo`: a sample portal and applicant so a newcomer sees sign-in in a minute."""
+"""`idp demo`: a sample portal, an applicant with two applications there, and a
+representative acting on one of them, so a newcomer sees sign-in and delegation in a
+minute. Running it again adds nothing."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
+from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from consent import (
+    Action,
+    DelegationKind,
+    DelegationRequest,
+    accept_delegation,
+    grant_delegation,
+    register_application,
+)
 from idp.accounts.service import create_account, find_account_by_email
 from idp.authn.password import PasswordPolicy, Passwords
 from idp.bootstrap import prepare_database
@@ -15,6 +30,55 @@ from idp.settings import Settings
 DEMO_EMAIL = "applicant@example.ca"
 DEMO_PASSWORD = "correct horse battery staple"  # noqa: S105  # published demo credential
 DEMO_PORTAL = "Demo IRCC Portal"
+DEMO_REPRESENTATIVE = "representative@example.ca"
+DEMO_APPLICATIONS = (
+    ("E000123", "Study permit", "In review", 2),
+    ("W000456", "Work permit", "Received", 0),
+)
+
+
+def _seed_delegation(
+    db: Session, passwords: Passwords, applicant_subject: str, client_id: str, now: datetime
+) -> None:
+    """Two applications at the demo portal; a representative may read and upload on one."""
+    applications = [
+        register_application(
+            db,
+            portal_client_id=client_id,
+            portal_reference=number,
+            program=program,
+            applicant_subject=applicant_subject,
+            status=status,
+            unread_count=unread,
+            deep_link=f"https://portal.example/{number}",
+            now=now,
+        )[0]
+        for number, program, status, unread in DEMO_APPLICATIONS
+    ]
+    representative = create_account(
+        db,
+        passwords,
+        email=DEMO_REPRESENTATIVE,
+        password=DEMO_PASSWORD,
+        name="Rep Lee",
+        now=now,
+        email_verified=True,
+    )
+    representative.roles = ["representative"]
+    delegation = grant_delegation(
+        db,
+        DelegationRequest(
+            principal=applicant_subject,
+            actor=representative.subject,
+            kind=DelegationKind.REPRESENTATIVE_PAID,
+            actions=[Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD],
+            valid_until=now + timedelta(days=180),
+            application_ids=[applications[0].id],
+        ),
+        actor_is_approved_representative=True,
+        now=now,
+    )
+    accept_delegation(db, delegation.id, representative.subject, now)
 
 
 def seed_demo(settings: Settings, port: int) -> list[str]:
@@ -31,16 +95,15 @@ def seed_demo(settings: Settings, port: int) -> list[str]:
     redirect = f"http://127.0.0.1:{port}/account"
     lines = []
     with transaction(factory) as db:
-        if find_account_by_email(db, DEMO_EMAIL) is None:
-            create_account(
-                db,
-                passwords,
-                email=DEMO_EMAIL,
-                password=DEMO_PASSWORD,
-                name="Amara Okafor",
-                now=now,
-                email_verified=True,
-            )
+        applicant = find_account_by_email(db, DEMO_EMAIL) or create_account(
+            db,
+            passwords,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            name="Amara Okafor",
+            now=now,
+            email_verified=True,
+        )
         existing = [c for c in list_clients(db) if c.name == DEMO_PORTAL]
         if existing:
             client_id = existing[0].client_id
@@ -49,22 +112,25 @@ def seed_demo(settings: Settings, port: int) -> list[str]:
                 db, name=DEMO_PORTAL, redirect_uris=[redirect], auth_method="none", now=now
             )
             client_id = client.client_id
+        if find_account_by_email(db, DEMO_REPRESENTATIVE) is None:
+            _seed_delegation(db, passwords, applicant.subject, client_id, now)
     verifier = secrets.token_urlsafe(48)
-    import base64
-    import hashlib
-
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     )
     engine.dispose()
     lines += [
         "Passerelle demo",
-        f"  applicant: {DEMO_EMAIL} / {DEMO_PASSWORD}",
-        f"  portal:    {DEMO_PORTAL} (public client {client_id})",
+        f"  applicant:      {DEMO_EMAIL} / {DEMO_PASSWORD}",
+        f"  representative: {DEMO_REPRESENTATIVE} / {DEMO_PASSWORD}",
+        f"  portal:         {DEMO_PORTAL} (public client {client_id})",
         "  Try single sign-on: open",
         f"  http://127.0.0.1:{port}/authorize?response_type=code&client_id={client_id}"
         f"&redirect_uri={redirect}&scope=openid%20profile%20email&state=demo"
         f"&code_challenge={challenge}&code_challenge_method=S256",
+        f"  Delegation: sign in as the applicant, then open http://127.0.0.1:{port}"
+        "/account/applications, /account/representatives and /account/activity;",
+        f"  as the representative, http://127.0.0.1:{port}/account/delegations",
         f"  Discovery: http://127.0.0.1:{port}/.well-known/openid-configuration",
     ]
     return lines
