@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from idp.errors import IdpError, InvalidInput, NotFound
 from idp.http.pages import render_page
@@ -53,6 +55,51 @@ LIMIT_KEYS = ("max_length", "min_length", "le", "ge", "lt", "gt", "limit_value")
 def _limit_of(ctx: dict[str, object]) -> object:
     """The number a validation error broke (pydantic names it by the kind of limit)."""
     return next((ctx[k] for k in LIMIT_KEYS if k in ctx), None)
+
+
+def _leaf_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes themselves, through FastAPI's wrappers of included routers (which we
+    include without a prefix: the routers carry their own)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _leaf_routes(inner.routes)
+        else:
+            yield route
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 `Allow`); Starlette names only
+    the methods of the first route that matched the path."""
+    scope = {"type": "http", "path": request.url.path, "root_path": "", "method": "GET"}
+    methods: set[str] = set()
+    for route in _leaf_routes(request.app.router.routes):
+        match, _ = route.matches(scope)  # PARTIAL: the path matches, not the method
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _http_error_response(request: Request, exc: StarletteHTTPException) -> Response:
+    if _wants_json(request):
+        return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail))
+    if exc.status_code == 404:
+        return _page(request, 404, "Page not found", "Page not found")
+    if exc.status_code == 405:
+        return _page(
+            request,
+            405,
+            "This request cannot be completed",
+            "This request cannot be completed",
+            f"method {request.method} not allowed",
+        )
+    return _page(
+        request,
+        exc.status_code,
+        "This request cannot be completed",
+        "This request cannot be completed",
+        str(exc.detail),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -94,27 +141,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _wants_json(request):
-            return problem(
-                exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail)
-            )
-        if exc.status_code == 404:
-            return _page(request, 404, "Page not found", "Page not found")
+        response = _http_error_response(request, exc)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
         if exc.status_code == 405:
-            return _page(
-                request,
-                405,
-                "This request cannot be completed",
-                "This request cannot be completed",
-                f"method {request.method} not allowed",
-            )
-        return _page(
-            request,
-            exc.status_code,
-            "This request cannot be completed",
-            "This request cannot be completed",
-            str(exc.detail),
-        )
+            response.headers["Allow"] = _allowed_methods(request)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
@@ -39,6 +40,7 @@ from idp.portal_api.schemas import (
     ApplicationPatch,
     DecisionIn,
     DecisionOut,
+    problem_responses,
 )
 from idp.runtime import Runtime
 
@@ -89,7 +91,8 @@ def _out(application: Application) -> dict[str, Any]:
         unread_count=application.unread_count,
         deep_link=application.deep_link,
         applicant_sub=application.applicant_subject,
-        updated_at=application.updated_at,
+        # SQLite gives back naive datetimes; RFC 3339 (OpenAPI date-time) needs the offset.
+        updated_at=application.updated_at.replace(tzinfo=application.updated_at.tzinfo or UTC),
     ).model_dump(mode="json")
 
 
@@ -162,6 +165,10 @@ def _applicant_subject(db: Any, body: ApplicationIn) -> str | None:
     status_code=201,
     response_model=ApplicationOut,
     summary="Register an application for an applicant",
+    responses={
+        200: {"model": ApplicationOut, "description": "It was already registered: no duplicate."},
+        **problem_responses(400, 401, 403, 422),
+    },
 )
 async def create_application(
     request: Request,
@@ -196,6 +203,7 @@ def _consent_problem(error: ConsentError) -> Response:
     "/applications/{application_number}",
     response_model=ApplicationOut,
     summary="Update an application's status or unread count",
+    responses=problem_responses(400, 401, 403, 404, 422),
 )
 async def patch_application(
     request: Request, application_number: str, body: ApplicationPatch
@@ -233,7 +241,10 @@ async def patch_application(
 
 
 @router.get(
-    "/applications", response_model=list[ApplicationOut], summary="List this portal's applications"
+    "/applications",
+    response_model=list[ApplicationOut],
+    summary="List this portal's applications",
+    responses=problem_responses(401, 403),
 )
 async def list_applications(request: Request) -> Response:
     runtime = _runtime(request)
@@ -255,6 +266,7 @@ async def list_applications(request: Request) -> Response:
     "/decisions",
     response_model=DecisionOut,
     summary="May this actor do this action on this application now?",
+    responses=problem_responses(400, 401, 403, 422),
 )
 async def decision(request: Request, body: DecisionIn) -> Response:
     runtime = _runtime(request)

@@ -63,3 +63,42 @@ class DecisionOut(BaseModel):
         "action_not_granted, expired, not_yet_valid"
     )
     delegation_id: str | None = None
+
+
+class ProblemField(BaseModel):
+    field: str | None = Field(description="The field at fault (dotted path), if any.")
+    message: str
+    limit: int | float | str | None = Field(
+        None, description="The limit the value broke (a length, a bound), if any."
+    )
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details), served as `application/problem+json`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemField] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` for the problems an operation can answer."""
+    descriptions = {
+        400: "The body is not JSON.",
+        401: "No token, or not an active portal token (`WWW-Authenticate` says why).",
+        403: "The token lacks the scope this operation needs.",
+        404: "No such application at this portal.",
+        422: "Invalid input: `errors` names each field and its limit.",
+    }
+    return {
+        status: {
+            "description": descriptions[status],
+            "model": Problem,
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+        for status in statuses
+    }

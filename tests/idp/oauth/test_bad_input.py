@@ -86,7 +86,20 @@ def test_malformed_basic_authorization_header_is_invalid_client(portal):
 
 @pytest.mark.parametrize("path", ["/token", "/introspect", "/revoke"])
 def test_get_on_a_post_only_endpoint_is_not_a_server_error(portal, path):
-    assert portal.get(path).status_code == 405
+    response = portal.get(path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [("/api/applications", "GET, POST"), ("/login", "GET, POST"), ("/jwks", "GET")],
+)
+def test_a_405_names_every_method_of_the_path(portal, path, allowed):
+    """RFC 9110 section 15.5.6; Starlette alone names only the first matching route's."""
+    response = portal.request("DELETE", path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
 
 
 def test_malformed_max_age_is_invalid_request(runtime, browser):

@@ -170,3 +170,9 @@ def test_openapi_documents_the_portal_api(portal):
     document = portal.get("/api/openapi.json").json()
     assert "/api/applications" in document["paths"]
     assert "/api/decisions" in document["paths"]
+
+
+def test_openapi_describes_only_the_portal_api(portal):
+    """The OAuth and OIDC endpoints are described by discovery, the pages by themselves."""
+    paths = portal.get("/api/openapi.json").json()["paths"]
+    assert all(path.startswith("/api/") for path in paths), sorted(paths)
