@@ -7,4 +7,6 @@
 - RFC 7662 / RFC 7009 (introspection, revocation): `introspection.py`
 - RFC 9068 (JWT access tokens), RFC 9700 (refresh rotation): `tokens.py`
 - RFC 9207 (`iss` in responses): `authorization.with_issuer`
+- RFC 8693 (token exchange): `token_exchange.py`
+- RFC 9396 (authorization details): `authorization_details.py`
 """

@@ -29,6 +29,7 @@ from idp.accounts.models import Account
 from idp.authn.sessions import BrowserSession
 from idp.authn.signin import required_acr, second_factors
 from idp.oauth.authorization_code import AuthenticatedUser
+from idp.oauth.authorization_details import parse_authorization_details, resolve_delegated_access
 from idp.oauth.errors import (
     AccessDeniedError,
     ConsentRequiredError,
@@ -40,7 +41,6 @@ from idp.oauth.interactions import Interaction, Interactions
 from idp.oauth.models import Consent
 from idp.oauth.requests import HttpRequestInfo, OAuthRequest, Params
 from idp.oauth.server import build_server
-from idp.oauth.token_exchange import parse_authorization_details, resolve_delegated_access
 from idp.runtime import Runtime
 
 

@@ -18,8 +18,8 @@ from authlib.oauth2.rfc6749 import grants
 
 from consent import delegation_allows
 from idp.accounts.models import Account
+from idp.oauth.authorization_details import DelegatedAccess
 from idp.oauth.errors import InvalidGrantError, InvalidRequestError
-from idp.oauth.token_exchange import DelegatedAccess
 from idp.oauth.tokens import digest_token, new_id, revoke_grant
 
 CODE_KEY = "code:"

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.accounts.models import Account
 from idp.oauth.authorization_code import AuthorizationCodeGrant
+from idp.oauth.authorization_details import DelegatedAccess
 from idp.oauth.client_auth import PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant
 from idp.oauth.clients import SUPPORTED_SCOPES, RegisteredClient, find_client
@@ -27,7 +28,7 @@ from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.models import Grant
 from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
-from idp.oauth.token_exchange import DelegatedAccess, TokenExchangeGrant, issue_delegated_token
+from idp.oauth.token_exchange import TokenExchangeGrant, issue_delegated_token
 from idp.oauth.tokens import create_grant, issue_access_token, issue_refresh_token
 from idp.oidc.id_token import build_id_token_claims
 from idp.runtime import Runtime

@@ -12,104 +12,27 @@ introspection, which checks the delegation.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from authlib.oauth2.rfc6749.grants import BaseGrant
 from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
 
-from consent import Action, decide, find_portal_application, record_event
+from consent import record_event
+from idp.oauth.authorization_details import (
+    DelegatedAccess,
+    parse_authorization_details,
+    resolve_delegated_access,
+)
 from idp.oauth.clients import TOKEN_EXCHANGE
 from idp.oauth.errors import (
     InvalidGrantError,
     InvalidRequestError,
-    OAuth2Error,
     UnauthorizedClientError,
 )
 from idp.oauth.tokens import issue_access_token, read_access_token
 
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # a URN
-DETAILS_TYPE = "passerelle_application"
 DELEGATED_TOKEN_TTL_SECONDS = 300
-MAX_DETAILS = 5
-
-
-class InvalidAuthorizationDetailsError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
-    """RFC 9396 section 5."""
-
-    error = "invalid_authorization_details"
-
-
-def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
-    if not raw:
-        raise InvalidRequestError("missing 'authorization_details'")
-    try:
-        details = json.loads(raw)
-    except ValueError:
-        raise InvalidAuthorizationDetailsError("'authorization_details' is not JSON") from None
-    if not isinstance(details, list) or not 1 <= len(details) <= MAX_DETAILS:
-        raise InvalidAuthorizationDetailsError(
-            f"'authorization_details' must be a list of 1 to {MAX_DETAILS} objects"
-        )
-    for entry in details:
-        if not isinstance(entry, dict) or entry.get("type") != DETAILS_TYPE:
-            raise InvalidAuthorizationDetailsError(f"each entry needs type {DETAILS_TYPE}")
-        if not isinstance(entry.get("application"), str) or not entry["application"]:
-            raise InvalidAuthorizationDetailsError("each entry needs an 'application' number")
-        actions = entry.get("actions")
-        if (
-            not isinstance(actions, list)
-            or not actions
-            or any(a not in Action._value2member_map_ for a in actions)
-        ):
-            raise InvalidAuthorizationDetailsError("'actions' must list actions of the catalogue")
-    return details
-
-
-@dataclass(frozen=True, slots=True)
-class DelegatedAccess:
-    """What one delegation lets an actor do for one applicant, resolved for a portal."""
-
-    principal: str
-    actor: str
-    delegation_id: str
-    granted: list[dict[str, Any]]
-
-
-def resolve_delegated_access(
-    db: Any, client_id: str, actor: str, details: list[dict[str, Any]], now: Any
-) -> DelegatedAccess:
-    """Check every requested action with `consent.decide`; one applicant, one delegation."""
-    granted, principals, delegations = [], set(), set()
-    for entry in details:
-        application = find_portal_application(db, client_id, entry["application"])
-        if application is None:
-            raise InvalidAuthorizationDetailsError(
-                f"application {entry['application']} is not registered by this portal"
-            )
-        for action in entry["actions"]:
-            decision = decide(
-                db, actor=actor, action=action, application_id=application.id, now=now
-            )
-            if not decision.allowed or decision.delegation_id is None:
-                raise InvalidAuthorizationDetailsError(
-                    f"{action} on {entry['application']} is not delegated ({decision.reason})"
-                )
-            delegations.add(decision.delegation_id)
-            principals.add(application.applicant_subject)
-        granted.append(
-            {
-                "type": DETAILS_TYPE,
-                "application": application.portal_reference,
-                "application_id": application.id,
-                "program": application.program,
-                "actions": entry["actions"],
-            }
-        )
-    if len(principals) != 1 or len(delegations) != 1:
-        raise InvalidAuthorizationDetailsError("ask for one applicant's delegation at a time")
-    return DelegatedAccess(principals.pop(), actor, delegations.pop(), granted)
 
 
 def issue_delegated_token(
