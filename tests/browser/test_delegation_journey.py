@@ -40,8 +40,9 @@ def _sign_in(page, base, email):
 
 
 def _submit(page, action):
-    page.locator(f'form[action="{action}"] button[type=submit]').first.click()
-    page.wait_for_load_state()
+    """Post a form and wait for the page it leads to (a post may answer at the same URL)."""
+    with page.expect_navigation():
+        page.locator(f'form[action="{action}"] button[type=submit]').first.click()
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -195,6 +196,7 @@ def test_appoint_act_revoke(browser, idp_server, lang):
         # The applicant narrows the access: reading only. It applies at once.
         page.goto(f"{base}/account/representatives")
         page.locator('a[href$="/change"]').click()
+        page.wait_for_url("**/change")
         assert page.locator('input[value="documents.upload"]').is_checked()
         assert_accessible(page)
         page.locator('input[value="documents.upload"]').uncheck()
@@ -202,6 +204,7 @@ def test_appoint_act_revoke(browser, idp_server, lang):
         page.wait_for_url("**notice=changed")
         assert_accessible(page)
         page.locator('a[href$="/change"]').click()
+        page.wait_for_url("**/change")
         page.locator('input[value="documents.upload"]').check()
         page.locator('form[action$="/change"] button[type=submit]').click()
         page.wait_for_url("**notice=changed_needs_acceptance")

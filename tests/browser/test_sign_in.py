@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.idp.flows import authorization_request, query_of
@@ -54,9 +55,9 @@ def test_person_signs_in_and_consents_through_the_pages(page, idp_server, regist
     page.get_by_label("Email address" if lang == "en" else "Adresse courriel").fill(email)
     page.get_by_label("Password" if lang == "en" else "Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name=sign_in, exact=True).click()
-    page.wait_for_load_state()
-    assert_accessible(page)  # the consent page
     allow = "Allow" if lang == "en" else "Autoriser"
+    expect(page.get_by_role("button", name=allow)).to_be_visible()
+    assert_accessible(page)  # the consent page
     page.get_by_role("button", name=allow).click()
     page.wait_for_url("https://portal.example/**")
     result = query_of(seen[-1])
@@ -70,8 +71,7 @@ def test_wrong_password_shows_an_accessible_error_next_to_the_field(page, idp_se
     page.get_by_label("Adresse courriel").fill(email)
     page.get_by_label("Mot de passe").fill("not the password")
     page.get_by_role("button", name="Se connecter", exact=True).click()
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()  # waits for the answer to the post
     assert "incorrect" in page.get_by_role("alert").inner_text().lower()
     assert page.locator("#email").get_attribute("aria-invalid") == "true"
     assert page.locator("#email").input_value() == email
@@ -83,8 +83,7 @@ def test_language_switch_keeps_the_request(page, idp_server, registered):
     request = authorization_request(str(client["client_id"]))
     page.goto(f"{idp_server.url}/authorize?{request.query}")
     page.get_by_role("link", name="Français").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "fr"
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
     assert "interaction=" in page.url
     assert page.get_by_role("button", name="Se connecter", exact=True).is_visible()
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.idp.http.test_pages import demo_app
@@ -79,8 +80,7 @@ def test_the_language_switch_leads_to_the_other_language(page, base_url, lang):
     other, label = ("fr", "Français") if lang == "en" else ("en", "English")
     page.goto(f"{base_url}/login?lang={lang}&interaction=int-7")
     page.get_by_role("link", name=label).click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == other
+    expect(page.locator("html")).to_have_attribute("lang", other)
     assert "interaction=int-7" in page.url
     page.goto(f"{base_url}/logged-out")  # the choice is remembered by the cookie
     assert page.locator("html").get_attribute("lang") == other
