@@ -423,12 +423,6 @@ def effective_status(delegation: Delegation, now: datetime) -> DelegationStatus:
     return status
 
 
-def is_delegation_active(db: Session, delegation_id: str, now: datetime) -> bool:
-    """Checked at every introspection of a delegated token: revocation is immediate."""
-    delegation = db.get(Delegation, delegation_id) if len(delegation_id) <= 32 else None
-    return delegation is not None and effective_status(delegation, now) == DelegationStatus.ACTIVE
-
-
 # Built once: on the introspection path, building a statement would cost more than running
 # it. One round trip: the delegation, and how many of the token's applications it covers
 # (by name, or as "all of the applicant's applications at this portal").

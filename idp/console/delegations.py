@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from consent import (
     Action,
     Delegation,
-    DelegationNotFound,
     DelegationRequest,
     accept_delegation,
     approve_request,
@@ -137,9 +136,7 @@ def change(
     application_ids: Sequence[str],
 ) -> Delegation:
     """Change a delegation; every portal that held it before or holds it now is told."""
-    before = get_delegation(db, delegation_id)
-    if before.principal_subject != by:
-        raise DelegationNotFound("no such delegation")
+    before = get_delegation(db, delegation_id)  # change_delegation checks who may change it
     portals: dict[str, list[str]] = {client_id: [] for client_id in portals_of(db, before)}
     delegation = change_delegation(
         db,

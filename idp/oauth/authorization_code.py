@@ -18,7 +18,7 @@ from authlib.oauth2.rfc6749 import grants
 
 from consent import delegation_allows
 from idp.accounts.models import Account
-from idp.oauth.authorization_details import DelegatedAccess
+from idp.oauth.authorization_details import DelegatedAccess, granted_pairs
 from idp.oauth.errors import InvalidGrantError, InvalidRequestError
 from idp.oauth.tokens import digest_token, new_id, revoke_grant
 
@@ -204,9 +204,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         issued: IssuedCode = self.request.authorization_code
         if issued.delegated is not None:
             access = DelegatedAccess(**issued.delegated)
-            granted = [(g["application_id"], g["actions"]) for g in access.granted]
             if not delegation_allows(
-                self.server.session, access.delegation_id, self.server.now(), granted
+                self.server.session,
+                access.delegation_id,
+                self.server.now(),
+                granted_pairs(access.granted),
             ):
                 raise InvalidGrantError("the delegation behind this code no longer allows it")
             self.server.delegated_access = access

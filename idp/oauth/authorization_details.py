@@ -2,10 +2,11 @@
 
 A portal names, per application, the actions a representative wants to take for an
 applicant: `[{"type": "passerelle_application", "application": "E123", "actions": [...]}]`.
-`parse_authorization_details` checks the shape (section 2; error `invalid_authorization_details`,
-section 5); `resolve_delegated_access` checks every action with `consent.decide` and
-returns the one delegation behind them. Used by token exchange (RFC 8693,
-`token_exchange.py`) and by authorization requests (`authorization.py`).
+`parse_authorization_details` checks the shape (section 2; error
+`invalid_authorization_details`, section 5). `resolve_delegated_access` finds the
+delegation with `consent.decide` and checks that it grants every action with
+`consent.delegation_allows`: two statements per application. Used by token exchange
+(RFC 8693, `token_exchange.py`) and by authorization requests (`authorization.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from consent import Action, decide, find_portal_application
+from consent import Action, decide, delegation_allows, find_portal_application
 from idp.oauth.errors import InvalidRequestError, OAuth2Error
 
 DETAILS_TYPE = "passerelle_application"
@@ -53,6 +54,11 @@ def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
     return details
 
 
+def granted_pairs(details: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(application id, actions) of resolved details, as `consent.delegation_allows` takes."""
+    return [(str(d.get("application_id")), list(d.get("actions") or [])) for d in details]
+
+
 @dataclass(frozen=True, slots=True)
 class DelegatedAccess:
     """What one delegation lets an actor do for one applicant, resolved for a portal."""
@@ -66,7 +72,7 @@ class DelegatedAccess:
 def resolve_delegated_access(
     db: Any, client_id: str, actor: str, details: list[dict[str, Any]], now: Any
 ) -> DelegatedAccess:
-    """Check every requested action with `consent.decide`; one applicant, one delegation."""
+    """The one delegation that grants every requested action; one applicant at a time."""
     granted, principals, delegations = [], set(), set()
     for entry in details:
         application = find_portal_application(db, client_id, entry["application"])
@@ -74,25 +80,38 @@ def resolve_delegated_access(
             raise InvalidAuthorizationDetailsError(
                 f"application {entry['application']} is not registered by this portal"
             )
-        for action in entry["actions"]:
-            decision = decide(
-                db, actor=actor, action=action, application_id=application.id, now=now
+        actions = list(dict.fromkeys(entry["actions"]))
+        first = decide(db, actor=actor, action=actions[0], application_id=application.id, now=now)
+        if (
+            first.delegation_id is None
+            or not first.allowed
+            or not delegation_allows(db, first.delegation_id, now, [(application.id, actions)])
+        ):
+            raise InvalidAuthorizationDetailsError(
+                _refusal(db, actor, application.id, entry["application"], actions, now)
             )
-            if not decision.allowed or decision.delegation_id is None:
-                raise InvalidAuthorizationDetailsError(
-                    f"{action} on {entry['application']} is not delegated ({decision.reason})"
-                )
-            delegations.add(decision.delegation_id)
-            principals.add(application.applicant_subject)
+        delegations.add(first.delegation_id)
+        principals.add(application.applicant_subject)
         granted.append(
             {
                 "type": DETAILS_TYPE,
                 "application": application.portal_reference,
                 "application_id": application.id,
                 "program": application.program,
-                "actions": entry["actions"],
+                "actions": actions,
             }
         )
     if len(principals) != 1 or len(delegations) != 1:
         raise InvalidAuthorizationDetailsError("ask for one applicant's delegation at a time")
     return DelegatedAccess(principals.pop(), actor, delegations.pop(), granted)
+
+
+def _refusal(
+    db: Any, actor: str, application_id: str, number: str, actions: list[str], now: Any
+) -> str:
+    """Name the first action refused and why (only on the error path: one decide each)."""
+    for action in actions:
+        decision = decide(db, actor=actor, action=action, application_id=application_id, now=now)
+        if not decision.allowed or decision.delegation_id is None:
+            return f"{action} on {number} is not delegated ({decision.reason})"
+    return f"the actions on {number} are not all granted by one delegation"

@@ -6,6 +6,7 @@ thread pool. Nothing here decides anything: `authorization.authorize` and authli
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -188,8 +189,6 @@ async def authorize_consent(request: Request) -> Response:
         if "authorization_details" not in interaction.params:
             # A delegated request is confirmed each time, not remembered as a scope consent.
             await run_in_threadpool(record_consent, runtime, interaction, browser.account_id)
-        from dataclasses import replace
-
         interaction = replace(interaction, consent_done=True)
         outcome = await run_in_threadpool(authorize, runtime, info, browser, interaction)
     else:

@@ -12,6 +12,7 @@ introspection, which checks the delegation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from authlib.oauth2.rfc6749.grants import BaseGrant
@@ -40,11 +41,9 @@ def issue_delegated_token(
 ) -> tuple[str, dict[str, Any]]:
     """A short-lived access token for `access` (never with a refresh token); audited."""
     policy = server.runtime.token_policy
-    short_policy = type(policy)(
-        policy.issuer,
-        policy.access_token_alg,
-        min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
-        policy.refresh_token_ttl_seconds,
+    short_policy = replace(
+        policy,
+        access_token_ttl_seconds=min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
     )
     token, issued = issue_access_token(
         server.session,

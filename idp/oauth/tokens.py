@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from consent import delegation_allows
+from idp.oauth.authorization_details import granted_pairs
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
 from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
 
@@ -159,16 +160,10 @@ def read_access_token(
         return None
     delegation_id = claims.get("delegation_id")
     if delegation_id is not None and not delegation_allows(
-        session, str(delegation_id), now, _granted(claims)
+        session, str(delegation_id), now, granted_pairs(claims.get("authorization_details") or [])
     ):
         return None  # revoking or narrowing a delegation is immediate (DESIGN.md section 5)
     return claims
-
-
-def _granted(claims: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """(application id, actions) pairs of a delegated token's authorization_details."""
-    details = claims.get("authorization_details") or []
-    return [(str(d.get("application_id")), list(d.get("actions") or [])) for d in details]
 
 
 def revoke_access_token(session: Session, claims: dict[str, Any]) -> None:

@@ -113,6 +113,12 @@ def test_action_outside_the_delegation_is_refused_with_the_rfc_error(runtime, br
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_authorization_details"
     assert "payment.make" in response.json()["error_description"]
+    # One granted action does not carry another that is not: the refused one is named.
+    mixed = _exchange(
+        portal, client, secret, rep_token, actions=("application.read", "payment.make")
+    )
+    assert mixed.json()["error"] == "invalid_authorization_details"
+    assert mixed.json()["error_description"].startswith("payment.make on E777")
 
 
 def test_unknown_application_and_malformed_details_are_refused(runtime, browser, portal):
