@@ -1,37 +1,56 @@
-"""The composition root: `create_app(settings)` wires every package into one ASGI app."""
+"""The composition root: `create_app(settings)` wires every package into one ASGI app.
+
+The shared components (`idp.bootstrap.Components`) are put on `app.state`, one attribute
+each, where the typed dependencies of `idp.http.deps` and of each capability's `deps.py`
+read them; routers are included; the middlewares wrap the app, discovery and the JWKS
+outermost (served from memory before anything else runs).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import fields
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from adapters import EphemeralStore
-from idp.accounts.routes import router as accounts_router
 from idp.authn.routes import router as authn_router
 from idp.authn.webauthn_routes import router as webauthn_router
-from idp.bootstrap import build_runtime
+from idp.bootstrap import Components, build_components
 from idp.clock import Clock
-from idp.console.delegation_routes import router as delegation_router
-from idp.console.routes import router as console_router
+from idp.console.routes import routers as console_routers
 from idp.dev.routes import router as dev_router
 from idp.http.csrf import CsrfCookieMiddleware
+from idp.http.documents import PublishedDocuments
 from idp.http.errors import install_error_handlers
+from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
-from idp.http.security_headers import SecurityHeadersMiddleware
+from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
 from idp.oauth.routes import router as oauth_router
 from idp.officer.routes import router as officer_router
+from idp.oidc.jwks import JWKS_CACHE_SECONDS, JWKS_MEDIA_TYPE
+from idp.oidc.routes import DISCOVERY_PATHS
 from idp.oidc.routes import router as oidc_router
 from idp.outbox.dispatcher import OutboxDispatcher
 from idp.portal_api.routes import router as portal_api_router
-from idp.runtime import Runtime
+from idp.selfservice.routes import router as selfservice_router
 from idp.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+PAGE_ROUTERS = (
+    oidc_router,
+    oauth_router,
+    authn_router,
+    webauthn_router,
+    selfservice_router,
+    *console_routers,
+    officer_router,
+    dev_router,
+)
 
 
 def create_app(
@@ -39,14 +58,16 @@ def create_app(
     *,
     clock: Clock | None = None,
     store: EphemeralStore | None = None,
-    runtime: Runtime | None = None,
+    components: Components | None = None,
 ) -> FastAPI:
-    runtime = runtime or build_runtime(settings, clock=clock, store=store)
-    dispatcher = OutboxDispatcher(runtime)
+    components = components or build_components(settings, clock=clock, store=store)
+    dispatcher = OutboxDispatcher(
+        components.session_factory, components.clock, settings.outbox_poll_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if runtime.settings.outbox_dispatcher:
+        if settings.outbox_dispatcher:
             dispatcher.start()
         yield
         dispatcher.stop()
@@ -60,22 +81,33 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.state.runtime = runtime
+    for component in fields(components):
+        setattr(app.state, component.name, getattr(components, component.name))
+    app.state.components = components
     app.state.outbox = dispatcher
     app.state.pages = Pages(create_template_env(load_translations(PACKAGE_DIR / "locale")))
     install_error_handlers(app)
-    app.include_router(oidc_router, include_in_schema=False)
-    app.include_router(oauth_router, include_in_schema=False)
-    app.include_router(authn_router, include_in_schema=False)
-    app.include_router(webauthn_router, include_in_schema=False)
-    app.include_router(accounts_router, include_in_schema=False)
-    app.include_router(console_router, include_in_schema=False)
-    app.include_router(delegation_router, include_in_schema=False)
-    app.include_router(officer_router, include_in_schema=False)
-    app.include_router(dev_router, include_in_schema=False)
+    for router in PAGE_ROUTERS:
+        app.include_router(router, include_in_schema=False)
     app.include_router(portal_api_router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    hsts = settings.issuer.startswith("https://")
+    app.add_middleware(ApiBodyLimit)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.issuer.startswith("https://"))
+    app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
+    discovery = (components.discovery, b"application/json", "public, max-age=3600")
+    app.add_middleware(
+        PublishedDocuments,
+        documents={
+            **dict.fromkeys(DISCOVERY_PATHS, discovery),
+            "/jwks": (components.jwks, JWKS_MEDIA_TYPE, f"public, max-age={JWKS_CACHE_SECONDS}"),
+        },
+        extra_headers=security_headers(hsts=hsts),
+    )
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of `idp serve`: settings from the environment (one per worker process)."""
+    return create_app(Settings())

@@ -1,4 +1,10 @@
-"""Turning `Settings` into a `Runtime`: database, store, master key, signing keys.
+"""Turning `Settings` into the service's components: database, store, keys, mail, policies.
+
+`build_components` is called by `create_app` and by the CLI, so both run the same
+objects. `Components` is what one running service shares between requests; only the
+composition root (`idp.app`, `idp.cli`) holds it: `create_app` puts each field on
+`app.state`, where the typed request dependencies read them, and services receive the
+pieces they use as parameters, never the whole.
 
 Embedded mode (no IDP_DATABASE_URL, no IDP_MASTER_KEY) creates its data folder, migrates
 its SQLite file and generates a master key on first start, saying loudly that production
@@ -8,28 +14,59 @@ must supply one. Production mode never generates secrets and never migrates by i
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 
+from limits import parse
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
+from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.password import PasswordPolicy, Passwords
-from idp.authn.sessions import BrowserSessions
+from idp.authn.sessions import SessionEndListener, SessionPolicy
 from idp.clock import Clock, SystemClock
-from idp.db import create_db_engine, create_session_factory
+from idp.db import DatabaseLimits, create_db_engine, create_session_factory, unit_of_work
+from idp.delegation.events import PortalAnnouncer
+from idp.http.documents import StaticDocument
 from idp.migrations.runner import upgrade_database
+from idp.oauth.server import IdpAuthorizationServer, ServerConfig
 from idp.oauth.tokens import TokenPolicy
-from idp.oidc.backchannel import announce_session_end
-from idp.runtime import Runtime
+from idp.oidc.backchannel import BackchannelLogout
+from idp.oidc.discovery import provider_metadata
+from idp.oidc.id_token import IdTokenExtension
+from idp.oidc.jwks import PublishedKeys
 from idp.settings import Settings
 from keys import Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
 MASTER_KEY_FILE = "master.key"
 SIGNING_ALGS = ("ES256", "RS256")
+
+
+@dataclass(frozen=True)
+class Components:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    store: EphemeralStore
+    master_key: MasterKey
+    keyring: Keyring
+    mailer: Mailer
+    dev_mailbox: DevMailbox | None
+    passwords: Passwords
+    budgets: Budgets
+    session_policy: SessionPolicy
+    session_listener: SessionEndListener
+    token_policy: TokenPolicy
+    oauth_server: IdpAuthorizationServer
+    announcer: PortalAnnouncer
+    discovery: StaticDocument
+    jwks: PublishedKeys
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -59,10 +96,18 @@ def create_store(settings: Settings) -> EphemeralStore:
     return MemoryStore()
 
 
+def database_limits(settings: Settings) -> DatabaseLimits:
+    return DatabaseLimits(
+        connect_timeout_seconds=settings.database_connect_timeout_seconds,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+        pool_size=settings.database_pool_size,
+    )
+
+
 def prepare_database(settings: Settings) -> Engine:
     if settings.is_embedded_database:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.resolved_database_url)
+    engine = create_db_engine(settings.resolved_database_url, database_limits(settings))
     if settings.is_embedded_database:
         upgrade_database(engine)
     return engine
@@ -84,47 +129,83 @@ def create_mailer(settings: Settings) -> tuple[Mailer, DevMailbox | None]:
     return mailbox, mailbox
 
 
-def build_runtime(
+def create_passwords(settings: Settings) -> Passwords:
+    return Passwords(
+        PasswordPolicy(
+            memory_kib=settings.password_hash_memory_kib,
+            time_cost=settings.password_hash_time_cost,
+            parallelism=settings.password_hash_parallelism,
+        )
+    )
+
+
+def create_budgets(settings: Settings) -> Budgets:
+    limit = parse(settings.login_rate_limit)
+    password = AttemptBudget(limit.amount, int(limit.get_expiry()))
+    return Budgets(password_per_account=password, password_per_address=password)
+
+
+def create_token_policy(settings: Settings) -> TokenPolicy:
+    return TokenPolicy(
+        issuer=settings.issuer,
+        access_token_alg=settings.access_token_alg,
+        access_token_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
+    )
+
+
+def create_oauth_server(
+    settings: Settings, keyring: Keyring, store: EphemeralStore, tokens: TokenPolicy
+) -> IdpAuthorizationServer:
+    config = ServerConfig(
+        issuer=settings.issuer,
+        tokens=tokens,
+        auth_code_ttl_seconds=settings.auth_code_ttl_seconds,
+        id_token_ttl_seconds=settings.id_token_ttl_seconds,
+        id_token_default_alg=settings.id_token_default_alg,
+        interaction_ttl_seconds=settings.interaction_ttl_seconds,
+    )
+    return IdpAuthorizationServer(config, keyring, store, token_extensions=[IdTokenExtension()])
+
+
+def build_components(
     settings: Settings, *, clock: Clock | None = None, store: EphemeralStore | None = None
-) -> Runtime:
+) -> Components:
     settings.validate_for_startup()
     clock = clock or SystemClock()
     engine = prepare_database(settings)
     factory = create_session_factory(engine)
     master = load_master_key(settings)
-    with factory() as session, session.begin():
-        ensure_signing_keys(session, master, signing_algs(settings), clock.now())
+    with unit_of_work(factory) as db:
+        ensure_signing_keys(db, master, signing_algs(settings), clock.now())
     store = store or create_store(settings)
     keyring = Keyring(master)
     mailer, dev_mailbox = create_mailer(settings)
-    on_end = partial(
-        announce_session_end,
-        issuer=settings.issuer,
-        keyring=keyring,
-        default_alg=settings.id_token_default_alg,
-    )
-    return Runtime(
+    tokens = create_token_policy(settings)
+    jwks = PublishedKeys(factory, clock)
+    jwks.load()
+    metadata = json.dumps(provider_metadata(settings.issuer), separators=(",", ":"))
+    return Components(
         settings=settings,
+        clock=clock,
         engine=engine,
         session_factory=factory,
         store=store,
-        keyring=keyring,
-        clock=clock,
-        passwords=Passwords(
-            PasswordPolicy(
-                memory_kib=settings.password_hash_memory_kib,
-                time_cost=settings.password_hash_time_cost,
-                parallelism=settings.password_hash_parallelism,
-            )
-        ),
-        browser_sessions=BrowserSessions(factory, clock, settings.session_ttl_seconds, on_end),
-        token_policy=TokenPolicy(
-            issuer=settings.issuer,
-            access_token_alg=settings.access_token_alg,
-            access_token_ttl_seconds=settings.access_token_ttl_seconds,
-            refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
-        ),
         master_key=master,
+        keyring=keyring,
         mailer=mailer,
         dev_mailbox=dev_mailbox,
+        passwords=create_passwords(settings),
+        budgets=create_budgets(settings),
+        session_policy=SessionPolicy(settings.session_ttl_seconds),
+        session_listener=BackchannelLogout(
+            issuer=settings.issuer, keyring=keyring, default_alg=settings.id_token_default_alg
+        ),
+        token_policy=tokens,
+        oauth_server=create_oauth_server(settings, keyring, store, tokens),
+        announcer=PortalAnnouncer(
+            issuer=settings.issuer, keyring=keyring, alg=settings.access_token_alg
+        ),
+        discovery=StaticDocument(metadata.encode()),
+        jwks=jwks,
     )

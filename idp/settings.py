@@ -45,6 +45,24 @@ class Settings(BaseSettings):
         description="Redis URL for short-lived state (codes, interactions, replay caches, "
         "rate limits), e.g. `redis://redis:6379/0`. Empty: in-process store (one process only).",
     )
+    database_connect_timeout_seconds: int = Field(
+        3, ge=1, le=60, description="How long to wait for a new PostgreSQL connection."
+    )
+    database_statement_timeout_ms: int = Field(
+        5000,
+        ge=100,
+        le=600_000,
+        description="PostgreSQL `statement_timeout` of the service's connections.",
+    )
+    database_pool_size: int = Field(
+        10, ge=1, le=200, description="PostgreSQL connections kept open per process."
+    )
+    redis_timeout_seconds: float = Field(
+        0.5,
+        gt=0,
+        le=30,
+        description="Connect and read timeout of every Redis call (then the request answers 503).",
+    )
     redis_prefix: str = Field(
         "idp:", description="Prefix of every Redis key, so deployments can share one Redis."
     )

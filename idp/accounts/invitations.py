@@ -18,7 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account, Invitation
-from idp.accounts.service import create_account, find_account_by_email, validate_email
+from idp.accounts.service import (
+    SUPPORTED_LOCALES,
+    create_account,
+    find_account_by_email,
+    validate_email,
+    validate_password,
+)
 from idp.authn.password import Passwords
 from idp.errors import Conflict, InvalidInput
 
@@ -40,9 +46,17 @@ class IssuedInvitation:
 
 
 def create_invitation(
-    db: Session, *, email: str, name: str, invited_by: str | None, now: datetime
+    db: Session,
+    *,
+    email: str,
+    name: str,
+    invited_by: str | None,
+    now: datetime,
+    locale: str = "en",
 ) -> IssuedInvitation:
     email = validate_email(email)
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInput("locale", "locale must be en or fr")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(
             "name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
@@ -56,6 +70,7 @@ def create_invitation(
         name=name.strip(),
         token_digest=_digest(token),
         invited_by=invited_by,
+        locale=locale,
         created_at=now,
         expires_at=now + timedelta(days=INVITATION_TTL_DAYS),
     )
@@ -80,14 +95,19 @@ def accept_invitation(
     token: str,
     name: str,
     password: str,
-    locale: str,
     now: datetime,
 ) -> Account:
+    """Create the invitee's account, in the invitation's language; the invitation works once.
+
+    Everything is checked before the invitation is claimed, so a refused password leaves
+    it open for the next try.
+    """
     invitation = find_open_invitation(db, token, now)
     if invitation is None:
         raise InvalidInput(
             "token", "this invitation is used, expired or unknown", code="invitation_closed"
         )
+    validate_password(password, email=invitation.email, name=name or invitation.name)
     claimed = db.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
@@ -105,7 +125,7 @@ def accept_invitation(
         name=name or invitation.name,
         now=now,
         email_verified=True,
-        locale=locale,
+        locale=invitation.locale,
     )
     account.password_changed_at = now
     invitation.account_id = account.id

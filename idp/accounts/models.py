@@ -42,6 +42,7 @@ class Invitation(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -49,8 +49,8 @@ def issue_code(
     return code
 
 
-def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> CodeCheck:
-    """Verify and consume; a wrong guess counts, the last allowed one burns the code."""
+def verify_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> CodeCheck:
+    """Verify without consuming (a later step may still fail); a wrong guess counts."""
     key = f"{KEY_PREFIX}{purpose}:{subject}"
     raw = store.get(key)
     if raw is None:
@@ -58,8 +58,6 @@ def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> 
     record = json.loads(raw)
     candidate = "".join(ch for ch in code if ch.isdigit())[: CODE_DIGITS + 2]
     if hmac.compare_digest(record["digest"], _digest(record["salt"], candidate)):
-        if store.pop(key) is None:  # another request consumed it first
-            return CodeCheck(False, reason="expired")
         return CodeCheck(True, payload=record["payload"])
     record["attempts"] += 1
     if record["attempts"] >= MAX_ATTEMPTS:
@@ -67,6 +65,19 @@ def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> 
         return CodeCheck(False, reason="exhausted")
     store.set(key, json.dumps(record).encode(), store.ttl(key) or 1)
     return CodeCheck(False, reason="wrong")
+
+
+def consume_code(store: EphemeralStore, purpose: str, subject: str) -> bool:
+    """Burn a verified code; False when a concurrent request consumed it first."""
+    return store.pop(f"{KEY_PREFIX}{purpose}:{subject}") is not None
+
+
+def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> CodeCheck:
+    """Verify and consume in one step; a wrong guess counts, the last one burns the code."""
+    checked = verify_code(store, purpose, subject, code)
+    if checked.ok and not consume_code(store, purpose, subject):
+        return CodeCheck(False, reason="expired")
+    return checked
 
 
 def peek_payload(store: EphemeralStore, purpose: str, subject: str) -> dict[str, Any] | None:

@@ -1,79 +1,80 @@
-"""Password sign-in: rate limits, verification, rehash on policy upgrade.
+"""Password sign-in: attempt budgets, verification, rehash on policy upgrade.
 
 Failures are counted per account and per address in the shared store (so every replica
 sees them) and the answer never says whether the email exists: an unknown email costs
-the same argon2 verification as a wrong password and gets the same message.
+the same argon2 verification as a wrong password and gets the same message. An address
+that used up its budget (a shared office or campus address) still lets a person with the
+right password in: only its wrong guesses are refused, so one person's typing cannot
+lock out another.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
-from limits import parse
+from sqlalchemy.orm import Session
 
+from adapters import EphemeralStore
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
-from idp.runtime import Runtime
+from idp.authn.attempts import Budgets, just_exhausted, record_failure, record_success
+from idp.authn.attempts import seconds_blocked as blocked
+from idp.authn.password import Passwords
 
 MAX_LOGIN_FIELD_LENGTH = 256
+PASSWORD_FACTOR = "password"  # noqa: S105  # the name of a factor, not a secret
+ADDRESS_FACTOR = "password-address"  # idem
 
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
-    account_id: str | None = None
+    account: Account | None = None
     error_code: str | None = None  # invalid_credentials | rate_limited
     retry_after_seconds: int = 0
+    warn_owner: Account | None = None  # the account whose budget this failure used up
 
 
-def _limit_keys(email: str, address: str) -> list[str]:
-    email_digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    return [f"ratelimit:login:account:{email_digest}", f"ratelimit:login:address:{address}"]
-
-
-def check_password_login(runtime: Runtime, email: str, password: str, address: str) -> LoginResult:
-    limit = parse(runtime.settings.login_rate_limit)
-    window = int(limit.get_expiry())
-    keys = _limit_keys(email, address)
-    for key in keys:
-        current = runtime.store.get(key)
-        if current is not None and int(current) >= limit.amount:
-            return LoginResult(
-                error_code="rate_limited", retry_after_seconds=runtime.store.ttl(key) or window
-            )
+def _verified_account(
+    db: Session, passwords: Passwords, email: str, password: str, now: datetime
+) -> Account | None:
     if len(email) > MAX_LOGIN_FIELD_LENGTH or len(password) > MAX_LOGIN_FIELD_LENGTH:
-        account = None
-    else:
-        with runtime.transaction() as db:
-            account = find_account_by_email(db, email)
-            password_hash = account.password_hash if account else None
-            ok = runtime.passwords.verify(password_hash, password)
-            if ok and account is not None and account.status == "active":
-                if runtime.passwords.needs_rehash(password_hash or ""):
-                    account.password_hash = runtime.passwords.hash(password)
-                runtime.store.delete(keys[0])
-                return LoginResult(account_id=account.id)
-    for key in keys:
-        runtime.store.incr(key, window)
-    return LoginResult(error_code="invalid_credentials")
+        passwords.verify(None, "")  # the same cost as a real verification
+        return None
+    account = find_account_by_email(db, email)
+    ok = passwords.verify(account.password_hash if account else None, password)
+    if not ok or account is None or account.status != "active":
+        return None
+    if account.password_hash and passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash(password)
+        account.updated_at = now
+    return account
 
 
-def find_signed_in_account(runtime: Runtime, account_id: str) -> Account | None:
-    with runtime.transaction() as db:
-        return db.get(Account, account_id)
-
-
-def over_limit(runtime: Runtime, action: str, who: str) -> int:
-    """Seconds to wait when `who` (an address or an account) used up `action`'s budget."""
-    limit = parse(runtime.settings.login_rate_limit)
-    key = f"ratelimit:{action}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
-    current = runtime.store.get(key)
-    if current is not None and int(current) >= limit.amount:
-        return runtime.store.ttl(key) or int(limit.get_expiry())
-    return 0
-
-
-def count_attempt(runtime: Runtime, action: str, who: str) -> None:
-    limit = parse(runtime.settings.login_rate_limit)
-    key = f"ratelimit:{action}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
-    runtime.store.incr(key, int(limit.get_expiry()))
+def check_password_login(
+    db: Session,
+    store: EphemeralStore,
+    passwords: Passwords,
+    budgets: Budgets,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    now: datetime,
+) -> LoginResult:
+    wait = blocked(store, budgets.password_per_account, PASSWORD_FACTOR, email)
+    if wait:
+        return LoginResult(error_code="rate_limited", retry_after_seconds=wait)
+    account = _verified_account(db, passwords, email, password, now)
+    if account is not None:
+        record_success(store, PASSWORD_FACTOR, email)
+        return LoginResult(account=account)
+    count = record_failure(store, budgets.password_per_account, PASSWORD_FACTOR, email)
+    record_failure(store, budgets.password_per_address, ADDRESS_FACTOR, address)
+    owner = None
+    if just_exhausted(count, budgets.password_per_account):
+        owner = find_account_by_email(db, email)
+    wait = blocked(store, budgets.password_per_address, ADDRESS_FACTOR, address)
+    if wait:
+        return LoginResult(error_code="rate_limited", retry_after_seconds=wait, warn_owner=owner)
+    return LoginResult(error_code="invalid_credentials", warn_owner=owner)

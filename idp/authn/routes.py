@@ -1,62 +1,48 @@
-"""Sign-in pages: `/login` (password), `/login/second-factor` (TOTP, recovery code),
-and `/account`. Passkeys sign in through `idp/authn/webauthn_routes.py`."""
+"""Sign-in pages: `/login` (password), `/login/second-factor` (TOTP, recovery code) and
+`/account/step-up` (prove a second factor again before a sensitive change). Passkeys
+sign in through `webauthn_routes.py`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, AMR_PASSWORD
-from idp.authn.login import check_password_login, find_signed_in_account
-from idp.authn.mails import notice_mail
-from idp.authn.recovery_codes import use_recovery_code
-from idp.authn.sessions import SESSION_COOKIE
-from idp.authn.signin import (
-    PENDING_COOKIE,
-    PENDING_TTL_SECONDS,
-    PendingSignIn,
-    PendingSignIns,
-    second_factors,
+from idp.authn.deps import BudgetsDep, Me, PasswordsDep, SessionListener, SessionPolicyDep
+from idp.authn.interactions import Interaction, Interactions
+from idp.authn.login import check_password_login
+from idp.authn.second_factor import verify_code_factor
+from idp.authn.signin import PENDING_COOKIE, PendingSignIn, PendingSignIns, second_factors
+from idp.authn.web import (
+    browser_of,
+    complete_sign_in,
+    continue_to,
+    finish_step_up,
+    safe_return_path,
+    start_second_factor,
 )
-from idp.authn.totp import verify_totp
-from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.clients.service import find_client
+from idp.http.csrf import CsrfForm
+from idp.http.deps import AppSettings, Db, Master, Now, Store, client_address
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
-from idp.http.params import read_form, read_query
-from idp.oauth.clients import find_client
-from idp.oauth.errors import OAuth2Error
-from idp.oauth.interactions import Interaction, Interactions
-from idp.oauth.requests import Params
-from idp.runtime import Runtime
+from idp.http.params import Query
+from idp.notifications.deps import Mail
+from idp.notifications.mails import notice_mail
+from idp.settings import Settings
 
 router = APIRouter()
-MAX_SECOND_FACTOR_FAILURES = 5
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def _interactions(runtime: Runtime) -> Interactions:
-    return Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
-
-
-def _client_name(runtime: Runtime, interaction: Interaction | None) -> str | None:
-    if interaction is None:
-        return None
-    client_id = Params(all=interaction.params).get("client_id") or ""
-    with runtime.transaction() as db:
-        client = find_client(db, client_id)
-        return client.name if client else None
+def _interactions(store: Store, settings: Settings) -> Interactions:
+    return Interactions(store, settings.interaction_ttl_seconds)
 
 
 def _login_page(
     request: Request,
+    db: Session,
     interaction: Interaction | None,
     *,
     email: str = "",
@@ -64,14 +50,12 @@ def _login_page(
     retry_after_seconds: int = 0,
     status_code: int = 200,
 ) -> Response:
-    runtime = _runtime(request)
+    client = None
     if interaction is not None:
-        prefer_ui_locales(
-            request.state,
-            request.query_params.get("lang"),
-            Params(all=interaction.params).get("ui_locales"),
-        )
-    return render_page(
+        params = interaction.parameters
+        prefer_ui_locales(request.state, request.query_params.get("lang"), params.get("ui_locales"))
+        client = find_client(db, params.text("client_id"))
+    response = render_page(
         request,
         "authn/login.html",
         {
@@ -79,305 +63,200 @@ def _login_page(
             "email": email,
             "error_code": error_code,
             "retry_after_seconds": retry_after_seconds,
-            "client_name": _client_name(runtime, interaction),
+            "client_name": client.name if client else None,
             "notice": request.query_params.get("notice"),
         },
         status_code=status_code,
     )
+    if retry_after_seconds:
+        response.headers["Retry-After"] = str(retry_after_seconds)
+    return response
 
 
 @router.get("/login")
-async def login_form(request: Request) -> Response:
-    runtime = _runtime(request)
-    try:
-        query = read_query(request)
-    except OAuth2Error:
-        query = Params(all={})
-    interaction = _interactions(runtime).find(query.get("interaction"))
-    hint = Params(all=interaction.params).get("login_hint") if interaction else None
-    return await run_in_threadpool(_login_page, request, interaction, email=hint or "")
-
-
-def _after_sign_in_target(runtime: Runtime, interaction_id: str | None) -> str:
-    interactions = _interactions(runtime)
-    interaction = interactions.find(interaction_id)
-    if interaction is None:
-        return "/account"
-    interactions.save(replace(interaction, login_done=True))
-    return f"/authorize/resume?interaction={interaction.id}"
-
-
-def complete_sign_in(
-    request: Request, account_id: str, amr: list[str], acr: str, interaction_id: str | None
+def login_form(
+    request: Request, query: Query, db: Db, store: Store, settings: AppSettings
 ) -> Response:
-    """Start a fresh session (a planted cookie never becomes authenticated: session
-    fixation) and continue where the person was going."""
-    runtime = _runtime(request)
-    runtime.browser_sessions.end(request.cookies.get(SESSION_COOKIE), reason="replaced")
-    cookie_value, _ = runtime.browser_sessions.start(
-        account_id,
-        amr,
-        acr,
-        runtime.clock.now(),
-        user_agent=request.headers.get("user-agent", ""),
-        ip=request.client.host if request.client else "",
-    )
-    response = RedirectResponse(_after_sign_in_target(runtime, interaction_id), status_code=303)
-    set_session_cookie(runtime, response, cookie_value)
-    response.delete_cookie(
-        PENDING_COOKIE,
-        path="/",
-        secure=runtime.settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
-    return response
-
-
-def set_session_cookie(runtime: Runtime, response: Response, cookie_value: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie_value,
-        max_age=runtime.settings.session_ttl_seconds,
-        httponly=True,
-        secure=runtime.settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
-
-
-def _start_second_factor(
-    runtime: Runtime, account_id: str, interaction_id: str | None, *, step_up: bool = False
-) -> Response:
-    pending = PendingSignIns(runtime.store).start(
-        account_id, [AMR_PASSWORD] if not step_up else [], interaction_id, step_up=step_up
-    )
-    response = RedirectResponse("/login/second-factor", status_code=303)
-    response.set_cookie(
-        PENDING_COOKIE,
-        pending.id,
-        max_age=PENDING_TTL_SECONDS,
-        httponly=True,
-        secure=runtime.settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
-    return response
-
-
-def _has_second_factor(runtime: Runtime, account_id: str) -> bool:
-    with runtime.transaction() as db:
-        return second_factors(db, account_id).any
+    interaction = _interactions(store, settings).find(query.get("interaction"))
+    hint = interaction.parameters.get("login_hint") if interaction else None
+    return _login_page(request, db, interaction, email=hint or "")
 
 
 @router.post("/login")
-async def login_submit(request: Request) -> Response:
-    runtime = _runtime(request)
-    try:
-        form = await read_form(request)
-    except OAuth2Error:
-        return await run_in_threadpool(
-            _login_page, request, None, error_code="invalid_request", status_code=400
-        )
-    interaction = _interactions(runtime).find(form.get("interaction"))
-    email = form.get("email") or ""
-    if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return await run_in_threadpool(
-            _login_page, request, interaction, email=email, error_code="csrf", status_code=400
-        )
-    address = request.client.host if request.client else "unknown"
-    result = await run_in_threadpool(
-        check_password_login, runtime, email, form.get("password") or "", address
+def login_submit(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    passwords: PasswordsDep,
+    budgets: BudgetsDep,
+    policy: SessionPolicyDep,
+    listener: SessionListener,
+    mail: Mail,
+    now: Now,
+) -> Response:
+    interaction = _interactions(store, settings).find(form.get("interaction"))
+    email = form.text("email")
+    result = check_password_login(
+        db,
+        store,
+        passwords,
+        budgets,
+        email=email,
+        password=form.text("password"),
+        address=client_address(request),
+        now=now,
     )
-    if result.account_id is None:
+    if result.warn_owner is not None:
+        owner = result.warn_owner
+        mail.send(notice_mail(owner.email, owner.locale, "password_attempts"))
+    if result.account is None:
         status = 429 if result.error_code == "rate_limited" else 401
-        response = await run_in_threadpool(
-            _login_page,
+        return _login_page(
             request,
+            db,
             interaction,
             email=email,
             error_code=result.error_code,
             retry_after_seconds=result.retry_after_seconds,
             status_code=status,
         )
-        if status == 429:
-            response.headers["Retry-After"] = str(result.retry_after_seconds)
-        return response
     interaction_id = interaction.id if interaction else None
-    if await run_in_threadpool(_has_second_factor, runtime, result.account_id):
-        return _start_second_factor(runtime, result.account_id, interaction_id)
-    return await run_in_threadpool(
-        complete_sign_in,
-        request,
-        result.account_id,
-        [AMR_PASSWORD],
-        ACR_SINGLE_FACTOR,
-        interaction_id,
+    if second_factors(db, result.account.id).any:
+        pending = PendingSignIn.new(result.account.id, [AMR_PASSWORD], interaction_id)
+        return start_second_factor(store, pending, secure=settings.cookie_secure)
+    return complete_sign_in(
+        db,
+        policy,
+        listener,
+        browser_of(request, settings),
+        account_id=result.account.id,
+        amr=[AMR_PASSWORD],
+        acr=ACR_SINGLE_FACTOR,
+        target=continue_to(store, settings.interaction_ttl_seconds, interaction_id),
+        now=now,
     )
 
 
 def _second_factor_page(
     request: Request,
+    db: Session,
+    store: Store,
+    settings: Settings,
     pending: PendingSignIn,
     *,
     error_code: str | None = None,
+    retry_after_seconds: int = 0,
     status_code: int = 200,
     method: str = "totp",
 ) -> Response:
-    runtime = _runtime(request)
-    with runtime.transaction() as db:
-        factors = second_factors(db, pending.account_id)
-    interaction = _interactions(runtime).find(pending.interaction_id)
+    interaction = _interactions(store, settings).find(pending.interaction_id)
     if interaction is not None:
-        prefer_ui_locales(
-            request.state,
-            request.query_params.get("lang"),
-            Params(all=interaction.params).get("ui_locales"),
-        )
+        ui_locales = interaction.parameters.get("ui_locales")
+        prefer_ui_locales(request.state, request.query_params.get("lang"), ui_locales)
     return render_page(
         request,
         "authn/second_factor.html",
         {
-            "factors": factors,
+            "factors": second_factors(db, pending.account_id),
             "error_code": error_code,
+            "retry_after_seconds": retry_after_seconds,
             "method": "recovery" if request.query_params.get("method") == "recovery" else method,
         },
         status_code=status_code,
     )
 
 
-def _pending(request: Request) -> PendingSignIn | None:
-    return PendingSignIns(_runtime(request).store).find(request.cookies.get(PENDING_COOKIE))
+def _pending(request: Request, store: Store) -> PendingSignIn | None:
+    return PendingSignIns(store).find(request.cookies.get(PENDING_COOKIE))
 
 
 @router.get("/login/second-factor")
-async def second_factor_form(request: Request) -> Response:
-    pending = _pending(request)
+def second_factor_form(request: Request, db: Db, store: Store, settings: AppSettings) -> Response:
+    pending = _pending(request, store)
     if pending is None:
         return RedirectResponse("/login", status_code=303)
-    return await run_in_threadpool(_second_factor_page, request, pending)
-
-
-def _check_second_factor(
-    runtime: Runtime, pending: PendingSignIn, method: str, code: str
-) -> tuple[bool, Account | None]:
-    now = runtime.clock.now()
-    with runtime.transaction() as db:
-        if method == "recovery":
-            ok = use_recovery_code(db, pending.account_id, code, now)
-        else:
-            ok = verify_totp(db, runtime.master_key, pending.account_id, code, now)
-        return ok, db.get(Account, pending.account_id)
+    return _second_factor_page(request, db, store, settings, pending)
 
 
 @router.post("/login/second-factor")
-async def second_factor_submit(request: Request) -> Response:
-    runtime = _runtime(request)
-    pending = _pending(request)
+def second_factor_submit(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    master: Master,
+    budgets: BudgetsDep,
+    policy: SessionPolicyDep,
+    listener: SessionListener,
+    mail: Mail,
+    now: Now,
+) -> Response:
+    pending = _pending(request, store)
     if pending is None:
         return RedirectResponse("/login", status_code=303)
-    try:
-        form = await read_form(request)
-    except OAuth2Error:
-        form = Params(all={})
     method = "recovery" if form.get("method") == "recovery" else "totp"
-    if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return await run_in_threadpool(
-            _second_factor_page, request, pending, error_code="csrf", status_code=400, method=method
-        )
-    ok, account = await run_in_threadpool(
-        _check_second_factor, runtime, pending, method, form.get("code") or ""
+    check = verify_code_factor(
+        db,
+        store,
+        master,
+        budgets.second_factor,
+        account_id=pending.account_id,
+        method=method,
+        code=form.text("code"),
+        now=now,
     )
-    pending_store = PendingSignIns(runtime.store)
-    if not ok or account is None:
-        failures = pending.failures + 1
-        if failures >= MAX_SECOND_FACTOR_FAILURES:
-            pending_store.finish(pending.id)
-            return RedirectResponse("/login?notice=too_many_attempts", status_code=303)
-        pending_store.save(replace(pending, failures=failures))
-        return await run_in_threadpool(
-            _second_factor_page,
+    account = db.get(Account, pending.account_id)
+    if account is None:
+        return RedirectResponse("/login", status_code=303)
+    if check.warn_owner:
+        mail.send(notice_mail(account.email, account.locale, "second_factor_attempts"))
+    if not check.ok:
+        status = 429 if check.reason == "locked" else 401
+        response = _second_factor_page(
             request,
+            db,
+            store,
+            settings,
             pending,
-            error_code="wrong_code",
-            status_code=401,
+            error_code=check.reason,
+            retry_after_seconds=check.retry_after_seconds,
+            status_code=status,
             method=method,
         )
-    pending_store.finish(pending.id)
+        if check.retry_after_seconds:
+            response.headers["Retry-After"] = str(check.retry_after_seconds)
+        return response
+    PendingSignIns(store).finish(pending.id)
     if method == "recovery":
-        runtime.mailer.send(notice_mail(account.email, account.locale, "recovery_code_used"))
+        mail.send(notice_mail(account.email, account.locale, "recovery_code_used"))
     amr = [*pending.amr, "otp"]
     if pending.step_up:
-        return await run_in_threadpool(
-            finish_step_up, request, amr, pending.interaction_id, pending.extra.get("return_to")
-        )
-    return await run_in_threadpool(
-        complete_sign_in, request, account.id, amr, ACR_MULTI_FACTOR, pending.interaction_id
+        return finish_step_up(request, db, store, settings, pending, amr, now)
+    return complete_sign_in(
+        db,
+        policy,
+        listener,
+        browser_of(request, settings),
+        account_id=account.id,
+        amr=amr,
+        acr=ACR_MULTI_FACTOR,
+        target=continue_to(store, settings.interaction_ttl_seconds, pending.interaction_id),
+        now=now,
     )
-
-
-def finish_step_up(
-    request: Request, amr: list[str], interaction_id: str | None, return_to: str | None = None
-) -> Response:
-    runtime = _runtime(request)
-    cookie = request.cookies.get(SESSION_COOKIE) or ""
-    runtime.browser_sessions.step_up(cookie, amr, ACR_MULTI_FACTOR)
-    target = return_to if interaction_id is None and return_to else None
-    response = RedirectResponse(
-        target or _after_sign_in_target(runtime, interaction_id), status_code=303
-    )
-    response.delete_cookie(
-        PENDING_COOKIE,
-        path="/",
-        secure=runtime.settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
-    return response
-
-
-def start_step_up(
-    runtime: Runtime, account_id: str, interaction_id: str | None, return_to: str | None = None
-) -> Response:
-    response = _start_second_factor(runtime, account_id, interaction_id, step_up=True)
-    if return_to:
-        pendings = PendingSignIns(runtime.store)
-        pending_id = response.headers["set-cookie"].split("=", 1)[1].split(";", 1)[0]
-        pending = pendings.find(pending_id)
-        if pending is not None:
-            pendings.save(replace(pending, extra={"return_to": return_to}))
-    return response
-
-
-CONSOLE_RETURN_PATHS = ("/account/representatives/new",)
 
 
 @router.get("/account/step-up")
-async def console_step_up(request: Request) -> Response:
-    """Prove a second factor again before a sensitive change (granting a delegation)."""
-    runtime = _runtime(request)
-    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
-    if browser is None:
-        return RedirectResponse("/login", status_code=303)
-    target = request.query_params.get("return", "")
-    return_to = target if target in CONSOLE_RETURN_PATHS else "/account"
-    return start_step_up(runtime, browser.account_id, None, return_to)
-
-
-@router.get("/account")
-async def account_home(request: Request) -> Response:
-    runtime = _runtime(request)
-    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
-    account = (
-        await run_in_threadpool(find_signed_in_account, runtime, browser.account_id)
-        if browser
-        else None
+def console_step_up(
+    request: Request, me: Me, query: Query, db: Db, store: Store, settings: AppSettings
+) -> Response:
+    """Prove a second factor again before a sensitive change, then come back to it."""
+    return_to = safe_return_path(query.get("return"))
+    if not second_factors(db, me.account.id).any:
+        return render_page(request, "console/step_up_needed.html", {"return_to": return_to})
+    pending = PendingSignIn.new(
+        me.account.id, [], None, step_up=True, sid=me.session.sid, return_to=return_to
     )
-    if account is None:
-        return RedirectResponse("/login", status_code=303)
-    return render_page(request, "account/home.html", {"name": account.name, "email": account.email})
-
-
-@router.get("/")
-async def home() -> Response:
-    return RedirectResponse("/account", status_code=303)
+    return start_second_factor(store, pending, secure=settings.cookie_secure)

@@ -4,27 +4,30 @@ The cookie carries a 256-bit random secret; the row keeps only its SHA-256, so a
 dump hands out no live cookie. `sid` is a separate public identifier that goes into ID
 tokens and logout tokens (OIDC Back-Channel Logout) and never authenticates anything.
 Sessions live in the database rather than the ephemeral store because the account
-console lists them and every replica must agree when one is ended. Ending a session
-calls `on_end` in the same transaction (the back-channel logout announcements).
+console lists them and every replica must agree when one is ended.
+
+Ending a session tells a `SessionEndListener` in the same transaction (the composition
+root wires the back-channel logout announcements there), and revokes every grant issued
+through it: tokens issued through a browser session end with it (DESIGN.md section 8).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from idp.authn.models import BrowserSessionRow
-from idp.clock import Clock
 
 SESSION_COOKIE = "idp_session"
 MAX_COOKIE_LENGTH = 100
 MAX_USER_AGENT_LENGTH = 300
+MAX_IP_LENGTH = 64
 LAST_SEEN_GRANULARITY_SECONDS = 300
 
 
@@ -57,137 +60,181 @@ class BrowserSession:
         )
 
 
-OnEnd = Callable[[Session, BrowserSessionRow], None]
+class SessionEndListener(Protocol):
+    """What happens when a session ends (back-channel logout, grant revocation)."""
+
+    def session_ended(self, db: Session, row: BrowserSessionRow, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    ttl_seconds: int
 
 
 def _digest(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode()).hexdigest()
 
 
-class BrowserSessions:
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        clock: Clock,
-        ttl_seconds: int,
-        on_end: OnEnd | None = None,
-    ) -> None:
-        self._factory = factory
-        self._clock = clock
-        self._ttl = ttl_seconds
-        self._on_end = on_end
+def _live_row(
+    db: Session, cookie_value: str | None, now: datetime, *, lock: bool = False
+) -> BrowserSessionRow | None:
+    if not cookie_value or len(cookie_value) > MAX_COOKIE_LENGTH:
+        return None
+    query = select(BrowserSessionRow).where(
+        BrowserSessionRow.cookie_digest == _digest(cookie_value)
+    )
+    row = db.scalar(query.with_for_update() if lock else query)
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    return row
 
-    def _live_row(self, db: Session, cookie_value: str | None) -> BrowserSessionRow | None:
-        if not cookie_value or len(cookie_value) > MAX_COOKIE_LENGTH:
-            return None
-        row = db.scalar(
-            select(BrowserSessionRow).where(
-                BrowserSessionRow.cookie_digest == _digest(cookie_value)
-            )
+
+def start_session(
+    db: Session,
+    policy: SessionPolicy,
+    *,
+    account_id: str,
+    amr: list[str],
+    acr: str,
+    now: datetime,
+    user_agent: str = "",
+    ip: str = "",
+) -> tuple[str, BrowserSession]:
+    """A new session; returns the cookie value (shown once) and the session."""
+    cookie_value = secrets.token_urlsafe(32)
+    row = BrowserSessionRow(
+        sid=secrets.token_urlsafe(16),
+        account_id=account_id,
+        cookie_digest=_digest(cookie_value),
+        created_at=now,
+        auth_time=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(seconds=policy.ttl_seconds),
+        amr=amr,
+        acr=acr,
+        user_agent=user_agent[:MAX_USER_AGENT_LENGTH],
+        ip=ip[:MAX_IP_LENGTH],
+        client_ids=[],
+    )
+    db.add(row)
+    db.flush()
+    return cookie_value, BrowserSession.from_row(row)
+
+
+def find_session(db: Session, cookie_value: str | None, now: datetime) -> BrowserSession | None:
+    row = _live_row(db, cookie_value, now)
+    if row is None:
+        return None
+    if (now - row.last_seen_at).total_seconds() > LAST_SEEN_GRANULARITY_SECONDS:
+        row.last_seen_at = now
+    return BrowserSession.from_row(row)
+
+
+def add_client(db: Session, sid: str, client_id: str) -> None:
+    """Remember a portal signed into through this session (for logout), atomically.
+
+    The row is locked while the list is rewritten, so two authorizations at once for two
+    portals cannot lose one of them (and that portal its logout).
+    """
+    row = db.get(BrowserSessionRow, sid, with_for_update=True)
+    if row is not None and row.ended_at is None and client_id not in row.client_ids:
+        row.client_ids = [*row.client_ids, client_id]
+
+
+def step_up_session(
+    db: Session, cookie_value: str, *, account_id: str, amr: list[str], acr: str, now: datetime
+) -> BrowserSession | None:
+    """Record a second factor proven in this session; only the account that proved it.
+
+    A step-up elevates only the session of the account that proved the factor (DESIGN.md
+    section 8): a factor proven for another account leaves this session as it was.
+    """
+    row = _live_row(db, cookie_value, now, lock=True)
+    if row is None or row.account_id != account_id:
+        return None
+    row.amr = list(dict.fromkeys([*row.amr, *amr]))
+    row.acr = acr
+    row.auth_time = now
+    return BrowserSession.from_row(row)
+
+
+def _end_row(
+    db: Session, row: BrowserSessionRow, reason: str, now: datetime, listener: SessionEndListener
+) -> None:
+    row.ended_at = now
+    row.ended_reason = reason
+    listener.session_ended(db, row, now)
+
+
+def end_session(
+    db: Session,
+    cookie_value: str | None,
+    *,
+    reason: str,
+    now: datetime,
+    listener: SessionEndListener,
+) -> BrowserSession | None:
+    row = _live_row(db, cookie_value, now, lock=True)
+    if row is None:
+        return None
+    _end_row(db, row, reason, now, listener)
+    return BrowserSession.from_row(row)
+
+
+def list_sessions(db: Session, account_id: str, now: datetime) -> list[BrowserSession]:
+    rows = db.scalars(
+        select(BrowserSessionRow)
+        .where(
+            BrowserSessionRow.account_id == account_id,
+            BrowserSessionRow.ended_at.is_(None),
+            BrowserSessionRow.expires_at > now,
         )
-        if row is None or row.ended_at is not None or row.expires_at <= self._clock.now():
-            return None
-        return row
+        .order_by(BrowserSessionRow.last_seen_at.desc())
+    )
+    return [BrowserSession.from_row(r) for r in rows]
 
-    def start(
-        self,
-        account_id: str,
-        amr: list[str],
-        acr: str,
-        now: datetime,
-        *,
-        user_agent: str = "",
-        ip: str = "",
-    ) -> tuple[str, BrowserSession]:
-        cookie_value = secrets.token_urlsafe(32)
-        row = BrowserSessionRow(
-            sid=secrets.token_urlsafe(16),
-            account_id=account_id,
-            cookie_digest=_digest(cookie_value),
-            created_at=now,
-            auth_time=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(seconds=self._ttl),
-            amr=amr,
-            acr=acr,
-            user_agent=user_agent[:MAX_USER_AGENT_LENGTH],
-            ip=ip[:64],
-            client_ids=[],
-        )
-        with self._factory() as db, db.begin():
-            db.add(row)
-            db.flush()
-            return cookie_value, BrowserSession.from_row(row)
 
-    def find(self, cookie_value: str | None) -> BrowserSession | None:
-        with self._factory() as db, db.begin():
-            row = self._live_row(db, cookie_value)
-            if row is None:
-                return None
-            now = self._clock.now()
-            if (now - row.last_seen_at).total_seconds() > LAST_SEEN_GRANULARITY_SECONDS:
-                row.last_seen_at = now
-            return BrowserSession.from_row(row)
+def end_session_by_sid(
+    db: Session,
+    account_id: str,
+    sid: str,
+    *,
+    reason: str,
+    now: datetime,
+    listener: SessionEndListener,
+) -> BrowserSession | None:
+    row = db.get(BrowserSessionRow, sid[:64], with_for_update=True)
+    if row is None or row.account_id != account_id or row.ended_at is not None:
+        return None
+    _end_row(db, row, reason, now, listener)
+    return BrowserSession.from_row(row)
 
-    def add_client(self, cookie_value: str, session: BrowserSession, client_id: str) -> None:
-        """Remember a portal signed into through this session (for logout)."""
-        if client_id in session.client_ids:
-            return
-        with self._factory() as db, db.begin():
-            row = self._live_row(db, cookie_value)
-            if row is not None and client_id not in row.client_ids:
-                row.client_ids = [*row.client_ids, client_id]
 
-    def step_up(self, cookie_value: str, amr: list[str], acr: str) -> BrowserSession | None:
-        """Record a second factor proven in this session (acr_values step-up)."""
-        with self._factory() as db, db.begin():
-            row = self._live_row(db, cookie_value)
-            if row is None:
-                return None
-            row.amr = list(dict.fromkeys([*row.amr, *amr]))
-            row.acr = acr
-            row.auth_time = self._clock.now()
-            return BrowserSession.from_row(row)
+def end_all_sessions(
+    db: Session,
+    account_id: str,
+    *,
+    reason: str,
+    now: datetime,
+    listener: SessionEndListener,
+    except_sid: str | None = None,
+) -> int:
+    rows = db.scalars(
+        select(BrowserSessionRow)
+        .where(BrowserSessionRow.account_id == account_id, BrowserSessionRow.ended_at.is_(None))
+        .with_for_update()
+    ).all()
+    ended = [r for r in rows if r.sid != except_sid]
+    for row in ended:
+        _end_row(db, row, reason, now, listener)
+    return len(ended)
 
-    def _end_row(self, db: Session, row: BrowserSessionRow, reason: str) -> BrowserSession:
-        row.ended_at = self._clock.now()
-        row.ended_reason = reason
-        if self._on_end is not None:
-            self._on_end(db, row)
-        return BrowserSession.from_row(row)
 
-    def end(self, cookie_value: str | None, reason: str = "logout") -> BrowserSession | None:
-        with self._factory() as db, db.begin():
-            row = self._live_row(db, cookie_value)
-            return self._end_row(db, row, reason) if row is not None else None
-
-    def list_for_account(self, account_id: str) -> list[BrowserSession]:
-        now = self._clock.now()
-        with self._factory() as db:
-            rows = db.scalars(
-                select(BrowserSessionRow)
-                .where(
-                    BrowserSessionRow.account_id == account_id,
-                    BrowserSessionRow.ended_at.is_(None),
-                    BrowserSessionRow.expires_at > now,
-                )
-                .order_by(BrowserSessionRow.last_seen_at.desc())
-            )
-            return [BrowserSession.from_row(r) for r in rows]
-
-    def end_by_sid(self, account_id: str, sid: str, reason: str) -> BrowserSession | None:
-        with self._factory() as db, db.begin():
-            row = db.get(BrowserSessionRow, sid)
-            if row is None or row.account_id != account_id or row.ended_at is not None:
-                return None
-            return self._end_row(db, row, reason)
-
-    def end_all(self, account_id: str, reason: str, *, except_sid: str | None = None) -> int:
-        with self._factory() as db, db.begin():
-            rows = db.scalars(
-                select(BrowserSessionRow).where(
-                    BrowserSessionRow.account_id == account_id, BrowserSessionRow.ended_at.is_(None)
-                )
-            )
-            ended = [self._end_row(db, r, reason) for r in rows if r.sid != except_sid]
-            return len(ended)
+def expire_idle_rows(db: Session, now: datetime) -> int:
+    """Mark sessions past their expiry as ended (housekeeping; they are refused anyway)."""
+    result = db.execute(
+        update(BrowserSessionRow)
+        .where(BrowserSessionRow.ended_at.is_(None), BrowserSessionRow.expires_at <= now)
+        .values(ended_at=now, ended_reason="expired")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE

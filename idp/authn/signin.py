@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,13 +37,30 @@ class SecondFactors:
 
 @dataclass(frozen=True, slots=True)
 class PendingSignIn:
+    """A password proven, a second factor awaited; or a step-up of session `sid`."""
+
     id: str
     account_id: str
     amr: list[str]
     interaction_id: str | None = None
     step_up: bool = False
-    failures: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
+    sid: str | None = None  # the session a step-up raises (only that account's)
+    return_to: str | None = None
+
+    @classmethod
+    def new(
+        cls,
+        account_id: str,
+        amr: list[str],
+        interaction_id: str | None,
+        *,
+        step_up: bool = False,
+        sid: str | None = None,
+        return_to: str | None = None,
+    ) -> PendingSignIn:
+        return cls(
+            secrets.token_urlsafe(24), account_id, amr, interaction_id, step_up, sid, return_to
+        )
 
 
 def second_factors(db: Session, account_id: str) -> SecondFactors:
@@ -73,13 +90,6 @@ class PendingSignIns:
     def __init__(self, store: EphemeralStore) -> None:
         self._store = store
 
-    def start(
-        self, account_id: str, amr: list[str], interaction_id: str | None, *, step_up: bool = False
-    ) -> PendingSignIn:
-        pending = PendingSignIn(secrets.token_urlsafe(24), account_id, amr, interaction_id, step_up)
-        self.save(pending)
-        return pending
-
     def save(self, pending: PendingSignIn) -> None:
         self._store.set(
             PENDING_KEY + pending.id, json.dumps(asdict(pending)).encode(), PENDING_TTL_SECONDS
@@ -89,7 +99,12 @@ class PendingSignIns:
         if not pending_id or len(pending_id) > 64:
             return None
         raw = self._store.get(PENDING_KEY + pending_id)
-        return PendingSignIn(**json.loads(raw)) if raw else None
+        if raw is None:
+            return None
+        try:
+            return PendingSignIn(**json.loads(raw))
+        except TypeError:  # a pending sign-in written by an older release: start again
+            return None
 
     def finish(self, pending_id: str) -> None:
         self._store.delete(PENDING_KEY + pending_id)

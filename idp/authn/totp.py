@@ -85,16 +85,23 @@ def has_totp(db: Session, account_id: str) -> bool:
     return row is not None and row.confirmed_at is not None
 
 
-def verify_totp(db: Session, master: MasterKey, account_id: str, code: str, now: datetime) -> bool:
+def check_totp(db: Session, master: MasterKey, account_id: str, code: str, now: datetime) -> str:
+    """`ok`, `reused` (the code of a step already used: wait for the next one) or `wrong`."""
     row = db.get(TotpCredential, account_id, with_for_update=True)
     if row is None or row.confirmed_at is None:
-        return False
+        return "wrong"
     secret = open_sealed(master, row.secret_sealed, _aad(account_id)).decode()
     step = _step_match(secret, code, now.timestamp())
-    if step is None or (row.last_used_step is not None and step <= row.last_used_step):
-        return False
+    if step is None:
+        return "wrong"
+    if row.last_used_step is not None and step <= row.last_used_step:
+        return "reused"
     row.last_used_step = step
-    return True
+    return "ok"
+
+
+def verify_totp(db: Session, master: MasterKey, account_id: str, code: str, now: datetime) -> bool:
+    return check_totp(db, master, account_id, code, now) == "ok"
 
 
 def remove_totp(db: Session, account_id: str) -> None:

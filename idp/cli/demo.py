@@ -20,11 +20,11 @@ from consent import (
     register_application,
 )
 from idp.accounts.service import create_account, find_account_by_email
-from idp.authn.password import PasswordPolicy, Passwords
-from idp.bootstrap import prepare_database
+from idp.authn.password import Passwords
+from idp.bootstrap import create_passwords, prepare_database
+from idp.clients.service import create_client, list_clients
 from idp.clock import SystemClock
-from idp.db import create_session_factory, transaction
-from idp.oauth.clients import create_client, list_clients
+from idp.db import create_session_factory, unit_of_work
 from idp.settings import Settings
 
 DEMO_EMAIL = "applicant@example.ca"
@@ -85,16 +85,10 @@ def seed_demo(settings: Settings, port: int) -> list[str]:
     engine = prepare_database(settings)
     factory = create_session_factory(engine)
     now = SystemClock().now()
-    passwords = Passwords(
-        PasswordPolicy(
-            settings.password_hash_memory_kib,
-            settings.password_hash_time_cost,
-            settings.password_hash_parallelism,
-        )
-    )
+    passwords = create_passwords(settings)
     redirect = f"http://127.0.0.1:{port}/account"
     lines = []
-    with transaction(factory) as db:
+    with unit_of_work(factory) as db:
         applicant = find_account_by_email(db, DEMO_EMAIL) or create_account(
             db,
             passwords,

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi import APIRouter, HTTPException, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from adapters import DevMailbox
+from idp.http.deps import shared
 from idp.http.pages import render_page
-from idp.runtime import Runtime
 
 router = APIRouter()
+SHOWN_MESSAGES = 50
 
 
 @router.get("/dev/mailbox")
-async def mailbox(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    if runtime.dev_mailbox is None:
+def mailbox(request: Request) -> Response:
+    dev_mailbox = cast(DevMailbox | None, shared(request, "dev_mailbox"))
+    if dev_mailbox is None:
         raise HTTPException(404)
-    messages = await run_in_threadpool(runtime.dev_mailbox.messages)
-    return render_page(request, "dev/mailbox.html", {"messages": messages[:50]})
+    messages = dev_mailbox.messages()[:SHOWN_MESSAGES]
+    return render_page(request, "dev/mailbox.html", {"messages": messages})

@@ -12,8 +12,14 @@ from __future__ import annotations
 import hmac
 import secrets
 from http.cookies import CookieError, SimpleCookie
+from typing import Annotated
 
+from fastapi import Depends
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from idp.errors import CsrfRejected, InvalidParameters
+from idp.http.params import Params, read_form
 
 CSRF_COOKIE = "idp_csrf"
 CSRF_FIELD = "csrf_token"
@@ -65,3 +71,19 @@ def is_valid_csrf(expected: str | None, submitted: str | None) -> bool:
     if not expected or not submitted:
         return False
     return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+async def checked_form(request: Request) -> Params:
+    """The form body of a page's POST, once its CSRF token matched this browser's cookie."""
+    try:
+        form = await read_form(request)
+    except InvalidParameters:
+        raise CsrfRejected("the form could not be read") from None
+    if not is_valid_csrf(getattr(request.state, "csrf_token", None), form.get(CSRF_FIELD)):
+        raise CsrfRejected()
+    return form.without(CSRF_FIELD)
+
+
+CsrfForm = Annotated[Params, Depends(checked_form)]
+# For a POST whose form carries nothing but the token: `dependencies=CSRF_CHECKED`.
+CSRF_CHECKED = [Depends(checked_form)]

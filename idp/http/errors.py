@@ -13,20 +13,41 @@ import logging
 import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
 
-from idp.errors import IdpError, InvalidInput, NotFound
+from idp.errors import (
+    BearerRejected,
+    CsrfRejected,
+    IdpError,
+    InvalidInput,
+    InvalidParameters,
+    NotAllowed,
+    NotFound,
+    SignInRequired,
+    StepUpRequired,
+    Unavailable,
+)
 from idp.http.pages import render_page
 
 log = logging.getLogger("idp.http")
 PROBLEM_TYPE_BASE = "https://passerelle.example/problems/"
 OAUTH_JSON_PATHS = ("/token", "/introspect", "/revoke", "/userinfo")
 API_PREFIX = "/api/"
+JSON_PREFIXES = (API_PREFIX, "/webauthn/")
+RETRY_AFTER_SECONDS = 5
+NOT_ALLOWED_TEXT = "This page is for officers. Your account can use the account pages."
+CSRF_TEXT = "This page has expired. Go back, reload the page and try again."
+INVALID_TEXT = (
+    "The portal that sent you here made an invalid request. Go back to the portal and try again."
+)
+UNAVAILABLE_TITLE = "The service is briefly unavailable"
+UNAVAILABLE_TEXT = "Nothing you saved is lost. Try again in a few seconds."
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -37,7 +58,7 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(API_PREFIX) or path in OAUTH_JSON_PATHS
+    return path.startswith(JSON_PREFIXES) or path in OAUTH_JSON_PATHS
 
 
 def _page(request: Request, status: int, title: str, message: str, detail: str = "") -> Response:
@@ -102,7 +123,75 @@ def _http_error_response(request: Request, exc: StarletteHTTPException) -> Respo
     )
 
 
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+def install_access_handlers(app: FastAPI) -> None:
+    """Who may see a page: sign in, step up, not for you, a forged form, bad parameters."""
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if _wants_json(request):
+            return problem(401, exc.code, "Sign in first", exc.message)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(StepUpRequired)
+    async def step_up_required(request: Request, exc: StepUpRequired) -> Response:
+        if _wants_json(request):
+            return problem(403, exc.code, "Confirm it is you", exc.message)
+        return RedirectResponse(f"/account/step-up?{urlencode({'return': exc.return_to})}", 303)
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+        if _wants_json(request):
+            return problem(403, exc.code, "Forbidden", exc.message)
+        return _page(request, 403, "You are not allowed to see this page", NOT_ALLOWED_TEXT)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+        if _wants_json(request):
+            return problem(403, exc.code, "Forbidden", exc.message)
+        return _page(request, 400, "This request cannot be completed", CSRF_TEXT)
+
+    @app.exception_handler(InvalidParameters)
+    async def invalid_parameters(request: Request, exc: InvalidParameters) -> Response:
+        if request.url.path in OAUTH_JSON_PATHS:
+            return _oauth_error(400, "invalid_request", exc.message)
+        if _wants_json(request):
+            return problem(400, "invalid_request", "Invalid input", exc.message)
+        return _page(request, 400, "This request cannot be completed", INVALID_TEXT, exc.message)
+
+    @app.exception_handler(BearerRejected)
+    async def bearer_rejected(_request: Request, exc: BearerRejected) -> Response:
+        title = "Unauthorized" if exc.status == 401 else "Forbidden"
+        response = problem(exc.status, exc.code, title, exc.message)
+        response.headers["WWW-Authenticate"] = f'Bearer realm="passerelle", error="{exc.code}"'
+        return response
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Unavailable) -> Response:
+        log.warning(
+            "dependency unavailable dependency=%s path=%s", exc.dependency, request.url.path
+        )
+        response: Response
+        if request.url.path in OAUTH_JSON_PATHS:
+            response = _oauth_error(503, "temporarily_unavailable", f"{exc.dependency} unavailable")
+        elif _wants_json(request):
+            response = problem(503, "temporarily_unavailable", "Service unavailable", exc.message)
+        else:
+            response = _page(request, 503, UNAVAILABLE_TITLE, UNAVAILABLE_TEXT)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    install_access_handlers(app)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         errors = [

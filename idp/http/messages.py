@@ -20,4 +20,9 @@ PAGE_MESSAGES = (
     N_("Page not found"),
     N_("Something went wrong on our side"),
     N_("Your session has expired. Please start again."),
+    N_("You are not allowed to see this page"),
+    N_("This page is for officers. Your account can use the account pages."),
+    N_("This page has expired. Go back, reload the page and try again."),
+    N_("The service is briefly unavailable"),
+    N_("Nothing you saved is lost. Try again in a few seconds."),
 )

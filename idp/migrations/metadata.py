@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import idp.accounts.models
+import idp.applications.models
 import idp.authn.models
-import idp.oauth.models  # imported for its tables
+import idp.clients.models
+import idp.oauth.models
 import idp.outbox.models
 import idp.portal_api.models
 from consent import metadata as consent_metadata
 from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
 
-MODEL_MODULES = (idp.accounts.models, idp.authn.models, idp.outbox.models, idp.portal_api.models)
+MODEL_MODULES = (
+    idp.accounts.models,
+    idp.applications.models,
+    idp.authn.models,
+    idp.clients.models,
+    idp.oauth.models,
+    idp.outbox.models,
+    idp.portal_api.models,
+)
 ALL_METADATA = [keys_metadata, consent_metadata, idp_metadata]

@@ -1,35 +1,41 @@
-"""The authorization endpoint pipeline (RFC 6749 section 4.1.1, OIDC Core 3.1.2).
+"""The authorization endpoint as a pipeline (RFC 6749 section 4.1.1, OIDC Core 3.1.2).
 
-Each step either continues or ends the request with an outcome:
+A request runs through named steps, in order; each returns an `Outcome` that ends the
+request, or None to go on (as node-oidc-provider's authorization actions do):
 
-| step                | ends with                                                        |
-|---------------------|------------------------------------------------------------------|
-| validate (authlib)  | error page when client or redirect_uri are not proven, else      |
-|                     | redirect with `error`, `state`, `iss` (RFC 9207)                 |
-| authenticate        | `login_required` for `prompt=none`, else the sign-in page         |
-|                     | (no session, `prompt=login`, `max_age` exceeded)                 |
-| consent             | `consent_required` for `prompt=none`, else the consent page      |
-|                     | (portal not first-party and scopes not yet approved)             |
-| issue               | redirect with `code`, `state`, `iss`                             |
+| step               | ends the request with                                               |
+|--------------------|---------------------------------------------------------------------|
+| client and redirect| an error page while client and redirect_uri are not proven         |
+| request            | redirect with `error`, `state`, `iss` (RFC 9207): bad parameters,  |
+|                    | or the person refused                                               |
+| session            | `login_required` for `prompt=none`, else the sign-in page           |
+|                    | (no session, inactive account, `prompt=login`)                      |
+| max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values`;        |
+|                    | `unmet_authentication_requirements` without a second factor         |
+| delegated consent  | RFC 9396: `invalid_authorization_details`, or the confirmation page |
+| consent            | `consent_required` for `prompt=none`, else the consent page         |
+| issue              | redirect with `code`, `state`, `iss`                                |
 
 The request's parameters wait in `Interactions` while the person signs in or consents.
+All the state of one request is in `Authorization`; the server object is shared.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
-from idp.authn.sessions import BrowserSession
+from idp.authn.interactions import Interaction, Interactions
+from idp.authn.sessions import BrowserSession, add_client
 from idp.authn.signin import required_acr, second_factors
 from idp.oauth.authorization_code import AuthenticatedUser
 from idp.oauth.authorization_details import parse_authorization_details, resolve_delegated_access
+from idp.oauth.consents import has_consent
 from idp.oauth.errors import (
     AccessDeniedError,
     ConsentRequiredError,
@@ -37,17 +43,13 @@ from idp.oauth.errors import (
     OAuth2Error,
     ascii_description,
 )
-from idp.oauth.interactions import Interaction, Interactions
-from idp.oauth.models import Consent
-from idp.oauth.requests import HttpRequestInfo, OAuthRequest, Params
-from idp.oauth.server import build_server
-from idp.runtime import Runtime
+from idp.oauth.requests import OAuthRequest
+from idp.oauth.server import IdpAuthorizationServer
 
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
     location: str
-    client_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class ShowConsent:
 class ShowStepUp:
     interaction_id: str
     account_id: str
+    sid: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,177 +107,188 @@ def with_issuer(location: str, issuer: str) -> str:
     return str(add_params_to_uri(location, [("iss", issuer)]))
 
 
-def _error_outcome(error: OAuth2Error, state: str | None, issuer: str) -> Outcome:
-    if error.redirect_uri:
-        error.state = state
-        error.description = ascii_description(error.get_error_description() or "")
+@dataclass
+class Authorization:
+    """One authorization request on its way through the pipeline."""
+
+    server: IdpAuthorizationServer
+    request: OAuthRequest
+    interactions: Interactions
+    browser: BrowserSession | None
+    interaction: Interaction | None
+    denied: bool = False
+    grant: Any = None  # authlib's grant, once client and redirect are proven
+    account: Account | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        data: dict[str, str] = self.request.payload.data
+        return data
+
+    @property
+    def prompt(self) -> list[str]:
+        return self.params.get("prompt", "").split()
+
+    def fail(self, error: OAuth2Error) -> Outcome:
+        """Redirect the error to the portal once its redirect URI is proven, else a page."""
+        issuer = self.server.config.issuer
+        description = ascii_description(error.get_error_description() or "")
+        if self.grant is not None and not error.redirect_uri:
+            error.redirect_uri = self.grant.redirect_uri
+        if not error.redirect_uri:
+            return ShowError(error=error.error, description=description)
+        error.state = self.request.payload.state
+        error.description = description
         _, _, headers = error()
         return Redirect(with_issuer(dict(headers)["Location"], issuer))
-    return ShowError(
-        error=error.error, description=ascii_description(error.get_error_description() or "")
+
+    def pending(self) -> Interaction:
+        """The interaction this request waits in (started now if it had none)."""
+        if self.interaction is None:
+            self.interaction = self.interactions.start(self.request.info.params.all)
+        return self.interaction
+
+
+Step = Callable[[Authorization], Outcome | None]
+
+
+def check_client_and_redirect(auth: Authorization) -> Outcome | None:
+    unprovable = {"client_id", "redirect_uri"} & set(auth.request.info.params.repeated())
+    if unprovable:
+        return ShowError("invalid_request", f"parameter '{sorted(unprovable)[0]}' is repeated")
+    try:
+        auth.grant = auth.server.get_consent_grant(auth.request, end_user=None)
+    except OAuth2Error as error:
+        return auth.fail(error)
+    return None
+
+
+def check_request(auth: Authorization) -> Outcome | None:
+    if auth.denied:
+        return auth.fail(AccessDeniedError())
+    return None
+
+
+def check_session(auth: Authorization) -> Outcome | None:
+    browser, ctx = auth.browser, auth.request.ctx
+    account = ctx.db.get(Account, browser.account_id) if browser is not None else None
+    fresh = auth.interaction is not None and auth.interaction.login_done
+    if account is None or account.status != "active" or ("login" in auth.prompt and not fresh):
+        return _ask_to_sign_in(auth)
+    auth.account = account
+    return None
+
+
+def _ask_to_sign_in(auth: Authorization) -> Outcome:
+    if "none" in auth.prompt:
+        return auth.fail(LoginRequiredError())
+    interaction = auth.pending()
+    if interaction.login_done:
+        auth.interactions.save(replace(interaction, login_done=False))
+    return ShowLogin(interaction.id)
+
+
+def check_assurance(auth: Authorization) -> Outcome | None:
+    browser, account, ctx = auth.browser, auth.account, auth.request.ctx
+    assert browser is not None  # check_session said so
+    assert account is not None
+    max_age = auth.params.get("max_age")
+    if max_age is not None and ctx.timestamp - browser.auth_time > int(max_age):
+        return _ask_to_sign_in(auth)
+    needed = required_acr(auth.params.get("acr_values"))
+    if needed is None or browser.acr == needed:
+        return None
+    if not second_factors(ctx.db, account.id).any:
+        return auth.fail(
+            UnmetAuthenticationRequirementsError(
+                "the account has no second factor for the requested acr"
+            )
+        )
+    if "none" in auth.prompt:
+        return auth.fail(InteractionRequiredError())
+    return ShowStepUp(auth.pending().id, account.id, browser.sid)
+
+
+def check_delegated_access(auth: Authorization) -> Outcome | None:
+    raw = auth.params.get("authorization_details")
+    if raw is None:
+        return None
+    ctx, account = auth.request.ctx, auth.account
+    assert account is not None
+    client = auth.request.client
+    try:
+        access = resolve_delegated_access(
+            ctx.db, client.client_id, account.subject, parse_authorization_details(raw), ctx.now
+        )
+    except OAuth2Error as error:
+        return auth.fail(error)
+    if auth.interaction is not None and auth.interaction.consent_done:
+        ctx.delegated = access
+        return None
+    if "none" in auth.prompt:
+        return auth.fail(ConsentRequiredError())
+    principal = ctx.db.scalar(select(Account.name).where(Account.subject == access.principal))
+    return ShowDelegatedConsent(
+        auth.pending().id,
+        client.name,
+        principal or "?",
+        list(access.granted),
+        auth.params.get("ui_locales"),
     )
 
 
-def _needs_login(
-    params: dict[str, str],
-    browser: BrowserSession | None,
-    account: Account | None,
-    interaction: Interaction | None,
-    now: datetime,
-) -> bool:
-    if browser is None or account is None or account.status != "active":
-        return True
-    fresh = interaction is not None and interaction.login_done
-    if "login" in params.get("prompt", "").split() and not fresh:
-        return True
-    max_age = params.get("max_age")
-    return max_age is not None and int(now.timestamp()) - browser.auth_time > int(max_age)
+def check_consent(auth: Authorization) -> Outcome | None:
+    if auth.params.get("authorization_details") is not None:
+        return None  # confirmed by the delegated consent step, each time
+    if auth.interaction is not None and auth.interaction.consent_done:
+        return None
+    client, account = auth.request.client, auth.account
+    assert account is not None
+    scope = auth.request.scope or ""
+    if "consent" not in auth.prompt and (
+        client.first_party or has_consent(auth.request.ctx.db, account.id, client.client_id, scope)
+    ):
+        return None
+    if "none" in auth.prompt:
+        return auth.fail(ConsentRequiredError())
+    return ShowConsent(auth.pending().id, client.name, scope.split(), auth.params.get("ui_locales"))
 
 
-def _needs_consent(
-    db: Session,
-    client_first_party: bool,
-    account_id: str,
-    client_id: str,
-    scope: str,
-    prompt: list[str],
-    interaction: Interaction | None,
-) -> bool:
-    if interaction is not None and interaction.consent_done:
-        return False
-    if "consent" in prompt:
-        return True
-    if client_first_party:
-        return False
-    consent = db.get(Consent, (account_id, client_id))
-    return consent is None or not set(scope.split()) <= set(consent.scope.split())
+def issue_code(auth: Authorization) -> Outcome:
+    browser, account = auth.browser, auth.account
+    assert browser is not None  # the session step said so
+    assert account is not None
+    user = AuthenticatedUser(
+        account=account,
+        sid=browser.sid,
+        auth_time=browser.auth_time,
+        acr=browser.acr,
+        amr=browser.amr,
+    )
+    response = auth.server.create_authorization_response(
+        auth.request, grant_user=user, grant=auth.grant
+    )
+    add_client(auth.request.ctx.db, browser.sid, auth.request.client.client_id)
+    if auth.interaction is not None:
+        auth.interactions.finish(auth.interaction.id)
+    return Redirect(with_issuer(response.headers["location"], auth.server.config.issuer))
 
 
-def authorize(
-    runtime: Runtime,
-    info: HttpRequestInfo,
-    browser: BrowserSession | None,
-    interaction: Interaction | None = None,
-    *,
-    denied: bool = False,
-) -> Outcome:
-    """Run the pipeline for a request (new, or resumed from `interaction`)."""
-    issuer = runtime.settings.issuer
-    interactions = Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
-    with runtime.transaction() as db:
-        server = build_server(runtime, db)
-        request = OAuthRequest(info)
-        state = request.payload.state
-        unprovable = {"client_id", "redirect_uri"} & set(info.params.repeated())
-        if unprovable:
-            return ShowError("invalid_request", f"parameter '{sorted(unprovable)[0]}' is repeated")
-        try:
-            grant = server.get_consent_grant(request, end_user=None)
-        except OAuth2Error as error:
-            return _error_outcome(error, state, issuer)
-        params = request.payload.data
-        prompt = params.get("prompt", "").split()
-        redirect_uri = grant.redirect_uri
-        if denied:
-            return _error_outcome(AccessDeniedError(redirect_uri=redirect_uri), state, issuer)
-        now = server.now()
-        account = db.get(Account, browser.account_id) if browser else None
-        if _needs_login(params, browser, account, interaction, now):
-            if "none" in prompt:
-                return _error_outcome(LoginRequiredError(redirect_uri=redirect_uri), state, issuer)
-            pending = interaction or interactions.start(info.params.all)
-            if interaction is not None and interaction.login_done:
-                interactions.save(replace(interaction, login_done=False))
-            return ShowLogin(pending.id)
-        assert browser is not None  # _needs_login said so
-        assert account is not None
-        needed = required_acr(params.get("acr_values"))
-        if needed is not None and browser.acr != needed:
-            if not second_factors(db, account.id).any:
-                return _error_outcome(
-                    UnmetAuthenticationRequirementsError(
-                        "the account has no second factor for the requested acr",
-                        redirect_uri=redirect_uri,
-                    ),
-                    state,
-                    issuer,
-                )
-            if "none" in prompt:
-                return _error_outcome(
-                    InteractionRequiredError(redirect_uri=redirect_uri), state, issuer
-                )
-            pending = interaction or interactions.start(info.params.all)
-            return ShowStepUp(pending.id, account.id)
-        client = request.client
-        if params.get("authorization_details") is not None:
-            try:
-                access = resolve_delegated_access(
-                    db,
-                    client.client_id,
-                    account.subject,
-                    parse_authorization_details(params["authorization_details"]),
-                    now,
-                )
-            except OAuth2Error as error:
-                error.redirect_uri = redirect_uri
-                return _error_outcome(error, state, issuer)
-            if interaction is None or not interaction.consent_done:
-                if "none" in prompt:
-                    return _error_outcome(
-                        ConsentRequiredError(redirect_uri=redirect_uri), state, issuer
-                    )
-                pending = interaction or interactions.start(info.params.all)
-                principal = db.scalar(
-                    select(Account.name).where(Account.subject == access.principal)
-                )
-                return ShowDelegatedConsent(
-                    pending.id,
-                    client.name,
-                    principal or "?",
-                    list(access.granted),
-                    params.get("ui_locales"),
-                )
-            server.delegated_access = access
-        elif _needs_consent(
-            db,
-            client.first_party,
-            account.id,
-            client.client_id,
-            request.scope or "",
-            prompt,
-            interaction,
-        ):
-            if "none" in prompt:
-                return _error_outcome(
-                    ConsentRequiredError(redirect_uri=redirect_uri), state, issuer
-                )
-            pending = interaction or interactions.start(info.params.all)
-            return ShowConsent(
-                pending.id, client.name, (request.scope or "").split(), params.get("ui_locales")
-            )
-        user = AuthenticatedUser(
-            account=account,
-            sid=browser.sid,
-            auth_time=browser.auth_time,
-            acr=browser.acr,
-            amr=browser.amr,
-        )
-        response = server.create_authorization_response(request, grant_user=user, grant=grant)
-        if interaction is not None:
-            interactions.finish(interaction.id)
-        return Redirect(with_issuer(response.headers["location"], issuer), client.client_id)
+PIPELINE: tuple[tuple[str, Step], ...] = (
+    ("client and redirect", check_client_and_redirect),
+    ("request", check_request),
+    ("session", check_session),
+    ("max_age and acr", check_assurance),
+    ("delegated consent", check_delegated_access),
+    ("consent", check_consent),
+    ("issue", issue_code),
+)
 
 
-def record_consent(runtime: Runtime, interaction: Interaction, account_id: str) -> None:
-    """Remember the scopes the person approved for this portal (merged with earlier ones)."""
-    params = Params(all=interaction.params)
-    client_id, scope = params.get("client_id") or "", params.get("scope") or ""
-    with runtime.transaction() as db:
-        existing = db.get(Consent, (account_id, client_id))
-        now = runtime.clock.now()
-        if existing is None:
-            db.add(Consent(account_id=account_id, client_id=client_id, scope=scope, granted_at=now))
-        else:
-            merged = sorted(set(existing.scope.split()) | set(scope.split()))
-            existing.scope = " ".join(merged)
-            existing.granted_at = now
+def authorize(auth: Authorization) -> Outcome:
+    """Run the pipeline for a request (new, or resumed from its interaction)."""
+    for _name, step in PIPELINE:
+        outcome = step(auth)
+        if outcome is not None:
+            return outcome
+    raise AssertionError("the issue step always answers")

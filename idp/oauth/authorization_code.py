@@ -18,8 +18,16 @@ from authlib.oauth2.rfc6749 import grants
 
 from consent import delegation_allows
 from idp.accounts.models import Account
+from idp.db import serialize_with_writers
 from idp.oauth.authorization_details import DelegatedAccess, granted_pairs
-from idp.oauth.errors import InvalidGrantError, InvalidRequestError
+from idp.oauth.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnauthorizedClientError,
+)
+from idp.oauth.issuance import IssuingGrant, record_grant
 from idp.oauth.tokens import digest_token, new_id, revoke_grant
 
 CODE_KEY = "code:"
@@ -113,7 +121,7 @@ class RequestUriNotSupportedError(InvalidRequestError):  # type: ignore[misc]  #
     error = "request_uri_not_supported"
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # untyped
+class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
         "client_secret_basic",
         "client_secret_post",
@@ -134,10 +142,22 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         return str(redirect_uri)
 
     def validate_authorization_request(self) -> str:
-        redirect_uri: str = super().validate_authorization_request()
+        """RFC 6749 4.1.1 as authlib's, reading the client through the request's context;
+        then the OIDC checks, whose errors reach the portal once its redirect is proven."""
+        request = self.request
+        client = request.ctx.find_client(request.payload.client_id)
+        if client is None:
+            raise InvalidClientError("the client does not exist on this server")
+        redirect_uri = self.validate_authorization_redirect_uri(request, client)
+        request.client = client
         try:
-            check_oidc_parameters(self.request.payload.data, self.request.info.params.repeated())
-        except InvalidRequestError as error:
+            if not client.check_response_type(request.payload.response_type):
+                raise UnauthorizedClientError("the client may not use response_type=code")
+            self.validate_requested_scope()
+            request.scope = client.get_allowed_scope(request.payload.scope)
+            self.execute_hook("after_validate_authorization_request_payload", redirect_uri)
+            check_oidc_parameters(request.payload.data, request.info.params.repeated())
+        except OAuth2Error as error:
             error.redirect_uri = redirect_uri
             raise
         return redirect_uri
@@ -148,7 +168,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
     def save_authorization_code(self, code: str, request: Any) -> None:
         user: AuthenticatedUser = request.user
         data = request.payload.data
-        ttl = self.server.runtime.settings.auth_code_ttl_seconds
+        ctx = request.ctx
+        ttl = self.server.config.auth_code_ttl_seconds
         issued = IssuedCode(
             client_id=request.client.client_id,
             redirect_uri=data["redirect_uri"],
@@ -162,32 +183,30 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
             acr=user.acr,
             amr=user.amr,
             nonce=data.get("nonce"),
-            expires_at=int(self.server.now().timestamp()) + ttl,
-            delegated=asdict(self.server.delegated_access)
-            if self.server.delegated_access
-            else None,
+            expires_at=ctx.timestamp + ttl,
+            delegated=asdict(ctx.delegated) if ctx.delegated else None,
         )
-        self.server.runtime.store.set(
+        self.server.store.set(
             CODE_KEY + digest_token(code), json.dumps(asdict(issued)).encode(), ttl
         )
 
     # token endpoint -------------------------------------------------------------------
 
     def query_authorization_code(self, code: str, client: Any) -> IssuedCode | None:
-        store = self.server.runtime.store
+        store, ctx = self.server.store, self.request.ctx
         digest = digest_token(code)
         raw = store.pop(CODE_KEY + digest)
         if raw is None:
             used_by = store.get(USED_CODE_KEY + digest)
             if used_by is not None:
-                revoke_grant(self.server.session, used_by.decode(), "code_reuse", self.server.now())
+                revoke_grant(ctx.db, used_by.decode(), "code_reuse", ctx.now)
                 raise InvalidGrantError("'code' was already used; its tokens are revoked")
             return None
         issued = IssuedCode(**json.loads(raw))
         store.set(USED_CODE_KEY + digest, issued.grant_id.encode(), USED_CODE_MEMORY_SECONDS)
         if issued.client_id != client.client_id:
             raise InvalidGrantError("'code' was issued to another client")
-        if issued.expires_at <= int(self.server.now().timestamp()):
+        if issued.expires_at <= ctx.timestamp:
             raise InvalidGrantError("'code' has expired")
         return issued
 
@@ -195,25 +214,24 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         """Nothing to do: `query_authorization_code` already took it out of the store."""
 
     def authenticate_user(self, authorization_code: IssuedCode) -> Account | None:
-        account: Account | None = self.server.session.get(Account, authorization_code.account_id)
+        account: Account | None = self.request.ctx.db.get(Account, authorization_code.account_id)
         if account is None or account.status != "active":
             return None
         return account
 
     def create_token_response(self) -> Any:
         issued: IssuedCode = self.request.authorization_code
+        ctx = self.request.ctx
         if issued.delegated is not None:
             access = DelegatedAccess(**issued.delegated)
+            serialize_with_writers(ctx.db)
             if not delegation_allows(
-                self.server.session,
-                access.delegation_id,
-                self.server.now(),
-                granted_pairs(access.granted),
+                ctx.db, access.delegation_id, ctx.now, granted_pairs(access.granted)
             ):
                 raise InvalidGrantError("the delegation behind this code no longer allows it")
-            self.server.delegated_access = access
-        self.server.start_grant(
-            self.request,
+            ctx.delegated = access
+        record_grant(
+            ctx,
             client_id=issued.client_id,
             account_id=issued.account_id,
             scope=issued.scope,

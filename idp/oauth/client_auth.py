@@ -7,6 +7,8 @@ expires, so a replay is refused on every replica.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -36,3 +38,14 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
 
     def resolve_client_public_key(self, client: Any) -> Any:
         return client.public_keys()
+
+
+def has_readable_basic_credentials(header: str | None) -> bool:
+    """False for `Basic` credentials that are not base64 of UTF-8 `id:secret` (RFC 7617)."""
+    if not header or not header.lower().startswith("basic "):
+        return True
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return ":" in decoded and "\x00" not in decoded

@@ -12,11 +12,12 @@ from typing import Any
 from authlib.oauth2.rfc6749 import grants
 
 from idp.oauth.errors import InvalidScopeError
+from idp.oauth.issuance import IssuingGrant, record_grant
 
 PERSON_ONLY_SCOPES = frozenset({"openid", "offline_access", "profile", "email"})
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]  # untyped
+class ClientCredentialsGrant(IssuingGrant, grants.ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
         "client_secret_basic",
         "client_secret_post",
@@ -34,9 +35,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
             scope = " ".join(wanted)
         else:
             scope = " ".join(sorted(registered))
-        self.server.start_grant(
-            self.request, client_id=client.client_id, account_id=None, scope=scope
-        )
+        record_grant(self.request.ctx, client_id=client.client_id, account_id=None, scope=scope)
         token = self.generate_token(scope=scope, include_refresh_token=False)
         self.save_token(token)
         return 200, token, self.TOKEN_RESPONSE_HEADER

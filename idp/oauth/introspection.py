@@ -15,6 +15,9 @@ from typing import Any
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
+from idp.accounts.models import Account
+from idp.oauth.context import OAuthContext
+from idp.oauth.errors import InvalidGrantError
 from idp.oauth.models import Grant, RefreshToken
 from idp.oauth.tokens import (
     find_refresh_token,
@@ -34,6 +37,7 @@ class FoundToken:
     claims: dict[str, Any] | None = None
     refresh: RefreshToken | None = None
     active: bool = True
+    subject: str | None = None
 
     def check_client(self, client: Any) -> bool:
         return bool(self.client_id == client.client_id)
@@ -49,8 +53,8 @@ class FoundToken:
         return [aud] if isinstance(aud, str) else list(aud)
 
 
-def find_token(server: Any, token: str, hint: str | None) -> FoundToken | None:
-    session, now = server.session, server.now()
+def find_token(server: Any, ctx: OAuthContext, token: str, hint: str | None) -> FoundToken | None:
+    session, now = ctx.db, ctx.now
     order = (
         ["refresh_token", "access_token"]
         if hint == "refresh_token"
@@ -58,24 +62,32 @@ def find_token(server: Any, token: str, hint: str | None) -> FoundToken | None:
     )
     for kind in order:
         if kind == "access_token":
-            claims = read_access_token(
-                session, server.runtime.keyring, server.runtime.token_policy, token, now
-            )
+            claims = read_access_token(session, server.keyring, server.config.tokens, token, now)
             if claims is not None:
                 return FoundToken(kind, str(claims["client_id"]), claims=claims)
         else:
             row = find_refresh_token(session, token)
             if row is not None:
                 active = is_refresh_token_active(session, row, now)
-                return FoundToken(kind, row.client_id, refresh=row, active=active)
+                grant = session.get(Grant, row.grant_id)
+                subject = None
+                if grant is not None and grant.account_id is not None:
+                    account = session.get(Account, grant.account_id)
+                    subject = account.subject if account is not None else None
+                return FoundToken(kind, row.client_id, refresh=row, active=active, subject=subject)
     return None
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):  # type: ignore[misc]  # authlib untyped
     CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
-    def query_token(self, token_string: str, token_type_hint: str | None) -> FoundToken | None:
-        return find_token(self.server, token_string, token_type_hint)
+    def authenticate_token(self, request: Any, client: Any) -> FoundToken | None:
+        """authlib's, finding the token through the request's context."""
+        self.check_params(request, client)
+        token = find_token(
+            self.server, request.ctx, request.form["token"], request.form.get("token_type_hint")
+        )
+        return token if token and self.check_permission(token, client, request) else None
 
     def check_permission(self, token: FoundToken, client: Any, request: Any) -> bool:
         return token.check_client(client) or client.client_id in token.audiences()
@@ -106,33 +118,37 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):  # type: ignore[misc]  # au
             return payload
         row = token.refresh
         assert row is not None  # a FoundToken holds claims or a refresh row
-        grant = self.server.session.get(Grant, row.grant_id)
-        subject = self.server.subject_of(grant.account_id) if grant and grant.account_id else None
         payload = {
             "scope": row.scope,
             "client_id": row.client_id,
             "exp": int(row.expires_at.timestamp()),
             "iat": int(row.created_at.timestamp()),
-            "iss": self.server.runtime.settings.issuer,
+            "iss": self.server.config.issuer,
             "token_type": "refresh_token",
         }
-        if subject:
-            payload["sub"] = subject
+        if token.subject:
+            payload["sub"] = token.subject
         return payload
 
 
 class RevocationEndpoint(_RevocationEndpoint):  # type: ignore[misc]  # authlib untyped
     CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
-    def query_token(self, token_string: str, token_type_hint: str | None) -> FoundToken | None:
-        return find_token(self.server, token_string, token_type_hint)
+    def authenticate_token(self, request: Any, client: Any) -> FoundToken | None:
+        """authlib's, finding the token through the request's context."""
+        self.check_params(request, client)
+        token = find_token(
+            self.server, request.ctx, request.form["token"], request.form.get("token_type_hint")
+        )
+        if token and not token.check_client(client):
+            raise InvalidGrantError("the token was issued to another client")
+        return token
 
     def revoke_token(self, token: FoundToken, request: Any) -> None:
+        ctx = request.ctx
         if token.claims is not None:
-            revoke_access_token(self.server.session, token.claims)
+            revoke_access_token(ctx.db, token.claims)
         elif token.refresh is not None:
             # RFC 7009 section 2.1: revoking a refresh token SHOULD revoke the access tokens
             # of the same grant as well.
-            revoke_grant(
-                self.server.session, token.refresh.grant_id, "revoked_by_client", self.server.now()
-            )
+            revoke_grant(ctx.db, token.refresh.grant_id, "revoked_by_client", ctx.now)

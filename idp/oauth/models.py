@@ -1,4 +1,4 @@
-"""Tables of the OAuth core: clients (portals), grants, consents, refresh tokens, revocations.
+"""Tables of the OAuth core: grants, consents, refresh tokens, revocations.
 
 A *grant* is one authorization of a client by an account (or by itself, for client
 credentials): every access and refresh token carries its id, so revoking the grant (code
@@ -12,31 +12,11 @@ digest is safe and keeps the token endpoint fast.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.schema import Base, UTCDateTime
-
-
-class Client(Base):
-    __tablename__ = "idp_clients"
-
-    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    secret_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32))
-    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
-    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
-    grant_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    scope: Mapped[str] = mapped_column(Text)
-    first_party: Mapped[bool] = mapped_column(Boolean, default=False)
-    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    backchannel_logout_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    events_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Grant(Base):

@@ -13,6 +13,8 @@ from typing import Any
 from authlib.oauth2.rfc6749 import grants
 
 from idp.accounts.models import Account
+from idp.oauth.errors import InvalidGrantError
+from idp.oauth.issuance import IssuingGrant
 from idp.oauth.models import Grant, RefreshToken
 from idp.oauth.tokens import RefreshTokenRejected, check_refresh_token, rotate_refresh_token
 
@@ -30,7 +32,7 @@ class RefreshTokenHandle:
         return self.row.scope
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # authlib is untyped
+class RefreshTokenGrant(IssuingGrant, grants.RefreshTokenGrant):  # type: ignore[misc]  # untyped
     INCLUDE_NEW_REFRESH_TOKEN = True
     TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
         "client_secret_basic",
@@ -40,34 +42,27 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # auth
     ]
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshTokenHandle | None:
-        client_id = self.request.client.client_id
+        ctx = self.request.ctx
         try:
-            row = check_refresh_token(
-                self.server.session, refresh_token, client_id, self.server.now()
-            )
+            row = check_refresh_token(ctx.db, refresh_token, self.request.client.client_id, ctx.now)
         except RefreshTokenRejected:
             return None
         return RefreshTokenHandle(row)
 
     def authenticate_user(self, refresh_token: RefreshTokenHandle) -> Account | None:
-        session = self.server.session
-        grant = session.get(Grant, refresh_token.row.grant_id)
+        ctx = self.request.ctx
+        grant = ctx.db.get(Grant, refresh_token.row.grant_id)
         if grant is None or grant.account_id is None:
             return None
-        account: Account | None = session.get(Account, grant.account_id)
+        account: Account | None = ctx.db.get(Account, grant.account_id)
         if account is None or account.status != "active":
             return None
-        self.server.grant_row = grant
+        ctx.grant = grant  # the new tokens belong to the same grant (one family)
         return account
 
-    def create_token_response(self) -> Any:
-        # authenticate_user (called by super) records the grant the new tokens belong to.
-        return super().create_token_response()
-
     def revoke_old_credential(self, refresh_token: RefreshTokenHandle) -> None:
+        ctx = self.request.ctx
         try:
-            rotate_refresh_token(self.server.session, refresh_token.row, self.server.now())
+            rotate_refresh_token(ctx.db, refresh_token.row, ctx.now)
         except RefreshTokenRejected:
-            from idp.oauth.errors import InvalidGrantError
-
             raise InvalidGrantError("'refresh_token' was already used") from None

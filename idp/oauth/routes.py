@@ -1,25 +1,31 @@
 """HTTP routes of the OAuth endpoints: authorize, consent, token, introspect, revoke.
 
-Routes are async only to read the request; the work (database, authlib) runs in the
-thread pool. Nothing here decides anything: `authorization.authorize` and authlib do.
+Each handler is a plain `def` (run in FastAPI's thread pool) that builds the request's
+`OAuthContext` on the unit of work's session and hands it to the pipeline
+(`authorization.py`) or to authlib; the parameters were read before, without blocking.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from consent import ACTION_LABELS, Action
-from idp.authn.sessions import SESSION_COOKIE
-from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.authn.deps import MaybeMe
+from idp.authn.interactions import Interaction, Interactions
+from idp.authn.signin import PendingSignIn
+from idp.authn.web import start_second_factor
+from idp.http.csrf import CsrfForm
+from idp.http.deps import AppSettings, Db, Now, Store
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
-from idp.http.params import read_form, read_query, read_request_info
+from idp.http.params import Params, read_form, read_query
 from idp.oauth.authorization import (
+    Authorization,
     Outcome,
     Redirect,
     ShowConsent,
@@ -28,68 +34,36 @@ from idp.oauth.authorization import (
     ShowLogin,
     ShowStepUp,
     authorize,
-    record_consent,
 )
-from idp.oauth.errors import InvalidRequestError, OAuth2Error
-from idp.oauth.interactions import Interactions
-from idp.oauth.requests import HttpRequestInfo, OAuthRequest, Params
-from idp.oauth.server import NO_STORE_HEADERS, build_server
-from idp.runtime import Runtime
+from idp.oauth.client_auth import has_readable_basic_credentials
+from idp.oauth.consents import record_consent
+from idp.oauth.context import OAuthContext
+from idp.oauth.deps import Server
+from idp.oauth.errors import InvalidClientError, InvalidRequestError, OAuth2Error
+from idp.oauth.requests import HttpRequestInfo, OAuthRequest
+from idp.oauth.server import NO_STORE_HEADERS
+from idp.settings import Settings
 
 router = APIRouter()
+AUTHORIZE_PATH = "/authorize"
 
 
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _info(request: Request, params: Params) -> HttpRequestInfo:
+    return HttpRequestInfo(
+        method=request.method,
+        path=request.url.path,
+        headers=request.headers,  # type: ignore[arg-type]  # case-insensitive mapping
+        params=params,
+        client_host=request.client.host if request.client else "",
+    )
 
 
-def render_outcome(request: Request, outcome: Outcome) -> Response:
-    if isinstance(outcome, Redirect):
-        response: Response = RedirectResponse(
-            outcome.location, status_code=302, headers=NO_STORE_HEADERS
-        )
-        if outcome.client_id:
-            runtime = runtime_of(request)
-            cookie = request.cookies.get(SESSION_COOKIE)
-            browser = runtime.browser_sessions.find(cookie)
-            if browser is not None and cookie is not None:
-                runtime.browser_sessions.add_client(cookie, browser, outcome.client_id)
-        return response
-    if isinstance(outcome, ShowStepUp):
-        from idp.authn.routes import start_step_up
+async def query_info(request: Request) -> HttpRequestInfo:
+    return _info(request, read_query(request))
 
-        return start_step_up(runtime_of(request), outcome.account_id, outcome.interaction_id)
-    if isinstance(outcome, ShowLogin):
-        return RedirectResponse(f"/login?interaction={outcome.interaction_id}", status_code=303)
-    if isinstance(outcome, ShowConsent):
-        prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
-        return render_page(
-            request,
-            "oauth/consent.html",
-            {
-                "client_name": outcome.client_name,
-                "scopes": outcome.scopes,
-                "interaction": outcome.interaction_id,
-            },
-        )
-    if isinstance(outcome, ShowDelegatedConsent):
-        prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
-        return render_page(
-            request,
-            "oauth/delegated_consent.html",
-            {
-                "client_name": outcome.client_name,
-                "principal_name": outcome.principal_name,
-                "entries": [
-                    (entry["application"], [ACTION_LABELS[Action(a)] for a in entry["actions"]])
-                    for entry in outcome.granted
-                ],
-                "interaction": outcome.interaction_id,
-            },
-        )
-    assert isinstance(outcome, ShowError)  # the Outcome union is closed
-    return error_page(request, outcome.description)
+
+async def form_info(request: Request) -> HttpRequestInfo:
+    return _info(request, await read_form(request))
 
 
 def error_page(request: Request, detail: str, status_code: int = 400) -> Response:
@@ -107,54 +81,6 @@ def error_page(request: Request, detail: str, status_code: int = 400) -> Respons
     )
 
 
-async def _authorize(request: Request, *, form: bool) -> Response:
-    try:
-        info = await read_request_info(request, form=form)
-    except OAuth2Error as error:
-        # Parameters we cannot parse cannot prove a redirect URI: show a page (RFC 6749 4.1.2.1).
-        return error_page(request, error.get_error_description())
-    runtime = runtime_of(request)
-    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
-    outcome = await run_in_threadpool(authorize, runtime, info, browser)
-    return render_outcome(request, outcome)
-
-
-@router.get("/authorize")
-async def authorize_get(request: Request) -> Response:
-    return await _authorize(request, form=False)
-
-
-@router.post("/authorize")
-async def authorize_post(request: Request) -> Response:
-    return await _authorize(request, form=True)
-
-
-def _resumed_info(request: Request, params: dict[str, list[str]]) -> HttpRequestInfo:
-    return HttpRequestInfo(
-        method="GET",
-        path="/authorize",
-        headers=request.headers,  # type: ignore[arg-type]
-        params=Params(all=params),
-    )
-
-
-@router.get("/authorize/resume")
-async def authorize_resume(request: Request) -> Response:
-    runtime = runtime_of(request)
-    interactions = Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
-    try:
-        interaction = interactions.find(read_query(request).get("interaction"))
-    except OAuth2Error:
-        interaction = None
-    if interaction is None:
-        return expired_page(request)
-    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
-    outcome = await run_in_threadpool(
-        authorize, runtime, _resumed_info(request, interaction.params), browser, interaction
-    )
-    return render_outcome(request, outcome)
-
-
 def expired_page(request: Request) -> Response:
     return render_page(
         request,
@@ -169,69 +95,161 @@ def expired_page(request: Request) -> Response:
     )
 
 
-@router.post("/authorize/consent")
-async def authorize_consent(request: Request) -> Response:
-    runtime = runtime_of(request)
-    try:
-        form = await read_form(request)
-    except OAuth2Error as error:
-        return error_page(request, error.get_error_description())
-    if not is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD)):
-        return expired_page(request)
-    interactions = Interactions(runtime.store, runtime.settings.interaction_ttl_seconds)
-    interaction = interactions.find(form.get("interaction"))
-    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
-    if interaction is None or browser is None:
-        return expired_page(request)
-    decision = form.get("decision")
-    info = _resumed_info(request, interaction.params)
-    if decision == "allow":
-        if "authorization_details" not in interaction.params:
-            # A delegated request is confirmed each time, not remembered as a scope consent.
-            await run_in_threadpool(record_consent, runtime, interaction, browser.account_id)
-        interaction = replace(interaction, consent_done=True)
-        outcome = await run_in_threadpool(authorize, runtime, info, browser, interaction)
-    else:
-        interactions.finish(interaction.id)
-        outcome = await run_in_threadpool(
-            authorize, runtime, info, browser, interaction, denied=True
+def render_outcome(
+    request: Request, outcome: Outcome, store: Store, settings: Settings
+) -> Response:
+    if isinstance(outcome, Redirect):
+        return RedirectResponse(outcome.location, status_code=302, headers=NO_STORE_HEADERS)
+    if isinstance(outcome, ShowStepUp):
+        pending = PendingSignIn.new(
+            outcome.account_id, [], outcome.interaction_id, step_up=True, sid=outcome.sid
         )
-    return render_outcome(request, outcome)
+        return start_second_factor(store, pending, secure=settings.cookie_secure)
+    if isinstance(outcome, ShowLogin):
+        return RedirectResponse(f"/login?interaction={outcome.interaction_id}", status_code=303)
+    if isinstance(outcome, ShowConsent):
+        prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
+        context = {
+            "client_name": outcome.client_name,
+            "scopes": outcome.scopes,
+            "interaction": outcome.interaction_id,
+        }
+        return render_page(request, "oauth/consent.html", context)
+    if isinstance(outcome, ShowDelegatedConsent):
+        prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
+        entries = [
+            (entry["application"], [ACTION_LABELS[Action(a)] for a in entry["actions"]])
+            for entry in outcome.granted
+        ]
+        delegated: dict[str, object] = {
+            "client_name": outcome.client_name,
+            "principal_name": outcome.principal_name,
+            "entries": entries,
+            "interaction": outcome.interaction_id,
+        }
+        return render_page(request, "oauth/delegated_consent.html", delegated)
+    assert isinstance(outcome, ShowError)  # the Outcome union is closed
+    return error_page(request, outcome.description)
 
 
-def _oauth_json_error(error: OAuth2Error) -> Response:
-    status, body, headers = error()
-    return JSONResponse(
-        dict(body), status_code=status, headers={**dict(headers), **NO_STORE_HEADERS}
+def _run_authorization(
+    request: Request,
+    info: HttpRequestInfo,
+    db: Session,
+    store: Store,
+    settings: Settings,
+    server: Server,
+    me: MaybeMe,
+    now: Now,
+    interaction: Interaction | None = None,
+    *,
+    denied: bool = False,
+) -> Response:
+    auth = Authorization(
+        server=server,
+        request=OAuthRequest(info, OAuthContext(db, now)),
+        interactions=Interactions(store, settings.interaction_ttl_seconds),
+        browser=me.session if me else None,
+        interaction=interaction,
+        denied=denied,
+    )
+    return render_outcome(request, authorize(auth), store, settings)
+
+
+@router.get(AUTHORIZE_PATH)
+def authorize_get(
+    request: Request,
+    info: Annotated[HttpRequestInfo, Depends(query_info)],
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    server: Server,
+    me: MaybeMe,
+    now: Now,
+) -> Response:
+    return _run_authorization(request, info, db, store, settings, server, me, now)
+
+
+@router.post(AUTHORIZE_PATH)
+def authorize_post(
+    request: Request,
+    info: Annotated[HttpRequestInfo, Depends(form_info)],
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    server: Server,
+    me: MaybeMe,
+    now: Now,
+) -> Response:
+    return _run_authorization(request, info, db, store, settings, server, me, now)
+
+
+def _resumed(request: Request, interaction: Interaction) -> HttpRequestInfo:
+    return HttpRequestInfo(
+        method="GET",
+        path=AUTHORIZE_PATH,
+        headers=request.headers,  # type: ignore[arg-type]
+        params=interaction.parameters,
     )
 
 
-def _run_endpoint(runtime: Runtime, info: HttpRequestInfo, name: str | None) -> Response:
-    with runtime.transaction() as db:
-        server = build_server(runtime, db)
-        request = OAuthRequest(info)
-        repeated = info.params.repeated()
-        if repeated:
-            return _oauth_json_error(
-                InvalidRequestError(f"parameter '{repeated[0]}' is included more than once")
-            )
-        if name is None:
-            response: Response = server.create_token_response(request)
-        else:
-            response = server.create_endpoint_response(name, request)
-        return response
+@router.get("/authorize/resume")
+def authorize_resume(
+    request: Request,
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    server: Server,
+    me: MaybeMe,
+    now: Now,
+) -> Response:
+    interactions = Interactions(store, settings.interaction_ttl_seconds)
+    interaction = interactions.find(request.query_params.get("interaction"))
+    if interaction is None:
+        return expired_page(request)
+    info = _resumed(request, interaction)
+    return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
 
 
-async def _endpoint(request: Request, name: str | None) -> Response:
-    try:
-        info = await read_request_info(request, form=True)
-    except OAuth2Error as error:
-        return _oauth_json_error(error)
-    response: Any = await run_in_threadpool(_run_endpoint, runtime_of(request), info, name)
-    return _client_auth_challenge(response)
+@router.post("/authorize/consent")
+def authorize_consent(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    server: Server,
+    me: MaybeMe,
+    now: Now,
+) -> Response:
+    interactions = Interactions(store, settings.interaction_ttl_seconds)
+    interaction = interactions.find(form.get("interaction"))
+    if interaction is None or me is None:
+        return expired_page(request)
+    info = _resumed(request, interaction)
+    if form.get("decision") != "allow":
+        interactions.finish(interaction.id)
+        return _run_authorization(
+            request, info, db, store, settings, server, me, now, interaction, denied=True
+        )
+    params = interaction.parameters
+    if params.get("authorization_details") is None:
+        # A delegated request is confirmed each time, not remembered as a scope consent.
+        client_id, scope = params.text("client_id"), params.text("scope")
+        record_consent(db, me.account.id, client_id, scope, now)
+    interaction = replace(interaction, consent_done=True)
+    return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
 
 
-def _client_auth_challenge(response: Response) -> Response:
+def oauth_json_error(error: OAuth2Error) -> Response:
+    status, body, headers = error()
+    response = JSONResponse(
+        dict(body), status_code=status, headers={**dict(headers), **NO_STORE_HEADERS}
+    )
+    return client_auth_challenge(response)
+
+
+def client_auth_challenge(response: Response) -> Response:
     """RFC 6749 section 5.2: answer failed client authentication with 401 and a challenge."""
     if response.status_code in (400, 401) and b'"invalid_client"' in bytes(response.body):
         response.status_code = 401
@@ -240,16 +258,37 @@ def _client_auth_challenge(response: Response) -> Response:
     return response
 
 
+def _endpoint(
+    info: HttpRequestInfo, db: Session, server: Server, now: Now, name: str | None
+) -> Response:
+    repeated = info.params.repeated()
+    if repeated:
+        return oauth_json_error(
+            InvalidRequestError(f"parameter '{repeated[0]}' is included more than once")
+        )
+    if not has_readable_basic_credentials(info.headers.get("authorization")):
+        return oauth_json_error(InvalidClientError("the Basic credentials cannot be read"))
+    request = OAuthRequest(info, OAuthContext(db, now))
+    if name is None:
+        response: Response = server.create_token_response(request)
+    else:
+        response = server.create_endpoint_response(name, request)
+    return client_auth_challenge(response)
+
+
+FormInfo = Annotated[HttpRequestInfo, Depends(form_info)]
+
+
 @router.post("/token")
-async def token(request: Request) -> Response:
-    return await _endpoint(request, None)
+def token(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
+    return _endpoint(info, db, server, now, None)
 
 
 @router.post("/introspect")
-async def introspect(request: Request) -> Response:
-    return await _endpoint(request, "introspection")
+def introspect(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
+    return _endpoint(info, db, server, now, "introspection")
 
 
 @router.post("/revoke")
-async def revoke(request: Request) -> Response:
-    return await _endpoint(request, "revocation")
+def revoke(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
+    return _endpoint(info, db, server, now, "revocation")

@@ -2,79 +2,30 @@
 
 A portal exchanges a representative's access token (`subject_token`) for a short-lived
 token to act on one application of an applicant, naming the application and the actions
-in `authorization_details` (type `passerelle_application`). Every action must be allowed
-by one active delegation (`consent.decide`). The token's `sub` is the applicant, `act`
-names the representative (section 4.1), and it carries `authorization_details` and
-`delegation_id`. It never comes with a refresh token: the representative exchanges again,
-so a revocation takes effect at the next request at the latest — and at once at
-introspection, which checks the delegation.
+in `authorization_details` (type `passerelle_application`). The subject token must have
+been issued to the portal that presents it (DESIGN.md section 8: a subject token is
+exchanged only by the client it was issued to), and every action must be allowed by one
+active delegation (`consent`). Resolving the delegation and issuing the token happen in
+one transaction serialized with every change to that delegation, so once a revocation has
+committed no token under the old terms is issued on any instance.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from authlib.oauth2.rfc6749.grants import BaseGrant
 from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
 
-from consent import record_event
-from idp.oauth.authorization_details import (
-    DelegatedAccess,
-    parse_authorization_details,
-    resolve_delegated_access,
-)
-from idp.oauth.clients import TOKEN_EXCHANGE
-from idp.oauth.errors import (
-    InvalidGrantError,
-    InvalidRequestError,
-    UnauthorizedClientError,
-)
-from idp.oauth.tokens import issue_access_token, read_access_token
+from idp.clients.service import TOKEN_EXCHANGE
+from idp.db import serialize_with_writers
+from idp.oauth.authorization_details import parse_authorization_details, resolve_delegated_access
+from idp.oauth.delegated_tokens import issue_delegated_token
+from idp.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
+from idp.oauth.issuance import record_grant
+from idp.oauth.tokens import read_access_token
 
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # a URN
-DELEGATED_TOKEN_TTL_SECONDS = 300
-
-
-def issue_delegated_token(
-    server: Any, client_id: str, access: DelegatedAccess, grant_id: str
-) -> tuple[str, dict[str, Any]]:
-    """A short-lived access token for `access` (never with a refresh token); audited."""
-    policy = server.runtime.token_policy
-    short_policy = replace(
-        policy,
-        access_token_ttl_seconds=min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
-    )
-    token, issued = issue_access_token(
-        server.session,
-        server.runtime.keyring,
-        short_policy,
-        client_id=client_id,
-        subject=access.principal,
-        scope="delegated",
-        grant_id=grant_id,
-        now=server.now(),
-        extra_claims={
-            "act": {"sub": access.actor},
-            "authorization_details": access.granted,
-            "delegation_id": access.delegation_id,
-        },
-    )
-    record_event(
-        server.session,
-        event="token.issued",
-        actor=access.actor,
-        principal=access.principal,
-        delegation_id=access.delegation_id,
-        application_id=access.granted[0]["application_id"],
-        now=server.now(),
-        details={
-            "portal": client_id,
-            "jti": issued["jti"],
-            "actions": sorted({a for g in access.granted for a in g["actions"]}),
-        },
-    )
-    return token, issued
 
 
 class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  # authlib untyped
@@ -85,12 +36,7 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
         "private_key_jwt",
     ]
 
-    def validate_token_request(self) -> None:
-        client = self.authenticate_token_endpoint_client()
-        if not client.check_grant_type(self.GRANT_TYPE):
-            raise UnauthorizedClientError("the client may not use token exchange")
-        self.request.client = client
-        form = self.request.form
+    def _check_parameters(self, form: dict[str, str]) -> None:
         if not form.get("subject_token"):
             raise InvalidRequestError("missing 'subject_token'")
         if form.get("subject_token_type") != ACCESS_TOKEN_TYPE:
@@ -100,40 +46,40 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             ACCESS_TOKEN_TYPE,
         ):
             raise InvalidRequestError("only access tokens are issued, without actor_token")
-        server = self.server
+
+    def validate_token_request(self) -> None:
+        client = self.authenticate_token_endpoint_client()
+        if not client.check_grant_type(self.GRANT_TYPE):
+            raise UnauthorizedClientError("the client may not use token exchange")
+        self.request.client = client
+        form = self.request.form
+        self._check_parameters(form)
+        ctx = self.request.ctx
         claims = read_access_token(
-            server.session,
-            server.runtime.keyring,
-            server.runtime.token_policy,
-            form["subject_token"],
-            server.now(),
+            ctx.db, self.server.keyring, self.server.config.tokens, form["subject_token"], ctx.now
         )
         if claims is None or claims.get("sub") == claims.get("client_id") or "act" in claims:
             raise InvalidGrantError("'subject_token' is not an active token of a person")
+        if claims.get("client_id") != client.client_id:
+            raise InvalidGrantError("'subject_token' was issued to another client")
         details = parse_authorization_details(form.get("authorization_details"))
-        access = resolve_delegated_access(
-            server.session, client.client_id, str(claims["sub"]), details, server.now()
+        serialize_with_writers(ctx.db)  # SQLite: from here on, exclusive with every revoke
+        ctx.delegated = resolve_delegated_access(
+            ctx.db, client.client_id, str(claims["sub"]), details, ctx.now
         )
-        self.request.exchange = (claims, access.granted, access.principal, access.delegation_id)
 
     def create_token_response(self) -> Any:
-        claims, granted, principal, delegation_id = self.request.exchange
-        server = self.server
-        grant = server.start_grant(
-            self.request,
-            client_id=self.request.client.client_id,
-            account_id=None,
-            scope="delegated",
-        )
-        access = DelegatedAccess(principal, str(claims["sub"]), delegation_id, granted)
+        ctx = self.request.ctx
+        client_id = self.request.client.client_id
+        grant = record_grant(ctx, client_id=client_id, account_id=None, scope="delegated")
         token, issued = issue_delegated_token(
-            server, self.request.client.client_id, access, grant.id
+            ctx, self.server.keyring, self.server.config.tokens, client_id, ctx.delegated, grant.id
         )
         body = {
             "access_token": token,
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
-            "authorization_details": granted,
+            "authorization_details": ctx.delegated.granted,
         }
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -88,6 +88,26 @@ def revoke_grant(session: Session, grant_id: str, reason: str, now: datetime) ->
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
 
+def revoke_session_grants(db: Session, sid: str, reason: str, now: datetime) -> int:
+    """Every grant issued through this browser session ends with it (DESIGN.md section 8)."""
+    result = db.execute(
+        update(Grant)
+        .where(Grant.sid == sid, Grant.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+
+def revoke_account_grants(db: Session, account_id: str, reason: str, now: datetime) -> int:
+    """A password change or an account recovery ends every grant of the account."""
+    result = db.execute(
+        update(Grant)
+        .where(Grant.account_id == account_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+
 _GRANT_REVOKED_AT = select(Grant.revoked_at).where(Grant.id == bindparam("grant_id"))
 # Introspection's question in one round trip: is the grant alive and the token not revoked?
 _TOKEN_ALIVE = select(

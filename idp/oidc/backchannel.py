@@ -1,14 +1,16 @@
-"""OpenID Connect Back-Channel Logout 1.0: logout tokens for the portals of a session.
+"""OpenID Connect Back-Channel Logout 1.0: what happens when a browser session ends.
 
-When a session ends, each portal signed into through it that registered a
-`backchannel_logout_uri` gets a logout token (section 2.4: `typ: logout+jwt`, `iss`,
-`aud`, `iat`, `exp`, `jti`, `events`, `sub`, `sid`, never a `nonce`). Tokens are queued in
-the outbox in the ending transaction, and the dispatcher posts them with retries.
+Every grant issued through the session is revoked (tokens issued through a browser
+session end with it, DESIGN.md section 8), and each portal signed into through it that
+registered a `backchannel_logout_uri` gets a logout token (section 2.4: `typ:
+logout+jwt`, `iss`, `aud`, `iat`, `exp`, `jti`, `events`, `sub`, `sid`, never a
+`nonce`), queued in the outbox in the ending transaction and posted with retries.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.authn.models import BrowserSessionRow
-from idp.oauth.clients import find_client
+from idp.clients.service import find_client
+from idp.oauth.tokens import revoke_session_grants
 from idp.outbox.service import enqueue
 from keys import Keyring, sign_jwt
 
@@ -39,27 +42,33 @@ def logout_token_claims(
     }
 
 
-def announce_session_end(
-    db: Session, row: BrowserSessionRow, *, issuer: str, keyring: Keyring, default_alg: str
-) -> None:
-    """Queue a logout token for every portal of the session that asked for them."""
-    account = db.get(Account, row.account_id)
-    if account is None or row.ended_at is None:
-        return
-    for client_id in row.client_ids:
-        client = find_client(db, client_id)
-        if client is None or not client.backchannel_logout_uri:
-            continue
-        alg = client.id_token_signed_response_alg or default_alg
-        claims = logout_token_claims(
-            issuer, account.subject, client_id, row.sid, int(row.ended_at.timestamp())
-        )
-        token = sign_jwt(keyring.signing_key(db, alg), claims, typ="logout+jwt")
-        enqueue(
-            db,
-            kind="backchannel_logout",
-            url=client.backchannel_logout_uri,
-            content_type="application/x-www-form-urlencoded",
-            body=urlencode({"logout_token": token}),
-            now=row.ended_at,
-        )
+class BackchannelLogout:
+    """The `SessionEndListener` the service runs with (wired by `create_app`)."""
+
+    def __init__(self, *, issuer: str, keyring: Keyring, default_alg: str) -> None:
+        self._issuer = issuer
+        self._keyring = keyring
+        self._default_alg = default_alg
+
+    def session_ended(self, db: Session, row: BrowserSessionRow, now: datetime) -> None:
+        revoke_session_grants(db, row.sid, f"session_{row.ended_reason or 'ended'}"[:32], now)
+        account = db.get(Account, row.account_id)
+        if account is None:
+            return
+        for client_id in row.client_ids:
+            client = find_client(db, client_id)
+            if client is None or not client.backchannel_logout_uri:
+                continue
+            alg = client.id_token_signed_response_alg or self._default_alg
+            claims = logout_token_claims(
+                self._issuer, account.subject, client_id, row.sid, int(now.timestamp())
+            )
+            token = sign_jwt(self._keyring.signing_key(db, alg), claims, typ="logout+jwt")
+            enqueue(
+                db,
+                kind="backchannel_logout",
+                url=client.backchannel_logout_uri,
+                content_type="application/x-www-form-urlencoded",
+                body=urlencode({"logout_token": token}),
+                now=now,
+            )

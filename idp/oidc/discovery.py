@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.authn.assurance import ACR_VALUES_SUPPORTED
-from idp.oauth.clients import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
+from idp.clients.service import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
 from idp.oauth.tokens import ACCESS_TOKEN_ALGS
 
 CLAIMS_SUPPORTED = (

@@ -15,6 +15,7 @@ from typing import Any
 
 from idp.accounts.models import Account
 from idp.oidc.claims import userinfo_claims
+from keys import sign_jwt
 
 ALG_HASHES = {"RS256": hashlib.sha256, "ES256": hashlib.sha256, "EdDSA": hashlib.sha512}
 
@@ -58,3 +59,42 @@ def build_id_token_claims(
         claims["at_hash"] = at_hash(access_token, alg)
     claims.update(userinfo_claims(account, subject, scope))
     return claims
+
+
+class IdTokenExtension:
+    """Adds the ID token to token responses of `openid` grants (OIDC Core 3.1.3.3, 12.2).
+
+    Registered on the OAuth server's code and refresh grants by `create_app`.
+    """
+
+    def __call__(self, grant: Any) -> None:
+        grant.register_hook("after_create_token_response", self.add_id_token)
+
+    def add_id_token(self, grant: Any, response: Any) -> None:
+        _, token, _ = response
+        server, ctx = grant.server, grant.request.ctx
+        row = ctx.grant
+        if row is None or "openid" not in token.get("scope", "").split():
+            return
+        client = grant.request.client
+        account: Account = grant.request.user
+        alg = client.id_token_signed_response_alg or server.config.id_token_default_alg
+        code = getattr(grant.request, "authorization_code", None)
+        claims = build_id_token_claims(
+            issuer=server.config.issuer,
+            account=account,
+            subject=account.subject,
+            client_id=client.client_id,
+            scope=token["scope"],
+            now=ctx.timestamp,
+            ttl_seconds=server.config.id_token_ttl_seconds,
+            auth_time=int(row.auth_time.timestamp()) if row.auth_time else 0,
+            acr=row.acr or "",
+            amr=list(row.amr),
+            sid=row.sid or "",
+            access_token=token.get("access_token"),
+            alg=alg,
+            nonce=code.nonce if code is not None else None,
+        )
+        key = server.keyring.signing_key(ctx.db, alg)
+        token["id_token"] = sign_jwt(key, claims, typ="JWT")

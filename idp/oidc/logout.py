@@ -10,16 +10,18 @@ SHOULD ask, so a forged link cannot sign people out).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
+from sqlalchemy.orm import Session
 
-from idp.oauth.clients import find_client
-from idp.oauth.requests import Params
-from idp.runtime import Runtime
-from keys import InvalidToken, kid_of, verify_jwt
+from idp.clients.service import RegisteredClient, find_client
+from idp.http.params import Params
+from keys import InvalidToken, Keyring, kid_of, verify_jwt
 
 ID_TOKEN_ALGS = ["RS256", "ES256", "EdDSA"]
+ID_TOKEN_TYP = "JWT"  # noqa: S105  # a media type, not a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,46 +38,57 @@ class LogoutRejected(Exception):
         self.description = description
 
 
-def validate_logout_request(runtime: Runtime, params: Params) -> LogoutRequest:
+def read_id_token_hint(
+    db: Session, keyring: Keyring, issuer: str, hint: str, now: datetime
+) -> dict[str, Any]:
+    """The claims of one of our ID tokens (never an access or logout token), even expired."""
+    try:
+        keyset = keyring.verification_keys(db, now, kid=kid_of(hint))
+        header, claims = verify_jwt(hint, keyset, ID_TOKEN_ALGS)
+    except InvalidToken:
+        raise LogoutRejected("'id_token_hint' is not an ID token of ours") from None
+    if header.get("typ") != ID_TOKEN_TYP or "scope" in claims or "sub" not in claims:
+        raise LogoutRejected("'id_token_hint' is not an ID token")
+    if claims.get("iss") != issuer:
+        raise LogoutRejected("'id_token_hint' was issued by another provider")
+    return claims
+
+
+def _target(
+    client: RegisteredClient | None, redirect_uri: str | None, state: str | None
+) -> str | None:
+    if not redirect_uri:
+        return None
+    if client is None:
+        raise LogoutRejected("'post_logout_redirect_uri' needs 'id_token_hint' or 'client_id'")
+    if redirect_uri not in client.post_logout_redirect_uris:
+        raise LogoutRejected("'post_logout_redirect_uri' is not registered for this client")
+    return str(add_params_to_uri(redirect_uri, [("state", state)])) if state else redirect_uri
+
+
+def validate_logout_request(
+    db: Session, keyring: Keyring, issuer: str, params: Params, now: datetime
+) -> LogoutRequest:
     hint, client_id = params.get("id_token_hint"), params.get("client_id")
-    redirect_uri, state = params.get("post_logout_redirect_uri"), params.get("state")
     repeated = params.repeated()
     if repeated:
         raise LogoutRejected(f"parameter '{repeated[0]}' is included more than once")
-    hint_claims: dict[str, Any] | None = None
-    with runtime.transaction() as db:
-        if hint:
-            try:
-                keyset = runtime.keyring.verification_keys(
-                    db, runtime.clock.now(), kid=kid_of(hint)
-                )
-                _, hint_claims = verify_jwt(hint, keyset, ID_TOKEN_ALGS)
-            except InvalidToken:
-                raise LogoutRejected("'id_token_hint' is not an ID token of ours") from None
-            if hint_claims.get("iss") != runtime.settings.issuer:
-                raise LogoutRejected("'id_token_hint' was issued by another provider")
-            aud = hint_claims.get("aud")
-            hint_client = aud if isinstance(aud, str) else (aud[0] if aud else None)
-            if client_id and client_id != hint_client:
-                raise LogoutRejected("'client_id' does not match the 'id_token_hint' audience")
-            client_id = hint_client
-        client = find_client(db, client_id) if client_id else None
-        if client_id and client is None:
-            raise LogoutRejected("'client_id' is not a registered client")
-        target = None
-        if redirect_uri:
-            if client is None:
-                raise LogoutRejected(
-                    "'post_logout_redirect_uri' needs 'id_token_hint' or 'client_id'"
-                )
-            if redirect_uri not in client.post_logout_redirect_uris:
-                raise LogoutRejected("'post_logout_redirect_uri' is not registered for this client")
-            target = add_params_to_uri(redirect_uri, [("state", state)]) if state else redirect_uri
-        return LogoutRequest(
-            client_id=client.client_id if client else None,
-            client_name=client.name if client else None,
-            redirect_to=target,
-            hint_sid=str(hint_claims.get("sid"))
-            if hint_claims and hint_claims.get("sid")
-            else None,
-        )
+    hint_claims: dict[str, Any] = {}
+    if hint:
+        hint_claims = read_id_token_hint(db, keyring, issuer, hint, now)
+        aud = hint_claims.get("aud")
+        hint_client = aud if isinstance(aud, str) else (aud[0] if aud else None)
+        if client_id and client_id != hint_client:
+            raise LogoutRejected("'client_id' does not match the 'id_token_hint' audience")
+        client_id = hint_client
+    client = find_client(db, client_id) if client_id else None
+    if client_id and client is None:
+        raise LogoutRejected("'client_id' is not a registered client")
+    target = _target(client, params.get("post_logout_redirect_uri"), params.get("state"))
+    sid = hint_claims.get("sid")
+    return LogoutRequest(
+        client_id=client.client_id if client else None,
+        client_name=client.name if client else None,
+        redirect_to=target,
+        hint_sid=str(sid) if sid else None,
+    )

@@ -1,63 +1,52 @@
-"""HTTP routes of the OpenID Connect endpoints: discovery, JWKS, userinfo, logout."""
+"""HTTP routes of the OpenID Connect endpoints: discovery, JWKS, userinfo, logout.
+
+Discovery and the JWKS are normally answered by `idp.http.documents.PublishedDocuments`
+before the app runs; the routes here serve the same bytes to what reaches the app (and
+give other methods their 405).
+"""
 
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from idp.authn.sessions import SESSION_COOKIE
+from idp.authn.deps import MaybeMe, SessionListener
+from idp.authn.sessions import SESSION_COOKIE, end_session
+from idp.authn.web import clear_cookie
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.http.deps import AppSettings, Db, Keys, Now, shared
+from idp.http.documents import Document
 from idp.http.pages import render_page
-from idp.http.params import read_form, read_query
-from idp.oauth.errors import OAuth2Error
-from idp.oauth.requests import Params
-from idp.oidc.discovery import provider_metadata
+from idp.http.params import Form, Params, Query
+from idp.oauth.deps import Server
 from idp.oidc.logout import LogoutRejected, LogoutRequest, validate_logout_request
 from idp.oidc.userinfo import answer_userinfo
-from idp.runtime import Runtime
-from keys import public_jwks
 
 router = APIRouter()
-JWKS_CACHE_SECONDS = 300
+DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _document(request: Request, name: str, media_type: str, cache: str) -> Response:
+    body = cast(Document, shared(request, name)).current()
+    return Response(body, media_type=media_type, headers={"Cache-Control": cache})
 
 
-@router.get("/.well-known/openid-configuration")
+@router.get(DISCOVERY_PATHS[0])
+@router.get(DISCOVERY_PATHS[1])
 async def discovery(request: Request) -> Response:
-    return JSONResponse(
-        provider_metadata(_runtime(request).settings.issuer),
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
-
-
-@router.get("/.well-known/oauth-authorization-server")
-async def oauth_metadata(request: Request) -> Response:
-    return await discovery(request)
-
-
-def _jwks(runtime: Runtime) -> dict[str, object]:
-    with runtime.transaction() as db:
-        return public_jwks(db, runtime.clock.now())
+    return _document(request, "discovery", "application/json", "public, max-age=3600")
 
 
 @router.get("/jwks")
 async def jwks(request: Request) -> Response:
-    document = await run_in_threadpool(_jwks, _runtime(request))
-    return JSONResponse(
-        document,
-        media_type="application/jwk-set+json",
-        headers={"Cache-Control": f"public, max-age={JWKS_CACHE_SECONDS}"},
-    )
+    return _document(request, "jwks", "application/jwk-set+json", "public, max-age=300")
 
 
-async def _userinfo(request: Request) -> Response:
-    answer = await run_in_threadpool(
-        answer_userinfo, _runtime(request), request.headers.get("authorization")
+def _userinfo(request: Request, db: Db, server: Server, now: Now) -> Response:
+    answer = answer_userinfo(
+        db, server.keyring, server.config.tokens, request.headers.get("authorization"), now
     )
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if answer.challenge:
@@ -66,13 +55,13 @@ async def _userinfo(request: Request) -> Response:
 
 
 @router.get("/userinfo")
-async def userinfo_get(request: Request) -> Response:
-    return await _userinfo(request)
+def userinfo_get(request: Request, db: Db, server: Server, now: Now) -> Response:
+    return _userinfo(request, db, server, now)
 
 
 @router.post("/userinfo")
-async def userinfo_post(request: Request) -> Response:
-    return await _userinfo(request)
+def userinfo_post(request: Request, db: Db, server: Server, now: Now) -> Response:
+    return _userinfo(request, db, server, now)
 
 
 def _logout_error(request: Request, detail: str) -> Response:
@@ -90,58 +79,77 @@ def _logout_error(request: Request, detail: str) -> Response:
     )
 
 
-def _signed_out(request: Request, logout: LogoutRequest) -> Response:
-    runtime = _runtime(request)
-    runtime.browser_sessions.end(request.cookies.get(SESSION_COOKIE))
-    response: Response
-    if logout.redirect_to:
-        response = RedirectResponse(logout.redirect_to, status_code=303)
-    else:
-        response = render_page(request, "oidc/logged_out.html", {})
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        secure=runtime.settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
-    return response
-
-
-async def _logout(request: Request, params: Params, *, confirmed: bool) -> Response:
-    runtime = _runtime(request)
+def _logout(
+    request: Request,
+    params: Params,
+    db: Db,
+    keys: Keys,
+    settings: AppSettings,
+    me: MaybeMe,
+    listener: SessionListener,
+    now: Now,
+    *,
+    confirmed: bool,
+) -> Response:
     try:
-        logout = await run_in_threadpool(validate_logout_request, runtime, params)
+        logout = validate_logout_request(db, keys, settings.issuer, params, now)
     except LogoutRejected as rejected:
         return _logout_error(request, rejected.description)
-    browser = runtime.browser_sessions.find(request.cookies.get(SESSION_COOKIE))
-    if browser is None or confirmed or (logout.hint_sid and logout.hint_sid == browser.sid):
-        return _signed_out(request, logout)
+    if me is None or confirmed or (logout.hint_sid and logout.hint_sid == me.session.sid):
+        return _signed_out(request, logout, db, settings, listener, now)
     hidden = {
         k: v
         for k, v in params.first.items()
         if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
     }
-    return render_page(
-        request, "oidc/logout_confirm.html", {"client_name": logout.client_name, "hidden": hidden}
-    )
+    context = {"client_name": logout.client_name, "hidden": hidden}
+    return render_page(request, "oidc/logout_confirm.html", context)
+
+
+def _signed_out(
+    request: Request,
+    logout: LogoutRequest,
+    db: Db,
+    settings: AppSettings,
+    listener: SessionListener,
+    now: Now,
+) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    end_session(db, cookie, reason="logout", now=now, listener=listener)
+    response: Response
+    if logout.redirect_to:
+        response = RedirectResponse(logout.redirect_to, status_code=303)
+    else:
+        response = render_page(request, "oidc/logged_out.html", {})
+    clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
+    return response
 
 
 @router.get("/logout")
-async def logout_get(request: Request) -> Response:
-    try:
-        params = read_query(request)
-    except OAuth2Error as error:
-        return _logout_error(request, error.get_error_description())
-    return await _logout(request, params, confirmed=False)
+def logout_get(
+    request: Request,
+    query: Query,
+    db: Db,
+    keys: Keys,
+    settings: AppSettings,
+    me: MaybeMe,
+    listener: SessionListener,
+    now: Now,
+) -> Response:
+    return _logout(request, query, db, keys, settings, me, listener, now, confirmed=False)
 
 
 @router.post("/logout")
-async def logout_post(request: Request) -> Response:
-    try:
-        params = await read_form(request)
-    except OAuth2Error as error:
-        return _logout_error(request, error.get_error_description())
-    confirmed = is_valid_csrf(request.state.csrf_token, params.get(CSRF_FIELD))
-    fields = Params(all={k: v for k, v in params.all.items() if k != CSRF_FIELD})
-    return await _logout(request, fields, confirmed=confirmed)
+def logout_post(
+    request: Request,
+    form: Form,
+    db: Db,
+    keys: Keys,
+    settings: AppSettings,
+    me: MaybeMe,
+    listener: SessionListener,
+    now: Now,
+) -> Response:
+    confirmed = is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD))
+    params = form.without(CSRF_FIELD)
+    return _logout(request, params, db, keys, settings, me, listener, now, confirmed=confirmed)

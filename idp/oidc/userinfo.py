@@ -8,12 +8,16 @@ token without `openid`: 403 `insufficient_scope` (RFC 6750 section 3.1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from idp.accounts.models import Account
-from idp.oauth.tokens import read_access_token
+from idp.oauth.tokens import TokenPolicy, read_access_token
 from idp.oidc.claims import userinfo_claims
-from idp.runtime import Runtime
+from keys import Keyring
 
 REALM = "passerelle"
 
@@ -42,7 +46,13 @@ def _invalid(description: str) -> UserinfoAnswer:
     )
 
 
-def answer_userinfo(runtime: Runtime, authorization: str | None) -> UserinfoAnswer:
+def answer_userinfo(
+    db: Session,
+    keyring: Keyring,
+    policy: TokenPolicy,
+    authorization: str | None,
+    now: datetime,
+) -> UserinfoAnswer:
     token = bearer_token(authorization)
     if token is None:
         if authorization:
@@ -52,22 +62,17 @@ def answer_userinfo(runtime: Runtime, authorization: str | None) -> UserinfoAnsw
             {"error": "invalid_request", "error_description": "no access token"},
             f'Bearer realm="{REALM}"',
         )
-    with runtime.transaction() as db:
-        claims = read_access_token(
-            db, runtime.keyring, runtime.token_policy, token, runtime.clock.now()
+    claims = read_access_token(db, keyring, policy, token, now)
+    if claims is None:
+        return _invalid("the access token is expired, revoked or not ours")
+    scope = str(claims.get("scope", ""))
+    if "openid" not in scope.split():
+        return UserinfoAnswer(
+            403,
+            {"error": "insufficient_scope", "error_description": "the token lacks openid"},
+            f'Bearer realm="{REALM}", error="insufficient_scope", scope="openid"',
         )
-        if claims is None:
-            return _invalid("the access token is expired, revoked or not ours")
-        scope = str(claims.get("scope", ""))
-        if "openid" not in scope.split():
-            return UserinfoAnswer(
-                403,
-                {"error": "insufficient_scope", "error_description": "the token lacks openid"},
-                f'Bearer realm="{REALM}", error="insufficient_scope", scope="openid"',
-            )
-        from sqlalchemy import select
-
-        account = db.scalar(select(Account).where(Account.subject == claims["sub"]))
-        if account is None or account.status != "active":
-            return _invalid("the account behind this token is no longer active")
-        return UserinfoAnswer(200, userinfo_claims(account, account.subject, scope))
+    account = db.scalar(select(Account).where(Account.subject == claims["sub"]))
+    if account is None or account.status != "active":
+        return _invalid("the account behind this token is no longer active")
+    return UserinfoAnswer(200, userinfo_claims(account, account.subject, scope))

@@ -10,16 +10,19 @@ import logging
 import threading
 
 import httpx
+from sqlalchemy.orm import Session, sessionmaker
 
+from idp.clock import Clock
 from idp.outbox.service import deliver_due
-from idp.runtime import Runtime
 
 log = logging.getLogger("idp.outbox")
 
 
 class OutboxDispatcher:
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, poll_seconds: float) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -35,12 +38,12 @@ class OutboxDispatcher:
 
     def deliver_now(self) -> int:
         with httpx.Client() as http:
-            return deliver_due(self._runtime.session_factory, http, self._runtime.clock.now())
+            return deliver_due(self._factory, http, self._clock.now())
 
     def _run(self) -> None:
         with httpx.Client() as http:
-            while not self._stop.wait(self._runtime.settings.outbox_poll_seconds):
+            while not self._stop.wait(self._poll_seconds):
                 try:
-                    deliver_due(self._runtime.session_factory, http, self._runtime.clock.now())
+                    deliver_due(self._factory, http, self._clock.now())
                 except Exception:  # the thread must survive a bad pass; logged
                     log.exception("outbox pass failed")

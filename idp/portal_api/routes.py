@@ -1,8 +1,9 @@
 """The portal API (`/api/...`): portals authenticate with client-credentials access tokens.
 
 - `POST /api/applications` (scope `applications:write`, `Idempotency-Key` honoured):
-  register an application for an applicant named by `sub` or by the login hint the portal
-  received; `PATCH /api/applications/{number}` updates status and unread count;
+  register an application for an applicant named by `sub` (who signed in to this portal)
+  or by the email they signed in with (`login_hint`: a claim the person confirms);
+  `PATCH /api/applications/{number}` updates status, unread count and link;
   `GET /api/applications` lists the portal's applications.
 - `POST /api/decisions` (scope `delegations:read`): may this actor do this action on this
   application now? Errors are `application/problem+json` naming the field.
@@ -12,77 +13,47 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC
-from typing import Any
 
-from fastapi import APIRouter, Header, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from consent import (
+    Application,
     ApplicationChange,
     ConsentError,
     applications_of_portal,
     decide,
     find_portal_application,
-    register_application,
     update_application,
 )
-from consent.models import Application
-from idp.accounts.models import Account
-from idp.accounts.service import find_account_by_email
+from idp.applications.service import (
+    ReportedApplication,
+    check_deep_link,
+    claim_for_email,
+    register_for_subject,
+)
+from idp.clients.service import RegisteredClient
+from idp.errors import InvalidInput
+from idp.http.deps import Db, Now
 from idp.http.errors import problem
-from idp.oauth.tokens import read_access_token
-from idp.oidc.userinfo import bearer_token
+from idp.portal_api.deps import ReadingPortal, WritingPortal
 from idp.portal_api.models import IdempotencyRecord
 from idp.portal_api.schemas import (
     ApplicationIn,
     ApplicationOut,
     ApplicationPatch,
+    ClaimOut,
     DecisionIn,
     DecisionOut,
     problem_responses,
 )
-from idp.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["portal API"])
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-class Unauthorized(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-def _portal(runtime: Runtime, authorization: str | None, scope: str) -> str:
-    """The calling portal's client id, from a client-credentials token with `scope`."""
-    token = bearer_token(authorization)
-    if token is None:
-        raise Unauthorized(_challenge(401, "invalid_token", "a Bearer access token is required"))
-    with runtime.transaction() as db:
-        claims = read_access_token(
-            db, runtime.keyring, runtime.token_policy, token, runtime.clock.now()
-        )
-    if claims is None or claims.get("sub") != claims.get("client_id"):
-        raise Unauthorized(
-            _challenge(401, "invalid_token", "the token is not an active portal token")
-        )
-    if scope not in str(claims.get("scope", "")).split():
-        raise Unauthorized(_challenge(403, "insufficient_scope", f"the token lacks scope {scope}"))
-    return str(claims["client_id"])
-
-
-def _challenge(status: int, error: str, detail: str) -> Response:
-    response = problem(status, error, "Unauthorized" if status == 401 else "Forbidden", detail)
-    response.headers["WWW-Authenticate"] = f'Bearer realm="passerelle", error="{error}"'
-    return response
-
-
-def _out(application: Application) -> dict[str, Any]:
+def _out(application: Application) -> dict[str, object]:
     return ApplicationOut(
         id=application.id,
         application_number=application.portal_reference,
@@ -96,68 +67,31 @@ def _out(application: Application) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _register(runtime: Runtime, portal: str, body: ApplicationIn, key: str | None) -> Response:
-    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-    now = runtime.clock.now()
-    with runtime.transaction() as db:
-        if key:
-            record = db.get(IdempotencyRecord, (portal, key))
-            if record is not None:
-                if record.request_digest != digest:
-                    return problem(
-                        422,
-                        "idempotency_key_reused",
-                        "Invalid input",
-                        "this Idempotency-Key was used with another body",
-                        errors=[{"field": "Idempotency-Key", "message": "reused", "limit": None}],
-                    )
-                return JSONResponse(record.body, status_code=record.status_code)
-        subject = _applicant_subject(db, body)
-        if subject is None:
-            return problem(
-                422,
-                "unknown_applicant",
-                "Invalid input",
-                "no account matches applicant.sub or applicant.login_hint",
-                errors=[{"field": "applicant", "message": "unknown", "limit": None}],
-            )
-        application, created = register_application(
-            db,
-            portal_client_id=portal,
-            portal_reference=body.application_number,
-            program=body.program,
-            applicant_subject=subject,
-            status=body.status,
-            unread_count=body.unread_count,
-            deep_link=body.deep_link,
-            now=now,
-        )
-        status_code = 201 if created else 200
-        payload = _out(application)
-        if key:
-            db.add(
-                IdempotencyRecord(
-                    client_id=portal,
-                    key=key,
-                    request_digest=digest,
-                    status_code=status_code,
-                    body=payload,
-                    created_at=now,
-                )
-            )
-        return JSONResponse(payload, status_code=status_code)
+def _field_problem(code: str, field: str | None, message: str, limit: object = None) -> Response:
+    errors = [{"field": field, "message": message, "limit": limit}]
+    return problem(422, code, "Invalid input", message, errors=errors)
 
 
-def _applicant_subject(db: Any, body: ApplicationIn) -> str | None:
-    if body.applicant.sub:
-        from sqlalchemy import select
-
-        found = db.scalar(select(Account.subject).where(Account.subject == body.applicant.sub))
-        return str(found) if found else None
-    if body.applicant.login_hint:
-        account = find_account_by_email(db, body.applicant.login_hint)
-        return account.subject if account else None
-    return None
+def _register(
+    db: Session, portal: RegisteredClient, body: ApplicationIn, now: Now
+) -> tuple[int, dict[str, object]] | Response:
+    report = ReportedApplication(
+        body.application_number, body.program, body.status, body.unread_count, body.deep_link
+    )
+    if body.applicant.login_hint and not body.applicant.sub:
+        claim = claim_for_email(db, portal, body.applicant.login_hint, report, now)
+        out = ClaimOut(application_number=claim.application_number, status="pending_confirmation")
+        return 202, out.model_dump(mode="json")
+    registered = (
+        register_for_subject(db, portal, body.applicant.sub, report, now)
+        if body.applicant.sub
+        else None
+    )
+    if registered is None:
+        message = "no account of this portal matches applicant.sub or applicant.login_hint"
+        return _field_problem("unknown_applicant", "applicant", message)
+    application, created = registered
+    return (201 if created else 200), _out(application)
 
 
 @router.post(
@@ -167,77 +101,82 @@ def _applicant_subject(db: Any, body: ApplicationIn) -> str | None:
     summary="Register an application for an applicant",
     responses={
         200: {"model": ApplicationOut, "description": "It was already registered: no duplicate."},
-        **problem_responses(400, 401, 403, 422),
+        202: {"model": ClaimOut, "description": "Named by email: waits for the person to confirm."},
+        **problem_responses(400, 401, 403, 413, 422),
     },
 )
-async def create_application(
-    request: Request,
+def create_application(
     body: ApplicationIn,
+    portal: WritingPortal,
+    db: Db,
+    now: Now,
     idempotency_key: str | None = Header(
         None, alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_LENGTH
     ),
 ) -> Response:
-    runtime = _runtime(request)
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    if idempotency_key:
+        record = db.get(IdempotencyRecord, (portal.client_id, idempotency_key))
+        if record is not None:
+            if record.request_digest != digest:
+                return _field_problem(
+                    "idempotency_key_reused",
+                    "Idempotency-Key",
+                    "this Idempotency-Key was used with another body",
+                )
+            return JSONResponse(record.body, status_code=record.status_code)
     try:
-        portal = await run_in_threadpool(
-            _portal, runtime, request.headers.get("authorization"), "applications:write"
+        answer = _register(db, portal, body, now)
+    except (ConsentError, InvalidInput) as error:
+        return _refused(error)
+    if isinstance(answer, Response):
+        return answer
+    status_code, payload = answer
+    if idempotency_key:
+        db.add(
+            IdempotencyRecord(
+                client_id=portal.client_id,
+                key=idempotency_key,
+                request_digest=digest,
+                status_code=status_code,
+                body=payload,
+                created_at=now,
+            )
         )
-        return await run_in_threadpool(_register, runtime, portal, body, idempotency_key)
-    except Unauthorized as refused:
-        return refused.response
-    except ConsentError as error:
-        return _consent_problem(error)
+    return JSONResponse(payload, status_code=status_code)
 
 
-def _consent_problem(error: ConsentError) -> Response:
-    return problem(
-        422,
-        error.code,
-        "Invalid input",
-        error.message,
-        errors=[{"field": error.field, "message": error.message, "limit": None}],
-    )
+def _refused(error: ConsentError | InvalidInput) -> Response:
+    limit = error.limit if isinstance(error, InvalidInput) else None
+    return _field_problem(error.code, error.field, error.message, limit)
 
 
 @router.patch(
     "/applications/{application_number}",
     response_model=ApplicationOut,
-    summary="Update an application's status or unread count",
-    responses=problem_responses(400, 401, 403, 404, 422),
+    summary="Update an application's status, unread count or link",
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
-async def patch_application(
-    request: Request, application_number: str, body: ApplicationPatch
+def patch_application(
+    application_number: str, body: ApplicationPatch, portal: WritingPortal, db: Db, now: Now
 ) -> Response:
-    runtime = _runtime(request)
-
-    def work(portal: str) -> Response:
-        with runtime.transaction() as db:
-            application = find_portal_application(db, portal, application_number[:64])
-            if application is None:
-                return problem(
-                    404,
-                    "application_not_found",
-                    "Not found",
-                    f"no application {application_number!r} at this portal",
-                )
-            update_application(
-                application,
-                ApplicationChange(
-                    status=body.status, unread_count=body.unread_count, deep_link=body.deep_link
-                ),
-                runtime.clock.now(),
-            )
-            return JSONResponse(_out(application))
-
-    try:
-        portal = await run_in_threadpool(
-            _portal, runtime, request.headers.get("authorization"), "applications:write"
+    application = find_portal_application(db, portal.client_id, application_number[:64])
+    if application is None:
+        return problem(
+            404,
+            "application_not_found",
+            "Not found",
+            f"no application {application_number[:64]!r} at this portal",
         )
-        return await run_in_threadpool(work, portal)
-    except Unauthorized as refused:
-        return refused.response
-    except ConsentError as error:
-        return _consent_problem(error)
+    try:
+        link = check_deep_link(portal, body.deep_link) if body.deep_link is not None else None
+        change = ApplicationChange(
+            status=body.status, unread_count=body.unread_count, deep_link=link
+        )
+        update_application(application, change, now)
+    except (ConsentError, InvalidInput) as error:
+        return _refused(error)
+    return JSONResponse(_out(application))
 
 
 @router.get(
@@ -246,55 +185,24 @@ async def patch_application(
     summary="List this portal's applications",
     responses=problem_responses(401, 403),
 )
-async def list_applications(request: Request) -> Response:
-    runtime = _runtime(request)
-
-    def work(portal: str) -> Response:
-        with runtime.transaction() as db:
-            return JSONResponse([_out(a) for a in applications_of_portal(db, portal)])
-
-    try:
-        portal = await run_in_threadpool(
-            _portal, runtime, request.headers.get("authorization"), "applications:write"
-        )
-    except Unauthorized as refused:
-        return refused.response
-    return await run_in_threadpool(work, portal)
+def list_applications(portal: WritingPortal, db: Db) -> Response:
+    return JSONResponse([_out(a) for a in applications_of_portal(db, portal.client_id)])
 
 
 @router.post(
     "/decisions",
     response_model=DecisionOut,
     summary="May this actor do this action on this application now?",
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
-async def decision(request: Request, body: DecisionIn) -> Response:
-    runtime = _runtime(request)
-
-    def work(portal: str) -> Response:
-        with runtime.transaction() as db:
-            application = find_portal_application(db, portal, body.application_number)
-            if application is None:
-                return JSONResponse(
-                    DecisionOut(allowed=False, reason="no_application").model_dump()
-                )
-            result = decide(
-                db,
-                actor=body.actor_sub,
-                action=body.action,
-                application_id=application.id,
-                now=runtime.clock.now(),
-            )
-            return JSONResponse(
-                DecisionOut(
-                    allowed=result.allowed, reason=result.reason, delegation_id=result.delegation_id
-                ).model_dump()
-            )
-
-    try:
-        portal = await run_in_threadpool(
-            _portal, runtime, request.headers.get("authorization"), "delegations:read"
-        )
-    except Unauthorized as refused:
-        return refused.response
-    return await run_in_threadpool(work, portal)
+def decision(body: DecisionIn, portal: ReadingPortal, db: Db, now: Now) -> Response:
+    application = find_portal_application(db, portal.client_id, body.application_number)
+    if application is None:
+        return JSONResponse(DecisionOut(allowed=False, reason="no_application").model_dump())
+    result = decide(
+        db, actor=body.actor_sub, action=body.action, application_id=application.id, now=now
+    )
+    out = DecisionOut(
+        allowed=result.allowed, reason=result.reason, delegation_id=result.delegation_id
+    )
+    return JSONResponse(out.model_dump())

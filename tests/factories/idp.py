@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.accounts.service import create_account
-from idp.oauth.clients import RegisteredClient, create_client
-from idp.runtime import Runtime
+from idp.bootstrap import Components
+from idp.clients.service import RegisteredClient, create_client
+from idp.db import unit_of_work
 
 _n = itertools.count()
 DEFAULT_PASSWORD = "a perfectly long passphrase"
@@ -16,7 +21,14 @@ REDIRECT_URI = "https://portal.example/callback"
 LOGOUT_URI = "https://portal.example/signed-out"
 
 
-def make_account(runtime: Runtime, **fields: Any) -> Account:
+@contextmanager
+def transaction(components: Components) -> Iterator[Session]:
+    """One unit of work on the service's database, as the CLI runs one."""
+    with unit_of_work(components.session_factory) as db:
+        yield db
+
+
+def make_account(components: Components, **fields: Any) -> Account:
     n = next(_n)
     values: dict[str, Any] = {
         "email": f"person{n}@example.ca",
@@ -25,11 +37,11 @@ def make_account(runtime: Runtime, **fields: Any) -> Account:
         "email_verified": True,
     }
     values.update(fields)
-    with runtime.transaction() as db:
-        return create_account(db, runtime.passwords, now=runtime.clock.now(), **values)
+    with transaction(components) as db:
+        return create_account(db, components.passwords, now=components.clock.now(), **values)
 
 
-def make_client(runtime: Runtime, **fields: Any) -> tuple[RegisteredClient, str | None]:
+def make_client(components: Components, **fields: Any) -> tuple[RegisteredClient, str | None]:
     n = next(_n)
     values: dict[str, Any] = {
         "name": f"Portal {n}",
@@ -39,5 +51,5 @@ def make_client(runtime: Runtime, **fields: Any) -> tuple[RegisteredClient, str 
         "auth_method": "client_secret_basic",
     }
     values.update(fields)
-    with runtime.transaction() as db:
-        return create_client(db, now=runtime.clock.now(), **values)
+    with transaction(components) as db:
+        return create_client(db, now=components.clock.now(), **values)

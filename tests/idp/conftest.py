@@ -1,4 +1,5 @@
-"""App-level fixtures: a runtime and a TestClient on it (https base URL: Secure cookies)."""
+"""App-level fixtures: the service's components and a TestClient on them (https base URL:
+Secure cookies)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,23 @@ from fastapi.testclient import TestClient
 
 from adapters import EphemeralStore
 from idp.app import create_app
-from idp.bootstrap import build_runtime
+from idp.bootstrap import Components, build_components
 from idp.clock import ManualClock
-from idp.runtime import Runtime
 from idp.settings import Settings
 
 
 @pytest.fixture
-def runtime(settings: Settings, clock: ManualClock, store: EphemeralStore) -> Iterator[Runtime]:
-    runtime = build_runtime(settings, clock=clock, store=store)
-    yield runtime
-    runtime.engine.dispose()
+def components(
+    settings: Settings, clock: ManualClock, store: EphemeralStore
+) -> Iterator[Components]:
+    built = build_components(settings, clock=clock, store=store)
+    yield built
+    built.engine.dispose()
 
 
 @pytest.fixture
-def app(settings: Settings, runtime: Runtime) -> FastAPI:
-    return create_app(settings, runtime=runtime)
+def app(settings: Settings, components: Components) -> FastAPI:
+    return create_app(settings, components=components)
 
 
 @pytest.fixture

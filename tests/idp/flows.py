@@ -169,7 +169,7 @@ def enable_totp(browser: httpx.Client, now: float) -> tuple[str, list[str]]:
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
 
-def portal_client(runtime, **fields):
+def portal_client(components, **fields):
     """A portal that registers applications, checks decisions and exchanges tokens."""
     from tests.factories.idp import make_client
 
@@ -184,7 +184,7 @@ def portal_client(runtime, **fields):
         "first_party": True,
     }
     values.update(fields)
-    return make_client(runtime, **values)
+    return make_client(components, **values)
 
 
 def portal_token(http, client, secret, scope="applications:write delegations:read") -> str:

@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 from consent import Action, applications_of_applicant, decide, delegations_of_principal
 from idp.accounts.service import find_account_by_email
 from idp.cli.demo import DEMO_EMAIL, DEMO_REPRESENTATIVE, seed_demo
+from tests.factories.idp import transaction
 
 
-def test_demo_shows_delegation_and_running_it_again_adds_nothing(runtime, settings):
+def test_demo_shows_delegation_and_running_it_again_adds_nothing(components, settings):
     lines = seed_demo(settings, 8000)
     assert any(DEMO_REPRESENTATIVE in line for line in lines)
     assert any("/authorize?response_type=code" in line for line in lines)
     seed_demo(settings, 8000)
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         applicant = find_account_by_email(db, DEMO_EMAIL)
         representative = find_account_by_email(db, DEMO_REPRESENTATIVE)
         assert applicant is not None

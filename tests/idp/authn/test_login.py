@@ -10,8 +10,8 @@ def _csrf(browser) -> str:
     return browser.cookies.get("idp_csrf") or ""
 
 
-def test_sign_in_sets_a_secure_httponly_lax_session_cookie(runtime, browser):
-    account = make_account(runtime)
+def test_sign_in_sets_a_secure_httponly_lax_session_cookie(components, browser):
+    account = make_account(components)
     response = browser.post(
         "/login",
         data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
@@ -28,8 +28,8 @@ def test_sign_in_sets_a_secure_httponly_lax_session_cookie(runtime, browser):
     assert browser.get("/account").status_code == 200
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(runtime, browser):
-    account = make_account(runtime)
+def test_wrong_password_and_unknown_email_get_the_same_answer(components, browser):
+    account = make_account(components)
     wrong = browser.post(
         "/login",
         data={"email": account.email, "password": "not the password", "csrf_token": _csrf(browser)},
@@ -47,15 +47,15 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(runtime, browser):
     assert wrong.text.replace(account.email, "X") == unknown.text.replace("nobody@example.ca", "X")
 
 
-def test_sign_in_without_the_csrf_token_is_refused(runtime, browser):
-    account = make_account(runtime)
+def test_sign_in_without_the_csrf_token_is_refused(components, browser):
+    account = make_account(components)
     response = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 400
     assert "idp_session" not in response.headers.get("set-cookie", "")
 
 
-def test_failed_sign_ins_are_rate_limited_per_account(runtime, browser):
-    account = make_account(runtime)
+def test_failed_sign_ins_are_rate_limited_per_account(components, browser):
+    account = make_account(components)
     for _ in range(10):
         browser.post(
             "/login",
@@ -73,8 +73,8 @@ def test_failed_sign_ins_are_rate_limited_per_account(runtime, browser):
     assert int(blocked.headers["retry-after"]) > 0
 
 
-def test_password_hash_is_argon2id_at_owasp_parameters(runtime):
-    account = make_account(runtime)
+def test_password_hash_is_argon2id_at_owasp_parameters(components):
+    account = make_account(components)
     assert account.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from idp.authn.totp import current_code
-from tests.factories.idp import DEFAULT_PASSWORD, make_account
+from tests.factories.idp import DEFAULT_PASSWORD, make_account, transaction
 from tests.idp.flows import csrf_of, enable_totp, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -30,8 +30,8 @@ def _finish(browser, email, code, password=NEW_PASSWORD, second_factor=""):
     )
 
 
-def test_unknown_and_known_emails_get_the_same_page(runtime, browser, mail):
-    account = make_account(runtime)
+def test_unknown_and_known_emails_get_the_same_page(components, browser, mail):
+    account = make_account(components)
     known = _ask_code(browser, account.email)
     unknown = _ask_code(browser, "nobody@example.ca")
     assert known.text.replace(account.email, "E") == unknown.text.replace("nobody@example.ca", "E")
@@ -40,9 +40,9 @@ def test_unknown_and_known_emails_get_the_same_page(runtime, browser, mail):
 
 
 def test_recovery_sets_a_new_password_ends_sessions_and_mails_the_holder(
-    runtime, app, browser, mail
+    components, app, browser, mail
 ):
-    account = make_account(runtime)
+    account = make_account(components)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other_device:
         sign_in(other_device, "/login", account.email)
         assert other_device.get("/account").status_code == 200
@@ -55,8 +55,8 @@ def test_recovery_sets_a_new_password_ends_sessions_and_mails_the_holder(
     assert "was changed" in mail.texts(account.email)[-1]
 
 
-def test_recovery_of_a_protected_account_needs_its_second_factor(runtime, browser, mail, clock):
-    account = make_account(runtime)
+def test_recovery_of_a_protected_account_needs_its_second_factor(components, browser, mail, clock):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     secret, _ = enable_totp(browser, clock.now().timestamp())
     _ask_code(browser, account.email)
@@ -74,8 +74,8 @@ def test_recovery_of_a_protected_account_needs_its_second_factor(runtime, browse
     assert accepted.status_code == 303
 
 
-def test_recovery_refuses_a_common_new_password_before_spending_the_code(runtime, browser, mail):
-    account = make_account(runtime)
+def test_recovery_refuses_a_common_new_password_before_spending_the_code(components, browser, mail):
+    account = make_account(components)
     _ask_code(browser, account.email)
     code = mail.last_code(account.email)
     refused = _finish(browser, account.email, code, password="password1234")
@@ -84,8 +84,8 @@ def test_recovery_refuses_a_common_new_password_before_spending_the_code(runtime
     assert _finish(browser, account.email, code).status_code == 303
 
 
-def test_password_change_in_the_console_ends_every_other_session(runtime, app, browser, mail):
-    account = make_account(runtime)
+def test_password_change_in_the_console_ends_every_other_session(components, app, browser, mail):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other_device:
         sign_in(other_device, "/login", account.email)
@@ -104,8 +104,8 @@ def test_password_change_in_the_console_ends_every_other_session(runtime, app, b
     assert "was changed" in mail.texts(account.email)[-1]
 
 
-def test_password_change_needs_the_current_password(runtime, browser):
-    account = make_account(runtime)
+def test_password_change_needs_the_current_password(components, browser):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     page = browser.get("/account/security")
     refused = browser.post(
@@ -120,18 +120,18 @@ def test_password_change_needs_the_current_password(runtime, browser):
     assert "current password is not right" in refused.text
 
 
-def test_argon2_parameters_raised_later_rehash_at_next_sign_in(runtime, browser):
+def test_argon2_parameters_raised_later_rehash_at_next_sign_in(components, browser):
     from argon2 import PasswordHasher
 
-    account = make_account(runtime)
-    with runtime.transaction() as db:
+    account = make_account(components)
+    with transaction(components) as db:
         from idp.accounts.models import Account
 
         row = db.get(Account, account.id)
         # A hash made with the parameters of an older, weaker configuration.
         row.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(DEFAULT_PASSWORD)
     assert sign_in(browser, "/login", account.email).status_code == 303
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         assert db.get(Account, account.id).password_hash.startswith(
             "$argon2id$v=19$m=19456,t=2,p=1$"
         )

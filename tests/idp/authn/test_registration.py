@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from tests.factories.idp import make_account
+from tests.factories.idp import make_account, transaction
 from tests.idp.flows import csrf_of, register
 
 PASSWORD = "maple syrup and snow tires"
 
 
-def test_registration_mails_a_code_and_creates_a_verified_account(runtime, browser, mail):
+def test_registration_mails_a_code_and_creates_a_verified_account(components, browser, mail):
     response = register(browser, mail, name="Li Wei", email="li.wei@example.ca", password=PASSWORD)
     assert response.status_code == 303
     assert browser.get("/account").status_code == 200
     from idp.accounts.service import find_account_by_email
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         account = find_account_by_email(db, "li.wei@example.ca")
         assert account.email_verified is True
         assert account.password_hash.startswith("$argon2id$")
     assert mail.subjects("li.wei@example.ca") == ["Your Passerelle confirmation code"]
 
 
-def test_code_is_eight_digits_and_stored_hashed(runtime, browser, mail):
+def test_code_is_eight_digits_and_stored_hashed(components, browser, mail):
     page = browser.get("/register")
     browser.post(
         "/register",
@@ -35,12 +35,12 @@ def test_code_is_eight_digits_and_stored_hashed(runtime, browser, mail):
     code = mail.last_code("a8@example.ca")
     assert len(code) == 8
     assert code.isdigit()
-    for key in getattr(runtime.store, "_items", {}):
-        assert code not in runtime.store.get(key).decode(errors="ignore")
+    for key in getattr(components.store, "_items", {}):
+        assert code not in components.store.get(key).decode(errors="ignore")
 
 
-def test_registering_a_taken_email_looks_the_same_but_mails_the_owner(runtime, browser, mail):
-    owner = make_account(runtime)
+def test_registering_a_taken_email_looks_the_same_but_mails_the_owner(components, browser, mail):
+    owner = make_account(components)
     page = browser.get("/register")
     fresh = browser.post(
         "/register",

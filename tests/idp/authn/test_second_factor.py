@@ -6,7 +6,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.authn.totp import current_code
-from tests.factories.idp import DEFAULT_PASSWORD, make_account, make_client
+from tests.factories.idp import DEFAULT_PASSWORD, make_account, make_client, transaction
 from tests.idp.flows import (
     authorization_request,
     authorize_code,
@@ -20,8 +20,8 @@ from tests.idp.flows import (
 LOA2 = "urn:passerelle:loa:2"
 
 
-def _signed_in_with_totp(runtime, browser, clock):
-    account = make_account(runtime)
+def _signed_in_with_totp(components, browser, clock):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     secret, codes = enable_totp(browser, clock.now().timestamp())
     return account, secret, codes
@@ -32,8 +32,8 @@ def _sign_out(browser):
     browser.post("/logout", data={"csrf_token": csrf_of(page)})
 
 
-def test_enrolment_shows_an_svg_qr_code_and_needs_a_good_code(runtime, browser, clock):
-    account = make_account(runtime)
+def test_enrolment_shows_an_svg_qr_code_and_needs_a_good_code(components, browser, clock):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     page = browser.get("/account/security/totp")
     assert 'src="data:image/svg+xml' in page.text
@@ -44,21 +44,21 @@ def test_enrolment_shows_an_svg_qr_code_and_needs_a_good_code(runtime, browser, 
     assert "not right" in wrong.text
     from idp.authn.signin import second_factors
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         assert second_factors(db, account.id).totp is False
 
 
-def test_confirmed_totp_shows_ten_recovery_codes_once(runtime, browser, clock):
-    _, _, codes = _signed_in_with_totp(runtime, browser, clock)
+def test_confirmed_totp_shows_ten_recovery_codes_once(components, browser, clock):
+    _, _, codes = _signed_in_with_totp(components, browser, clock)
     assert len(codes) == 10
     assert len(set(codes)) == 10
     assert all(len(c) == 19 for c in codes)
 
 
-def test_sign_in_with_totp_gives_multi_factor_tokens(runtime, browser, portal, clock):
-    account, secret, _ = _signed_in_with_totp(runtime, browser, clock)
+def test_sign_in_with_totp_gives_multi_factor_tokens(components, browser, portal, clock):
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
     _sign_out(browser)
-    client, client_secret = make_client(runtime)
+    client, client_secret = make_client(components)
     request = authorization_request(client.client_id)
     first = browser.get("/authorize?" + request.query)
     after_password = sign_in(browser, first.headers["location"], account.email)
@@ -89,8 +89,8 @@ def test_sign_in_with_totp_gives_multi_factor_tokens(runtime, browser, portal, c
     assert claims["amr"] == ["pwd", "otp"]
 
 
-def test_a_totp_code_is_never_accepted_twice(runtime, browser, clock):
-    account, secret, _ = _signed_in_with_totp(runtime, browser, clock)
+def test_a_totp_code_is_never_accepted_twice(components, browser, clock):
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
     _sign_out(browser)
     code = current_code(secret, clock.now().timestamp())  # the code used at enrolment
     sign_in(browser, "/login", account.email)
@@ -101,8 +101,8 @@ def test_a_totp_code_is_never_accepted_twice(runtime, browser, clock):
     assert replay.status_code == 401
 
 
-def test_totp_accepts_one_step_of_drift(runtime, browser, clock):
-    account, secret, _ = _signed_in_with_totp(runtime, browser, clock)
+def test_totp_accepts_one_step_of_drift(components, browser, clock):
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
     _sign_out(browser)
     sign_in(browser, "/login", account.email)
     clock.advance(60)
@@ -114,8 +114,8 @@ def test_totp_accepts_one_step_of_drift(runtime, browser, clock):
     assert ok.status_code == 303
 
 
-def test_recovery_code_signs_in_once_and_mails_the_holder(runtime, browser, clock, mail):
-    account, _, codes = _signed_in_with_totp(runtime, browser, clock)
+def test_recovery_code_signs_in_once_and_mails_the_holder(components, browser, clock, mail):
+    account, _, codes = _signed_in_with_totp(components, browser, clock)
     _sign_out(browser)
     sign_in(browser, "/login", account.email)
     page = browser.get("/login/second-factor?method=recovery")
@@ -135,25 +135,43 @@ def test_recovery_code_signs_in_once_and_mails_the_holder(runtime, browser, cloc
     assert again.status_code == 401
 
 
-def test_five_wrong_second_factors_end_the_attempt(runtime, browser, clock):
-    account, _, _ = _signed_in_with_totp(runtime, browser, clock)
+def test_wrong_codes_spend_the_accounts_budget_even_across_new_sign_ins(
+    components, browser, clock, mail
+):
+    """A right password never buys more guesses: 4 sign-ins x 3 wrong codes hit the 10."""
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
     _sign_out(browser)
-    sign_in(browser, "/login", account.email)
-    page = browser.get("/login/second-factor")
-    answers = [
-        browser.post(
-            "/login/second-factor",
-            data={"method": "totp", "code": "123456", "csrf_token": csrf_of(page)},
-        )
-        for _ in range(5)
-    ]
-    assert answers[-1].headers["location"] == "/login?notice=too_many_attempts"
-    assert browser.get("/login/second-factor").headers["location"] == "/login"
+    statuses = []
+    for _ in range(4):
+        sign_in(browser, "/login", account.email)
+        page = browser.get("/login/second-factor")
+        for _ in range(3):
+            answer = browser.post(
+                "/login/second-factor",
+                data={"method": "totp", "code": "123456", "csrf_token": csrf_of(page)},
+            )
+            statuses.append(answer.status_code)
+    assert statuses[:9] == [401] * 9
+    assert set(statuses[9:]) == {429}
+    assert answer.headers["retry-after"].isdigit()
+    clock.advance(30)
+    right = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert right.status_code == 429  # locked: even the right code waits for the window
+    assert any("Several wrong second-factor codes" in t for t in mail.texts(account.email))
 
 
-def test_acr_values_for_multi_factor_steps_up_a_password_session(runtime, browser, portal, clock):
-    account = make_account(runtime)
-    client, client_secret = make_client(runtime, first_party=True)
+def test_acr_values_for_multi_factor_steps_up_a_password_session(
+    components, browser, portal, clock
+):
+    account = make_account(components)
+    client, client_secret = make_client(components, first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)  # loa1
     secret, _ = enable_totp(browser, clock.now().timestamp())
     request = authorization_request(client.client_id, acr_values=LOA2)
@@ -177,9 +195,9 @@ def test_acr_values_for_multi_factor_steps_up_a_password_session(runtime, browse
     assert "otp" in claims["amr"]
 
 
-def test_acr_values_for_multi_factor_without_a_second_factor_is_refused(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime, first_party=True)
+def test_acr_values_for_multi_factor_without_a_second_factor_is_refused(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components, first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     response = browser.get(
         "/authorize?" + authorization_request(client.client_id, acr_values=LOA2).query
@@ -193,10 +211,10 @@ def test_discovery_lists_the_acr_values(portal):
 
 
 def test_password_login_of_an_account_without_second_factor_is_single_factor(
-    runtime, browser, portal
+    components, browser, portal
 ):
-    account = make_account(runtime)
-    client, client_secret = make_client(runtime)
+    account = make_account(components)
+    client, client_secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email, DEFAULT_PASSWORD)["code"]
     body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()

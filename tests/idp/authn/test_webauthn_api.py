@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.factories.idp import make_account
+from tests.factories.idp import make_account, transaction
 from tests.idp.flows import csrf_of, enable_totp, sign_in
 
 
@@ -13,8 +13,8 @@ def _token(browser) -> str:
     return csrf_of(page)
 
 
-def test_registration_options_ask_for_a_discoverable_verified_passkey(runtime, browser):
-    account = make_account(runtime)
+def test_registration_options_ask_for_a_discoverable_verified_passkey(components, browser):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     options = browser.post(
         "/webauthn/register/options", content=b"{}", headers={"X-CSRF-Token": _token(browser)}
@@ -86,8 +86,8 @@ def test_malformed_json_is_a_problem_not_a_crash(browser):
     assert response.json()["type"].endswith("/invalid_json")
 
 
-def test_regenerating_recovery_codes_invalidates_the_old_ones(runtime, browser, clock):
-    account = make_account(runtime)
+def test_regenerating_recovery_codes_invalidates_the_old_ones(components, browser, clock):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     _, old_codes = enable_totp(browser, clock.now().timestamp())
     page = browser.get("/account/security")
@@ -97,6 +97,6 @@ def test_regenerating_recovery_codes_invalidates_the_old_ones(runtime, browser, 
     assert not set(new_codes) & set(old_codes)
     from idp.authn.recovery_codes import use_recovery_code
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         assert use_recovery_code(db, account.id, old_codes[0], clock.now()) is False
         assert use_recovery_code(db, account.id, new_codes[0], clock.now()) is True

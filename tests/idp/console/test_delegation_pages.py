@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from idp.authn.totp import current_code
 from idp.cli.main import app as cli
-from tests.factories.idp import make_account
+from tests.factories.idp import make_account, transaction
 from tests.idp.flows import (
     csrf_of,
     enable_totp,
@@ -22,9 +22,9 @@ from tests.idp.flows import (
 )
 
 
-def _applicant_with_application(runtime, portal, browser, clock):
-    applicant = make_account(runtime, name="Amara Okafor")
-    client, secret = portal_client(runtime, name="IRCC Portal")
+def _applicant_with_application(components, portal, browser, clock):
+    applicant = make_account(components, name="Amara Okafor")
+    client, secret = portal_client(components, name="IRCC Portal")
     token = portal_token(portal, client, secret)
     application = register_application(
         portal,
@@ -55,8 +55,8 @@ def _step_up(browser, clock, secret_totp):
     assert done.headers["location"] == "/account/representatives/new"
 
 
-def test_my_applications_shows_which_portal_has_my_messages(runtime, portal, browser, clock):
-    _applicant_with_application(runtime, portal, browser, clock)
+def test_my_applications_shows_which_portal_has_my_messages(components, portal, browser, clock):
+    _applicant_with_application(components, portal, browser, clock)
     page = browser.get("/account/applications")
     assert "IRCC Portal" in page.text
     assert "E123456" in page.text
@@ -64,8 +64,8 @@ def test_my_applications_shows_which_portal_has_my_messages(runtime, portal, bro
     assert 'href="https://portal.example/E123456"' in page.text
 
 
-def test_appointing_needs_a_recent_second_factor(runtime, portal, browser, clock):
-    _applicant_with_application(runtime, portal, browser, clock)
+def test_appointing_needs_a_recent_second_factor(components, portal, browser, clock):
+    _applicant_with_application(components, portal, browser, clock)
     # Signed in with a password only (TOTP was set up afterwards): not enough.
     page = browser.get("/account/representatives/new")
     assert "step-up" in page.text
@@ -75,14 +75,14 @@ def test_appointing_needs_a_recent_second_factor(runtime, portal, browser, clock
 
 
 def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
-    runtime, app, portal, browser, clock
+    components, app, portal, browser, clock
 ):
     from fastapi.testclient import TestClient
 
     _applicant, application, secret_totp = _applicant_with_application(
-        runtime, portal, browser, clock
+        components, portal, browser, clock
     )
-    rep = make_account(runtime, name="Rep Lee")
+    rep = make_account(components, name="Rep Lee")
     _step_up(browser, clock, secret_totp)
     page = browser.get("/account/representatives/new")
     until = (clock.now() + timedelta(days=90)).date().isoformat()
@@ -121,10 +121,10 @@ def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
 
 
 def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field(
-    runtime, portal, browser, clock
+    components, portal, browser, clock
 ):
-    _, application, secret_totp = _applicant_with_application(runtime, portal, browser, clock)
-    rep = make_account(runtime)
+    _, application, secret_totp = _applicant_with_application(components, portal, browser, clock)
+    rep = make_account(components)
     _step_up(browser, clock, secret_totp)
     page = browser.get("/account/representatives/new")
     refused = browser.post(
@@ -144,12 +144,12 @@ def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field
 
 
 def test_representative_asks_for_access_and_the_applicant_approves(
-    runtime, app, portal, browser, clock
+    components, app, portal, browser, clock
 ):
     from fastapi.testclient import TestClient
 
-    applicant, _, _ = _applicant_with_application(runtime, portal, browser, clock)
-    rep = make_account(runtime, name="Rep Kim")
+    applicant, _, _ = _applicant_with_application(components, portal, browser, clock)
+    rep = make_account(components, name="Rep Kim")
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
         sign_in(rep_browser, "/login", rep.email)
         page = rep_browser.get("/account/delegations")
@@ -180,11 +180,13 @@ def test_representative_asks_for_access_and_the_applicant_approves(
     assert approved.headers["location"] == "/account/representatives?notice=approved"
 
 
-def test_audit_verify_detects_a_quiet_edit(runtime, settings, monkeypatch, portal, browser, clock):
-    _applicant_with_application(runtime, portal, browser, clock)
+def test_audit_verify_detects_a_quiet_edit(
+    components, settings, monkeypatch, portal, browser, clock
+):
+    _applicant_with_application(components, portal, browser, clock)
     from consent import record_event
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         for i in range(3):
             record_event(
                 db,
@@ -205,20 +207,20 @@ def test_audit_verify_detects_a_quiet_edit(runtime, settings, monkeypatch, porta
 
     from consent import AuditEntry
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         db.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="someone else"))
     broken = runner.invoke(cli, ["audit", "verify", "--json"])
     assert broken.exit_code == 1
     assert json.loads(broken.output)["broken_at"] == 2
 
 
-def _active_delegation(runtime, app, portal, browser, clock, actions):
+def _active_delegation(components, app, portal, browser, clock, actions):
     from fastapi.testclient import TestClient
 
     _applicant, application, secret_totp = _applicant_with_application(
-        runtime, portal, browser, clock
+        components, portal, browser, clock
     )
-    rep = make_account(runtime, name="Rep Lee")
+    rep = make_account(components, name="Rep Lee")
     _step_up(browser, clock, secret_totp)
     page = browser.get("/account/representatives/new")
     browser.post(
@@ -242,9 +244,9 @@ def _active_delegation(runtime, app, portal, browser, clock, actions):
     return application, delegation_id, rep
 
 
-def test_applicant_narrows_access_and_it_applies_at_once(runtime, app, portal, browser, clock):
+def test_applicant_narrows_access_and_it_applies_at_once(components, app, portal, browser, clock):
     application, delegation_id, _rep = _active_delegation(
-        runtime, app, portal, browser, clock, ["application.read", "documents.upload"]
+        components, app, portal, browser, clock, ["application.read", "documents.upload"]
     )
     listing = browser.get("/account/representatives")
     assert f'href="/account/representatives/{delegation_id}/change"' in listing.text
@@ -268,9 +270,9 @@ def test_applicant_narrows_access_and_it_applies_at_once(runtime, app, portal, b
     assert "Access changed" in browser.get("/account/activity").text
 
 
-def test_widening_access_asks_the_representative_again(runtime, app, portal, browser, clock):
+def test_widening_access_asks_the_representative_again(components, app, portal, browser, clock):
     application, delegation_id, _rep = _active_delegation(
-        runtime, app, portal, browser, clock, ["application.read"]
+        components, app, portal, browser, clock, ["application.read"]
     )
     form = browser.get(f"/account/representatives/{delegation_id}/change")
     changed = browser.post(
@@ -286,9 +288,9 @@ def test_widening_access_asks_the_representative_again(runtime, app, portal, bro
     assert "waiting for them to accept" in browser.get("/account/representatives").text
 
 
-def test_a_bad_change_is_explained_and_nothing_is_lost(runtime, app, portal, browser, clock):
+def test_a_bad_change_is_explained_and_nothing_is_lost(components, app, portal, browser, clock):
     application, delegation_id, _rep = _active_delegation(
-        runtime, app, portal, browser, clock, ["application.read"]
+        components, app, portal, browser, clock, ["application.read"]
     )
     form = browser.get(f"/account/representatives/{delegation_id}/change?lang=fr")
     refused = browser.post(
@@ -308,10 +310,10 @@ def test_a_bad_change_is_explained_and_nothing_is_lost(runtime, app, portal, bro
 
 
 def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
-    runtime, app, portal, browser, clock
+    components, app, portal, browser, clock
 ):
     _application, delegation_id, _rep = _active_delegation(
-        runtime, app, portal, browser, clock, ["application.read"]
+        components, app, portal, browser, clock, ["application.read"]
     )
     clock.advance(16 * 60)  # the step-up is older than 15 minutes
     assert "step-up" in browser.get(f"/account/representatives/{delegation_id}/change").text
@@ -323,12 +325,12 @@ def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
 
 
 def test_an_officer_suspends_a_representative_from_the_cli(
-    runtime, app, settings, monkeypatch, portal, browser, clock
+    components, app, settings, monkeypatch, portal, browser, clock
 ):
     from consent import Action, decide
 
     application, delegation_id, rep = _active_delegation(
-        runtime, app, portal, browser, clock, ["application.read"]
+        components, app, portal, browser, clock, ["application.read"]
     )
     for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
         monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
@@ -342,7 +344,7 @@ def test_an_officer_suspends_a_representative_from_the_cli(
     done = runner.invoke(cli, ["representatives", "suspend", "--email", rep.email, "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.output) == {"suspended_delegations": 1}
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         decision = decide(
             db,
             actor=rep.subject,

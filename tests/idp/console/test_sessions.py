@@ -8,16 +8,27 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.factories.idp import make_account, make_client
+from idp.authn.sessions import find_session, list_sessions
+from tests.factories.idp import make_account, make_client, transaction
 from tests.idp.flows import authorization_request, authorize_code, csrf_of, redeem, sign_in
 from tests.receiver import receiver
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
-def test_sessions_page_lists_devices_and_portals(runtime, app, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime, name="IRCC Portal", first_party=True)
+def _live_sessions(components, account_id):
+    with transaction(components) as db:
+        return len(list_sessions(db, account_id, components.clock.now()))
+
+
+def _sid(components, cookie):
+    with transaction(components) as db:
+        return find_session(db, cookie, components.clock.now()).sid
+
+
+def test_sessions_page_lists_devices_and_portals(components, app, browser):
+    account = make_account(components)
+    client, _ = make_client(components, name="IRCC Portal", first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     with TestClient(
         app,
@@ -33,25 +44,25 @@ def test_sessions_page_lists_devices_and_portals(runtime, app, browser):
     assert "this device" in page.text
 
 
-def test_ending_every_other_session_signs_other_devices_out(runtime, app, browser):
-    account = make_account(runtime)
+def test_ending_every_other_session_signs_other_devices_out(components, app, browser):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
         sign_in(other, "/login", account.email)
-        assert len(runtime.browser_sessions.list_for_account(account.id)) == 2
+        assert _live_sessions(components, account.id) == 2
         page = browser.get("/account/sessions")
         browser.post("/account/sessions/end", data={"sid": "others", "csrf_token": csrf_of(page)})
         assert other.get("/account").status_code == 303
     assert browser.get("/account").status_code == 200
-    assert len(runtime.browser_sessions.list_for_account(account.id)) == 1
+    assert _live_sessions(components, account.id) == 1
 
 
-def test_one_session_can_be_ended_by_its_id(runtime, app, browser):
-    account = make_account(runtime)
+def test_one_session_can_be_ended_by_its_id(components, app, browser):
+    account = make_account(components)
     sign_in(browser, "/login", account.email)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
         sign_in(other, "/login", account.email)
-        other_sid = runtime.browser_sessions.find(other.cookies.get("idp_session")).sid
+        other_sid = _sid(components, other.cookies.get("idp_session"))
         page = browser.get("/account/sessions")
         ended = browser.post(
             "/account/sessions/end", data={"sid": other_sid, "csrf_token": csrf_of(page)}
@@ -61,22 +72,24 @@ def test_one_session_can_be_ended_by_its_id(runtime, app, browser):
     assert browser.get("/account").status_code == 200
 
 
-def test_another_accounts_session_cannot_be_ended(runtime, app, browser):
-    mine, theirs = make_account(runtime), make_account(runtime)
+def test_another_accounts_session_cannot_be_ended(components, app, browser):
+    mine, theirs = make_account(components), make_account(components)
     sign_in(browser, "/login", mine.email)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
         sign_in(other, "/login", theirs.email)
-        their_sid = runtime.browser_sessions.find(other.cookies.get("idp_session")).sid
+        their_sid = _sid(components, other.cookies.get("idp_session"))
         page = browser.get("/account/sessions")
         browser.post("/account/sessions/end", data={"sid": their_sid, "csrf_token": csrf_of(page)})
         assert other.get("/account").status_code == 200
 
 
-def test_ending_a_session_posts_a_signed_logout_token_to_the_portal(runtime, app, browser, portal):
-    account = make_account(runtime)
+def test_ending_a_session_posts_a_signed_logout_token_to_the_portal(
+    components, app, browser, portal
+):
+    account = make_account(components)
     with receiver() as (url, received):
         client, secret = make_client(
-            runtime, first_party=True, backchannel_logout_uri=f"{url}/backchannel"
+            components, first_party=True, backchannel_logout_uri=f"{url}/backchannel"
         )
         request = authorization_request(client.client_id)
         code = authorize_code(browser, request, account.email)["code"]
@@ -102,12 +115,12 @@ def test_ending_a_session_posts_a_signed_logout_token_to_the_portal(runtime, app
 
 
 def test_a_portal_that_is_down_gets_the_logout_token_when_it_comes_back(
-    runtime, app, browser, clock
+    components, app, browser, clock
 ):
-    account = make_account(runtime)
+    account = make_account(components)
     with receiver() as (url, received):
         received.status = 503
-        client, _ = make_client(runtime, first_party=True, backchannel_logout_uri=f"{url}/bcl")
+        client, _ = make_client(components, first_party=True, backchannel_logout_uri=f"{url}/bcl")
         authorize_code(browser, authorization_request(client.client_id), account.email)
         page = browser.get("/account")
         browser.post("/logout", data={"csrf_token": csrf_of(page)})

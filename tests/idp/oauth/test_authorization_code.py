@@ -15,9 +15,9 @@ def _jwks(portal) -> KeySet:
     return KeySet.import_key_set(portal.get("/jwks").json())
 
 
-def test_code_flow_returns_tokens_with_the_oidc_claims(runtime, browser, portal):
-    account = make_account(runtime, locale="fr")
-    client, secret = make_client(runtime)
+def test_code_flow_returns_tokens_with_the_oidc_claims(components, browser, portal):
+    account = make_account(components, locale="fr")
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     result = authorize_code(browser, request, account.email)
     assert result["state"] == request.params["state"]
@@ -50,9 +50,9 @@ def test_code_flow_returns_tokens_with_the_oidc_claims(runtime, browser, portal)
     assert claims["at_hash"] == at_hash(body["access_token"], "RS256")
 
 
-def test_client_registered_for_es256_id_tokens_gets_them(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime, id_token_signed_response_alg="ES256")
+def test_client_registered_for_es256_id_tokens_gets_them(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components, id_token_signed_response_alg="ES256")
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     body = redeem(portal, code, request.verifier, client.client_id, secret).json()
@@ -61,9 +61,9 @@ def test_client_registered_for_es256_id_tokens_gets_them(runtime, browser, porta
     )
 
 
-def test_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime)
+def test_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     first = redeem(portal, code, request.verifier, client.client_id, secret).json()
@@ -82,8 +82,8 @@ def test_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(runtime, b
     assert refreshed.json()["error"] == "invalid_grant"
 
 
-def test_unregistered_redirect_uri_shows_a_page_and_never_redirects(runtime, browser):
-    client, _ = make_client(runtime)
+def test_unregistered_redirect_uri_shows_a_page_and_never_redirects(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, redirect_uri="https://attacker.example/cb")
     response = browser.get("/authorize?" + request.query)
     assert response.status_code == 400
@@ -91,8 +91,8 @@ def test_unregistered_redirect_uri_shows_a_page_and_never_redirects(runtime, bro
     assert "redirect" in response.text.lower()
 
 
-def test_redirect_uri_is_matched_exactly_not_by_prefix(runtime, browser):
-    client, _ = make_client(runtime)
+def test_redirect_uri_is_matched_exactly_not_by_prefix(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, redirect_uri=REDIRECT_URI + "/../evil")
     response = browser.get("/authorize?" + request.query)
     assert response.status_code == 400
@@ -106,10 +106,10 @@ def test_unknown_client_shows_a_page(browser):
     assert "location" not in response.headers
 
 
-def test_redirect_uri_different_at_the_token_endpoint_is_invalid_grant(runtime, browser, portal):
-    account = make_account(runtime)
+def test_redirect_uri_different_at_the_token_endpoint_is_invalid_grant(components, browser, portal):
+    account = make_account(components)
     client, secret = make_client(
-        runtime, redirect_uris=[REDIRECT_URI, "https://portal.example/other"]
+        components, redirect_uris=[REDIRECT_URI, "https://portal.example/other"]
     )
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
@@ -125,9 +125,9 @@ def test_redirect_uri_different_at_the_token_endpoint_is_invalid_grant(runtime, 
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_pkce_verifier_mismatch_is_invalid_grant(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime)
+def test_pkce_verifier_mismatch_is_invalid_grant(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     response = redeem(portal, code, "x" * 50, client.client_id, secret)
@@ -135,9 +135,9 @@ def test_pkce_verifier_mismatch_is_invalid_grant(runtime, browser, portal):
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_missing_code_verifier_is_invalid_request(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime)
+def test_missing_code_verifier_is_invalid_request(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     response = redeem(portal, code, "", client.client_id, secret)
@@ -147,8 +147,8 @@ def test_missing_code_verifier_is_invalid_request(runtime, browser, portal):
     assert "code_verifier" in body["error_description"]
 
 
-def test_missing_pkce_challenge_is_redirected_as_invalid_request(runtime, browser):
-    client, _ = make_client(runtime)
+def test_missing_pkce_challenge_is_redirected_as_invalid_request(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, code_challenge="", code_challenge_method="")
     response = browser.get("/authorize?" + request.query)
     assert response.status_code == 302
@@ -159,16 +159,16 @@ def test_missing_pkce_challenge_is_redirected_as_invalid_request(runtime, browse
     assert result["iss"] == "https://testserver"
 
 
-def test_plain_pkce_method_is_refused(runtime, browser):
-    client, _ = make_client(runtime)
+def test_plain_pkce_method_is_refused(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, code_challenge_method="plain")
     result = query_of(browser.get("/authorize?" + request.query).headers["location"])
     assert result["error"] == "invalid_request"
     assert "S256" in result["error_description"]
 
 
-def test_unsupported_response_type_is_redirected_with_its_error(runtime, browser):
-    client, _ = make_client(runtime)
+def test_unsupported_response_type_is_redirected_with_its_error(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, response_type="token")
     response = browser.get("/authorize?" + request.query)
     assert response.status_code == 302
@@ -178,20 +178,20 @@ def test_unsupported_response_type_is_redirected_with_its_error(runtime, browser
     assert result["state"] == request.params["state"]
 
 
-def test_expired_code_is_invalid_grant(runtime, browser, portal, clock):
-    account = make_account(runtime)
-    client, secret = make_client(runtime)
+def test_expired_code_is_invalid_grant(components, browser, portal, clock):
+    account = make_account(components)
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
-    clock.advance(runtime.settings.auth_code_ttl_seconds + 1)
+    clock.advance(components.settings.auth_code_ttl_seconds + 1)
     response = redeem(portal, code, request.verifier, client.client_id, secret)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_wrong_client_secret_is_401_invalid_client_with_a_challenge(runtime, browser, portal):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_wrong_client_secret_is_401_invalid_client_with_a_challenge(components, browser, portal):
+    account = make_account(components)
+    client, _ = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     response = redeem(portal, code, request.verifier, client.client_id, "wrong-secret")
@@ -200,10 +200,10 @@ def test_wrong_client_secret_is_401_invalid_client_with_a_challenge(runtime, bro
     assert response.headers["www-authenticate"].startswith("Basic")
 
 
-def test_code_issued_to_one_client_cannot_be_redeemed_by_another(runtime, browser, portal):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
-    other, other_secret = make_client(runtime)
+def test_code_issued_to_one_client_cannot_be_redeemed_by_another(components, browser, portal):
+    account = make_account(components)
+    client, _ = make_client(components)
+    other, other_secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     response = redeem(portal, code, request.verifier, other.client_id, other_secret)
@@ -211,9 +211,9 @@ def test_code_issued_to_one_client_cannot_be_redeemed_by_another(runtime, browse
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_public_client_redeems_with_pkce_only(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime, auth_method="none")
+def test_public_client_redeems_with_pkce_only(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components, auth_method="none")
     assert secret is None
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
@@ -222,9 +222,9 @@ def test_public_client_redeems_with_pkce_only(runtime, browser, portal):
     assert "id_token" in response.json()
 
 
-def test_client_secret_post_authenticates(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime, auth_method="client_secret_post")
+def test_client_secret_post_authenticates(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components, auth_method="client_secret_post")
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     response = portal.post(
@@ -241,9 +241,9 @@ def test_client_secret_post_authenticates(runtime, browser, portal):
     assert response.status_code == 200, response.text
 
 
-def test_client_secret_post_client_cannot_use_basic(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime, auth_method="client_secret_post")
+def test_client_secret_post_client_cannot_use_basic(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components, auth_method="client_secret_post")
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     response = redeem(portal, code, request.verifier, client.client_id, secret)
@@ -251,35 +251,35 @@ def test_client_secret_post_client_cannot_use_basic(runtime, browser, portal):
     assert response.json()["error"] == "invalid_client"
 
 
-def test_prompt_none_without_a_session_is_login_required(runtime, browser):
-    client, _ = make_client(runtime)
+def test_prompt_none_without_a_session_is_login_required(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, prompt="none")
     result = query_of(browser.get("/authorize?" + request.query).headers["location"])
     assert result["error"] == "login_required"
     assert result["state"] == request.params["state"]
 
 
-def test_prompt_none_with_a_session_and_consent_issues_a_code(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_prompt_none_with_a_session_and_consent_issues_a_code(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     request = authorization_request(client.client_id, prompt="none")
     result = query_of(browser.get("/authorize?" + request.query).headers["location"])
     assert "code" in result
 
 
-def test_consent_is_asked_once_and_remembered(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_consent_is_asked_once_and_remembered(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     again = browser.get("/authorize?" + authorization_request(client.client_id).query)
     assert again.status_code == 302
     assert "code" in query_of(again.headers["location"])
 
 
-def test_prompt_consent_asks_again(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_prompt_consent_asks_again(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     again = browser.get(
         "/authorize?" + authorization_request(client.client_id, prompt="consent").query
@@ -288,9 +288,9 @@ def test_prompt_consent_asks_again(runtime, browser):
     assert 'name="decision"' in again.text
 
 
-def test_first_party_portal_skips_consent(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime, first_party=True)
+def test_first_party_portal_skips_consent(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components, first_party=True)
     request = authorization_request(client.client_id)
     first = browser.get("/authorize?" + request.query)
     from tests.idp.flows import sign_in
@@ -301,18 +301,18 @@ def test_first_party_portal_skips_consent(runtime, browser):
     assert "code" in query_of(resumed.headers["location"])
 
 
-def test_denied_consent_redirects_access_denied(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_denied_consent_redirects_access_denied(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components)
     result = authorize_code(
         browser, authorization_request(client.client_id), account.email, consent="deny"
     )
     assert result["error"] == "access_denied"
 
 
-def test_prompt_login_forces_a_new_sign_in(runtime, browser):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_prompt_login_forces_a_new_sign_in(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     response = browser.get(
         "/authorize?" + authorization_request(client.client_id, prompt="login").query
@@ -321,9 +321,9 @@ def test_prompt_login_forces_a_new_sign_in(runtime, browser):
     assert response.headers["location"].startswith("/login")
 
 
-def test_max_age_exceeded_forces_a_new_sign_in(runtime, browser, clock):
-    account = make_account(runtime)
-    client, _ = make_client(runtime)
+def test_max_age_exceeded_forces_a_new_sign_in(components, browser, clock):
+    account = make_account(components)
+    client, _ = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     clock.advance(120)
     response = browser.get(
@@ -336,8 +336,8 @@ def test_max_age_exceeded_forces_a_new_sign_in(runtime, browser, clock):
     assert "code" in query_of(fresh.headers["location"])
 
 
-def test_repeated_parameter_is_invalid_request(runtime, browser):
-    client, _ = make_client(runtime)
+def test_repeated_parameter_is_invalid_request(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id)
     query = request.query + "&" + urlencode({"scope": "openid"})
     result = query_of(browser.get("/authorize?" + query).headers["location"])
@@ -345,23 +345,23 @@ def test_repeated_parameter_is_invalid_request(runtime, browser):
     assert "scope" in result["error_description"]
 
 
-def test_repeated_client_id_shows_a_page(runtime, browser):
-    client, _ = make_client(runtime)
+def test_repeated_client_id_shows_a_page(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id)
     response = browser.get("/authorize?" + request.query + "&client_id=other")
     assert response.status_code == 400
     assert "location" not in response.headers
 
 
-def test_request_object_is_refused_with_its_error(runtime, browser):
-    client, _ = make_client(runtime)
+def test_request_object_is_refused_with_its_error(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, request="eyJhbGciOiJub25lIn0.e30.")
     result = query_of(browser.get("/authorize?" + request.query).headers["location"])
     assert result["error"] == "request_not_supported"
 
 
-def test_login_hint_prefills_the_email(runtime, browser):
-    client, _ = make_client(runtime)
+def test_login_hint_prefills_the_email(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, login_hint="amara@example.ca")
     login = browser.get(browser.get("/authorize?" + request.query).headers["location"])
     assert 'value="amara@example.ca"' in login.text

@@ -14,8 +14,8 @@ from tests.idp.flows import authorization_request, query_of
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def test_non_utf8_form_body_is_invalid_request(runtime, portal):
-    client, secret = make_client(runtime)
+def test_non_utf8_form_body_is_invalid_request(components, portal):
+    client, secret = make_client(components)
     response = portal.post(
         "/token",
         content=b"grant_type=client_credentials&scope=%ff%fe",
@@ -41,8 +41,8 @@ def test_oversized_parameter_is_named(portal):
     assert "4096" in body["error_description"]
 
 
-def test_repeated_token_parameter_is_invalid_request(runtime, portal):
-    client, secret = make_client(runtime, grant_types=["client_credentials"], redirect_uris=[])
+def test_repeated_token_parameter_is_invalid_request(components, portal):
+    client, secret = make_client(components, grant_types=["client_credentials"], redirect_uris=[])
     response = portal.post(
         "/token",
         content=b"grant_type=client_credentials&grant_type=client_credentials",
@@ -65,8 +65,8 @@ def test_non_utf8_authorization_query_shows_a_page(browser):
     assert "location" not in response.headers
 
 
-def test_oversized_state_is_redirected_as_invalid_request(runtime, browser):
-    client, _ = make_client(runtime)
+def test_oversized_state_is_redirected_as_invalid_request(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, state="s" * 3000)
     response = browser.get("/authorize?" + request.query)
     result = query_of(response.headers["location"])
@@ -102,8 +102,8 @@ def test_a_405_names_every_method_of_the_path(portal, path, allowed):
     assert response.headers["allow"] == allowed
 
 
-def test_malformed_max_age_is_invalid_request(runtime, browser):
-    client, _ = make_client(runtime)
+def test_malformed_max_age_is_invalid_request(components, browser):
+    client, _ = make_client(components)
     request = authorization_request(client.client_id, max_age="-5")
     assert (
         query_of(browser.get("/authorize?" + request.query).headers["location"])["error"]

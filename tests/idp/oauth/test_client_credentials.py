@@ -11,14 +11,14 @@ from joserfc.jwk import ECKey
 from tests.factories.idp import make_client
 
 
-def _service_client(runtime, **fields):
+def _service_client(components, **fields):
     return make_client(
-        runtime, grant_types=["client_credentials"], redirect_uris=[], scope="openid", **fields
+        components, grant_types=["client_credentials"], redirect_uris=[], scope="openid", **fields
     )
 
 
-def test_client_credentials_token_has_the_client_as_subject(runtime, portal):
-    client, secret = _service_client(runtime)
+def test_client_credentials_token_has_the_client_as_subject(components, portal):
+    client, secret = _service_client(components)
     response = portal.post(
         "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
     )
@@ -33,8 +33,8 @@ def test_client_credentials_token_has_the_client_as_subject(runtime, portal):
     assert introspected["sub"] == client.client_id
 
 
-def test_client_not_registered_for_client_credentials_is_unauthorized_client(runtime, portal):
-    client, secret = make_client(runtime)
+def test_client_not_registered_for_client_credentials_is_unauthorized_client(components, portal):
+    client, secret = make_client(components)
     response = portal.post(
         "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
     )
@@ -42,8 +42,8 @@ def test_client_not_registered_for_client_credentials_is_unauthorized_client(run
     assert response.json()["error"] == "unauthorized_client"
 
 
-def test_unknown_grant_type_is_unsupported_grant_type(runtime, portal):
-    client, secret = _service_client(runtime)
+def test_unknown_grant_type_is_unsupported_grant_type(components, portal):
+    client, secret = _service_client(components)
     response = portal.post(
         "/token", data={"grant_type": "password"}, auth=(client.client_id, secret)
     )
@@ -72,10 +72,10 @@ def _assertion(key, client_id, audience, jti=None, lifetime=60):
     return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
 
 
-def _jwt_client(runtime):
+def _jwt_client(components):
     key = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
     client, secret = _service_client(
-        runtime, auth_method="private_key_jwt", jwks={"keys": [key.as_dict(private=False)]}
+        components, auth_method="private_key_jwt", jwks={"keys": [key.as_dict(private=False)]}
     )
     assert secret is None
     return client, key
@@ -89,15 +89,15 @@ def _with_assertion(assertion):
     }
 
 
-def test_private_key_jwt_authenticates_the_client(runtime, portal):
-    client, key = _jwt_client(runtime)
+def test_private_key_jwt_authenticates_the_client(components, portal):
+    client, key = _jwt_client(components)
     assertion = _assertion(key, client.client_id, "https://testserver/token")
     response = portal.post("/token", data=_with_assertion(assertion))
     assert response.status_code == 200, response.text
 
 
-def test_replayed_client_assertion_is_refused(runtime, portal):
-    client, key = _jwt_client(runtime)
+def test_replayed_client_assertion_is_refused(components, portal):
+    client, key = _jwt_client(components)
     assertion = _assertion(key, client.client_id, "https://testserver/token")
     assert portal.post("/token", data=_with_assertion(assertion)).status_code == 200
     replay = portal.post("/token", data=_with_assertion(assertion))
@@ -105,8 +105,8 @@ def test_replayed_client_assertion_is_refused(runtime, portal):
     assert replay.json()["error"] == "invalid_client"
 
 
-def test_client_assertion_signed_by_another_key_is_refused(runtime, portal):
-    client, _ = _jwt_client(runtime)
+def test_client_assertion_signed_by_another_key_is_refused(components, portal):
+    client, _ = _jwt_client(components)
     stranger = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
     response = portal.post(
         "/token",
@@ -116,8 +116,8 @@ def test_client_assertion_signed_by_another_key_is_refused(runtime, portal):
     assert response.json()["error"] == "invalid_client"
 
 
-def test_client_assertion_for_another_audience_is_refused(runtime, portal):
-    client, key = _jwt_client(runtime)
+def test_client_assertion_for_another_audience_is_refused(components, portal):
+    client, key = _jwt_client(components)
     response = portal.post(
         "/token",
         data=_with_assertion(_assertion(key, client.client_id, "https://elsewhere.example/token")),

@@ -6,9 +6,9 @@ from tests.factories.idp import make_account, make_client
 from tests.idp.flows import authorization_request, authorize_code, redeem
 
 
-def _issued(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime)
+def _issued(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     return (
@@ -19,8 +19,8 @@ def _issued(runtime, browser, portal):
     )
 
 
-def test_active_access_token_introspects_with_its_claims(runtime, browser, portal):
-    account, client, secret, body = _issued(runtime, browser, portal)
+def test_active_access_token_introspects_with_its_claims(components, browser, portal):
+    account, client, secret, body = _issued(components, browser, portal)
     response = portal.post(
         "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
     )
@@ -33,8 +33,8 @@ def test_active_access_token_introspects_with_its_claims(runtime, browser, porta
     assert set(claims["scope"].split()) == {"openid", "profile", "email", "offline_access"}
 
 
-def test_refresh_token_introspects_as_active(runtime, browser, portal):
-    account, client, secret, body = _issued(runtime, browser, portal)
+def test_refresh_token_introspects_as_active(components, browser, portal):
+    account, client, secret, body = _issued(components, browser, portal)
     claims = portal.post(
         "/introspect",
         data={"token": body["refresh_token"], "token_type_hint": "refresh_token"},
@@ -44,32 +44,32 @@ def test_refresh_token_introspects_as_active(runtime, browser, portal):
     assert claims["sub"] == account.subject
 
 
-def test_garbage_token_introspects_as_inactive_only(runtime, portal):
-    client, secret = make_client(runtime)
+def test_garbage_token_introspects_as_inactive_only(components, portal):
+    client, secret = make_client(components)
     response = portal.post(
         "/introspect", data={"token": "not-a-token"}, auth=(client.client_id, secret)
     )
     assert response.json() == {"active": False}
 
 
-def test_another_clients_token_introspects_as_inactive(runtime, browser, portal):
-    _, _, _, body = _issued(runtime, browser, portal)
-    other, other_secret = make_client(runtime)
+def test_another_clients_token_introspects_as_inactive(components, browser, portal):
+    _, _, _, body = _issued(components, browser, portal)
+    other, other_secret = make_client(components)
     response = portal.post(
         "/introspect", data={"token": body["access_token"]}, auth=(other.client_id, other_secret)
     )
     assert response.json() == {"active": False}
 
 
-def test_introspection_needs_client_authentication(runtime, browser, portal):
-    _, _, _, body = _issued(runtime, browser, portal)
+def test_introspection_needs_client_authentication(components, browser, portal):
+    _, _, _, body = _issued(components, browser, portal)
     response = portal.post("/introspect", data={"token": body["access_token"]})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
 
-def test_unknown_token_type_hint_is_unsupported_token_type(runtime, browser, portal):
-    _, client, secret, body = _issued(runtime, browser, portal)
+def test_unknown_token_type_hint_is_unsupported_token_type(components, browser, portal):
+    _, client, secret, body = _issued(components, browser, portal)
     response = portal.post(
         "/introspect",
         data={"token": body["access_token"], "token_type_hint": "id_token"},
@@ -78,8 +78,8 @@ def test_unknown_token_type_hint_is_unsupported_token_type(runtime, browser, por
     assert response.json()["error"] == "unsupported_token_type"
 
 
-def test_revoked_access_token_introspects_as_inactive(runtime, browser, portal):
-    _, client, secret, body = _issued(runtime, browser, portal)
+def test_revoked_access_token_introspects_as_inactive(components, browser, portal):
+    _, client, secret, body = _issued(components, browser, portal)
     revoked = portal.post(
         "/revoke", data={"token": body["access_token"]}, auth=(client.client_id, secret)
     )
@@ -95,8 +95,8 @@ def test_revoked_access_token_introspects_as_inactive(runtime, browser, portal):
     )
 
 
-def test_revoking_the_refresh_token_revokes_its_access_tokens(runtime, browser, portal):
-    _, client, secret, body = _issued(runtime, browser, portal)
+def test_revoking_the_refresh_token_revokes_its_access_tokens(components, browser, portal):
+    _, client, secret, body = _issued(components, browser, portal)
     portal.post("/revoke", data={"token": body["refresh_token"]}, auth=(client.client_id, secret))
     assert portal.post(
         "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
@@ -109,15 +109,15 @@ def test_revoking_the_refresh_token_revokes_its_access_tokens(runtime, browser, 
     assert refreshed.json()["error"] == "invalid_grant"
 
 
-def test_revoking_an_unknown_token_succeeds_silently(runtime, portal):
-    client, secret = make_client(runtime)
+def test_revoking_an_unknown_token_succeeds_silently(components, portal):
+    client, secret = make_client(components)
     response = portal.post("/revoke", data={"token": "unknown"}, auth=(client.client_id, secret))
     assert response.status_code == 200
 
 
-def test_expired_access_token_introspects_as_inactive(runtime, browser, portal, clock):
-    _, client, secret, body = _issued(runtime, browser, portal)
-    clock.advance(runtime.settings.access_token_ttl_seconds + 1)
+def test_expired_access_token_introspects_as_inactive(components, browser, portal, clock):
+    _, client, secret, body = _issued(components, browser, portal)
+    clock.advance(components.settings.access_token_ttl_seconds + 1)
     assert portal.post(
         "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
     ).json() == {"active": False}

@@ -6,9 +6,9 @@ from tests.factories.idp import make_account, make_client
 from tests.idp.flows import authorization_request, authorize_code, redeem
 
 
-def _tokens(runtime, browser, portal, **client_fields):
-    account = make_account(runtime)
-    client, secret = make_client(runtime, **client_fields)
+def _tokens(components, browser, portal, **client_fields):
+    account = make_account(components)
+    client, secret = make_client(components, **client_fields)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     body = redeem(portal, code, request.verifier, client.client_id, secret).json()
@@ -20,8 +20,8 @@ def _refresh(portal, client, secret, refresh_token, **extra):
     return portal.post("/token", data=data, auth=(client.client_id, secret))
 
 
-def test_refresh_rotates_the_refresh_token_and_returns_a_new_id_token(runtime, browser, portal):
-    client, secret, body = _tokens(runtime, browser, portal)
+def test_refresh_rotates_the_refresh_token_and_returns_a_new_id_token(components, browser, portal):
+    client, secret, body = _tokens(components, browser, portal)
     response = _refresh(portal, client, secret, body["refresh_token"])
     assert response.status_code == 200, response.text
     refreshed = response.json()
@@ -30,8 +30,8 @@ def test_refresh_rotates_the_refresh_token_and_returns_a_new_id_token(runtime, b
     assert "id_token" in refreshed
 
 
-def test_reused_refresh_token_is_refused_and_revokes_the_family(runtime, browser, portal):
-    client, secret, body = _tokens(runtime, browser, portal)
+def test_reused_refresh_token_is_refused_and_revokes_the_family(components, browser, portal):
+    client, secret, body = _tokens(components, browser, portal)
     rotated = _refresh(portal, client, secret, body["refresh_token"]).json()
     reuse = _refresh(portal, client, secret, body["refresh_token"])
     assert reuse.status_code == 400
@@ -47,8 +47,8 @@ def test_reused_refresh_token_is_refused_and_revokes_the_family(runtime, browser
     assert introspected == {"active": False}
 
 
-def test_refresh_may_narrow_the_scope_but_not_widen_it(runtime, browser, portal):
-    client, secret, body = _tokens(runtime, browser, portal)
+def test_refresh_may_narrow_the_scope_but_not_widen_it(components, browser, portal):
+    client, secret, body = _tokens(components, browser, portal)
     narrowed = _refresh(portal, client, secret, body["refresh_token"], scope="openid")
     assert narrowed.status_code == 200
     assert narrowed.json()["scope"] == "openid"
@@ -63,21 +63,21 @@ def test_refresh_may_narrow_the_scope_but_not_widen_it(runtime, browser, portal)
     assert widened.json()["error"] == "invalid_scope"
 
 
-def test_refresh_token_of_another_client_is_invalid_grant(runtime, browser, portal):
-    _, _, body = _tokens(runtime, browser, portal)
-    other, other_secret = make_client(runtime)
+def test_refresh_token_of_another_client_is_invalid_grant(components, browser, portal):
+    _, _, body = _tokens(components, browser, portal)
+    other, other_secret = make_client(components)
     response = _refresh(portal, other, other_secret, body["refresh_token"])
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_expired_refresh_token_is_invalid_grant(runtime, browser, portal, clock):
-    client, secret, body = _tokens(runtime, browser, portal)
-    clock.advance(runtime.settings.refresh_token_ttl_seconds + 1)
+def test_expired_refresh_token_is_invalid_grant(components, browser, portal, clock):
+    client, secret, body = _tokens(components, browser, portal)
+    clock.advance(components.settings.refresh_token_ttl_seconds + 1)
     assert (
         _refresh(portal, client, secret, body["refresh_token"]).json()["error"] == "invalid_grant"
     )
 
 
-def test_client_without_the_refresh_grant_gets_no_refresh_token(runtime, browser, portal):
-    _, _, body = _tokens(runtime, browser, portal, grant_types=["authorization_code"])
+def test_client_without_the_refresh_grant_gets_no_refresh_token(components, browser, portal):
+    _, _, body = _tokens(components, browser, portal, grant_types=["authorization_code"])
     assert "refresh_token" not in body

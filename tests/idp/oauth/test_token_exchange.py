@@ -9,8 +9,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from consent import Action, DelegationKind, DelegationRequest
-from idp.console import delegations as service
-from tests.factories.idp import make_account
+from idp.delegation import service
+from tests.factories.idp import make_account, transaction
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -28,7 +28,7 @@ ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 
 
 def _world(
-    runtime,
+    components,
     browser,
     portal,
     *,
@@ -36,26 +36,26 @@ def _world(
     actions=(Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD),
 ):
     applicant, rep = (
-        make_account(runtime, name="Amara Okafor"),
-        make_account(runtime, name="Rep Lee"),
+        make_account(components, name="Amara Okafor"),
+        make_account(components, name="Rep Lee"),
     )
-    client, secret = portal_client(runtime, events_uri=events_uri)
+    client, secret = portal_client(components, events_uri=events_uri)
     app_token = portal_token(portal, client, secret)
     application = register_application(portal, app_token, applicant.subject, "E777").json()
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         delegation = service.grant(
-            runtime,
             db,
             DelegationRequest(
                 principal=applicant.subject,
                 actor=rep.subject,
                 kind=DelegationKind.REPRESENTATIVE_UNPAID,
                 actions=list(actions),
-                valid_until=runtime.clock.now() + timedelta(days=30),
+                valid_until=components.clock.now() + timedelta(days=30),
                 application_ids=[application["id"]],
             ),
+            components.clock.now(),
         )
-        service.accept(runtime, db, delegation.id, rep.subject)
+        service.accept(db, components.announcer, delegation.id, rep.subject, components.clock.now())
         delegation_id = delegation.id
     request = authorization_request(client.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
@@ -80,9 +80,11 @@ def _exchange(portal, client, secret, subject_token, actions=("application.read"
 
 
 def test_exchange_gives_a_short_token_for_the_applicant_acted_by_the_representative(
-    runtime, browser, portal
+    components, browser, portal
 ):
-    applicant, rep, client, secret, rep_token, delegation_id, _ = _world(runtime, browser, portal)
+    applicant, rep, client, secret, rep_token, delegation_id, _ = _world(
+        components, browser, portal
+    )
     response = _exchange(
         portal, client, secret, rep_token, actions=("application.read", "documents.upload")
     )
@@ -107,8 +109,8 @@ def test_exchange_gives_a_short_token_for_the_applicant_acted_by_the_representat
     assert introspected["authorization_details"] == claims["authorization_details"]
 
 
-def test_action_outside_the_delegation_is_refused_with_the_rfc_error(runtime, browser, portal):
-    *_, client, secret, rep_token, _, _ = _world(runtime, browser, portal)
+def test_action_outside_the_delegation_is_refused_with_the_rfc_error(components, browser, portal):
+    *_, client, secret, rep_token, _, _ = _world(components, browser, portal)
     response = _exchange(portal, client, secret, rep_token, actions=("payment.make",))
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_authorization_details"
@@ -121,8 +123,8 @@ def test_action_outside_the_delegation_is_refused_with_the_rfc_error(runtime, br
     assert mixed.json()["error_description"].startswith("payment.make on E777")
 
 
-def test_unknown_application_and_malformed_details_are_refused(runtime, browser, portal):
-    *_, client, secret, rep_token, _, _ = _world(runtime, browser, portal)
+def test_unknown_application_and_malformed_details_are_refused(components, browser, portal):
+    *_, client, secret, rep_token, _, _ = _world(components, browser, portal)
     assert (
         _exchange(portal, client, secret, rep_token, number="NOPE").json()["error"]
         == "invalid_authorization_details"
@@ -140,9 +142,9 @@ def test_unknown_application_and_malformed_details_are_refused(runtime, browser,
     assert bad.json()["error"] == "invalid_authorization_details"
 
 
-def test_someone_without_a_delegation_cannot_exchange(runtime, browser, portal):
-    *_, client, secret, _, _, _ = _world(runtime, browser, portal)
-    stranger = make_account(runtime)
+def test_someone_without_a_delegation_cannot_exchange(components, browser, portal):
+    *_, client, secret, _, _, _ = _world(components, browser, portal)
+    stranger = make_account(components)
     from tests.idp.flows import authorization_request as ar
 
     request = ar(client.client_id, scope="openid")
@@ -154,23 +156,25 @@ def test_someone_without_a_delegation_cannot_exchange(runtime, browser, portal):
     )
 
 
-def test_a_portal_token_is_not_a_subject_token(runtime, browser, portal):
-    *_, client, secret, _, _, app_token = _world(runtime, browser, portal)
+def test_a_portal_token_is_not_a_subject_token(components, browser, portal):
+    *_, client, secret, _, _, app_token = _world(components, browser, portal)
     assert _exchange(portal, client, secret, app_token).json()["error"] == "invalid_grant"
 
 
 def test_revocation_is_immediate_and_the_portal_gets_a_security_event(
-    runtime, app, browser, portal
+    components, app, browser, portal
 ):
     with receiver() as (url, received):
         applicant, _rep, client, secret, rep_token, delegation_id, _ = _world(
-            runtime, browser, portal, events_uri=f"{url}/events"
+            components, browser, portal, events_uri=f"{url}/events"
         )
         app.state.outbox.deliver_now()
         received.bodies.clear()  # the activation event
         delegated = _exchange(portal, client, secret, rep_token).json()["access_token"]
-        with runtime.transaction() as db:
-            service.revoke(runtime, db, delegation_id, applicant.subject)
+        with transaction(components) as db:
+            service.revoke(
+                db, components.announcer, delegation_id, applicant.subject, components.clock.now()
+            )
         assert portal.post(
             "/introspect", data={"token": delegated}, auth=(client.client_id, secret)
         ).json() == {"active": False}
@@ -190,19 +194,21 @@ def test_revocation_is_immediate_and_the_portal_gets_a_security_event(
     assert event["status"] == "revoked"
 
 
-def test_every_step_lands_in_the_applicants_activity(runtime, browser, portal):
-    applicant, _rep, client, secret, rep_token, _delegation_id, _ = _world(runtime, browser, portal)
+def test_every_step_lands_in_the_applicants_activity(components, browser, portal):
+    applicant, _rep, client, secret, rep_token, _delegation_id, _ = _world(
+        components, browser, portal
+    )
     _exchange(portal, client, secret, rep_token)
     from consent import events_for
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         events = [e.event for e in reversed(events_for(db, applicant.subject))]
     assert events == ["delegation.granted", "delegation.accepted", "token.issued"]
 
 
-def test_decision_api_answers_with_the_reason(runtime, browser, portal):
+def test_decision_api_answers_with_the_reason(components, browser, portal):
     _applicant, rep, _client, _secret, _, delegation_id, app_token = _world(
-        runtime, browser, portal
+        components, browser, portal
     )
     headers = {"Authorization": f"Bearer {app_token}"}
     allowed = portal.post(
@@ -234,9 +240,9 @@ def _delegated_request(client_id, actions, number="E777", **extra):
 
 
 def test_a_representative_confirms_acting_for_the_applicant_in_the_browser(
-    runtime, browser, portal
+    components, browser, portal
 ):
-    applicant, rep, client, secret, *_ = _world(runtime, browser, portal)
+    applicant, rep, client, secret, *_ = _world(components, browser, portal)
     request = _delegated_request(client.client_id, ["application.read", "documents.upload"])
     page = browser.get("/authorize?" + request.query)
     assert page.status_code == 200, page.text[:300]
@@ -259,8 +265,8 @@ def test_a_representative_confirms_acting_for_the_applicant_in_the_browser(
     assert id_claims.claims["sub"] == rep.subject
 
 
-def test_the_confirmation_page_is_in_french(runtime, browser, portal):
-    *_, client, _secret, _token, _id, _app = _world(runtime, browser, portal)
+def test_the_confirmation_page_is_in_french(components, browser, portal):
+    *_, client, _secret, _token, _id, _app = _world(components, browser, portal)
     request = _delegated_request(client.client_id, ["application.read"], ui_locales="fr")
     page = browser.get("/authorize?" + request.query)
     assert page.status_code == 200
@@ -268,8 +274,8 @@ def test_the_confirmation_page_is_in_french(runtime, browser, portal):
     assert "Demande E777" in page.text
 
 
-def test_the_browser_flow_refuses_what_the_delegation_does_not_allow(runtime, browser, portal):
-    *_, client, _secret, _token, _id, _app = _world(runtime, browser, portal)
+def test_the_browser_flow_refuses_what_the_delegation_does_not_allow(components, browser, portal):
+    *_, client, _secret, _token, _id, _app = _world(components, browser, portal)
     request = _delegated_request(client.client_id, ["payment.make"])
     response = browser.get("/authorize?" + request.query)
     assert response.status_code == 302
@@ -278,33 +284,39 @@ def test_the_browser_flow_refuses_what_the_delegation_does_not_allow(runtime, br
     assert redirect["state"] == request.params["state"]
 
 
-def test_a_code_for_a_revoked_delegation_cannot_be_redeemed(runtime, browser, portal):
-    applicant, _rep, client, secret, _token, delegation_id, _app = _world(runtime, browser, portal)
+def test_a_code_for_a_revoked_delegation_cannot_be_redeemed(components, browser, portal):
+    applicant, _rep, client, secret, _token, delegation_id, _app = _world(
+        components, browser, portal
+    )
     request = _delegated_request(client.client_id, ["application.read"])
     code = query_of(
         follow_to_redirect_uri(browser, browser.get("/authorize?" + request.query)).headers[
             "location"
         ]
     )["code"]
-    with runtime.transaction() as db:
-        service.revoke(runtime, db, delegation_id, applicant.subject)
+    with transaction(components) as db:
+        service.revoke(
+            db, components.announcer, delegation_id, applicant.subject, components.clock.now()
+        )
     response = redeem(portal, code, request.verifier, client.client_id, secret)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
 
 def test_a_portal_that_is_down_gets_the_security_event_when_it_comes_back(
-    runtime, app, browser, portal, clock
+    components, app, browser, portal, clock
 ):
     with receiver() as (url, received):
         applicant, *_, delegation_id, _ = _world(
-            runtime, browser, portal, events_uri=f"{url}/events"
+            components, browser, portal, events_uri=f"{url}/events"
         )
         app.state.outbox.deliver_now()
         received.bodies.clear()
         received.status = 503  # the portal is down
-        with runtime.transaction() as db:
-            service.revoke(runtime, db, delegation_id, applicant.subject)
+        with transaction(components) as db:
+            service.revoke(
+                db, components.announcer, delegation_id, applicant.subject, components.clock.now()
+            )
         assert app.state.outbox.deliver_now() == 0
         received.status = 200
         assert app.state.outbox.deliver_now() == 0  # not yet: backing off

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from idp.cli.main import app as cli
-from tests.factories.idp import make_account
+from tests.factories.idp import make_account, transaction
 from tests.idp.flows import csrf_of, sign_in
 
 PASSWORD = "invited and very welcome"
@@ -28,7 +28,7 @@ def cli_env(settings, monkeypatch):
     return CliRunner()
 
 
-def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, mail, runtime):
+def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, mail, components):
     result = cli_env.invoke(
         cli,
         [
@@ -62,7 +62,7 @@ def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, 
     assert browser.get("/account").status_code == 200
     from idp.accounts.service import find_account_by_email
 
-    with runtime.transaction() as db:
+    with transaction(components) as db:
         assert find_account_by_email(db, "kofi@example.ca").email_verified is True
 
 
@@ -83,22 +83,22 @@ def test_an_expired_invitation_cannot_be_used(cli_env, browser, mail, clock):
     assert browser.get(_link(mail, "late@example.ca")).status_code == 410
 
 
-def test_inviting_an_existing_account_is_refused(cli_env, runtime):
-    account = make_account(runtime)
+def test_inviting_an_existing_account_is_refused(cli_env, components):
+    account = make_account(components)
     result = cli_env.invoke(cli, ["invitations", "create", "--email", account.email, "--json"])
     assert result.exit_code == 2
     assert json.loads(result.output)["field"] == "email"
 
 
-def test_officer_page_needs_the_officer_role(runtime, browser):
-    person = make_account(runtime)
+def test_officer_page_needs_the_officer_role(components, browser):
+    person = make_account(components)
     sign_in(browser, "/login", person.email)
     assert browser.get("/officer/invitations").status_code == 303
 
 
-def test_officer_invites_from_the_page(runtime, browser, mail):
-    officer = make_account(runtime)
-    with runtime.transaction() as db:
+def test_officer_invites_from_the_page(components, browser, mail):
+    officer = make_account(components)
+    with transaction(components) as db:
         from idp.accounts.models import Account
 
         db.get(Account, officer.id).roles = ["officer"]

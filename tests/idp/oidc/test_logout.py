@@ -8,9 +8,9 @@ from tests.factories.idp import LOGOUT_URI, make_account, make_client
 from tests.idp.flows import authorization_request, authorize_code, query_of, redeem
 
 
-def _signed_in(runtime, browser, portal):
-    account = make_account(runtime)
-    client, secret = make_client(runtime)
+def _signed_in(components, browser, portal):
+    account = make_account(components)
+    client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
     body = redeem(portal, code, request.verifier, client.client_id, secret).json()
@@ -18,9 +18,9 @@ def _signed_in(runtime, browser, portal):
 
 
 def test_logout_with_matching_hint_ends_the_session_and_redirects_with_state(
-    runtime, browser, portal
+    components, browser, portal
 ):
-    client, id_token = _signed_in(runtime, browser, portal)
+    client, id_token = _signed_in(components, browser, portal)
     query = urlencode(
         {"id_token_hint": id_token, "post_logout_redirect_uri": LOGOUT_URI, "state": "s1"}
     )
@@ -33,8 +33,8 @@ def test_logout_with_matching_hint_ends_the_session_and_redirects_with_state(
     assert query_of(again.headers["location"])["error"] == "login_required"
 
 
-def test_unregistered_post_logout_redirect_uri_shows_a_page(runtime, browser, portal):
-    _, id_token = _signed_in(runtime, browser, portal)
+def test_unregistered_post_logout_redirect_uri_shows_a_page(components, browser, portal):
+    _, id_token = _signed_in(components, browser, portal)
     query = urlencode(
         {"id_token_hint": id_token, "post_logout_redirect_uri": "https://attacker.example/"}
     )
@@ -48,8 +48,8 @@ def test_post_logout_redirect_without_a_client_is_refused(browser):
     assert response.status_code == 400
 
 
-def test_logout_without_hint_asks_for_confirmation_then_signs_out(runtime, browser, portal):
-    client, _ = _signed_in(runtime, browser, portal)
+def test_logout_without_hint_asks_for_confirmation_then_signs_out(components, browser, portal):
+    client, _ = _signed_in(components, browser, portal)
     confirm = browser.get(
         "/logout?"
         + urlencode({"client_id": client.client_id, "post_logout_redirect_uri": LOGOUT_URI})
@@ -68,8 +68,8 @@ def test_logout_without_hint_asks_for_confirmation_then_signs_out(runtime, brows
     assert done.headers["location"] == LOGOUT_URI
 
 
-def test_logout_post_without_csrf_only_asks_again(runtime, browser, portal):
-    client, _ = _signed_in(runtime, browser, portal)
+def test_logout_post_without_csrf_only_asks_again(components, browser, portal):
+    client, _ = _signed_in(components, browser, portal)
     response = browser.post("/logout", data={"client_id": client.client_id})
     assert response.status_code == 200
     assert browser.get("/account").status_code == 200

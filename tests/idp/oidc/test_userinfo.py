@@ -6,9 +6,9 @@ from tests.factories.idp import make_account, make_client
 from tests.idp.flows import authorization_request, authorize_code, redeem
 
 
-def _access_token(runtime, browser, portal, scope="openid profile email"):
-    account = make_account(runtime, locale="fr")
-    client, secret = make_client(runtime)
+def _access_token(components, browser, portal, scope="openid profile email"):
+    account = make_account(components, locale="fr")
+    client, secret = make_client(components)
     request = authorization_request(client.client_id, scope=scope)
     code = authorize_code(browser, request, account.email)["code"]
     return account, redeem(portal, code, request.verifier, client.client_id, secret).json()[
@@ -16,8 +16,8 @@ def _access_token(runtime, browser, portal, scope="openid profile email"):
     ]
 
 
-def test_userinfo_get_returns_the_claims_of_the_granted_scopes(runtime, browser, portal):
-    account, token = _access_token(runtime, browser, portal)
+def test_userinfo_get_returns_the_claims_of_the_granted_scopes(components, browser, portal):
+    account, token = _access_token(components, browser, portal)
     response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {
@@ -30,15 +30,15 @@ def test_userinfo_get_returns_the_claims_of_the_granted_scopes(runtime, browser,
     }
 
 
-def test_userinfo_post_works_like_get(runtime, browser, portal):
-    account, token = _access_token(runtime, browser, portal)
+def test_userinfo_post_works_like_get(components, browser, portal):
+    account, token = _access_token(components, browser, portal)
     response = portal.post("/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json()["sub"] == account.subject
 
 
-def test_userinfo_releases_only_what_the_scope_allows(runtime, browser, portal):
-    _, token = _access_token(runtime, browser, portal, scope="openid")
+def test_userinfo_releases_only_what_the_scope_allows(components, browser, portal):
+    _, token = _access_token(components, browser, portal, scope="openid")
     claims = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"}).json()
     assert set(claims) == {"sub", "locale"}
 
@@ -58,9 +58,9 @@ def test_missing_token_is_401_with_a_bare_challenge(portal):
     assert response.headers["www-authenticate"] == 'Bearer realm="passerelle"'
 
 
-def test_token_without_openid_scope_is_403_insufficient_scope(runtime, portal):
+def test_token_without_openid_scope_is_403_insufficient_scope(components, portal):
     client, secret = make_client(
-        runtime, grant_types=["client_credentials"], redirect_uris=[], scope="openid"
+        components, grant_types=["client_credentials"], redirect_uris=[], scope="openid"
     )
     token = portal.post(
         "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
@@ -71,9 +71,9 @@ def test_token_without_openid_scope_is_403_insufficient_scope(runtime, portal):
     assert response.json()["error"] == "insufficient_scope"
 
 
-def test_expired_token_is_invalid_token(runtime, browser, portal, clock):
-    _, token = _access_token(runtime, browser, portal)
-    clock.advance(runtime.settings.access_token_ttl_seconds + 1)
+def test_expired_token_is_invalid_token(components, browser, portal, clock):
+    _, token = _access_token(components, browser, portal)
+    clock.advance(components.settings.access_token_ttl_seconds + 1)
     response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"

@@ -6,14 +6,14 @@ from tests.factories.idp import make_account
 from tests.idp.flows import portal_client, portal_token, register_application
 
 
-def _setup(runtime, portal):
-    client, secret = portal_client(runtime)
+def _setup(components, portal):
+    client, secret = portal_client(components)
     return client, secret, portal_token(portal, client, secret)
 
 
-def test_portal_registers_an_application_for_an_applicant(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_portal_registers_an_application_for_an_applicant(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     response = register_application(
         portal,
         token,
@@ -29,9 +29,9 @@ def test_portal_registers_an_application_for_an_applicant(runtime, portal):
     assert body["unread_count"] == 2
 
 
-def test_retry_with_the_same_idempotency_key_creates_nothing_new(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_retry_with_the_same_idempotency_key_creates_nothing_new(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     body = {
         "application_number": "E1",
         "program": "Work permit",
@@ -47,16 +47,16 @@ def test_retry_with_the_same_idempotency_key_creates_nothing_new(runtime, portal
     assert [a["application_number"] for a in listed] == ["E1"]
 
 
-def test_same_number_without_a_key_is_still_one_application(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_same_number_without_a_key_is_still_one_application(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     assert register_application(portal, token, applicant.subject, "E2").status_code == 201
     assert register_application(portal, token, applicant.subject, "E2").status_code == 200
 
 
-def test_reused_idempotency_key_with_another_body_is_a_problem(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_reused_idempotency_key_with_another_body_is_a_problem(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"}
     base = {"program": "Visa", "status": "received", "applicant": {"sub": applicant.subject}}
     portal.post("/api/applications", json={**base, "application_number": "A"}, headers=headers)
@@ -68,9 +68,9 @@ def test_reused_idempotency_key_with_another_body_is_a_problem(runtime, portal):
     assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_applicant_named_by_login_hint(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_applicant_named_by_login_hint(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     response = portal.post(
         "/api/applications",
         json={
@@ -84,16 +84,16 @@ def test_applicant_named_by_login_hint(runtime, portal):
     assert response.json()["applicant_sub"] == applicant.subject
 
 
-def test_unknown_applicant_is_a_problem_naming_the_field(runtime, portal):
-    _, _, token = _setup(runtime, portal)
+def test_unknown_applicant_is_a_problem_naming_the_field(components, portal):
+    _, _, token = _setup(components, portal)
     response = register_application(portal, token, "no-such-sub", "E4")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "applicant"
 
 
-def test_invalid_body_is_a_problem_naming_the_field_and_the_limit(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_invalid_body_is_a_problem_naming_the_field_and_the_limit(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     response = register_application(portal, token, applicant.subject, "E5", program="x" * 101)
     assert response.status_code == 422
     problem = response.json()
@@ -109,19 +109,19 @@ def test_without_a_token_the_api_answers_401_with_a_challenge(portal):
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_token_without_the_scope_is_403(runtime, portal):
-    client, secret = portal_client(runtime)
+def test_token_without_the_scope_is_403(components, portal):
+    client, secret = portal_client(components)
     token = portal_token(portal, client, secret, scope="delegations:read")
     response = portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
     assert "insufficient_scope" in response.headers["www-authenticate"]
 
 
-def test_a_persons_token_cannot_use_the_portal_api(runtime, portal, browser):
+def test_a_persons_token_cannot_use_the_portal_api(components, portal, browser):
     from tests.idp.flows import authorization_request, authorize_code, redeem
 
-    person = make_account(runtime)
-    client, secret = portal_client(runtime)
+    person = make_account(components)
+    client, secret = portal_client(components)
     request = authorization_request(client.client_id, scope="openid applications:write")
     code = authorize_code(browser, request, person.email)["code"]
     token = redeem(portal, code, request.verifier, client.client_id, secret).json()["access_token"]
@@ -131,9 +131,9 @@ def test_a_persons_token_cannot_use_the_portal_api(runtime, portal, browser):
     )
 
 
-def test_portal_updates_status_and_unread_count(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token = _setup(runtime, portal)
+def test_portal_updates_status_and_unread_count(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal)
     register_application(portal, token, applicant.subject, "E6")
     patched = portal.patch(
         "/api/applications/E6",
@@ -148,10 +148,10 @@ def test_portal_updates_status_and_unread_count(runtime, portal):
     assert missing.status_code == 404
 
 
-def test_a_portal_sees_only_its_own_applications(runtime, portal):
-    applicant = make_account(runtime)
-    _, _, token_a = _setup(runtime, portal)
-    _, _, token_b = _setup(runtime, portal)
+def test_a_portal_sees_only_its_own_applications(components, portal):
+    applicant = make_account(components)
+    _, _, token_a = _setup(components, portal)
+    _, _, token_b = _setup(components, portal)
     register_application(portal, token_a, applicant.subject, "SAME")
     assert (
         portal.get("/api/applications", headers={"Authorization": f"Bearer {token_b}"}).json() == []

@@ -19,10 +19,10 @@ def portal_api(app):
 
 
 @pytest.fixture
-def bearer(runtime, portal):
-    client, secret = portal_client(runtime)
+def bearer(components, portal):
+    client, secret = portal_client(components)
     token = portal_token(portal, client, secret)
-    applicant = make_account(runtime)
+    applicant = make_account(components)
     register_application(portal, token, applicant.subject, "E123")  # something to find
     return {"Authorization": f"Bearer {token}"}
 

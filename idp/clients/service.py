@@ -1,4 +1,4 @@
-"""Registered clients (portals): registration rules, lookup, and authlib's client view.
+"""Registered clients (portals): registration rules, lookup, and the view authlib reads.
 
 Redirect URIs are compared exactly, character for character (RFC 9700 section 4.1.3; OIDC
 Core 3.1.2.1): no wildcards, no prefix or path matching, no normalisation. They must be
@@ -23,8 +23,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idp.clients.models import Client
 from idp.errors import Conflict, InvalidInput
-from idp.oauth.models import Client
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # a URN

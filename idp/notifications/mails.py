@@ -6,6 +6,7 @@ in the body. Texts are msgids translated with the same catalogues as the pages.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from adapters import OutgoingMail
 from idp.http.locale import load_translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+SUPPORT_PHONE = "1-888-242-2100"
 
 
 @lru_cache(maxsize=1)
@@ -71,11 +73,26 @@ def notice_mail(to: str, locale: str, event: str) -> OutgoingMail:
             "Someone tried to create a Passerelle account with your email address. "
             "You already have one: sign in, or recover it if you forgot your password.",
         ),
+        "password_attempts": tr(
+            locale,
+            "Several wrong passwords were entered for your Passerelle account. Signing in is "
+            "paused for a few minutes. If it was not you, change your password.",
+        ),
+        "second_factor_attempts": tr(
+            locale,
+            "Several wrong second-factor codes were entered for your Passerelle account: "
+            "someone may know your password. Signing in is paused for 15 minutes. If it was "
+            "not you, change your password now.",
+        ),
     }
     body = "\n\n".join(
         [
             events[event],
-            tr(locale, "If this was not you, recover your account now and contact support."),
+            tr(
+                locale,
+                "If this was not you, recover your account now and contact us: the help page "
+                "below says how.",
+            ),
             signature(locale),
         ]
     )
@@ -101,3 +118,14 @@ def invitation_mail(to: str, locale: str, name: str, link: str, days: int) -> Ou
     return OutgoingMail(
         to=to, subject=tr(locale, "Your invitation to Passerelle"), text=body, language=locale
     )
+
+
+def with_help(mail: OutgoingMail, issuer: str) -> OutgoingMail:
+    """Every mail ends with where to get help: the help page and the phone line."""
+    footer = tr(
+        mail.language,
+        "Help and contact: %(url)s or %(phone)s (Monday to Friday, 8:00 to 16:00).",
+        url=f"{issuer}/help",
+        phone=SUPPORT_PHONE,
+    )
+    return replace(mail, text=f"{mail.text}\n\n{footer}")

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from consent import Delegation, application_ids_of, get_application
-from idp.oauth.clients import find_client
+from idp.clients.service import find_client
 from idp.outbox.service import enqueue
 from keys import Keyring, sign_jwt
 
@@ -81,3 +81,31 @@ def announce_delegation_event(
         )
         queued += 1
     return queued
+
+
+class PortalAnnouncer:
+    """Tells portals a delegation changed: SETs signed with the service's keys, queued."""
+
+    def __init__(self, *, issuer: str, keyring: Keyring, alg: str) -> None:
+        self._issuer = issuer
+        self._keyring = keyring
+        self._alg = alg
+
+    def announce(
+        self,
+        db: Session,
+        delegation: Delegation,
+        event: str,
+        now: datetime,
+        portals: dict[str, list[str]] | None = None,
+    ) -> int:
+        return announce_delegation_event(
+            db,
+            delegation,
+            event,
+            issuer=self._issuer,
+            keyring=self._keyring,
+            alg=self._alg,
+            now=now,
+            portals=portals,
+        )

@@ -1,4 +1,4 @@
-"""Pending authorization requests waiting for the person (sign-in, consent).
+"""Pending authorization requests waiting for the person (sign-in, step-up, consent).
 
 The original parameters are kept in the ephemeral store under a random id, so the
 authorization request survives the detour through the sign-in page without trusting
@@ -14,6 +14,7 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from adapters import EphemeralStore
+from idp.http.params import Params
 
 INTERACTION_KEY = "interaction:"
 MAX_INTERACTION_ID_LENGTH = 64
@@ -25,6 +26,14 @@ class Interaction:
     params: dict[str, list[str]]
     login_done: bool = False
     consent_done: bool = False
+
+    @property
+    def parameters(self) -> Params:
+        return Params(all=self.params)
+
+    @property
+    def resume_path(self) -> str:
+        return f"/authorize/resume?interaction={self.id}"
 
 
 class Interactions:

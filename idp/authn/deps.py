@@ -1,0 +1,105 @@
+"""Dependencies of sign-in: who is signed in, how freshly, and the objects sign-in uses.
+
+`Me` is the signed-in person (a live session and an active account) or a
+`SignInRequired` error; `RecentSecondFactor` additionally insists on a second factor
+proven in the last `STEP_UP_MAX_AGE_SECONDS` (granting, approving, changing a factor),
+else a `StepUpRequired` error that leads to the step-up page and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, cast
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from idp.accounts.models import Account
+from idp.authn.assurance import ACR_MULTI_FACTOR
+from idp.authn.attempts import Budgets
+from idp.authn.password import Passwords
+from idp.authn.sessions import (
+    SESSION_COOKIE,
+    BrowserSession,
+    SessionEndListener,
+    SessionPolicy,
+    find_session,
+)
+from idp.errors import SignInRequired, StepUpRequired
+from idp.http.deps import Db, Now, shared
+
+STEP_UP_MAX_AGE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The person behind this request: their session, their account, their cookie."""
+
+    session: BrowserSession
+    account: Account
+    cookie: str
+
+    @property
+    def subject(self) -> str:
+        return self.account.subject
+
+    def has_recent_second_factor(self, now: datetime) -> bool:
+        return (
+            self.session.acr == ACR_MULTI_FACTOR
+            and now.timestamp() - self.session.auth_time <= STEP_UP_MAX_AGE_SECONDS
+        )
+
+
+def find_signed_in(db: Session, cookie: str | None, now: datetime) -> SignedIn | None:
+    browser = find_session(db, cookie, now)
+    if browser is None or cookie is None:
+        return None
+    account = db.get(Account, browser.account_id)
+    if account is None or account.status != "active":
+        return None
+    return SignedIn(browser, account, cookie)
+
+
+def maybe_signed_in(request: Request, db: Db, now: Now) -> SignedIn | None:
+    return find_signed_in(db, request.cookies.get(SESSION_COOKIE), now)
+
+
+async def signed_in(me: Annotated[SignedIn | None, Depends(maybe_signed_in)]) -> SignedIn:
+    if me is None:
+        raise SignInRequired()
+    return me
+
+
+async def recent_second_factor(
+    request: Request, me: Annotated[SignedIn, Depends(signed_in)], now: Now
+) -> SignedIn:
+    if not me.has_recent_second_factor(now):
+        raise StepUpRequired(request.url.path)
+    return me
+
+
+async def app_passwords(request: Request) -> Passwords:
+    return cast(Passwords, shared(request, "passwords"))
+
+
+async def app_budgets(request: Request) -> Budgets:
+    return cast(Budgets, shared(request, "budgets"))
+
+
+async def app_session_policy(request: Request) -> SessionPolicy:
+    return cast(SessionPolicy, shared(request, "session_policy"))
+
+
+async def app_session_listener(request: Request) -> SessionEndListener:
+    return cast(SessionEndListener, shared(request, "session_listener"))
+
+
+MaybeMe = Annotated[SignedIn | None, Depends(maybe_signed_in)]
+Me = Annotated[SignedIn, Depends(signed_in)]
+RecentSecondFactor = Annotated[SignedIn, Depends(recent_second_factor)]
+PasswordsDep = Annotated[Passwords, Depends(app_passwords)]
+BudgetsDep = Annotated[Budgets, Depends(app_budgets)]
+SessionPolicyDep = Annotated[SessionPolicy, Depends(app_session_policy)]
+SessionListener = Annotated[SessionEndListener, Depends(app_session_listener)]

@@ -1,0 +1,157 @@
+"""The HTTP side of finishing a sign-in, shared by every page that signs someone in.
+
+Password, second factor, passkey, registration and invitation pages all end the same
+way: a fresh session (a planted cookie never becomes authenticated: session fixation),
+its cookie, and a redirect to where the person was going (a pending authorization
+request, a console page asking for a step-up, or the account page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from adapters import EphemeralStore
+from idp.authn.assurance import ACR_MULTI_FACTOR
+from idp.authn.interactions import Interactions
+from idp.authn.sessions import (
+    SESSION_COOKIE,
+    SessionEndListener,
+    SessionPolicy,
+    end_session,
+    find_session,
+    start_session,
+    step_up_session,
+)
+from idp.authn.signin import PENDING_COOKIE, PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns
+from idp.http.deps import client_address
+from idp.settings import Settings
+
+ACCOUNT_HOME = "/account"
+
+
+@dataclass(frozen=True, slots=True)
+class Browser:
+    """What a sign-in needs to know of the browser it happens in."""
+
+    cookie: str | None
+    user_agent: str
+    ip: str
+    secure_cookies: bool
+
+
+def safe_return_path(target: str | None, default: str = ACCOUNT_HOME) -> str:
+    """A site-relative path to come back to, never another host (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(c in target for c in "\r\n\\") or len(target) > 512:
+        return default
+    return target
+
+
+def continue_to(store: EphemeralStore, ttl_seconds: int, interaction_id: str | None) -> str:
+    """Where a finished sign-in goes: the authorization request it interrupted, if any."""
+    interactions = Interactions(store, ttl_seconds)
+    interaction = interactions.find(interaction_id)
+    if interaction is None:
+        return ACCOUNT_HOME
+    interactions.save(replace(interaction, login_done=True))
+    return interaction.resume_path
+
+
+def set_session_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, value, max_age=max_age, httponly=True, secure=secure, samesite="lax"
+    )
+
+
+def clear_cookie(response: Response, name: str, *, secure: bool) -> None:
+    response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
+
+
+def complete_sign_in(
+    db: Session,
+    policy: SessionPolicy,
+    listener: SessionEndListener,
+    browser: Browser,
+    *,
+    account_id: str,
+    amr: list[str],
+    acr: str,
+    target: str,
+    now: datetime,
+) -> Response:
+    end_session(db, browser.cookie, reason="replaced", now=now, listener=listener)
+    cookie, _ = start_session(
+        db,
+        policy,
+        account_id=account_id,
+        amr=amr,
+        acr=acr,
+        now=now,
+        user_agent=browser.user_agent,
+        ip=browser.ip,
+    )
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, cookie, max_age=policy.ttl_seconds, secure=browser.secure_cookies)
+    clear_cookie(response, PENDING_COOKIE, secure=browser.secure_cookies)
+    return response
+
+
+def start_second_factor(
+    store: EphemeralStore, pending: PendingSignIn, *, secure: bool
+) -> RedirectResponse:
+    """Send the browser to the second-factor page, holding the pending sign-in's cookie."""
+    PendingSignIns(store).save(pending)
+    response = RedirectResponse("/login/second-factor", status_code=303)
+    response.set_cookie(
+        PENDING_COOKIE,
+        pending.id,
+        max_age=PENDING_TTL_SECONDS,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+    )
+    return response
+
+
+def browser_of(request: Request, settings: Settings) -> Browser:
+    return Browser(
+        cookie=request.cookies.get(SESSION_COOKIE),
+        user_agent=request.headers.get("user-agent", ""),
+        ip=client_address(request),
+        secure_cookies=settings.cookie_secure,
+    )
+
+
+def finish_step_up(
+    request: Request,
+    db: Session,
+    store: EphemeralStore,
+    settings: Settings,
+    pending: PendingSignIn,
+    amr: list[str],
+    now: datetime,
+) -> Response:
+    """Raise the session that asked, only if it belongs to the account that proved it."""
+    cookie = request.cookies.get(SESSION_COOKIE) or ""
+    browser = find_session(db, cookie, now)
+    bound = browser is not None and browser.account_id == pending.account_id
+    if not bound or (pending.sid is not None and browser.sid != pending.sid):  # type: ignore[union-attr]
+        response: Response = RedirectResponse("/login?notice=step_up_refused", status_code=303)
+    else:
+        step_up_session(
+            db, cookie, account_id=pending.account_id, amr=amr, acr=ACR_MULTI_FACTOR, now=now
+        )
+        target = (
+            continue_to(store, settings.interaction_ttl_seconds, pending.interaction_id)
+            if pending.interaction_id
+            else safe_return_path(pending.return_to)
+        )
+        response = RedirectResponse(target, status_code=303)
+    clear_cookie(response, PENDING_COOKIE, secure=settings.cookie_secure)
+    return response

@@ -1,0 +1,100 @@
+"""`idp users`, `idp invitations`, `idp representatives`: people's accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from idp.accounts.service import create_account, find_account_by_email
+from idp.cli.output import JsonOption, components, emit, fail
+from idp.db import unit_of_work
+from idp.delegation.service import REPRESENTATIVE_ROLE, suspend_representative
+from idp.errors import IdpError, InvalidInput
+from idp.notifications.mails import with_help
+from idp.officer.invitations import invite
+
+users = typer.Typer(help="People's accounts.", no_args_is_help=True)
+invitations = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
+representatives = typer.Typer(help="Representatives (officers' actions).", no_args_is_help=True)
+KNOWN_ROLES = ("officer", REPRESENTATIVE_ROLE)
+
+
+@users.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Email address (sign-in name).")],
+    password: Annotated[str, typer.Option(help="Initial password.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    locale: Annotated[str, typer.Option(help="en or fr.")] = "en",
+    role: Annotated[list[str] | None, typer.Option("--role", help="officer (repeatable).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an account with a verified email."""
+    unknown = [r for r in role or [] if r not in KNOWN_ROLES]
+    if unknown:
+        fail("role", f"role must be one of {', '.join(KNOWN_ROLES)}", as_json)
+    try:
+        with components() as parts, unit_of_work(parts.session_factory) as db:
+            account = create_account(
+                db,
+                parts.passwords,
+                email=email,
+                password=password,
+                name=name,
+                now=parts.clock.now(),
+                email_verified=True,
+                locale=locale,
+            )
+            account.roles = list(role or [])
+            data = {"id": account.id, "sub": account.subject, "email": account.email}
+    except InvalidInput as error:
+        fail(error.field, error.message, as_json)
+    except IdpError as error:
+        fail("email", error.message, as_json)
+    emit(data, as_json, f"created account {data['email']} (sub {data['sub']})")
+
+
+@invitations.command("create")
+def invitations_create(
+    email: Annotated[str, typer.Option(help="The invitee's email address.")],
+    name: Annotated[str, typer.Option(help="The invitee's full name.")] = "",
+    locale: Annotated[str, typer.Option(help="Language of the invitation: en or fr.")] = "en",
+    as_json: JsonOption = False,
+) -> None:
+    """Invite a person: they get a single-use link to create their account."""
+    try:
+        with components() as parts:
+            with unit_of_work(parts.session_factory) as db:
+                message = invite(
+                    db,
+                    issuer=parts.settings.issuer,
+                    email=email,
+                    name=name,
+                    locale="fr" if locale == "fr" else "en",
+                    invited_by=None,
+                    now=parts.clock.now(),
+                )
+            parts.mailer.send(with_help(message, parts.settings.issuer))
+    except InvalidInput as error:
+        fail(error.field, error.message, as_json)
+    except IdpError as error:
+        fail("email", error.message, as_json)
+    emit({"email": message.to, "status": "sent"}, as_json, f"invitation sent to {message.to}")
+
+
+@representatives.command("suspend")
+def representatives_suspend(
+    email: Annotated[str, typer.Option(help="The representative's email.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Suspend a representative: every delegation to them stops at once."""
+    with components() as parts, unit_of_work(parts.session_factory) as db:
+        account = find_account_by_email(db, email)
+        if account is None:
+            fail("email", "no account with this email", as_json)
+        suspended = suspend_representative(
+            db, parts.announcer, account.subject, "officer", parts.clock.now()
+        )
+        account.roles = [r for r in account.roles or [] if r != REPRESENTATIVE_ROLE]
+        count = len(suspended)
+    emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")

@@ -1,0 +1,49 @@
+"""What every command shares: the settings, the components, JSON or text output, failure.
+
+Every command reads the same `Settings` as `idp serve` (environment, `IDP_` prefix), so
+it works against the running service's database, the embedded SQLite file included
+(WAL mode lets both write), and calls the same services inside its own unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from idp.bootstrap import Components, build_components
+from idp.settings import Settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+@contextmanager
+def components(settings: Settings | None = None) -> Iterator[Components]:
+    """The service's components for one command; the database pool is closed after."""
+    built = build_components(settings or load_settings())
+    try:
+        yield built
+    finally:
+        built.engine.dispose()
+
+
+def emit(data: dict[str, Any] | list[dict[str, Any]], as_json: bool, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        typer.echo(text)
+
+
+def fail(field: str, message: str, as_json: bool) -> NoReturn:
+    if as_json:
+        typer.echo(json.dumps({"error": "invalid_input", "field": field, "message": message}))
+    else:
+        typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)

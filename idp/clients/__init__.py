@@ -1,0 +1,1 @@
+"""Portals (OAuth clients): the registry every protocol endpoint and page reads."""

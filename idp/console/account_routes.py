@@ -1,0 +1,126 @@
+"""The account home, where you are signed in (`/account/sessions`) and which portals hold
+access to you (`/account/portals`).
+
+Ending a session, signing out everywhere and withdrawing a portal's access all take
+effect at once: the portals' refresh tokens stop refreshing and their access tokens stop
+introspecting active (tokens issued through a browser session end with it).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from idp.authn.deps import Me, SessionListener
+from idp.authn.sessions import (
+    SESSION_COOKIE,
+    BrowserSession,
+    end_all_sessions,
+    end_session_by_sid,
+    list_sessions,
+)
+from idp.authn.web import clear_cookie
+from idp.clients.service import find_client
+from idp.console.views import describe_device
+from idp.http.csrf import CsrfForm
+from idp.http.deps import AppSettings, Db, Now
+from idp.http.pages import render_page
+from idp.oauth.consents import portals_holding_access, withdraw_portal_access
+
+router = APIRouter()
+OFFICER_ROLE = "officer"
+
+
+@router.get("/account")
+def account_home(request: Request, me: Me) -> Response:
+    context = {
+        "name": me.account.name,
+        "email": me.account.email,
+        "is_officer": OFFICER_ROLE in (me.account.roles or []),
+    }
+    return render_page(request, "account/home.html", context)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/account", status_code=303)
+
+
+def _portal_names(db: Session, sessions: list[BrowserSession]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for client_id in {c for s in sessions for c in s.client_ids}:
+        client = find_client(db, client_id)
+        names[client_id] = client.name if client else client_id
+    return names
+
+
+@router.get("/account/sessions")
+def sessions_page(request: Request, me: Me, db: Db, now: Now) -> Response:
+    sessions = list_sessions(db, me.account.id, now)
+    names = _portal_names(db, sessions)
+    rows = [
+        {
+            "sid": s.sid,
+            "current": s.sid == me.session.sid,
+            "device": describe_device(s.user_agent),
+            "ip": s.ip,
+            "signed_in": s.auth_time,
+            "last_seen": s.last_seen_at,
+            "portals": [names.get(c, c) for c in s.client_ids],
+        }
+        for s in sessions
+    ]
+    context = {"sessions": rows, "notice": request.query_params.get("notice")}
+    return render_page(request, "console/sessions.html", context)
+
+
+@router.post("/account/sessions/end")
+def end_session(
+    form: CsrfForm, me: Me, db: Db, settings: AppSettings, listener: SessionListener, now: Now
+) -> Response:
+    target = form.text("sid")
+    if target in ("others", "everywhere"):
+        keep = me.session.sid if target == "others" else None
+        ended = end_all_sessions(
+            db, me.account.id, reason="ended_by_user", now=now, listener=listener, except_sid=keep
+        )
+        if target == "others":
+            return RedirectResponse(f"/account/sessions?notice=ended_{min(ended, 1)}", 303)
+        return _signed_out_everywhere(settings)
+    end_session_by_sid(
+        db, me.account.id, target, reason="ended_by_user", now=now, listener=listener
+    )
+    if target == me.session.sid:
+        return _signed_out_everywhere(settings)
+    return RedirectResponse("/account/sessions?notice=ended_1", status_code=303)
+
+
+def _signed_out_everywhere(settings: AppSettings) -> Response:
+    response = RedirectResponse("/login?notice=signed_out", status_code=303)
+    clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
+    return response
+
+
+@router.get("/account/portals")
+def connected_portals(request: Request, me: Me, db: Db) -> Response:
+    rows = []
+    for access in portals_holding_access(db, me.account.id):
+        client = find_client(db, access.client_id)
+        rows.append(
+            {
+                "client_id": access.client_id,
+                "name": client.name if client else access.client_id,
+                "scopes": list(access.scopes),
+                "offline": access.offline,
+                "since": access.since.date().isoformat(),
+            }
+        )
+    context = {"portals": rows, "notice": request.query_params.get("notice")}
+    return render_page(request, "console/portals.html", context)
+
+
+@router.post("/account/portals/revoke")
+def revoke_portal(form: CsrfForm, me: Me, db: Db, now: Now) -> Response:
+    withdraw_portal_access(db, me.account.id, form.text("client_id")[:64], now)
+    return RedirectResponse("/account/portals?notice=revoked", status_code=303)

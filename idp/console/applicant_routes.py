@@ -1,0 +1,300 @@
+"""The applicant's side of delegation: "My applications", "My representatives" (appoint,
+change, approve a request, remove) and "Activity".
+
+Appointing, changing and approving need a second factor proven in the last 15 minutes
+(`RecentSecondFactor`): whoever holds a password-only session cannot hand someone the
+applicant's files. The form names every field at fault at once and keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from consent import (
+    ACTION_LABELS,
+    KIND_LABELS,
+    Action,
+    ConsentError,
+    DelegationKind,
+    DelegationRequest,
+    application_ids_of,
+    applications_of_applicant,
+    delegations_of_principal,
+    effective_status,
+    events_for,
+    get_delegation,
+    parse_actions,
+)
+from idp.accounts.models import Account
+from idp.authn.deps import Me, RecentSecondFactor, SignedIn
+from idp.console.views import PortalNames, application_view, delegation_view, people
+from idp.delegation import service
+from idp.delegation.deps import Announcer
+from idp.http.csrf import CSRF_CHECKED, CsrfForm
+from idp.http.deps import Db, Now
+from idp.http.pages import render_page
+from idp.http.params import Params
+
+router = APIRouter()
+REPRESENTATIVES = "/account/representatives"
+ALL_AT_PREFIX = "all:"
+
+
+@router.get("/account/applications")
+def my_applications(request: Request, me: Me, db: Db) -> Response:
+    portals = PortalNames(db)
+    rows = [application_view(a, portals) for a in applications_of_applicant(db, me.subject)]
+    return render_page(request, "console/applications.html", {"applications": rows})
+
+
+@router.get(REPRESENTATIVES)
+def my_representatives(request: Request, me: Me, db: Db, now: Now) -> Response:
+    delegations = delegations_of_principal(db, me.subject)
+    names = people(db, {d.actor_subject for d in delegations} | {me.subject})
+    portals = PortalNames(db)
+    rows = [delegation_view(db, d, names, portals, now) for d in delegations]
+    context = {"delegations": rows, "notice": request.query_params.get("notice")}
+    return render_page(request, "console/representatives.html", context)
+
+
+def _form_context(db: Session, account: Account) -> dict[str, Any]:
+    portals = PortalNames(db)
+    applications = [
+        application_view(a, portals) for a in applications_of_applicant(db, account.subject)
+    ]
+    all_at = sorted({(a.portal_id, a.portal) for a in applications}, key=lambda p: p[1])
+    return {
+        "applications": applications,
+        "all_at": [(ALL_AT_PREFIX + client_id, name) for client_id, name in all_at],
+        "kinds": [(k.value, KIND_LABELS[k]) for k in DelegationKind],
+        "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
+        "values": {},
+        "errors": {},
+        "editing": None,
+    }
+
+
+@router.get(f"{REPRESENTATIVES}/new")
+def grant_form(request: Request, me: RecentSecondFactor, db: Db) -> Response:
+    return render_page(request, "console/grant.html", _form_context(db, me.account))
+
+
+def _parse_date(value: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(value), time(23, 59), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What the appointment form asked for, with every field at fault."""
+
+    actions: list[Action]
+    valid_until: datetime | None
+    application_ids: list[str]
+    portal_client_id: str | None
+    errors: dict[str, str]
+
+
+def read_choice(form: Params) -> Choice:
+    errors: dict[str, str] = {}
+    chosen = form.all.get("applications", [])
+    whole = [c.removeprefix(ALL_AT_PREFIX) for c in chosen if c.startswith(ALL_AT_PREFIX)]
+    named = [c for c in chosen if not c.startswith(ALL_AT_PREFIX)]
+    if not chosen:
+        errors["applications"] = "choose_applications"
+    elif len(whole) > 1 or (whole and named):
+        errors["applications"] = "one_portal_or_named"
+    try:
+        actions = parse_actions(form.all.get("actions", []))
+    except ValueError:
+        actions = []
+    if not actions:
+        errors["actions"] = "invalid_choice"
+    until = _parse_date(form.text("valid_until"))
+    if until is None:
+        errors["valid_until"] = "invalid_date"
+    return Choice(actions, until, named, whole[0] if whole else None, errors)
+
+
+def _values(form: Params) -> dict[str, Any]:
+    return {
+        "email": form.text("email"),
+        "kind": form.text("kind"),
+        "valid_until": form.text("valid_until"),
+        "applications": form.all.get("applications", []),
+        "actions": form.all.get("actions", []),
+    }
+
+
+def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str, str]:
+    """Appoint the person the form names; return the errors by field (none: done)."""
+    choice = read_choice(form)
+    errors = dict(choice.errors)
+    actor = service.find_actor(db, form.text("email"))
+    if actor is None:
+        errors["email"] = "unknown_person"
+    elif actor.id == me.account.id:
+        errors = {"email": "self_appointment"}
+    try:
+        kind = DelegationKind(form.text("kind"))
+    except ValueError:
+        errors["kind"] = "invalid_choice"
+    if errors or actor is None or choice.valid_until is None:
+        return errors
+    request = DelegationRequest(
+        principal=me.subject,
+        actor=actor.subject,
+        kind=kind,
+        actions=choice.actions,
+        valid_until=choice.valid_until,
+        application_ids=choice.application_ids,
+        portal_client_id=choice.portal_client_id,
+    )
+    try:
+        service.grant(db, request, now)
+    except ConsentError as error:
+        return {error.field or "email": error.code}
+    return {}
+
+
+@router.post(f"{REPRESENTATIVES}/new")
+def grant_submit(
+    request: Request, form: CsrfForm, me: RecentSecondFactor, db: Db, now: Now
+) -> Response:
+    errors = _appoint(db, me, form, now)
+    if not errors:
+        return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
+    context = _form_context(db, me.account) | {"values": _values(form), "errors": errors}
+    return render_page(request, "console/grant.html", context, status_code=400)
+
+
+def _change_context(
+    db: Session, account: Account, delegation_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """The form filled with a living delegation of this applicant; None otherwise."""
+    context = _form_context(db, account)
+    try:
+        delegation = get_delegation(db, delegation_id[:32])
+    except ConsentError:
+        return None
+    status = effective_status(delegation, now)
+    if delegation.principal_subject != account.subject or status.value not in (
+        "active",
+        "pending_acceptance",
+    ):
+        return None
+    chosen = application_ids_of(db, delegation.id)
+    if delegation.all_applications:
+        chosen = [ALL_AT_PREFIX + (delegation.portal_client_id or "")]
+    names = people(db, {delegation.actor_subject})
+    context["editing"] = {
+        "id": delegation.id,
+        "actor": names.name(delegation.actor_subject),
+        "kind": KIND_LABELS[DelegationKind(delegation.kind)],
+    }
+    context["values"] = {
+        "applications": chosen,
+        "actions": list(delegation.actions),
+        "valid_until": delegation.valid_until.date().isoformat(),
+    }
+    return context
+
+
+def _state_changed() -> Response:
+    return RedirectResponse(f"{REPRESENTATIVES}?notice=delegation_state", status_code=303)
+
+
+@router.get(REPRESENTATIVES + "/{delegation_id}/change")
+def change_form(
+    request: Request, delegation_id: str, me: RecentSecondFactor, db: Db, now: Now
+) -> Response:
+    context = _change_context(db, me.account, delegation_id, now)
+    if context is None:
+        return _state_changed()
+    return render_page(request, "console/grant.html", context)
+
+
+@router.post(REPRESENTATIVES + "/{delegation_id}/change")
+def change_submit(
+    request: Request,
+    delegation_id: str,
+    form: CsrfForm,
+    me: RecentSecondFactor,
+    db: Db,
+    announcer: Announcer,
+    now: Now,
+) -> Response:
+    choice = read_choice(form)
+    errors, notice = dict(choice.errors), "changed"
+    if not errors and choice.valid_until is not None:
+        try:
+            before = get_delegation(db, delegation_id[:32]).status
+            changed = service.change(
+                db,
+                announcer,
+                delegation_id[:32],
+                me.subject,
+                actions=choice.actions,
+                valid_until=choice.valid_until,
+                application_ids=choice.application_ids,
+                now=now,
+            )
+            if before == "active" and changed.status == "pending_acceptance":
+                notice = "changed_needs_acceptance"
+        except ConsentError as error:
+            errors = {error.field or "applications": error.code}
+    if not errors:
+        return RedirectResponse(f"{REPRESENTATIVES}?notice={notice}", status_code=303)
+    context = _change_context(db, me.account, delegation_id, now)
+    if context is None:
+        return _state_changed()
+    context.update({"values": _values(form), "errors": errors})
+    return render_page(request, "console/grant.html", context, status_code=400)
+
+
+@router.post(REPRESENTATIVES + "/{delegation_id}/revoke", dependencies=CSRF_CHECKED)
+def revoke(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+    try:
+        service.revoke(db, announcer, delegation_id[:32], me.subject, now)
+    except ConsentError as error:
+        return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
+    return RedirectResponse(f"{REPRESENTATIVES}?notice=revoked", status_code=303)
+
+
+@router.post(REPRESENTATIVES + "/{delegation_id}/approve", dependencies=CSRF_CHECKED)
+def approve(
+    delegation_id: str,
+    me: RecentSecondFactor,
+    db: Db,
+    announcer: Announcer,
+    now: Now,
+) -> Response:
+    try:
+        service.approve(db, announcer, delegation_id[:32], me.subject, now)
+    except ConsentError as error:
+        return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
+    return RedirectResponse(f"{REPRESENTATIVES}?notice=approved", status_code=303)
+
+
+@router.get("/account/activity")
+def activity(request: Request, me: Me, db: Db) -> Response:
+    entries = events_for(db, me.subject)
+    names = people(db, {e.actor for e in entries})
+    rows = [
+        {
+            "when": e.at.replace(tzinfo=e.at.tzinfo or UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "who": names.name(e.actor),
+            "event": e.event,
+            "portal": e.details.get("portal", ""),
+        }
+        for e in entries
+    ]
+    return render_page(request, "console/activity.html", {"entries": rows})

@@ -1,0 +1,105 @@
+"""The representative's side of delegation: "People I act for" (accept an appointment, ask
+for access to an application by its number).
+
+Asking for access answers the same whether or not the email and the application number
+match an applicant: the page must not tell a stranger who has which application.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from consent import (
+    ACTION_LABELS,
+    Action,
+    ConsentError,
+    DelegationKind,
+    DelegationRequest,
+    applications_of_applicant,
+    delegations_of_actor,
+    parse_actions,
+)
+from idp.authn.deps import Me, SignedIn
+from idp.console.views import PortalNames, delegation_view, people
+from idp.delegation import service
+from idp.delegation.deps import Announcer
+from idp.http.csrf import CSRF_CHECKED, CsrfForm
+from idp.http.deps import Db, Now
+from idp.http.pages import render_page
+from idp.http.params import Params
+
+router = APIRouter()
+DELEGATIONS = "/account/delegations"
+MAX_NUMBER_LENGTH = 64
+
+
+@router.get(DELEGATIONS)
+def delegations_to_me(request: Request, me: Me, db: Db, now: Now) -> Response:
+    delegations = delegations_of_actor(db, me.subject)
+    names = people(db, {d.principal_subject for d in delegations})
+    portals = PortalNames(db)
+    context: dict[str, object] = {
+        "delegations": [delegation_view(db, d, names, portals, now) for d in delegations],
+        "notice": request.query_params.get("notice"),
+        "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
+        "errors": {},
+    }
+    return render_page(request, "console/delegations.html", context)
+
+
+@router.post(DELEGATIONS + "/{delegation_id}/accept", dependencies=CSRF_CHECKED)
+def accept(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+    try:
+        service.accept(db, announcer, delegation_id[:32], me.subject, now)
+    except ConsentError as error:
+        return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
+    return RedirectResponse(f"{DELEGATIONS}?notice=accepted", status_code=303)
+
+
+def _ask_for_access(db: Session, me: SignedIn, form: Params, now: datetime) -> str:
+    number = form.text("application_number")[:MAX_NUMBER_LENGTH]
+    applicant = service.find_actor(db, form.text("email"))
+    matches = (
+        [
+            a
+            for a in applications_of_applicant(db, applicant.subject)
+            if a.portal_reference == number
+        ]
+        if applicant is not None
+        else []
+    )
+    try:
+        actions = parse_actions(form.all.get("actions", [])) or [Action.APPLICATION_READ]
+    except ValueError:
+        return "invalid"
+    if not matches or matches[0].applicant_subject == me.subject:
+        return "requested"  # the same answer whether the email or the number is wrong
+    kind = (
+        DelegationKind.REPRESENTATIVE_PAID
+        if service.is_approved_representative(db, me.subject)
+        else DelegationKind.REPRESENTATIVE_UNPAID
+    )
+    request = DelegationRequest(
+        principal=matches[0].applicant_subject,
+        actor=me.subject,
+        kind=kind,
+        actions=actions,
+        valid_until=service.default_end(now),
+        application_ids=[matches[0].id],
+    )
+    try:
+        service.ask(db, request, now)
+    except ConsentError:
+        return "requested"
+    return "requested"
+
+
+@router.post(DELEGATIONS + "/request")
+def request_access(form: CsrfForm, me: Me, db: Db, now: Now) -> Response:
+    """A representative asks an applicant for access to one application (by number)."""
+    notice = _ask_for_access(db, me, form, now)
+    return RedirectResponse(f"{DELEGATIONS}?notice={notice}", status_code=303)

@@ -1,0 +1,135 @@
+"""View models of the console pages: small frozen values the templates read.
+
+Templates get these, never ORM rows: an application as the applicant sees it (which
+portal, its status, its unread messages), a delegation as either side sees it, a device
+name from a User-Agent. Portal names are read once per page (`PortalNames`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consent import (
+    ACTION_LABELS,
+    KIND_LABELS,
+    Action,
+    Application,
+    Delegation,
+    DelegationKind,
+    application_ids_of,
+    effective_status,
+    get_application,
+)
+from idp.accounts.models import Account
+from idp.clients.service import find_client
+
+
+@dataclass
+class PortalNames:
+    """Portal display names by client id, each read once per page."""
+
+    db: Session
+    _names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, client_id: str | None) -> str:
+        if not client_id:
+            return ""
+        if client_id not in self._names:
+            client = find_client(self.db, client_id)
+            self._names[client_id] = client.name if client else client_id
+        return self._names[client_id]
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Display names (`Name (email)`) for the subjects shown on a page."""
+
+    names: dict[str, str]
+
+    def name(self, subject: str) -> str:
+        return self.names.get(subject, "?")
+
+
+def people(db: Session, subjects: set[str]) -> People:
+    if not subjects:
+        return People({})
+    rows: Any = db.execute(
+        select(Account.subject, Account.name, Account.email).where(Account.subject.in_(subjects))
+    )
+    return People({s: f"{n} ({e})" for s, n, e in rows})
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationView:
+    id: str
+    number: str
+    program: str
+    status: str
+    unread: int
+    link: str
+    portal: str
+    portal_id: str
+    updated: str
+
+
+def application_view(application: Application, portals: PortalNames) -> ApplicationView:
+    return ApplicationView(
+        id=application.id,
+        number=application.portal_reference,
+        program=application.program,
+        status=application.status,
+        unread=application.unread_count,
+        link=application.deep_link,
+        portal=portals.name(application.portal_client_id),
+        portal_id=application.portal_client_id,
+        updated=application.updated_at.date().isoformat(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationView:
+    id: str
+    actor: str
+    principal: str
+    kind: str
+    actions: list[str]
+    applications: list[str]
+    all_at: str
+    status: str
+    until: str
+
+
+def delegation_view(
+    db: Session, delegation: Delegation, names: People, portals: PortalNames, now: datetime
+) -> DelegationView:
+    applications = [get_application(db, a) for a in application_ids_of(db, delegation.id)]
+    return DelegationView(
+        id=delegation.id,
+        actor=names.name(delegation.actor_subject),
+        principal=names.name(delegation.principal_subject),
+        kind=KIND_LABELS[DelegationKind(delegation.kind)],
+        actions=[ACTION_LABELS[Action(a)] for a in delegation.actions],
+        applications=[
+            f"{a.program} {a.portal_reference} ({portals.name(a.portal_client_id)})"
+            for a in applications
+        ],
+        all_at=portals.name(delegation.portal_client_id) if delegation.all_applications else "",
+        status=effective_status(delegation, now).value,
+        until=delegation.valid_until.date().isoformat(),
+    )
+
+
+def describe_device(user_agent: str) -> str:
+    """A short, readable device name from a User-Agent (no fingerprinting library)."""
+    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in user_agent), "")
+    system = next(
+        (s for s in ("Windows", "Android", "iPhone", "iPad", "Mac OS", "Linux") if s in user_agent),
+        "",
+    )
+    label = " · ".join(p for p in ({"Edg": "Edge"}.get(browser, browser), system) if p)
+    return label or (user_agent[:40] or "?")

@@ -1,0 +1,137 @@
+"""Request-scoped dependencies: the unit of work and the service's shared objects.
+
+The one rule of the app: a handler or dependency that touches the database, the store,
+the mail server or authlib is a plain `def`, which FastAPI runs in its thread pool;
+`async def` is only for code that awaits non-blocking work (reading the body) or none at
+all (discovery, JWKS from memory). So the event loop never waits on a database, Redis or
+network call.
+
+Each request that declares `Db` gets one SQLAlchemy session in one transaction from
+`unit_of_work`: committed when the handler returns, rolled back when it raises, in this
+one place (before the response is sent: `scope="function"`). Services receive the
+session and never commit. Mail queued during the request (`work.outgoing`, through
+`idp.notifications.deps.Mail`) is sent after the commit, so nothing is announced that did
+not happen.
+
+The objects shared by every request (clock, store, keyring, mailer, settings) were put on
+`app.state` by `create_app`; each has a typed dependency here or in its capability's
+`deps.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+from fastapi import Depends
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from adapters import EphemeralStore, Mailer, MailError, OutgoingMail
+from idp.clock import Clock
+from idp.errors import Unavailable
+from idp.settings import Settings
+from keys import Keyring, MasterKey
+
+log = logging.getLogger("idp.http")
+
+
+def shared(request: Request, name: str) -> Any:
+    """An object `create_app` put on `app.state` (typed by the dependency that reads it)."""
+    return getattr(request.app.state, name)
+
+
+@dataclass
+class UnitOfWork:
+    """One request's transaction and the mail to send once it has committed."""
+
+    session: Session
+    outgoing: list[OutgoingMail] = field(default_factory=list)
+
+
+def _commit(work: UnitOfWork, mailer: Mailer) -> None:
+    try:
+        work.session.commit()
+    except (DBAPIError, PoolTimeout) as error:
+        raise Unavailable(
+            "database", f"the database did not commit: {type(error).__name__}"
+        ) from None
+    finally:
+        work.session.close()
+    for mail in work.outgoing:
+        try:
+            mailer.send(mail)
+        except MailError as error:
+            raise Unavailable("mail", str(error)) from None
+
+
+def _discard(work: UnitOfWork) -> None:
+    try:
+        work.session.rollback()
+    finally:
+        work.session.close()
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    # Creating a session and beginning its transaction does no I/O (the connection is taken
+    # at the first statement, in the thread pool); commit and rollback run there too.
+    factory = cast(sessionmaker[Session], shared(request, "session_factory"))
+    work = UnitOfWork(factory())
+    work.session.begin()
+    try:
+        yield work
+    except BaseException:
+        await run_in_threadpool(_discard, work)
+        raise
+    await run_in_threadpool(_commit, work, cast(Mailer, shared(request, "mailer")))
+
+
+Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+
+
+async def db_session(work: Work) -> Session:
+    return work.session
+
+
+async def app_clock(request: Request) -> Clock:
+    return cast(Clock, shared(request, "clock"))
+
+
+async def request_time(clock: Annotated[Clock, Depends(app_clock)]) -> datetime:
+    """One `now` for the whole request, so every check in it agrees on the time."""
+    return clock.now()
+
+
+async def app_store(request: Request) -> EphemeralStore:
+    return cast(EphemeralStore, shared(request, "store"))
+
+
+async def app_settings(request: Request) -> Settings:
+    return cast(Settings, shared(request, "settings"))
+
+
+async def app_keyring(request: Request) -> Keyring:
+    return cast(Keyring, shared(request, "keyring"))
+
+
+async def app_master_key(request: Request) -> MasterKey:
+    return cast(MasterKey, shared(request, "master_key"))
+
+
+Db = Annotated[Session, Depends(db_session)]
+Now = Annotated[datetime, Depends(request_time)]
+AppClock = Annotated[Clock, Depends(app_clock)]
+Store = Annotated[EphemeralStore, Depends(app_store)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
+Keys = Annotated[Keyring, Depends(app_keyring)]
+Master = Annotated[MasterKey, Depends(app_master_key)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

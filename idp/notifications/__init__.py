@@ -1,0 +1,1 @@
+"""The messages Passerelle sends to people, in their language."""

@@ -1,0 +1,38 @@
+"""One OAuth request's context: its database session, its time, what it decided.
+
+authlib's grants and endpoints are objects of a server built once per process; everything
+that belongs to one request lives here instead, hung on the `OAuthRequest` they all
+receive. Nothing here outlives the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from idp.clients.service import RegisteredClient, find_client
+from idp.oauth.authorization_details import DelegatedAccess
+from idp.oauth.models import Grant
+
+
+@dataclass
+class OAuthContext:
+    db: Session
+    now: datetime
+    grant: Grant | None = None  # the grant the tokens being issued belong to
+    delegated: DelegatedAccess | None = None  # an RFC 9396 token being issued
+    _clients: dict[str, RegisteredClient | None] = field(default_factory=dict)
+
+    @property
+    def timestamp(self) -> int:
+        return int(self.now.timestamp())
+
+    def find_client(self, client_id: object) -> RegisteredClient | None:
+        """The registered client, read once per request (authlib asks several times)."""
+        if not isinstance(client_id, str):
+            return None
+        if client_id not in self._clients:
+            self._clients[client_id] = find_client(self.db, client_id)
+        return self._clients[client_id]

@@ -1,0 +1,67 @@
+"""The delegated access token (DESIGN.md section 5): short-lived, never refreshed, audited.
+
+Issued by token exchange (RFC 8693) and by an RFC 9396 authorization request: `sub` is
+the applicant, `act` names the representative (RFC 8693 section 4.1), and the token
+carries `authorization_details` and `delegation_id`. It lasts at most
+`DELEGATED_TOKEN_TTL_SECONDS`: the representative exchanges again, so a revocation takes
+effect at the next request at the latest, and at once at introspection, which checks
+the delegation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from consent import record_event
+from idp.oauth.authorization_details import DelegatedAccess
+from idp.oauth.context import OAuthContext
+from idp.oauth.tokens import TokenPolicy, issue_access_token
+from keys import Keyring
+
+DELEGATED_TOKEN_TTL_SECONDS = 300
+
+
+def issue_delegated_token(
+    ctx: OAuthContext,
+    keyring: Keyring,
+    policy: TokenPolicy,
+    client_id: str,
+    access: DelegatedAccess,
+    grant_id: str,
+) -> tuple[str, dict[str, Any]]:
+    """A short-lived access token for `access` (never with a refresh token); audited."""
+    short_policy = replace(
+        policy,
+        access_token_ttl_seconds=min(DELEGATED_TOKEN_TTL_SECONDS, policy.access_token_ttl_seconds),
+    )
+    token, issued = issue_access_token(
+        ctx.db,
+        keyring,
+        short_policy,
+        client_id=client_id,
+        subject=access.principal,
+        scope="delegated",
+        grant_id=grant_id,
+        now=ctx.now,
+        extra_claims={
+            "act": {"sub": access.actor},
+            "authorization_details": access.granted,
+            "delegation_id": access.delegation_id,
+        },
+    )
+    record_event(
+        ctx.db,
+        event="token.issued",
+        actor=access.actor,
+        principal=access.principal,
+        delegation_id=access.delegation_id,
+        application_id=access.granted[0]["application_id"],
+        now=ctx.now,
+        details={
+            "portal": client_id,
+            "jti": issued["jti"],
+            "actions": sorted({a for g in access.granted for a in g["actions"]}),
+        },
+    )
+    return token, issued

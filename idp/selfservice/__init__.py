@@ -1,0 +1,1 @@
+"""Self-service pages: create an account, recover one, accept an invitation."""

@@ -1,0 +1,249 @@
+"""Pages to create an account, to recover one, and to accept an officer's invitation:
+`/register`, `/register/verify`, `/recover`, `/recover/verify`, `/invitations/accept`.
+
+Each refuses bad input beside the field (every field at fault at once), keeps what the
+person typed (never secrets) and says the same whether or not an email has an account.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from idp.accounts.invitations import accept_invitation, find_open_invitation
+from idp.authn.assurance import ACR_SINGLE_FACTOR, AMR_PASSWORD
+from idp.authn.attempts import AttemptBudget, record_failure, seconds_blocked
+from idp.authn.deps import BudgetsDep, PasswordsDep, SessionListener, SessionPolicyDep
+from idp.authn.sessions import end_all_sessions
+from idp.authn.web import browser_of, complete_sign_in
+from idp.errors import InvalidInput
+from idp.http.csrf import CsrfForm
+from idp.http.deps import AppSettings, Db, Master, Now, Store, client_address
+from idp.http.pages import render_page
+from idp.http.params import Query
+from idp.notifications.deps import Mail
+from idp.notifications.mails import notice_mail
+from idp.oauth.tokens import revoke_account_grants
+from idp.selfservice.recovery import RecoveryForm, finish_recovery, start_recovery
+from idp.selfservice.registration import (
+    NewAccount,
+    confirm_registration,
+    start_registration,
+    validate_registration,
+)
+
+router = APIRouter()
+MAX_TOKEN_LENGTH = 100
+
+
+def _blocked(request: Request, store: Store, budget: AttemptBudget, action: str) -> int:
+    """Seconds this address must wait before `action` again; counts this attempt."""
+    address = client_address(request)
+    wait = seconds_blocked(store, budget, action, address)
+    if not wait:
+        record_failure(store, budget, action, address)
+    return wait
+
+
+def _register_page(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    retry: int = 0,
+) -> Response:
+    context = {"values": values, "errors": errors, "retry": retry}
+    response = render_page(request, "accounts/register.html", context, status_code=status)
+    if retry:
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+@router.get("/register")
+def register_form(request: Request) -> Response:
+    return _register_page(request, {}, {})
+
+
+@router.post("/register")
+def register_submit(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    store: Store,
+    passwords: PasswordsDep,
+    budgets: BudgetsDep,
+    mail: Mail,
+) -> Response:
+    new = NewAccount(
+        form.text("name"), form.text("email"), form.text("password"), request.state.locale
+    )
+    values = {"name": new.name, "email": new.email}
+    retry = _blocked(request, store, budgets.registration_per_address, "register")
+    if retry:
+        return _register_page(request, values, {"email": "rate_limited"}, 429, retry)
+    errors = validate_registration(new)
+    if errors:
+        return _register_page(request, values, errors, 400)
+    mail.send(start_registration(db, store, passwords, new))
+    context = {"email": new.email.strip().lower(), "error": None}
+    return render_page(request, "accounts/verify.html", context)
+
+
+@router.post("/register/verify")
+def register_verify(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    store: Store,
+    settings: AppSettings,
+    passwords: PasswordsDep,
+    policy: SessionPolicyDep,
+    listener: SessionListener,
+    now: Now,
+) -> Response:
+    email = form.text("email").strip().lower()
+    account, reason = confirm_registration(db, store, passwords, email, form.text("code"), now)
+    if account is None:
+        context = {"email": email, "error": reason}
+        return render_page(request, "accounts/verify.html", context, status_code=400)
+    return complete_sign_in(
+        db,
+        policy,
+        listener,
+        browser_of(request, settings),
+        account_id=account.id,
+        amr=[AMR_PASSWORD],
+        acr=ACR_SINGLE_FACTOR,
+        target="/account",
+        now=now,
+    )
+
+
+@router.get("/recover")
+def recover_form(request: Request) -> Response:
+    return render_page(request, "accounts/recover.html", {"email": "", "error": None})
+
+
+@router.post("/recover")
+def recover_submit(
+    request: Request, form: CsrfForm, db: Db, store: Store, budgets: BudgetsDep, mail: Mail
+) -> Response:
+    email = form.text("email").strip().lower()
+    retry = _blocked(request, store, budgets.recovery, "recover") or _blocked(
+        request, store, budgets.recovery, "recover:" + email
+    )
+    if retry:
+        context = {"email": email, "error": "rate_limited", "retry": retry}
+        response = render_page(request, "accounts/recover.html", context, status_code=429)
+        response.headers["Retry-After"] = str(retry)
+        return response
+    message = start_recovery(db, store, email, request.state.locale)
+    if message is not None:
+        mail.send(message)
+    return render_page(request, "accounts/recover_verify.html", {"email": email, "errors": {}})
+
+
+@router.post("/recover/verify")
+def recover_verify(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    store: Store,
+    passwords: PasswordsDep,
+    master: Master,
+    budgets: BudgetsDep,
+    listener: SessionListener,
+    mail: Mail,
+    now: Now,
+) -> Response:
+    email = form.text("email").strip().lower()
+    result = finish_recovery(
+        db,
+        store,
+        passwords,
+        master,
+        budgets.second_factor,
+        RecoveryForm(
+            email=email,
+            code=form.text("code"),
+            password=form.text("password"),
+            second_factor=form.text("second_factor"),
+            method="recovery" if "-" in form.text("second_factor") else "totp",
+        ),
+        now,
+    )
+    account = result.account
+    if account is None:
+        context = {"email": email, "errors": result.errors, "retry": result.retry_after_seconds}
+        return render_page(request, "accounts/recover_verify.html", context, status_code=400)
+    end_all_sessions(db, account.id, reason="password_changed", now=now, listener=listener)
+    revoke_account_grants(db, account.id, "account_recovered", now)
+    mail.send(notice_mail(account.email, account.locale, "password_changed"))
+    return RedirectResponse("/login?notice=password_changed", status_code=303)
+
+
+def _accept_page(
+    request: Request,
+    db: Session,
+    token: str,
+    now: Now,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    invitation = find_open_invitation(db, token, now)
+    context = {
+        "token": token,
+        "open": invitation is not None,
+        "email": invitation.email if invitation else "",
+        "name": invitation.name if invitation else "",
+        "errors": errors or {},
+    }
+    if invitation is not None and "lang" not in request.query_params:
+        request.state.locale = invitation.locale
+    status = status_code if invitation else 410
+    return render_page(request, "invitations/accept.html", context, status_code=status)
+
+
+@router.get("/invitations/accept")
+def accept_form(request: Request, query: Query, db: Db, now: Now) -> Response:
+    return _accept_page(request, db, query.text("token")[:MAX_TOKEN_LENGTH], now)
+
+
+@router.post("/invitations/accept")
+def accept_submit(
+    request: Request,
+    form: CsrfForm,
+    db: Db,
+    settings: AppSettings,
+    passwords: PasswordsDep,
+    policy: SessionPolicyDep,
+    listener: SessionListener,
+    now: Now,
+) -> Response:
+    token = form.text("token")[:MAX_TOKEN_LENGTH]
+    try:
+        account = accept_invitation(
+            db,
+            passwords,
+            token=token,
+            name=form.text("name"),
+            password=form.text("password"),
+            now=now,
+        )
+    except InvalidInput as error:
+        return _accept_page(
+            request, db, token, now, errors={error.field: error.code}, status_code=400
+        )
+    return complete_sign_in(
+        db,
+        policy,
+        listener,
+        browser_of(request, settings),
+        account_id=account.id,
+        amr=[AMR_PASSWORD],
+        acr=ACR_SINGLE_FACTOR,
+        target="/account/security?notice=welcome",
+        now=now,
+    )
