@@ -8,6 +8,7 @@ else a `StepUpRequired` error that leads to the step-up page and back.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, cast
@@ -78,6 +79,17 @@ async def recent_second_factor(
     if not me.has_recent_second_factor(now):
         raise StepUpRequired(request.url.path)
     return me
+
+
+def recent_second_factor_then(return_to: str) -> Callable[..., Awaitable[SignedIn]]:
+    """`RecentSecondFactor` for a form's POST whose path has no page: come back to `return_to`."""
+
+    async def dependency(me: Annotated[SignedIn, Depends(signed_in)], now: Now) -> SignedIn:
+        if not me.has_recent_second_factor(now):
+            raise StepUpRequired(return_to)
+        return me
+
+    return dependency
 
 
 async def app_passwords(request: Request) -> Passwords:

@@ -51,10 +51,11 @@ async def json_body(request: Request) -> dict[str, Any]:
         data = json.loads(await read_body(request, MAX_JSON_BYTES) or b"{}")
     except (InvalidParameters, ValueError):
         raise InvalidParameters(
-            f"the body must be a JSON object of at most {MAX_JSON_BYTES} bytes"
+            f"the body must be a JSON object of at most {MAX_JSON_BYTES} bytes",
+            code="invalid_json",
         ) from None
     if not isinstance(data, dict):
-        raise InvalidParameters("the body must be a JSON object")
+        raise InvalidParameters("the body must be a JSON object", code="invalid_json")
     return data
 
 

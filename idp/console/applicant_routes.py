@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -32,7 +32,8 @@ from consent import (
     parse_actions,
 )
 from idp.accounts.models import Account
-from idp.authn.deps import Me, RecentSecondFactor, SignedIn
+from idp.applications.service import decide_claim, pending_claims
+from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
 from idp.console.views import PortalNames, application_view, delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Announcer
@@ -50,7 +51,30 @@ ALL_AT_PREFIX = "all:"
 def my_applications(request: Request, me: Me, db: Db) -> Response:
     portals = PortalNames(db)
     rows = [application_view(a, portals) for a in applications_of_applicant(db, me.subject)]
-    return render_page(request, "console/applications.html", {"applications": rows})
+    claims = [
+        {
+            "id": c.id,
+            "number": c.application_number,
+            "program": c.program,
+            "portal": portals.name(c.portal_client_id),
+        }
+        for c in pending_claims(db, me.account)
+    ]
+    context = {
+        "applications": rows,
+        "claims": claims,
+        "notice": request.query_params.get("notice"),
+    }
+    return render_page(request, "console/applications.html", context)
+
+
+@router.post("/account/applications/claims")
+def decide_application_claim(form: CsrfForm, me: Me, db: Db, now: Now) -> Response:
+    """The person says whether an application a portal named by their email is theirs."""
+    confirm = form.get("decision") == "confirm"
+    decide_claim(db, me.account, form.text("claim"), confirm=confirm, now=now)
+    notice = "claim_confirmed" if confirm else "claim_declined"
+    return RedirectResponse(f"/account/applications?notice={notice}", status_code=303)
 
 
 @router.get(REPRESENTATIVES)
@@ -272,7 +296,7 @@ def revoke(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -
 @router.post(REPRESENTATIVES + "/{delegation_id}/approve", dependencies=CSRF_CHECKED)
 def approve(
     delegation_id: str,
-    me: RecentSecondFactor,
+    me: Annotated[SignedIn, Depends(recent_second_factor_then(REPRESENTATIVES))],
     db: Db,
     announcer: Announcer,
     now: Now,

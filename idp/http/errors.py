@@ -163,7 +163,7 @@ def install_access_handlers(app: FastAPI) -> None:
         if request.url.path in OAUTH_JSON_PATHS:
             return _oauth_error(400, "invalid_request", exc.message)
         if _wants_json(request):
-            return problem(400, "invalid_request", "Invalid input", exc.message)
+            return problem(400, exc.code, "Invalid input", exc.message)
         return _page(request, 400, "This request cannot be completed", INVALID_TEXT, exc.message)
 
     @app.exception_handler(BearerRejected)

@@ -14,6 +14,7 @@ from idp.accounts.service import create_account
 from idp.bootstrap import Components
 from idp.clients.service import RegisteredClient, create_client
 from idp.db import unit_of_work
+from idp.oauth.consents import record_consent
 
 _n = itertools.count()
 DEFAULT_PASSWORD = "a perfectly long passphrase"
@@ -53,3 +54,9 @@ def make_client(components: Components, **fields: Any) -> tuple[RegisteredClient
     values.update(fields)
     with transaction(components) as db:
         return create_client(db, now=components.clock.now(), **values)
+
+
+def connect(components: Components, account: Account, client: RegisteredClient) -> None:
+    """The person has signed in to this portal once (their consent to it is remembered)."""
+    with transaction(components) as db:
+        record_consent(db, account.id, client.client_id, "openid", components.clock.now())

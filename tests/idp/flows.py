@@ -206,3 +206,22 @@ def register_application(http, token, applicant_sub, number, **extra):
         **extra,
     }
     return http.post("/api/applications", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def step_up(browser: httpx.Client, clock, secret_totp: str, return_to: str = "/account") -> None:
+    """Prove the second factor again from the console (a fresh step-up), as a person would."""
+    from idp.authn.totp import current_code
+
+    start = browser.get(f"/account/step-up?return={return_to}")
+    assert start.headers["location"] == "/login/second-factor", start.text[:300]
+    clock.advance(30)  # the next TOTP step: a code is never accepted twice
+    page = browser.get("/login/second-factor")
+    done = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret_totp, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert done.headers["location"] == return_to, done.text[:300]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import csrf_of, enable_totp, sign_in
+from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
 
 
 def _token(browser) -> str:
@@ -89,8 +89,11 @@ def test_malformed_json_is_a_problem_not_a_crash(browser):
 def test_regenerating_recovery_codes_invalidates_the_old_ones(components, browser, clock):
     account = make_account(components)
     sign_in(browser, "/login", account.email)
-    _, old_codes = enable_totp(browser, clock.now().timestamp())
+    secret, old_codes = enable_totp(browser, clock.now().timestamp())
     page = browser.get("/account/security")
+    refused = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
+    assert refused.headers["location"].startswith("/account/step-up")
+    step_up(browser, clock, secret)
     new_page = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
     new_codes = [c.split("<")[0] for c in new_page.text.split("<li><code>")[1:]]
     assert len(new_codes) == 10

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from idp.authn.totp import current_code
 from idp.cli.main import app as cli
-from tests.factories.idp import make_account, transaction
+from tests.factories.idp import connect, make_account, transaction
 from tests.idp.flows import (
     csrf_of,
     enable_totp,
@@ -19,6 +19,7 @@ from tests.idp.flows import (
     portal_token,
     register_application,
     sign_in,
+    step_up,
 )
 
 
@@ -26,6 +27,7 @@ def _applicant_with_application(components, portal, browser, clock):
     applicant = make_account(components, name="Amara Okafor")
     client, secret = portal_client(components, name="IRCC Portal")
     token = portal_token(portal, client, secret)
+    connect(components, applicant, client)
     application = register_application(
         portal,
         token,
@@ -68,10 +70,11 @@ def test_appointing_needs_a_recent_second_factor(components, portal, browser, cl
     _applicant_with_application(components, portal, browser, clock)
     # Signed in with a password only (TOTP was set up afterwards): not enough.
     page = browser.get("/account/representatives/new")
-    assert "step-up" in page.text
+    assert page.headers["location"] == "/account/step-up?return=%2Faccount%2Frepresentatives%2Fnew"
     token = csrf_of(browser.get("/account/security"))
     form = browser.post("/account/representatives/new", data={"csrf_token": token})
-    assert form.status_code == 403
+    assert form.headers["location"].startswith("/account/step-up")
+    assert "granted" not in form.headers["location"]
 
 
 def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
@@ -148,7 +151,7 @@ def test_representative_asks_for_access_and_the_applicant_approves(
 ):
     from fastapi.testclient import TestClient
 
-    applicant, _, _ = _applicant_with_application(components, portal, browser, clock)
+    applicant, _, secret_totp = _applicant_with_application(components, portal, browser, clock)
     rep = make_account(components, name="Rep Kim")
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
         sign_in(rep_browser, "/login", rep.email)
@@ -161,7 +164,7 @@ def test_representative_asks_for_access_and_the_applicant_approves(
                 "csrf_token": csrf_of(page),
             },
         )
-        assert wrong.headers["location"].endswith("notice=no_match")
+        assert wrong.headers["location"].endswith("notice=requested")  # the same answer
         asked = rep_browser.post(
             "/account/delegations/request",
             data={
@@ -174,6 +177,12 @@ def test_representative_asks_for_access_and_the_applicant_approves(
     listing = browser.get("/account/representatives")
     assert "asks for your approval" in listing.text
     (delegation_id,) = re.findall(r"/account/representatives/([0-9a-f]{32})/approve", listing.text)
+    clock.advance(16 * 60)  # approving needs a second factor proven in the last 15 minutes
+    stale = browser.post(
+        f"/account/representatives/{delegation_id}/approve", data={"csrf_token": csrf_of(listing)}
+    )
+    assert stale.headers["location"] == "/account/step-up?return=%2Faccount%2Frepresentatives"
+    step_up(browser, clock, secret_totp, "/account/representatives")
     approved = browser.post(
         f"/account/representatives/{delegation_id}/approve", data={"csrf_token": csrf_of(listing)}
     )
@@ -316,12 +325,13 @@ def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
         components, app, portal, browser, clock, ["application.read"]
     )
     clock.advance(16 * 60)  # the step-up is older than 15 minutes
-    assert "step-up" in browser.get(f"/account/representatives/{delegation_id}/change").text
+    form = browser.get(f"/account/representatives/{delegation_id}/change")
+    assert form.headers["location"].startswith("/account/step-up?return=")
     token = csrf_of(browser.get("/account/security"))
     late = browser.post(
         f"/account/representatives/{delegation_id}/change", data={"csrf_token": token}
     )
-    assert late.status_code == 403
+    assert late.headers["location"].startswith("/account/step-up")
 
 
 def test_an_officer_suspends_a_representative_from_the_cli(

@@ -10,7 +10,7 @@ from joserfc.jwk import KeySet
 
 from consent import Action, DelegationKind, DelegationRequest
 from idp.delegation import service
-from tests.factories.idp import make_account, transaction
+from tests.factories.idp import connect, make_account, transaction
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -41,6 +41,7 @@ def _world(
     )
     client, secret = portal_client(components, events_uri=events_uri)
     app_token = portal_token(portal, client, secret)
+    connect(components, applicant, client)
     application = register_application(portal, app_token, applicant.subject, "E777").json()
     with transaction(components) as db:
         delegation = service.grant(

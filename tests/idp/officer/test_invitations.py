@@ -8,9 +8,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from idp.accounts.models import Account
 from idp.cli.main import app as cli
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import csrf_of, sign_in
+from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
 
 PASSWORD = "invited and very welcome"
 
@@ -90,19 +91,40 @@ def test_inviting_an_existing_account_is_refused(cli_env, components):
     assert json.loads(result.output)["field"] == "email"
 
 
-def test_officer_page_needs_the_officer_role(components, browser):
+def test_an_applicant_opening_the_officer_page_is_told_it_is_not_for_them(components, browser):
     person = make_account(components)
     sign_in(browser, "/login", person.email)
-    assert browser.get("/officer/invitations").status_code == 303
+    page = browser.get("/officer/invitations")
+    assert page.status_code == 403
+    assert "You are not allowed to see this page" in page.text
+    assert 'name="password"' not in page.text  # not the sign-in form
 
 
-def test_officer_invites_from_the_page(components, browser, mail):
+def _officer(components, browser, clock):
     officer = make_account(components)
     with transaction(components) as db:
-        from idp.accounts.models import Account
-
         db.get(Account, officer.id).roles = ["officer"]
     sign_in(browser, "/login", officer.email)
+    secret, _ = enable_totp(browser, clock.now().timestamp())
+    return officer, secret
+
+
+def test_an_officer_with_a_password_alone_cannot_invite(components, browser, clock):
+    _officer(components, browser, clock)  # signed in with the password only
+    page = browser.get("/officer/invitations")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/account/step-up")
+    forged = browser.post(
+        "/officer/invitations",
+        data={"email": "x@example.ca", "csrf_token": browser.cookies.get("idp_csrf")},
+    )
+    assert forged.status_code == 303  # refused before anything is created
+    assert "x@example.ca" not in browser.get("/account").text
+
+
+def test_officer_invites_from_the_page(components, browser, mail, clock):
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, "/officer/invitations")
     page = browser.get("/officer/invitations")
     assert page.status_code == 200
     sent = browser.post(

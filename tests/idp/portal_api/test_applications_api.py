@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from tests.factories.idp import make_account
-from tests.idp.flows import portal_client, portal_token, register_application
+import re
+
+from tests.factories.idp import connect, make_account
+from tests.idp.flows import csrf_of, portal_client, portal_token, register_application, sign_in
 
 
-def _setup(components, portal):
+def _setup(components, portal, *applicants):
+    """A portal, its token, and applicants who have signed in to it."""
     client, secret = portal_client(components)
+    for applicant in applicants:
+        connect(components, applicant, client)
     return client, secret, portal_token(portal, client, secret)
 
 
 def test_portal_registers_an_application_for_an_applicant(components, portal):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal, applicant)
     response = register_application(
         portal,
         token,
@@ -31,7 +36,7 @@ def test_portal_registers_an_application_for_an_applicant(components, portal):
 
 def test_retry_with_the_same_idempotency_key_creates_nothing_new(components, portal):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal, applicant)
     body = {
         "application_number": "E1",
         "program": "Work permit",
@@ -49,14 +54,14 @@ def test_retry_with_the_same_idempotency_key_creates_nothing_new(components, por
 
 def test_same_number_without_a_key_is_still_one_application(components, portal):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal, applicant)
     assert register_application(portal, token, applicant.subject, "E2").status_code == 201
     assert register_application(portal, token, applicant.subject, "E2").status_code == 200
 
 
 def test_reused_idempotency_key_with_another_body_is_a_problem(components, portal):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal, applicant)
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-2"}
     base = {"program": "Visa", "status": "received", "applicant": {"sub": applicant.subject}}
     portal.post("/api/applications", json={**base, "application_number": "A"}, headers=headers)
@@ -68,9 +73,11 @@ def test_reused_idempotency_key_with_another_body_is_a_problem(components, porta
     assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_applicant_named_by_login_hint(components, portal):
+def test_an_application_named_by_email_waits_for_the_person_to_confirm_it(
+    components, portal, browser
+):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal)  # the applicant never signed in there
     response = portal.post(
         "/api/applications",
         json={
@@ -81,7 +88,44 @@ def test_applicant_named_by_login_hint(components, portal):
         },
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert response.json()["applicant_sub"] == applicant.subject
+    assert response.status_code == 202
+    assert response.json() == {"application_number": "E3", "status": "pending_confirmation"}
+    assert "sub" not in response.text  # the portal learns nothing about the account
+    sign_in(browser, "/login", applicant.email)
+    page = browser.get("/account/applications")
+    assert "E3" in page.text
+    claim = re.search(r'name="claim" value="([0-9a-f]+)"', page.text).group(1)
+    browser.post(
+        "/account/applications/claims",
+        data={"claim": claim, "decision": "confirm", "csrf_token": csrf_of(page)},
+    )
+    listed = portal.get("/api/applications", headers={"Authorization": f"Bearer {token}"})
+    assert [a["applicant_sub"] for a in listed.json()] == [applicant.subject]
+
+
+def test_an_email_without_an_account_gets_the_same_answer(components, portal):
+    _, _, token = _setup(components, portal)
+    response = portal.post(
+        "/api/applications",
+        json={
+            "application_number": "E9",
+            "program": "PR",
+            "status": "received",
+            "applicant": {"login_hint": "nobody@example.ca"},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 202
+    assert response.json() == {"application_number": "E9", "status": "pending_confirmation"}
+
+
+def test_a_portal_cannot_attach_to_an_account_that_never_used_it(components, portal):
+    stranger = make_account(components)
+    _, _, token = _setup(components, portal)
+    response = register_application(portal, token, stranger.subject, "E10")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "applicant"
+    assert stranger.subject not in response.text
 
 
 def test_unknown_applicant_is_a_problem_naming_the_field(components, portal):
@@ -93,7 +137,7 @@ def test_unknown_applicant_is_a_problem_naming_the_field(components, portal):
 
 def test_invalid_body_is_a_problem_naming_the_field_and_the_limit(components, portal):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal, applicant)
     response = register_application(portal, token, applicant.subject, "E5", program="x" * 101)
     assert response.status_code == 422
     problem = response.json()
@@ -133,7 +177,7 @@ def test_a_persons_token_cannot_use_the_portal_api(components, portal, browser):
 
 def test_portal_updates_status_and_unread_count(components, portal):
     applicant = make_account(components)
-    _, _, token = _setup(components, portal)
+    _, _, token = _setup(components, portal, applicant)
     register_application(portal, token, applicant.subject, "E6")
     patched = portal.patch(
         "/api/applications/E6",
@@ -150,8 +194,8 @@ def test_portal_updates_status_and_unread_count(components, portal):
 
 def test_a_portal_sees_only_its_own_applications(components, portal):
     applicant = make_account(components)
-    _, _, token_a = _setup(components, portal)
-    _, _, token_b = _setup(components, portal)
+    _, _, token_a = _setup(components, portal, applicant)
+    _, _, token_b = _setup(components, portal, applicant)
     register_application(portal, token_a, applicant.subject, "SAME")
     assert (
         portal.get("/api/applications", headers={"Authorization": f"Bearer {token_b}"}).json() == []

@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from tests.factories.idp import make_account
+from tests.factories.idp import connect, make_account
 from tests.idp.flows import portal_client, portal_token, register_application
 
 
@@ -23,6 +23,7 @@ def bearer(components, portal):
     client, secret = portal_client(components)
     token = portal_token(portal, client, secret)
     applicant = make_account(components)
+    connect(components, applicant, client)
     register_application(portal, token, applicant.subject, "E123")  # something to find
     return {"Authorization": f"Bearer {token}"}
 
