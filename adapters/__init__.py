@@ -5,7 +5,7 @@
 """
 
 from adapters.mail import DevMailbox, Mailer, MailError, OutgoingMail, SmtpMailer, StoredMail
-from adapters.store import EphemeralStore, MemoryStore, RedisStore
+from adapters.store import EphemeralStore, MemoryStore, RedisStore, StoreUnavailable
 
 __all__ = [
     "DevMailbox",
@@ -16,5 +16,6 @@ __all__ = [
     "OutgoingMail",
     "RedisStore",
     "SmtpMailer",
+    "StoreUnavailable",
     "StoredMail",
 ]
