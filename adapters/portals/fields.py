@@ -16,8 +16,8 @@ from types import MappingProxyType
 from typing import NoReturn, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
+from adapters.localized_text import LocalizedText
 from adapters.portals.errors import ProfileError
-from adapters.portals.profile import LocalizedText
 
 LANGUAGES = ("en", "fr")
 MAX_URI_LENGTH = 2000

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypedDict
 
+from adapters.localized_text import LocalizedText
+
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # a URN
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE_GRANT)
 # private_key_jwt needs the portal's public keys, which a profile does not carry yet.
@@ -38,18 +40,6 @@ class SubjectType(StrEnum):
 
     PUBLIC = "public"
     PAIRWISE = "pairwise"
-
-
-@dataclass(frozen=True, slots=True)
-class LocalizedText:
-    """One text in the service's two languages."""
-
-    en: str
-    fr: str
-
-    def in_language(self, language: str) -> str:
-        """The French text for `fr`, `fr-CA`…; English otherwise."""
-        return self.fr if language.lower().startswith("fr") else self.en
 
 
 class ClientFields(TypedDict):
