@@ -152,6 +152,9 @@ class ProfileTable:
             self.fail(field, "bad_format", f"is {value!r}", described)
         return value
 
+    def optional_host(self, field: str) -> str | None:
+        return self.host(field) if self.has(field) else None
+
     def table(self, field: str) -> ProfileTable:
         value = self._typed(field, dict, "a table")
         return ProfileTable(self.path, value, f"{self._prefix}{field}.")

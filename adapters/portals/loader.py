@@ -73,7 +73,6 @@ def load_portal_profile(path: Path) -> PortalProfile:
     """One profile file, checked field by field and then as a whole."""
     fields = ProfileTable(path, _parse(path))
     fields.check_keys(REQUIRED_KEYS, OPTIONAL_KEYS)
-    subject_type = SubjectType(fields.choice("subject_type", list(SubjectType)))
     profile = PortalProfile(
         slug=fields.token("slug", SLUG_PATTERN, "lowercase letters, digits and single hyphens"),
         names=fields.localized("names", MAX_NAME_LENGTH),
@@ -94,10 +93,8 @@ def load_portal_profile(path: Path) -> PortalProfile:
         delegated_actions=fields.strings(
             "delegated_actions", choices=DELEGATED_ACTIONS, described="delegated actions"
         ),
-        subject_type=subject_type,
-        sector_identifier=fields.host("sector_identifier")
-        if fields.has("sector_identifier")
-        else None,
+        subject_type=SubjectType(fields.choice("subject_type", list(SubjectType))),
+        sector_identifier=fields.optional_host("sector_identifier"),
         statuses=fields.statuses("statuses", MAX_STATUS_LABEL_LENGTH),
     )
     for check in _WHOLE_PROFILE_CHECKS:

@@ -224,6 +224,14 @@ def test_a_file_that_is_not_toml_is_named(tmp_path):
     assert (raised.value.field, raised.value.reason) == ("(file)", "bad_format")
 
 
+def test_a_file_too_large_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_text("# " + "x" * 70_000 + "\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as raised:
+        load_portal_profile(path)
+    assert (raised.value.field, raised.value.reason) == ("(file)", "too_long")
+
+
 # each validation error, named -------------------------------------------------------------
 
 PAIRWISE = {"subject_type": "pairwise"}
