@@ -71,6 +71,9 @@ class MemoryStore:
             item = self._live(key)
             return None if item is None else max(0, int(item[1] - self._now()))
 
+    def ping(self) -> bool:
+        return True  # in-process: nothing to reach
+
     def _sweep(self) -> None:
         now = self._now()
         for key in [k for k, (_, expiry) in self._items.items() if expiry <= now]:

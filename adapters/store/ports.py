@@ -4,11 +4,21 @@ Authorization codes, browser sign-in sessions, pending authorization requests, r
 caches (`jti` of client assertions) and counters live here: Redis in production, a dict in
 the embedded default. Every operation the OIDC core relies on for single use is atomic
 (`add`, `pop`), so two app replicas sharing one Redis agree on who won.
+
+An implementation that cannot reach its server raises `StoreUnavailable` from every
+operation (never a driver exception), so the app answers 503 and not 500; `ping` never
+raises and tells a readiness probe whether the store answers.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
+
+
+class StoreUnavailable(Exception):
+    """The store's server did not answer (refused, reset or timed out): retry later."""
+
+    code = "store_unavailable"
 
 
 class EphemeralStore(Protocol):
@@ -36,4 +46,8 @@ class EphemeralStore(Protocol):
 
     def ttl(self, key: str) -> int | None:
         """Seconds left before `key` expires, None when absent."""
+        ...
+
+    def ping(self) -> bool:
+        """True when the store answers now; False (never an exception) otherwise."""
         ...

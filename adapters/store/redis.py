@@ -3,51 +3,117 @@
 `pop` uses GETDEL and `add` uses SET NX, both atomic on the server, so a single-use value
 is handed to exactly one replica. Keys carry a prefix so one Redis can serve several
 deployments.
+
+Every call is bounded (DESIGN §8: every outside call has a timeout): connecting waits at
+most `connect_timeout` seconds and a command `socket_timeout` seconds. A refused or reset
+connection is retried once, at once, so the first command after a Redis restart replaces
+a dead pooled connection instead of failing; a timeout is not retried, so a frozen Redis
+costs one timeout, not several. What still fails is raised as `StoreUnavailable`, never
+as a driver exception, and the error names the server but never a key (keys may embed
+codes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import cast
 
 import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from adapters.store.ports import StoreUnavailable
+
+REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
+REDIS_CONNECT_TIMEOUT_SECONDS = 0.5
+REDIS_RETRIES_ON_CONNECTION_ERROR = 1
+REDIS_URL_FORMS = "redis://host:6379/0, rediss://host:6379/0 or unix:///path/to/redis.sock"
 
 
 class RedisStore:
-    def __init__(self, url: str, prefix: str = "idp:") -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "idp:",
+        *,
+        socket_timeout: float = REDIS_SOCKET_TIMEOUT_SECONDS,
+        connect_timeout: float = REDIS_CONNECT_TIMEOUT_SECONDS,
+    ) -> None:
+        if socket_timeout <= 0 or connect_timeout <= 0:
+            raise ValueError("socket_timeout and connect_timeout must be positive seconds")
+        retry = Retry(
+            NoBackoff(), REDIS_RETRIES_ON_CONNECTION_ERROR, supported_errors=(RedisConnectionError,)
+        )
+        try:
+            self._redis = redis.Redis.from_url(
+                url,
+                socket_timeout=socket_timeout,
+                socket_connect_timeout=connect_timeout,
+                retry=retry,
+            )
+        except ValueError:
+            # redis-py quotes the whole URL, password included: say what is expected instead.
+            raise ValueError(f"the Redis URL must look like {REDIS_URL_FORMS}") from None
         self._prefix = prefix
+        self._timeouts = f"connect {connect_timeout:g} s, command {socket_timeout:g} s"
+        options = self._redis.connection_pool.connection_kwargs
+        self._server = str(options.get("path") or f"{options.get('host')}:{options.get('port')}")
+
+    @contextmanager
+    def _answering(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise StoreUnavailable(
+                f"Redis at {self._server} did not answer {operation} ({self._timeouts}): "
+                f"{type(error).__name__}"
+            ) from error
 
     def _k(self, key: str) -> str:
         return self._prefix + key
 
     def get(self, key: str) -> bytes | None:
-        return cast(bytes | None, self._redis.get(self._k(key)))
+        with self._answering("GET"):
+            return cast(bytes | None, self._redis.get(self._k(key)))
 
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        self._redis.set(self._k(key), value, ex=max(1, ttl_seconds))
+        with self._answering("SET"):
+            self._redis.set(self._k(key), value, ex=max(1, ttl_seconds))
 
     def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
-        return bool(self._redis.set(self._k(key), value, ex=max(1, ttl_seconds), nx=True))
+        with self._answering("SET NX"):
+            return bool(self._redis.set(self._k(key), value, ex=max(1, ttl_seconds), nx=True))
 
     def pop(self, key: str) -> bytes | None:
-        return cast(bytes | None, self._redis.getdel(self._k(key)))
+        with self._answering("GETDEL"):
+            return cast(bytes | None, self._redis.getdel(self._k(key)))
 
     def delete(self, key: str) -> None:
-        self._redis.delete(self._k(key))
+        with self._answering("DEL"):
+            self._redis.delete(self._k(key))
 
     def incr(self, key: str, ttl_seconds: int) -> int:
-        pipe = self._redis.pipeline()
-        pipe.incr(self._k(key))
-        pipe.expire(self._k(key), max(1, ttl_seconds), nx=True)
-        count, _ = pipe.execute()
+        with self._answering("INCR"):
+            pipe = self._redis.pipeline()
+            pipe.incr(self._k(key))
+            pipe.expire(self._k(key), max(1, ttl_seconds), nx=True)
+            count, _ = pipe.execute()
         return int(count)
 
     def ttl(self, key: str) -> int | None:
-        left = int(self._redis.ttl(self._k(key)))
+        with self._answering("TTL"):
+            left = int(self._redis.ttl(self._k(key)))
         return None if left < 0 else left
 
     def ping(self) -> bool:
-        return bool(self._redis.ping())
+        try:
+            return bool(self._redis.ping())
+        except RedisError:  # any failure means "not ready"; a probe must never raise
+            return False
 
     def close(self) -> None:
         self._redis.close()

@@ -55,3 +55,7 @@ def test_memory_store_expires_values_with_time():
     now[0] += 11
     assert store.get("k") is None
     assert store.incr("c", 10) == 1
+
+
+def test_ping_says_the_store_answers(store):
+    assert store.ping() is True
