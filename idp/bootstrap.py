@@ -25,8 +25,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
+from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
-from idp.authn.password import PasswordPolicy, Passwords
 from idp.authn.sessions import SessionEndListener, SessionPolicy
 from idp.clock import Clock, SystemClock
 from idp.db import DatabaseLimits, create_db_engine, create_session_factory, unit_of_work
@@ -92,7 +92,12 @@ def load_master_key(settings: Settings) -> MasterKey:
 
 def create_store(settings: Settings) -> EphemeralStore:
     if settings.redis_url:
-        return RedisStore(settings.redis_url, prefix=settings.redis_prefix)
+        return RedisStore(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            socket_timeout=settings.redis_timeout_seconds,
+            connect_timeout=settings.redis_timeout_seconds,
+        )
     return MemoryStore()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account, Invitation
+from idp.accounts.passwords import Passwords
 from idp.accounts.service import (
     SUPPORTED_LOCALES,
     create_account,
@@ -25,7 +26,6 @@ from idp.accounts.service import (
     validate_email,
     validate_password,
 )
-from idp.authn.password import Passwords
 from idp.errors import Conflict, InvalidInput
 
 INVITATION_TTL_DAYS = 14

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from idp.accounts.models import Account
+from idp.accounts.passwords import Passwords
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.attempts import Budgets
-from idp.authn.password import Passwords
 from idp.authn.sessions import (
     SESSION_COOKIE,
     BrowserSession,

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from adapters import EphemeralStore
 from idp.accounts.models import Account
+from idp.accounts.passwords import Passwords
 from idp.accounts.service import find_account_by_email
 from idp.authn.attempts import Budgets, just_exhausted, record_failure, record_success
 from idp.authn.attempts import seconds_blocked as blocked
-from idp.authn.password import Passwords
 
 MAX_LOGIN_FIELD_LENGTH = 256
 PASSWORD_FACTOR = "password"  # noqa: S105  # the name of a factor, not a secret

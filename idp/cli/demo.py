@@ -19,8 +19,8 @@ from consent import (
     grant_delegation,
     register_application,
 )
+from idp.accounts.passwords import Passwords
 from idp.accounts.service import create_account, find_account_by_email
-from idp.authn.password import Passwords
 from idp.bootstrap import create_passwords, prepare_database
 from idp.clients.service import create_client, list_clients
 from idp.clock import SystemClock

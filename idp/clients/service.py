@@ -144,6 +144,51 @@ def _check_list(values: Sequence[str], field: str) -> list[str]:
     return [validate_redirect_uri(v, field) for v in values]
 
 
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            "name", f"name must be 1 to {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
+        )
+    return name
+
+
+def _check_grants(
+    grant_types: Sequence[str], auth_method: str, redirect_uris: Sequence[str]
+) -> None:
+    if auth_method not in AUTH_METHODS:
+        raise InvalidInput("auth_method", f"auth_method must be one of {', '.join(AUTH_METHODS)}")
+    unknown = [g for g in grant_types if g not in GRANT_TYPES]
+    if unknown or not grant_types:
+        raise InvalidInput("grant_type", f"grant_type must be among {', '.join(GRANT_TYPES)}")
+    if auth_method == "none" and "client_credentials" in grant_types:
+        raise InvalidInput("grant_type", "a public client cannot use client_credentials")
+    if "authorization_code" in grant_types and not redirect_uris:
+        raise InvalidInput("redirect_uri", "authorization_code needs at least one redirect_uri")
+
+
+def _check_jwks(jwks: dict[str, Any] | None) -> None:
+    if not jwks:
+        raise InvalidInput("jwks", "private_key_jwt needs the client's public JWKS")
+    try:
+        KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+    except (JoseError, ValueError, KeyError, TypeError):
+        raise InvalidInput("jwks", "jwks is not a valid JSON Web Key Set") from None
+    if any("d" in k for k in jwks.get("keys", [])):
+        raise InvalidInput("jwks", "jwks must hold public keys only")
+
+
+def _check_alg_and_scope(alg: str | None, scope: str) -> None:
+    if alg and alg not in ID_TOKEN_ALGS:
+        raise InvalidInput(
+            "id_token_signed_response_alg",
+            f"id_token_signed_response_alg must be one of {', '.join(ID_TOKEN_ALGS)}",
+        )
+    bad_scope = [s for s in scope.split() if s not in SUPPORTED_SCOPES]
+    if bad_scope:
+        raise InvalidInput("scope", f"unsupported scope {bad_scope[0]!r}")
+
+
 def create_client(
     session: Session,
     *,
@@ -161,37 +206,11 @@ def create_client(
     now: datetime,
 ) -> tuple[RegisteredClient, str | None]:
     """Register a client; return it with its secret (shown once) or None for public ones."""
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            "name", f"name must be 1 to {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
-        )
-    if auth_method not in AUTH_METHODS:
-        raise InvalidInput("auth_method", f"auth_method must be one of {', '.join(AUTH_METHODS)}")
-    unknown = [g for g in grant_types if g not in GRANT_TYPES]
-    if unknown or not grant_types:
-        raise InvalidInput("grant_type", f"grant_type must be among {', '.join(GRANT_TYPES)}")
-    if auth_method == "none" and "client_credentials" in grant_types:
-        raise InvalidInput("grant_type", "a public client cannot use client_credentials")
-    if "authorization_code" in grant_types and not redirect_uris:
-        raise InvalidInput("redirect_uri", "authorization_code needs at least one redirect_uri")
+    name = _check_name(name)
+    _check_grants(grant_types, auth_method, redirect_uris)
     if auth_method == "private_key_jwt":
-        if not jwks:
-            raise InvalidInput("jwks", "private_key_jwt needs the client's public JWKS")
-        try:
-            KeySet.import_key_set(jwks)  # type: ignore[arg-type]
-        except (JoseError, ValueError, KeyError, TypeError):
-            raise InvalidInput("jwks", "jwks is not a valid JSON Web Key Set") from None
-        if any("d" in k for k in jwks.get("keys", [])):
-            raise InvalidInput("jwks", "jwks must hold public keys only")
-    if id_token_signed_response_alg and id_token_signed_response_alg not in ID_TOKEN_ALGS:
-        raise InvalidInput(
-            "id_token_signed_response_alg",
-            f"id_token_signed_response_alg must be one of {', '.join(ID_TOKEN_ALGS)}",
-        )
-    bad_scope = [s for s in scope.split() if s not in SUPPORTED_SCOPES]
-    if bad_scope:
-        raise InvalidInput("scope", f"unsupported scope {bad_scope[0]!r}")
+        _check_jwks(jwks)
+    _check_alg_and_scope(id_token_signed_response_alg, scope)
     redirects = _check_list(redirect_uris, "redirect_uri")
     logouts = _check_list(post_logout_redirect_uris, "post_logout_redirect_uri")
     if backchannel_logout_uri:

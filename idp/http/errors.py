@@ -17,10 +17,13 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
 
+from adapters import StoreUnavailable
 from idp.errors import (
     BearerRejected,
     CsrfRejected,
@@ -131,111 +134,126 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
-def install_access_handlers(app: FastAPI) -> None:
-    """Who may see a page: sign in, step up, not for you, a forged form, bad parameters."""
+async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+    if _wants_json(request):
+        return problem(401, exc.code, "Sign in first", exc.message)
+    return RedirectResponse("/login", status_code=303)
 
-    @app.exception_handler(SignInRequired)
-    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
-        if _wants_json(request):
-            return problem(401, exc.code, "Sign in first", exc.message)
-        return RedirectResponse("/login", status_code=303)
 
-    @app.exception_handler(StepUpRequired)
-    async def step_up_required(request: Request, exc: StepUpRequired) -> Response:
-        if _wants_json(request):
-            return problem(403, exc.code, "Confirm it is you", exc.message)
-        return RedirectResponse(f"/account/step-up?{urlencode({'return': exc.return_to})}", 303)
+async def step_up_required(request: Request, exc: StepUpRequired) -> Response:
+    if _wants_json(request):
+        return problem(403, exc.code, "Confirm it is you", exc.message)
+    return RedirectResponse(f"/account/step-up?{urlencode({'return': exc.return_to})}", 303)
 
-    @app.exception_handler(NotAllowed)
-    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
-        if _wants_json(request):
-            return problem(403, exc.code, "Forbidden", exc.message)
-        return _page(request, 403, "You are not allowed to see this page", NOT_ALLOWED_TEXT)
 
-    @app.exception_handler(CsrfRejected)
-    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        if _wants_json(request):
-            return problem(403, exc.code, "Forbidden", exc.message)
-        return _page(request, 400, "This request cannot be completed", CSRF_TEXT)
+async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+    if _wants_json(request):
+        return problem(403, exc.code, "Forbidden", exc.message)
+    return _page(request, 403, "You are not allowed to see this page", NOT_ALLOWED_TEXT)
 
-    @app.exception_handler(InvalidParameters)
-    async def invalid_parameters(request: Request, exc: InvalidParameters) -> Response:
-        if request.url.path in OAUTH_JSON_PATHS:
-            return _oauth_error(400, "invalid_request", exc.message)
-        if _wants_json(request):
-            return problem(400, exc.code, "Invalid input", exc.message)
-        return _page(request, 400, "This request cannot be completed", INVALID_TEXT, exc.message)
 
-    @app.exception_handler(BearerRejected)
-    async def bearer_rejected(_request: Request, exc: BearerRejected) -> Response:
-        title = "Unauthorized" if exc.status == 401 else "Forbidden"
-        response = problem(exc.status, exc.code, title, exc.message)
-        response.headers["WWW-Authenticate"] = f'Bearer realm="passerelle", error="{exc.code}"'
-        return response
+async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+    if _wants_json(request):
+        return problem(403, exc.code, "Forbidden", exc.message)
+    return _page(request, 400, "This request cannot be completed", CSRF_TEXT)
 
-    @app.exception_handler(Unavailable)
-    async def unavailable(request: Request, exc: Unavailable) -> Response:
-        log.warning(
-            "dependency unavailable dependency=%s path=%s", exc.dependency, request.url.path
-        )
-        response: Response
-        if request.url.path in OAUTH_JSON_PATHS:
-            response = _oauth_error(503, "temporarily_unavailable", f"{exc.dependency} unavailable")
-        elif _wants_json(request):
-            response = problem(503, "temporarily_unavailable", "Service unavailable", exc.message)
-        else:
-            response = _page(request, 503, UNAVAILABLE_TITLE, UNAVAILABLE_TEXT)
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+
+async def invalid_parameters(request: Request, exc: InvalidParameters) -> Response:
+    if request.url.path in OAUTH_JSON_PATHS:
+        return _oauth_error(400, "invalid_request", exc.message)
+    if _wants_json(request):
+        return problem(400, exc.code, "Invalid input", exc.message)
+    return _page(request, 400, "This request cannot be completed", INVALID_TEXT, exc.message)
+
+
+async def bearer_rejected(_request: Request, exc: BearerRejected) -> Response:
+    title = "Unauthorized" if exc.status == 401 else "Forbidden"
+    response = problem(exc.status, exc.code, title, exc.message)
+    response.headers["WWW-Authenticate"] = f'Bearer realm="passerelle", error="{exc.code}"'
+    return response
+
+
+async def unavailable(request: Request, exc: Unavailable) -> Response:
+    """503 with Retry-After, in the shape the caller reads: RFC error, problem, or page."""
+    log.warning("dependency unavailable dependency=%s path=%s", exc.dependency, request.url.path)
+    response: Response
+    if request.url.path in OAUTH_JSON_PATHS:
+        response = _oauth_error(503, "temporarily_unavailable", f"{exc.dependency} unavailable")
+    elif _wants_json(request):
+        response = problem(503, "temporarily_unavailable", "Service unavailable", exc.message)
+    else:
+        response = _page(request, 503, UNAVAILABLE_TITLE, UNAVAILABLE_TEXT)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+    return await unavailable(request, Unavailable("store", str(exc)))
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    return await unavailable(request, Unavailable("database", type(exc).__name__))
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            "message": e.get("msg", ""),
+            "limit": _limit_of(e.get("ctx") or {}),
+        }
+        for e in exc.errors()
+    ]
+    return problem(
+        422, "validation_error", "Invalid input", "the request has invalid fields", errors=errors
+    )
+
+
+async def invalid_input(_request: Request, exc: InvalidInput) -> Response:
+    errors = [{"field": exc.field, "message": exc.message, "limit": exc.limit}]
+    return problem(422, exc.code, "Invalid input", exc.message, errors=errors)
+
+
+async def not_found(_request: Request, exc: NotFound) -> Response:
+    return problem(404, exc.code, "Not found", exc.message)
+
+
+async def idp_error(_request: Request, exc: IdpError) -> Response:
+    return problem(409, exc.code, "Conflict", exc.message)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    response = _http_error_response(request, exc)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request)
+    return response
+
+
+HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (SignInRequired, sign_in_required),
+    (StepUpRequired, step_up_required),
+    (NotAllowed, not_allowed),
+    (CsrfRejected, csrf_rejected),
+    (InvalidParameters, invalid_parameters),
+    (BearerRejected, bearer_rejected),
+    (Unavailable, unavailable),
+    (StoreUnavailable, store_unavailable),
+    (OperationalError, database_unavailable),
+    (InterfaceError, database_unavailable),
+    (PoolTimeout, database_unavailable),
+    (RequestValidationError, validation_error),
+    (InvalidInput, invalid_input),
+    (NotFound, not_found),
+    (IdpError, idp_error),
+    (StarletteHTTPException, http_error),
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    install_access_handlers(app)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "message": e.get("msg", ""),
-                "limit": _limit_of(e.get("ctx") or {}),
-            }
-            for e in exc.errors()
-        ]
-        return problem(
-            422,
-            "validation_error",
-            "Invalid input",
-            "the request has invalid fields",
-            errors=errors,
-        )
-
-    @app.exception_handler(InvalidInput)
-    async def invalid_input(_request: Request, exc: InvalidInput) -> Response:
-        return problem(
-            422,
-            exc.code,
-            "Invalid input",
-            exc.message,
-            errors=[{"field": exc.field, "message": exc.message, "limit": exc.limit}],
-        )
-
-    @app.exception_handler(NotFound)
-    async def not_found(_request: Request, exc: NotFound) -> Response:
-        return problem(404, exc.code, "Not found", exc.message)
-
-    @app.exception_handler(IdpError)
-    async def idp_error(_request: Request, exc: IdpError) -> Response:
-        return problem(409, exc.code, "Conflict", exc.message)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        response = _http_error_response(request, exc)
-        for name, value in (exc.headers or {}).items():
-            response.headers[name] = value
-        if exc.status_code == 405:
-            response.headers["Allow"] = _allowed_methods(request)
-        return response
+    for error, handler in HANDLERS:
+        app.add_exception_handler(error, handler)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

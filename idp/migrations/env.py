@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from idp.migrations.metadata import ALL_METADATA
+from idp.schema import UTCDateTime
 
 config = context.config
 
@@ -29,8 +30,6 @@ def run_migrations() -> None:
 
 def _render_item(type_: str, obj: object, _autogen_context: object) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy ones: migrations never import models."""
-    from idp.schema import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from adapters import EphemeralStore, OutgoingMail
 from idp.accounts.models import Account
+from idp.accounts.passwords import Passwords
 from idp.accounts.service import find_account_by_email, validate_password
 from idp.authn.attempts import AttemptBudget
 from idp.authn.email_code import consume_code, issue_code, verify_code
-from idp.authn.password import Passwords
 from idp.authn.second_factor import verify_code_factor
 from idp.authn.signin import second_factors
 from idp.errors import InvalidInput

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from adapters import EphemeralStore, OutgoingMail
 from idp.accounts.models import Account
+from idp.accounts.passwords import Passwords
 from idp.accounts.service import (
     create_account,
     find_account_by_email,
@@ -25,7 +26,6 @@ from idp.accounts.service import (
     validate_password,
 )
 from idp.authn.email_code import check_code, issue_code
-from idp.authn.password import Passwords
 from idp.errors import InvalidInput
 from idp.notifications.mails import code_mail, notice_mail
 
