@@ -1,0 +1,104 @@
+"""Nothing blocks the event loop: with the store and the database frozen (fakes that block
+until released), discovery and the JWKS still answer within 100 ms, while requests that
+need the frozen parts wait in the thread pool."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from sqlalchemy import create_engine
+
+from adapters import MemoryStore
+from idp.app import create_app
+from idp.bootstrap import build_components
+from idp.db import create_session_factory
+from idp.oidc.jwks import PublishedKeys
+
+FROZEN_REQUESTS = 48  # more than the thread pool (40): every worker thread is stuck
+BUDGET_SECONDS = 0.1
+
+
+class FrozenStore(MemoryStore):
+    """The in-process store, but every call waits until `thaw` (as a SIGSTOPped Redis)."""
+
+    def __init__(self, thaw: threading.Event) -> None:
+        super().__init__()
+        self._thaw = thaw
+
+    def get(self, key: str) -> bytes | None:
+        self._thaw.wait(30)
+        return super().get(key)
+
+    def incr(self, key: str, ttl_seconds: int) -> int:
+        self._thaw.wait(30)
+        return super().incr(key, ttl_seconds)
+
+
+def frozen_database(thaw: threading.Event, url: str):
+    """An engine whose every new connection waits until `thaw` (as a frozen PostgreSQL)."""
+    path = url.removeprefix("sqlite:///")
+
+    def connect() -> sqlite3.Connection:
+        thaw.wait(30)
+        return sqlite3.connect(path, check_same_thread=False)
+
+    return create_engine("sqlite://", creator=connect)
+
+
+@pytest.fixture
+def frozen_app(settings, clock, backend):
+    if backend.is_real:
+        pytest.skip("the fakes stand for both servers; one backend is enough")
+    thaw = threading.Event()
+    components = build_components(settings, clock=clock, store=MemoryStore())
+    engine = frozen_database(thaw, settings.resolved_database_url)
+    factory = create_session_factory(engine)
+    jwks = PublishedKeys(factory, clock, refresh_seconds=0.0)  # always stale: refresh blocks
+    jwks._body = components.jwks.current()  # what was read at start
+    frozen = replace(
+        components, store=FrozenStore(thaw), session_factory=factory, engine=engine, jwks=jwks
+    )
+    yield create_app(settings, components=frozen), thaw
+    thaw.set()
+    components.engine.dispose()
+    engine.dispose()
+
+
+async def _timed_get(client: httpx.AsyncClient, path: str) -> tuple[float, httpx.Response]:
+    started = time.perf_counter()
+    response = await client.get(path)
+    return time.perf_counter() - started, response
+
+
+def test_discovery_and_jwks_answer_while_the_store_and_database_are_frozen(frozen_app):
+    app, thaw = frozen_app
+
+    async def scenario() -> list[tuple[float, httpx.Response]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+            stuck = [
+                asyncio.create_task(client.get("/login?interaction=x"))
+                for _ in range(FROZEN_REQUESTS)
+            ]
+            await asyncio.sleep(0.3)  # they are now waiting on the frozen parts
+            assert not any(task.done() for task in stuck)
+            answers = [
+                await _timed_get(client, path)
+                for path in ("/.well-known/openid-configuration", "/jwks") * 5
+            ]
+            thaw.set()
+            done = await asyncio.gather(*stuck)
+            assert all(r.status_code == 200 for r in done)  # and they finish once thawed
+            return answers
+
+    answers = asyncio.run(scenario())
+    assert all(response.status_code == 200 for _, response in answers)
+    assert all(response.json() for _, response in answers)
+    slowest = max(elapsed for elapsed, _ in answers)
+    assert slowest < BUDGET_SECONDS, f"slowest answer took {slowest * 1000:.0f} ms"
