@@ -170,7 +170,7 @@ def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str
     try:
         kind = DelegationKind(form.text("kind"))
     except ValueError:
-        errors["kind"] = "invalid_choice"
+        errors["kind"] = "choose_kind"
     if errors or actor is None or choice.valid_until is None:
         return errors
     request = DelegationRequest(

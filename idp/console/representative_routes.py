@@ -21,12 +21,15 @@ from consent import (
     DelegationRequest,
     applications_of_applicant,
     delegations_of_actor,
+    get_delegation,
     parse_actions,
 )
+from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
 from idp.console.views import PortalNames, delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Announcer
+from idp.errors import StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
@@ -53,6 +56,12 @@ def delegations_to_me(request: Request, me: Me, db: Db, now: Now) -> Response:
 
 @router.post(DELEGATIONS + "/{delegation_id}/accept", dependencies=CSRF_CHECKED)
 def accept(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+    try:
+        paid = get_delegation(db, delegation_id[:32]).kind == DelegationKind.REPRESENTATIVE_PAID
+    except ConsentError as error:
+        return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
+    if paid and me.session.acr != ACR_MULTI_FACTOR:
+        raise StepUpRequired(DELEGATIONS)  # paid representation needs a second factor
     try:
         service.accept(db, announcer, delegation_id[:32], me.subject, now)
     except ConsentError as error:

@@ -155,6 +155,8 @@ def _check_current_password(
         return "rate_limited"
     if not passwords.verify(me.account.password_hash, current):
         record_failure(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id)
+        if seconds_blocked(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id):
+            return "rate_limited"  # this guess used the budget up
         return "current_wrong"
     record_success(store, PASSWORD_CHANGE_FACTOR, me.account.id)
     return None

@@ -15,7 +15,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from consent import Action, decide, delegation_allows, find_portal_application
+from consent import (
+    Action,
+    DelegationKind,
+    decide,
+    delegation_allows,
+    find_portal_application,
+    get_delegation,
+)
 from idp.oauth.errors import InvalidRequestError, OAuth2Error
 
 DETAILS_TYPE = "passerelle_application"
@@ -52,6 +59,11 @@ def parse_authorization_details(raw: str | None) -> list[dict[str, Any]]:
         ):
             raise InvalidAuthorizationDetailsError("'actions' must list actions of the catalogue")
     return details
+
+
+def needs_second_factor(db: Any, access: DelegatedAccess) -> bool:
+    """Paid representation is only ever exercised after a second factor (DESIGN.md 8)."""
+    return bool(get_delegation(db, access.delegation_id).kind == DelegationKind.REPRESENTATIVE_PAID)
 
 
 def granted_pairs(details: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
