@@ -129,21 +129,42 @@ def keys_master(as_json: JsonOption = False) -> None:
 
 
 @keys_app.command("rotate")
-def keys_rotate(as_json: JsonOption = False) -> None:
+def keys_rotate(
+    min_published_seconds: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Promote a next key only once it has been published this long "
+            "(the JWKS cache time).",
+        ),
+    ] = 300,
+    as_json: JsonOption = False,
+) -> None:
     """Promote the published next keys, retire the current ones, publish new next keys."""
     from idp.bootstrap import load_master_key, signing_algs
     from idp.clock import SystemClock
     from idp.db import transaction
-    from keys import prune_retired_keys, rotate_signing_keys
+    from keys import RotationTooEarly, prune_retired_keys, rotate_signing_keys
 
     settings = _settings()
     master = load_master_key(settings)
     # A retired key stays verifiable until every token it signed has expired.
     retire_after = max(settings.access_token_ttl_seconds, settings.id_token_ttl_seconds) + 300
-    with _database(settings) as factory, transaction(factory) as db:
-        now = SystemClock().now()
-        pruned = prune_retired_keys(db, now)
-        kids = rotate_signing_keys(db, master, signing_algs(settings), now, retire_after)
+    try:
+        with _database(settings) as factory, transaction(factory) as db:
+            now = SystemClock().now()
+            pruned = prune_retired_keys(db, now)
+            kids = rotate_signing_keys(
+                db,
+                master,
+                signing_algs(settings),
+                now,
+                retire_after,
+                min_published_seconds=min_published_seconds,
+            )
+    except RotationTooEarly as error:
+        _fail("min_published_seconds", error.message, as_json)
+        return
     _emit(
         {"current_kids": kids, "pruned": pruned},
         as_json,
@@ -374,15 +395,39 @@ def audit_verify(as_json: JsonOption = False) -> None:
         raise typer.Exit(code=1)
 
 
+ReasonOption = Annotated[str, typer.Option(help="Why (kept in the audit log).")]
+
+
 @representatives_app.command("suspend")
 def representatives_suspend(
     email: Annotated[str, typer.Option(help="The representative's email.")],
+    reason: ReasonOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Suspend a representative: every active delegation to them stops at once."""
+    """Suspend a representative: every delegation to them, pending ones included, stops at
+    once, and they can take none until reinstated."""
+    from idp.console.delegations import suspend_representative
+
+    count = _representative_step(email, as_json, suspend_representative, reason)
+    _emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")
+
+
+@representatives_app.command("reinstate")
+def representatives_reinstate(
+    email: Annotated[str, typer.Option(help="The representative's email.")],
+    reason: ReasonOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """End a representative's suspension: what it stopped is restored."""
+    from idp.console.delegations import reinstate_representative
+
+    count = _representative_step(email, as_json, reinstate_representative, reason)
+    _emit({"reinstated_delegations": count}, as_json, f"{count} delegations reinstated")
+
+
+def _representative_step(email: str, as_json: bool, step: Any, reason: str) -> int:
     from idp.accounts.service import find_account_by_email
     from idp.bootstrap import build_runtime
-    from idp.console.delegations import suspend_representative
 
     runtime = build_runtime(_settings())
     try:
@@ -390,14 +435,10 @@ def representatives_suspend(
             account = find_account_by_email(db, email)
             if account is None:
                 _fail("email", "no account with this email", as_json)
-                return
-            suspended = suspend_representative(runtime, db, account.subject, "officer")
-            roles = [r for r in account.roles or [] if r != "representative"]
-            account.roles = roles
-            count = len(suspended)
+                return 0
+            return len(step(runtime, db, account.subject, "officer", reason))
     finally:
         runtime.engine.dispose()
-    _emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")
 
 
 def main() -> None:

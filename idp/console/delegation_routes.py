@@ -458,6 +458,7 @@ async def request_access(request: Request) -> Response:
                     ),
                     actor_is_approved_representative=False,
                     now=runtime.clock.now(),
+                    events=service.delegation_events(runtime),
                 )
             except (ConsentError, ValueError):
                 return "invalid"

@@ -2,7 +2,7 @@
 
 Wraps `consent` with what only the composition root knows: who is an approved
 representative (the `representative` role), the step-up rule for granting, and the
-portals to notify (Security Event Tokens through the outbox) when a delegation ends.
+`consent.DelegationEvents` implementation (Security Event Tokens through the outbox).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from consent import (
     change_delegation,
     get_delegation,
     grant_delegation,
+    reinstate_actor,
     revoke_delegation,
     suspend_actor,
 )
@@ -31,7 +32,7 @@ from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.sessions import BrowserSession
-from idp.outbox.security_events import announce_delegation_event, portals_of
+from idp.outbox.security_events import SecurityEventOutbox
 from idp.runtime import Runtime
 
 REPRESENTATIVE_ROLE = "representative"
@@ -74,31 +75,19 @@ def find_actor(db: Session, email: str) -> Account | None:
     return account if account is not None and account.status == "active" else None
 
 
+def delegation_events(runtime: Runtime) -> SecurityEventOutbox:
+    """The portals are told of delegation changes by Security Event Tokens."""
+    settings = runtime.settings
+    return SecurityEventOutbox(settings.issuer, runtime.keyring, settings.access_token_alg)
+
+
 def grant(runtime: Runtime, db: Session, request: DelegationRequest) -> Delegation:
     return grant_delegation(
         db,
         request,
         actor_is_approved_representative=_is_approved_representative(db, request.actor),
         now=runtime.clock.now(),
-    )
-
-
-def _announce(
-    runtime: Runtime,
-    db: Session,
-    delegation: Delegation,
-    event: str,
-    portals: dict[str, list[str]] | None = None,
-) -> None:
-    announce_delegation_event(
-        db,
-        delegation,
-        event,
-        issuer=runtime.settings.issuer,
-        keyring=runtime.keyring,
-        alg=runtime.settings.access_token_alg,
-        now=runtime.clock.now(),
-        portals=portals,
+        events=delegation_events(runtime),
     )
 
 
@@ -108,21 +97,18 @@ def _is_approved_representative(db: Session, subject: str) -> bool:
 
 
 def accept(runtime: Runtime, db: Session, delegation_id: str, actor: str) -> Delegation:
-    delegation = accept_delegation(db, delegation_id, actor, runtime.clock.now())
-    _announce(runtime, db, delegation, "delegation-activated")
-    return delegation
+    now, events = runtime.clock.now(), delegation_events(runtime)
+    return accept_delegation(db, delegation_id, actor, now, events=events)
 
 
 def approve(runtime: Runtime, db: Session, delegation_id: str, principal: str) -> Delegation:
-    delegation = approve_request(db, delegation_id, principal, runtime.clock.now())
-    _announce(runtime, db, delegation, "delegation-activated")
-    return delegation
+    now, events = runtime.clock.now(), delegation_events(runtime)
+    return approve_request(db, delegation_id, principal, now, events=events)
 
 
 def revoke(runtime: Runtime, db: Session, delegation_id: str, by: str) -> Delegation:
-    delegation = revoke_delegation(db, delegation_id, by, runtime.clock.now())
-    _announce(runtime, db, delegation, "delegation-revoked")
-    return delegation
+    now, events = runtime.clock.now(), delegation_events(runtime)
+    return revoke_delegation(db, delegation_id, by, now, events=events)
 
 
 def change(
@@ -137,8 +123,7 @@ def change(
 ) -> Delegation:
     """Change a delegation; every portal that held it before or holds it now is told."""
     before = get_delegation(db, delegation_id)  # change_delegation checks who may change it
-    portals: dict[str, list[str]] = {client_id: [] for client_id in portals_of(db, before)}
-    delegation = change_delegation(
+    return change_delegation(
         db,
         delegation_id,
         by,
@@ -147,17 +132,22 @@ def change(
         application_ids=application_ids,
         actor_is_approved_representative=_is_approved_representative(db, before.actor_subject),
         now=runtime.clock.now(),
+        events=delegation_events(runtime),
     )
-    portals.update(portals_of(db, delegation))
-    _announce(runtime, db, delegation, "delegation-changed", portals)
-    return delegation
 
 
-def suspend_representative(runtime: Runtime, db: Session, actor: str, by: str) -> list[Delegation]:
-    suspended = suspend_actor(db, actor, by, runtime.clock.now())
-    for delegation in suspended:
-        _announce(runtime, db, delegation, "delegation-suspended")
-    return suspended
+def suspend_representative(
+    runtime: Runtime, db: Session, actor: str, by: str, reason: str = ""
+) -> list[Delegation]:
+    now, events = runtime.clock.now(), delegation_events(runtime)
+    return suspend_actor(db, actor, by=by, reason=reason, now=now, events=events)
+
+
+def reinstate_representative(
+    runtime: Runtime, db: Session, actor: str, by: str, reason: str = ""
+) -> list[Delegation]:
+    now, events = runtime.clock.now(), delegation_events(runtime)
+    return reinstate_actor(db, actor, by=by, now=now, events=events, reason=reason)
 
 
 def default_end(now: datetime) -> datetime:

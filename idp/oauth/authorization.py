@@ -231,7 +231,7 @@ def authorize(
                     pending.id,
                     client.name,
                     principal or "?",
-                    list(access.granted),
+                    access.to_claims(),
                     params.get("ui_locales"),
                 )
             server.delegated_access = access

@@ -16,9 +16,8 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
-from consent import delegation_allows
+from consent import DelegatedAccess, DelegationKind, access_allows
 from idp.accounts.models import Account
-from idp.oauth.authorization_details import DelegatedAccess, granted_pairs
 from idp.oauth.errors import InvalidGrantError, InvalidRequestError
 from idp.oauth.tokens import digest_token, new_id, revoke_grant
 
@@ -42,6 +41,28 @@ class AuthenticatedUser:
     amr: list[str]
 
 
+def _delegated_record(access: DelegatedAccess) -> dict[str, Any]:
+    """A `DelegatedAccess` as JSON for the code store (`_delegated_access` reads it)."""
+    return {
+        "delegation_id": access.delegation_id,
+        "principal": access.principal,
+        "actor": access.actor,
+        "kind": access.kind.value,
+        "authorization_details": access.to_claims(),
+    }
+
+
+def _delegated_access(record: dict[str, Any], client_id: str) -> DelegatedAccess:
+    return DelegatedAccess.from_claims(
+        record["authorization_details"],
+        delegation_id=record["delegation_id"],
+        principal=record["principal"],
+        actor=record["actor"],
+        kind=DelegationKind(record["kind"]),
+        portal_client_id=client_id,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
     """What a code stands for; authlib reads it through the `get_*` methods."""
@@ -59,7 +80,7 @@ class IssuedCode:
     amr: list[str] = field(default_factory=list)
     nonce: str | None = None
     expires_at: int = 0
-    delegated: dict[str, Any] | None = None  # DelegatedAccess fields, for RFC 9396 requests
+    delegated: dict[str, Any] | None = None  # `_delegated_record`, for RFC 9396 requests
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -163,7 +184,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
             amr=user.amr,
             nonce=data.get("nonce"),
             expires_at=int(self.server.now().timestamp()) + ttl,
-            delegated=asdict(self.server.delegated_access)
+            delegated=_delegated_record(self.server.delegated_access)
             if self.server.delegated_access
             else None,
         )
@@ -203,12 +224,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
     def create_token_response(self) -> Any:
         issued: IssuedCode = self.request.authorization_code
         if issued.delegated is not None:
-            access = DelegatedAccess(**issued.delegated)
-            if not delegation_allows(
+            access = _delegated_access(issued.delegated, issued.client_id)
+            if not access_allows(
                 self.server.session,
                 access.delegation_id,
                 self.server.now(),
-                granted_pairs(access.granted),
+                access.grants,
+                lock=True,  # the token is issued in this transaction: serialize with changes
             ):
                 raise InvalidGrantError("the delegation behind this code no longer allows it")
             self.server.delegated_access = access

@@ -17,9 +17,9 @@ from authlib.oauth2.rfc6749 import AuthorizationServer
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from consent import DelegatedAccess
 from idp.accounts.models import Account
 from idp.oauth.authorization_code import AuthorizationCodeGrant
-from idp.oauth.authorization_details import DelegatedAccess
 from idp.oauth.client_auth import PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant
 from idp.oauth.clients import SUPPORTED_SCOPES, RegisteredClient, find_client
@@ -130,7 +130,7 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
                 "token_type": "Bearer",
                 "expires_in": issued["exp"] - issued["iat"],
                 "scope": scope,
-                "authorization_details": self.delegated_access.granted,
+                "authorization_details": self.delegated_access.to_claims(),
             }
         extra: dict[str, Any] = {}
         if user is not None and grant.auth_time is not None:

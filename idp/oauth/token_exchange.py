@@ -3,7 +3,7 @@
 A portal exchanges a representative's access token (`subject_token`) for a short-lived
 token to act on one application of an applicant, naming the application and the actions
 in `authorization_details` (type `passerelle_application`). Every action must be allowed
-by one active delegation (`consent.decide`). The token's `sub` is the applicant, `act`
+by one active delegation (`consent.resolve_access`). The token's `sub` is the applicant, `act`
 names the representative (section 4.1), and it carries `authorization_details` and
 `delegation_id`. It never comes with a refresh token: the representative exchanges again,
 so a revocation takes effect at the next request at the latest — and at once at
@@ -18,12 +18,8 @@ from typing import Any
 from authlib.oauth2.rfc6749.grants import BaseGrant
 from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
 
-from consent import record_event
-from idp.oauth.authorization_details import (
-    DelegatedAccess,
-    parse_authorization_details,
-    resolve_delegated_access,
-)
+from consent import DelegatedAccess, record_event
+from idp.oauth.authorization_details import parse_authorization_details, resolve_delegated_access
 from idp.oauth.clients import TOKEN_EXCHANGE
 from idp.oauth.errors import (
     InvalidGrantError,
@@ -56,7 +52,7 @@ def issue_delegated_token(
         now=server.now(),
         extra_claims={
             "act": {"sub": access.actor},
-            "authorization_details": access.granted,
+            "authorization_details": access.to_claims(),
             "delegation_id": access.delegation_id,
         },
     )
@@ -66,13 +62,9 @@ def issue_delegated_token(
         actor=access.actor,
         principal=access.principal,
         delegation_id=access.delegation_id,
-        application_id=access.granted[0]["application_id"],
+        application_id=access.applications[0].application_id,
         now=server.now(),
-        details={
-            "portal": client_id,
-            "jti": issued["jti"],
-            "actions": sorted({a for g in access.granted for a in g["actions"]}),
-        },
+        details={"portal": client_id, "jti": issued["jti"], "actions": list(access.actions)},
     )
     return token, issued
 
@@ -114,10 +106,10 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
         access = resolve_delegated_access(
             server.session, client.client_id, str(claims["sub"]), details, server.now()
         )
-        self.request.exchange = (claims, access.granted, access.principal, access.delegation_id)
+        self.request.exchange = access
 
     def create_token_response(self) -> Any:
-        claims, granted, principal, delegation_id = self.request.exchange
+        access: DelegatedAccess = self.request.exchange
         server = self.server
         grant = server.start_grant(
             self.request,
@@ -125,7 +117,6 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             account_id=None,
             scope="delegated",
         )
-        access = DelegatedAccess(principal, str(claims["sub"]), delegation_id, granted)
         token, issued = issue_delegated_token(
             server, self.request.client.client_id, access, grant.id
         )
@@ -134,6 +125,6 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
-            "authorization_details": granted,
+            "authorization_details": access.to_claims(),
         }
         return 200, body, self.TOKEN_RESPONSE_HEADER
