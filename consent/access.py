@@ -8,11 +8,11 @@ of a delegated token and before a token is issued from a stored grant. Both stan
 one rule `consent.coverage.COVERS`.
 
 Serialization (DESIGN.md section 8, "lines in time"): with `lock=True` (the default of
-`resolve_access`, for issuance) the delegation row is locked FOR SHARE before it is
-checked again, so an issuance and a change to the same delegation (which takes FOR UPDATE,
-`consent.locks`) never overlap: after a revoke commits, no token under the old terms is
-issued. On SQLite the lock is not rendered; the idp layer begins issuing transactions
-with BEGIN IMMEDIATE there.
+`resolve_access`, for issuance) the delegation row is locked (`consent.locks`, which says
+why FOR UPDATE rather than FOR SHARE) before it is checked again, so an issuance and a
+change to the same delegation never overlap: after a revoke commits, no token under the
+old terms is issued. On SQLite the lock is not rendered; the idp layer begins issuing
+transactions with BEGIN IMMEDIATE there.
 
 `DelegatedAccess.to_claims()` is the RFC 9396 `authorization_details` a delegated token
 carries: `[{"type": "passerelle_application", "application": number, "application_id": id,
@@ -148,11 +148,11 @@ def access_allows(
 
     Checked at every introspection of a delegated token, so a revocation, a suspension,
     an expiry or a narrowing change takes effect at once. One statement; with `lock`, the
-    row is first locked FOR SHARE (before issuing a token from a stored grant).
+    row is first locked (before issuing a token from a stored grant).
     """
     if len(delegation_id) > 32:
         return False
-    if lock and lock_delegation(db, delegation_id, shared=True) is None:
+    if lock and lock_delegation(db, delegation_id) is None:
         return False
     pairs = [(application_id, set(actions)) for application_id, actions in grants]
     wanted = sorted({application_id for application_id, _ in pairs})
@@ -330,8 +330,8 @@ def resolve_access(
     """The one delegation granting every (application number, actions) asked at this
     portal, for one applicant; `AccessRefused` names what is not granted and why.
 
-    With `lock`, the chosen delegation is locked FOR SHARE and checked again, so the
-    caller's issuance is serialized with any change to it until its transaction ends.
+    With `lock`, the chosen delegation is locked and checked again, so the caller's
+    issuance is serialized with any change to it until its transaction ends.
     """
     wanted = _requested(requested)
     applications = _applications(db, actor, portal_client_id, wanted)
