@@ -80,6 +80,30 @@ def _living(db: Session, delegation_id: str, by: str, now: datetime) -> Delegati
     return current
 
 
+def _validated(
+    db: Session,
+    current: Delegation,
+    request: tuple[Sequence[Action], datetime, Sequence[str]],
+    *,
+    actor_is_approved_representative: bool,
+    now: datetime,
+) -> list[Application]:
+    """The rules of granting, for the new (actions, end, applications) of `current`."""
+    actions, valid_until, application_ids = request
+    terms = DelegationRequest(
+        principal=current.principal_subject,
+        actor=current.actor_subject,
+        kind=DelegationKind(current.kind),
+        actions=actions,
+        valid_until=valid_until,
+        application_ids=application_ids,
+        portal_client_id=current.portal_client_id,
+    )
+    return validate_request(
+        db, terms, actor_is_approved_representative=actor_is_approved_representative, now=now
+    )
+
+
 def change_delegation(
     db: Session,
     delegation_id: str,
@@ -94,17 +118,12 @@ def change_delegation(
 ) -> Delegation:
     """Change a living delegation of `by`; widening an active one needs acceptance again."""
     current = _living(db, delegation_id, by, now)
-    request = DelegationRequest(
-        principal=current.principal_subject,
-        actor=current.actor_subject,
-        kind=DelegationKind(current.kind),
-        actions=actions,
-        valid_until=valid_until,
-        application_ids=application_ids,
-        portal_client_id=current.portal_client_id,
-    )
-    applications = validate_request(
-        db, request, actor_is_approved_representative=actor_is_approved_representative, now=now
+    applications = _validated(
+        db,
+        current,
+        (actions, valid_until, application_ids),
+        actor_is_approved_representative=actor_is_approved_representative,
+        now=now,
     )
     previous = DelegationStatus(current.status)
     needs_acceptance = previous == DelegationStatus.ACTIVE and _is_wider(

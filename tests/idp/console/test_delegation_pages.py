@@ -355,3 +355,32 @@ def test_an_officer_suspends_a_representative_from_the_cli(
     assert "suspended" in listing.text
     assert f"/account/representatives/{delegation_id}/change" not in listing.text
     assert "Representative suspended" in browser.get("/account/activity").text
+
+
+def test_an_officer_reinstates_a_representative_from_the_cli(
+    runtime, app, settings, monkeypatch, portal, browser, clock
+):
+    from consent import Action, decide
+
+    application, _delegation_id, rep = _active_delegation(
+        runtime, app, portal, browser, clock, ["application.read"]
+    )
+    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
+        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
+    runner = CliRunner()
+    suspend = ["representatives", "suspend", "--email", rep.email, "--reason", "review", "--json"]
+    assert runner.invoke(cli, suspend).exit_code == 0
+    done = runner.invoke(cli, ["representatives", "reinstate", "--email", rep.email, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {"reinstated_delegations": 1}
+    with runtime.transaction() as db:
+        decision = decide(
+            db,
+            actor=rep.subject,
+            action=Action.APPLICATION_READ,
+            application_id=application["id"],
+            now=clock.now(),
+        )
+    assert decision.allowed
+    assert "Status: active" in browser.get("/account/representatives?lang=en").text
