@@ -155,3 +155,25 @@ def test_all_applications_at_a_portal_covers_only_that_portal(db_session, make_a
     )
     assert not delegation_allows(db_session, delegation.id, now, [(here.id, ["payment.make"])])
     assert not delegation_allows(db_session, "no-such-delegation", now)
+
+
+@pytest.mark.parametrize(
+    ("portal", "status"),
+    [("portal-a", DelegationStatus.ACTIVE), ("portal-b", DelegationStatus.PENDING_ACCEPTANCE)],
+)
+def test_naming_applications_of_an_all_applications_delegation_narrows_only_at_its_portal(
+    db_session, make_application, now, portal, status
+):
+    make_application(portal="portal-a")
+    named = make_application(portal=portal)
+    delegation = grant_delegation(
+        db_session,
+        request_for([], portal="portal-a"),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
+    )
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    changed = _change(db_session, delegation, now, application_ids=[named.id])
+    assert changed.status == status
+    assert (changed.all_applications, changed.portal_client_id) == (False, None)

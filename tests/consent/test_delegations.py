@@ -212,3 +212,24 @@ def test_only_a_pending_appointment_can_be_declined(db_session, make_application
     with pytest.raises(DelegationStateError) as error:
         decline_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert error.value.code == "delegation_state"
+
+
+def test_only_the_applicant_approves_and_only_the_two_parties_revoke(
+    db_session, make_application, now
+):
+    requested = request_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
+    )
+    with pytest.raises(DelegationNotFound):
+        approve_request(db_session, requested.id, "someone-else", now, events=NO_EVENTS)
+    with pytest.raises(DelegationNotFound):
+        revoke_delegation(db_session, requested.id, "someone-else", now, events=NO_EVENTS)
+    for unknown in ("no-such-delegation", "x" * 33):
+        with pytest.raises(DelegationNotFound) as error:
+            revoke_delegation(db_session, unknown, "applicant-sub", now, events=NO_EVENTS)
+        assert error.value.code == "delegation_not_found"
+    assert revoke_delegation(db_session, requested.id, "rep-sub", now, events=NO_EVENTS)

@@ -80,3 +80,11 @@ def test_a_document_is_not_an_envelope_of_another_kind():
     stored = seal_document(MASTER, PASSPORT, AAD).to_bytes()
     with pytest.raises(SealBroken):
         open_sealed(MASTER, stored, AAD)
+
+
+@pytest.mark.parametrize(
+    ("wrapped_key", "ciphertext"), [(b"short", bytes(40)), (bytes(WRAPPED_KEY_BYTES), b"")]
+)
+def test_a_document_of_the_wrong_shape_is_refused(wrapped_key, ciphertext):
+    with pytest.raises(SealBroken):
+        open_document(MASTER, SealedDocument(wrapped_key, ciphertext), AAD)
