@@ -36,7 +36,7 @@ from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
 from idp.console.views import PortalNames, application_view, delegation_view, people
 from idp.delegation import service
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
@@ -158,7 +158,9 @@ def _values(form: Params) -> dict[str, Any]:
     }
 
 
-def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str, str]:
+def _appoint(
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
+) -> dict[str, str]:
     """Appoint the person the form names; return the errors by field (none: done)."""
     choice = read_choice(form)
     errors = dict(choice.errors)
@@ -183,7 +185,7 @@ def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str
         portal_client_id=choice.portal_client_id,
     )
     try:
-        service.grant(db, request, now)
+        service.grant(db, events, request, now)
     except ConsentError as error:
         return {error.field or "email": error.code}
     return {}
@@ -191,9 +193,9 @@ def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str
 
 @router.post(f"{REPRESENTATIVES}/new")
 def grant_submit(
-    request: Request, form: CsrfForm, me: RecentSecondFactor, db: Db, now: Now
+    request: Request, form: CsrfForm, me: RecentSecondFactor, db: Db, events: Events, now: Now
 ) -> Response:
-    errors = _appoint(db, me, form, now)
+    errors = _appoint(db, events, me, form, now)
     if not errors:
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
     context = _form_context(db, me.account) | {"values": _values(form), "errors": errors}
@@ -253,7 +255,7 @@ def change_submit(
     form: CsrfForm,
     me: RecentSecondFactor,
     db: Db,
-    announcer: Announcer,
+    events: Events,
     now: Now,
 ) -> Response:
     choice = read_choice(form)
@@ -261,9 +263,7 @@ def change_submit(
     if not errors and choice.valid_until is not None:
         try:
             before = get_delegation(db, delegation_id[:32]).status
-            changed = service.change(
-                db,
-                announcer,
+            changed = service.change(db, events,
                 delegation_id[:32],
                 me.subject,
                 actions=choice.actions,
@@ -285,9 +285,9 @@ def change_submit(
 
 
 @router.post(REPRESENTATIVES + "/{delegation_id}/revoke", dependencies=CSRF_CHECKED)
-def revoke(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+def revoke(delegation_id: str, me: Me, db: Db, events: Events, now: Now) -> Response:
     try:
-        service.revoke(db, announcer, delegation_id[:32], me.subject, now)
+        service.revoke(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
     return RedirectResponse(f"{REPRESENTATIVES}?notice=revoked", status_code=303)
@@ -298,11 +298,11 @@ def approve(
     delegation_id: str,
     me: Annotated[SignedIn, Depends(recent_second_factor_then(REPRESENTATIVES))],
     db: Db,
-    announcer: Announcer,
+    events: Events,
     now: Now,
 ) -> Response:
     try:
-        service.approve(db, announcer, delegation_id[:32], me.subject, now)
+        service.approve(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
     return RedirectResponse(f"{REPRESENTATIVES}?notice=approved", status_code=303)

@@ -28,7 +28,7 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
 from idp.console.views import PortalNames, delegation_view, people
 from idp.delegation import service
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
 from idp.errors import StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
@@ -55,7 +55,7 @@ def delegations_to_me(request: Request, me: Me, db: Db, now: Now) -> Response:
 
 
 @router.post(DELEGATIONS + "/{delegation_id}/accept", dependencies=CSRF_CHECKED)
-def accept(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+def accept(delegation_id: str, me: Me, db: Db, events: Events, now: Now) -> Response:
     try:
         paid = get_delegation(db, delegation_id[:32]).kind == DelegationKind.REPRESENTATIVE_PAID
     except ConsentError as error:
@@ -63,13 +63,15 @@ def accept(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -
     if paid and me.session.acr != ACR_MULTI_FACTOR:
         raise StepUpRequired(DELEGATIONS)  # paid representation needs a second factor
     try:
-        service.accept(db, announcer, delegation_id[:32], me.subject, now)
+        service.accept(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
     return RedirectResponse(f"{DELEGATIONS}?notice=accepted", status_code=303)
 
 
-def _ask_for_access(db: Session, me: SignedIn, form: Params, now: datetime) -> str:
+def _ask_for_access(
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
+) -> str:
     number = form.text("application_number")[:MAX_NUMBER_LENGTH]
     applicant = service.find_actor(db, form.text("email"))
     matches = (
@@ -101,14 +103,14 @@ def _ask_for_access(db: Session, me: SignedIn, form: Params, now: datetime) -> s
         application_ids=[matches[0].id],
     )
     try:
-        service.ask(db, request, now)
+        service.ask(db, events, request, now)
     except ConsentError:
         return "requested"
     return "requested"
 
 
 @router.post(DELEGATIONS + "/request")
-def request_access(form: CsrfForm, me: Me, db: Db, now: Now) -> Response:
+def request_access(form: CsrfForm, me: Me, db: Db, events: Events, now: Now) -> Response:
     """A representative asks an applicant for access to one application (by number)."""
-    notice = _ask_for_access(db, me, form, now)
+    notice = _ask_for_access(db, events, me, form, now)
     return RedirectResponse(f"{DELEGATIONS}?notice={notice}", status_code=303)

@@ -229,7 +229,7 @@ def check_delegated_access(auth: Authorization) -> Outcome | None:
         return auth.fail(error)
     browser = auth.browser
     assert browser is not None  # the session step said so
-    if needs_second_factor(ctx.db, access) and browser.acr != ACR_MULTI_FACTOR:
+    if needs_second_factor(access) and browser.acr != ACR_MULTI_FACTOR:
         if "none" in auth.prompt:
             return auth.fail(InteractionRequiredError())
         return ShowStepUp(auth.pending().id, account.id, browser.sid)
@@ -243,7 +243,7 @@ def check_delegated_access(auth: Authorization) -> Outcome | None:
         auth.pending().id,
         client.name,
         principal or "?",
-        list(access.granted),
+        access.to_claims(),
         auth.params.get("ui_locales"),
     )
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from consent import DelegatedAccess
 from idp.clients.service import RegisteredClient, find_client
-from idp.oauth.authorization_details import DelegatedAccess
 from idp.oauth.models import Grant
 
 

@@ -72,7 +72,7 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
         ctx.delegated = resolve_delegated_access(
             ctx.db, client.client_id, str(claims["sub"]), details, ctx.now
         )
-        if needs_second_factor(ctx.db, ctx.delegated) and claims.get("acr") != ACR_MULTI_FACTOR:
+        if needs_second_factor(ctx.delegated) and claims.get("acr") != ACR_MULTI_FACTOR:
             raise InvalidGrantError(
                 "a paid representative acts only with a token from a second-factor sign-in"
             )
@@ -89,6 +89,6 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
-            "authorization_details": ctx.delegated.granted,
+            "authorization_details": ctx.delegated.to_claims(),
         }
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from consent import delegation_allows
-from idp.oauth.authorization_details import granted_pairs
+from consent import access_allows, grants_of
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
 from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
 
@@ -179,8 +178,8 @@ def read_access_token(
     if alive is None or not alive[0] or alive.token_revoked:
         return None
     delegation_id = claims.get("delegation_id")
-    if delegation_id is not None and not delegation_allows(
-        session, str(delegation_id), now, granted_pairs(claims.get("authorization_details") or [])
+    if delegation_id is not None and not access_allows(
+        session, str(delegation_id), now, grants_of(claims.get("authorization_details") or [])
     ):
         return None  # revoking or narrowing a delegation is immediate (DESIGN.md section 5)
     return claims
