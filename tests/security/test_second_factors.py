@@ -73,10 +73,21 @@ def test_a_shared_address_out_of_attempts_still_lets_another_person_in(component
 
 
 def _protected_account(components, browser, clock):
+    """An account with an authenticator app, whose session proved it more than 15 min ago."""
     account = make_account(components)
     sign_in(browser, "/login", account.email)
     secret, _ = enable_totp(browser, clock.now().timestamp())
+    clock.advance(16 * 60)
     return account, secret
+
+
+def test_setting_up_the_first_authenticator_proves_it_for_this_session(
+    components, browser, clock
+):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    enable_totp(browser, clock.now().timestamp())
+    assert browser.get("/account/representatives/new").status_code == 200  # no step-up asked
 
 
 def test_removing_the_authenticator_needs_a_fresh_step_up_and_is_mailed(
