@@ -30,7 +30,8 @@ def test_the_portal_asks_for_a_code_with_pkce_state_and_nonce(world):
     assert query["response_type"] == "code"
     assert query["code_challenge_method"] == "S256"
     assert len(query["code_challenge"]) == 43
-    assert query["state"] and query["nonce"]
+    assert query["state"]
+    assert query["nonce"]
     assert query["redirect_uri"] == f"{world.portal.url}/callback"
 
 
