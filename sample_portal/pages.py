@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -45,6 +46,7 @@ class ActingResult:
 
     claims: dict[str, Any]
     actor: str | None
+    expires_at: datetime
     details_json: str
     introspection_json: str
     decisions: list[tuple[str, Decision]]
@@ -128,6 +130,7 @@ async def _act(
     return ActingResult(
         claims=claims,
         actor=current_actor(claims),
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
         details_json=json.dumps(claims["authorization_details"], indent=2, ensure_ascii=False),
         introspection_json=json.dumps(introspection, indent=2, ensure_ascii=False),
         decisions=decisions,

@@ -83,5 +83,6 @@ async def receive_security_event(request: Request) -> Response:
         log.warning("security event refused: %s", rejected.reason)
         err = "invalid_key" if rejected.reason.startswith("signature") else "invalid_request"
         return _event_refused(err, rejected.reason)
-    portal.events.add(claims)
+    if portal.events.add(claims):
+        log.info("security event jti=%s received", claims["jti"])
     return Response(status_code=202)
