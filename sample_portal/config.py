@@ -1,8 +1,20 @@
 """The sample portal's settings, read once from environment variables (prefix `PORTAL_`).
 
-A portal team sets these from what `idp clients create --json` printed (or points
-`PORTAL_CLIENT_FILE` at that JSON). A missing or malformed value stops startup with a
-message naming the variable.
+| variable | default | what |
+|---|---|---|
+| `PORTAL_ISSUER` | (required) | Passerelle's issuer, e.g. `http://127.0.0.1:8000` |
+| `PORTAL_CLIENT_ID`, `PORTAL_CLIENT_SECRET` | (required) | what `idp clients create` printed |
+| `PORTAL_CLIENT_FILE` | (empty) | instead of the two above: the JSON `--json` printed |
+| `PORTAL_NAME` | `Sample portal` | shown on every page |
+| `PORTAL_BASE_URL` | `http://localhost:<port>` | where browsers reach the portal |
+| `PORTAL_PORT` | the base URL's port, else 8100 | port to listen on |
+| `PORTAL_HOST` | `127.0.0.1` | address to listen on (`0.0.0.0` in a container) |
+| `PORTAL_SCOPE` | `openid profile email` | scopes asked at sign-in |
+| `PORTAL_ACR_VALUES` | (empty) | e.g. `urn:passerelle:loa:2` to ask for a second factor |
+| `PORTAL_UI_LOCALES` | (empty) | e.g. `fr en`: the language of Passerelle's pages |
+| `PORTAL_SAMPLE_APPLICATIONS` | `true` | file two sample applications at each sign-in |
+
+A missing or malformed value stops startup with a message naming the variable.
 """
 
 from __future__ import annotations
@@ -70,8 +82,10 @@ def _url(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _port(environ: Mapping[str, str]) -> int:
-    raw = environ.get("PORTAL_PORT", str(DEFAULT_PORT))
+def _port(environ: Mapping[str, str], base_url: str | None) -> int:
+    """PORTAL_PORT, else the port of PORTAL_BASE_URL, else DEFAULT_PORT."""
+    implied = urlsplit(base_url).port if base_url else None
+    raw = environ.get("PORTAL_PORT", str(implied or DEFAULT_PORT))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"PORTAL_PORT must be a port number (1-65535), got {raw!r}")
     return int(raw)
@@ -94,15 +108,14 @@ def _credentials(environ: Mapping[str, str]) -> tuple[str, str]:
 
 def load_config(environ: Mapping[str, str]) -> PortalConfig:
     client_id, client_secret = _credentials(environ)
-    port = _port(environ)
+    base_url = _url(environ, "PORTAL_BASE_URL") if environ.get("PORTAL_BASE_URL") else None
+    port = _port(environ, base_url)
     return PortalConfig(
         issuer=_url(environ, "PORTAL_ISSUER"),
         client_id=client_id,
         client_secret=client_secret,
         name=environ.get("PORTAL_NAME", "Sample portal"),
-        base_url=_url(
-            {"PORTAL_BASE_URL": f"http://localhost:{port}", **environ}, "PORTAL_BASE_URL"
-        ),
+        base_url=base_url or f"http://localhost:{port}",
         host=environ.get("PORTAL_HOST", "127.0.0.1"),
         port=port,
         scope=environ.get("PORTAL_SCOPE", DEFAULT_SCOPE),
