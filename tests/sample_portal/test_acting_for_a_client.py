@@ -4,19 +4,17 @@ the portal by token exchange, and the portal receives the delegation's events.""
 
 from __future__ import annotations
 
-import re
-import time
-from datetime import UTC, datetime, timedelta
-
 import httpx
 import pytest
 
 from sample_portal.portal_api import sample_application_number
 from tests.e2e.servers import browser_client
-from tests.idp.flows import csrf_of, enable_totp
+from tests.idp.flows import csrf_of
 from tests.sample_portal.journeys import (
-    Person,
+    accept_appointment,
+    appoint,
     create_person,
+    revoke_appointment,
     sign_in_at_portal,
     text_of,
     wait_until,
@@ -26,65 +24,12 @@ pytestmark = pytest.mark.e2e
 ACTIONS = ["application.read", "documents.upload"]
 
 
-def _step_up_with_a_recovery_code(browser: httpx.Client, code: str, return_to: str) -> None:
-    start = browser.get(f"/account/step-up?return={return_to}")
-    assert start.headers["location"] == "/login/second-factor"
-    page = browser.get("/login/second-factor?method=recovery")
-    done = browser.post(
-        "/login/second-factor",
-        data={"method": "recovery", "code": code, "csrf_token": csrf_of(page)},
-    )
-    assert done.headers["location"] == return_to, done.text[-800:]
-
-
-def _appoint(browser: httpx.Client, representative: Person, number: str) -> None:
-    """The applicant's side, at Passerelle: a second factor, then the appointment form."""
-    _, recovery_codes = enable_totp(browser, time.time())
-    _step_up_with_a_recovery_code(browser, recovery_codes[0], "/account/representatives/new")
-    form = browser.get("/account/representatives/new")
-    (application_id,) = re.findall(
-        rf'name="applications" value="(\w+)"[^>]*>\s*<label[^>]*>[^<]*{number}', form.text
-    )
-    granted = browser.post(
-        "/account/representatives/new",
-        data={
-            "email": representative.email,
-            "kind": "representative_unpaid",
-            "applications": application_id,
-            "actions": ACTIONS,
-            "valid_until": (datetime.now(UTC) + timedelta(days=90)).date().isoformat(),
-            "csrf_token": csrf_of(form),
-        },
-    )
-    assert granted.headers["location"] == "/account/representatives?notice=granted"
-
-
-def _accept(browser: httpx.Client) -> None:
-    mine = browser.get("/account/delegations")
-    (delegation_id,) = re.findall(r"/account/delegations/([0-9a-f]{32})/accept", mine.text)
-    accepted = browser.post(
-        f"/account/delegations/{delegation_id}/accept", data={"csrf_token": csrf_of(mine)}
-    )
-    assert accepted.headers["location"] == "/account/delegations?notice=accepted"
-
-
 def _act(browser: httpx.Client, portal_url: str, number: str, actions: list[str]):
     form = browser.get(f"{portal_url}/act")
     return browser.post(
         f"{portal_url}/act",
         data={"application_number": number, "actions": actions, "csrf_token": csrf_of(form)},
     )
-
-
-def _revoke_all(browser: httpx.Client) -> None:
-    listing = browser.get("/account/representatives")
-    (delegation_id,) = set(
-        re.findall(r"/account/representatives/([0-9a-f]{32})/revoke", listing.text)
-    )
-    revoked = browser.post(
-        f"/account/representatives/{delegation_id}/revoke", data={"csrf_token": csrf_of(listing)}
-    )
-    assert revoked.headers["location"] == "/account/representatives?notice=revoked"
 
 
 def test_a_representative_acts_for_a_client_until_the_client_revokes(world):
@@ -97,9 +42,9 @@ def test_a_representative_acts_for_a_client_until_the_client_revokes(world):
         browser_client(world.provider.url) as rep_browser,
     ):
         sign_in_at_portal(applicant_browser, portal, applicant)  # files the applications
-        _appoint(applicant_browser, representative, number)
+        appoint(applicant_browser, representative, number, ACTIONS)
         sign_in_at_portal(rep_browser, portal, representative)
-        _accept(rep_browser)
+        accept_appointment(rep_browser)
 
         acted = _act(rep_browser, portal, number, ACTIONS)
         assert acted.status_code == 200, acted.text[-1500:]
@@ -113,7 +58,7 @@ def test_a_representative_acts_for_a_client_until_the_client_revokes(world):
         assert refused.status_code == 400
         assert "invalid_authorization_details" in refused.text
 
-        _revoke_all(applicant_browser)
+        revoke_appointment(applicant_browser)
         assert wait_until(lambda: "revoked" in rep_browser.get(f"{portal}/events").text)
         events = rep_browser.get(f"{portal}/events").text
         assert number in events
