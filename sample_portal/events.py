@@ -39,7 +39,12 @@ class ReceivedEvents:
         issued_at = datetime.fromtimestamp(int(claims["iat"]), tz=UTC)
         for event_type, payload in claims["events"].items():
             self._events.appendleft(
-                ReceivedEvent(claims["jti"], event_type, dict(payload or {}), issued_at)
+                ReceivedEvent(
+                    claims["jti"],
+                    event_type,
+                    payload if isinstance(payload, dict) else {},
+                    issued_at,
+                )
             )
         return True
 

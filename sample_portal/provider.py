@@ -10,18 +10,21 @@ a provider that does not answer raises `httpx.HTTPError`, which the app shows as
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 
 from sample_portal.config import PortalConfig
 
 OUTBOUND_TIMEOUT_SECONDS = 10.0
+JWKS_REFETCH_SECONDS = 30
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # a URN
 CLIENT_AUTH_METHOD = "client_secret_basic"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # a URN
@@ -84,6 +87,7 @@ class Provider:
         self._http = httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT_SECONDS)
         self._metadata: Metadata | None = None
         self._keys = KeySet([])
+        self._keys_fetched_at = 0.0
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -107,16 +111,17 @@ class Provider:
 
     async def keys_for(self, token: str) -> KeySet:
         """The provider's public keys, fetched again when a token names a key we have not
-        seen (the provider rotated its keys)."""
+        seen (the provider rotated its keys), at most every `JWKS_REFETCH_SECONDS`, so
+        tokens with made-up `kid`s cannot make us hammer the provider."""
         try:
             kid = extract_compact(token.encode()).headers().get("kid")
-        except ValueError:
+        except JoseError:
             kid = None  # not a JWT: verification will say so
         known = {key.kid for key in self._keys.keys}
-        if not known or (kid is not None and kid not in known):
-            self._keys = KeySet.import_key_set(
-                await self._get_json((await self.metadata()).jwks_uri)
-            )
+        is_stale = time.monotonic() - self._keys_fetched_at > JWKS_REFETCH_SECONDS
+        if not known or (kid is not None and kid not in known and is_stale):
+            jwks = await self._get_json((await self.metadata()).jwks_uri)
+            self._keys, self._keys_fetched_at = KeySet.import_key_set(jwks), time.monotonic()
         return self._keys
 
     def _oauth_client(self) -> AsyncOAuth2Client:
@@ -153,9 +158,12 @@ class Provider:
                 raise ProviderUnavailable("the token endpoint did not answer JSON") from None
 
     async def redeem_code(self, code: str, code_verifier: str) -> dict[str, Any]:
-        return await self._token_request(
+        token = await self._token_request(
             grant_type="authorization_code", code=code, code_verifier=code_verifier
         )
+        if not token.get("id_token") or not token.get("access_token"):
+            raise ProviderRefused("invalid_response", "no ID token or access token")
+        return token
 
     async def exchange_for_delegated_token(
         self, subject_token: str, application_number: str, actions: list[str]
