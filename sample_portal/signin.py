@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -109,12 +110,23 @@ async def finish_sign_in(request: Request) -> Response:
     except (ProviderRefused, TokenRejected) as refused:
         log.warning("sign-in refused: %s", refused)
         return error_page(request, 400, "Sign-in failed", "Passerelle's answer was not valid.")
+    if not _meets_assurance(portal, claims):
+        return error_page(
+            request, 403, "Sign-in too weak", "This portal needs a sign-in with a second factor."
+        )
+    portal.sessions.end(request.cookies.get(portal.config.cookie_name))  # no session reuse
     session = portal.sessions.create(claims, token["id_token"], token["access_token"])
     await _file_sample_applications(portal, session)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(_pending_cookie(portal), path="/")
     _set_cookie(portal, response, portal.config.cookie_name, session.id, SESSION_TTL_SECONDS)
     return response
+
+
+def _meets_assurance(portal: Portal, claims: dict[str, Any]) -> bool:
+    """`acr_values` is a request, not a guarantee: the ID token's `acr` says what happened."""
+    wanted = portal.config.acr_values.split()
+    return not wanted or claims.get("acr") in wanted
 
 
 async def _file_sample_applications(portal: Portal, session: PortalSession) -> None:
