@@ -30,13 +30,13 @@ def _sign(claims, typ=None, key=KEY, alg="ES256"):
     return jwt.encode(header, claims, key)
 
 
-def _logout_claims(**changes):
-    now = int(time.time())
+def _logout_claims(lifetime=120, **changes):
+    now = int(time.time())  # at test time: parameters are built when the suite is collected
     claims = {
         "iss": ISSUER,
         "aud": CLIENT,
         "iat": now,
-        "exp": now + 120,
+        "exp": now + lifetime,
         "jti": "j1",
         "sid": "s1",
         "sub": "u1",
@@ -61,20 +61,21 @@ def test_a_valid_logout_token_names_the_session_and_the_subject():
 
 
 @pytest.mark.parametrize(
-    ("claims", "typ", "reason"),
+    ("changes", "typ", "reason"),
     [
-        (_logout_claims(nonce="n"), "logout+jwt", "nonce"),
-        (_logout_claims(events={"other": {}}), "logout+jwt", "events"),
-        (_logout_claims(sid=None, sub=None), "logout+jwt", "sid/sub"),
-        (_logout_claims(aud="another-portal"), "logout+jwt", "claims"),
-        (_logout_claims(iss="https://elsewhere.example"), "logout+jwt", "claims"),
-        (_logout_claims(exp=int(time.time()) - 600), "logout+jwt", "claims"),
-        (_logout_claims(), "JWT", "typ"),  # an ID token is never a logout token
+        ({"nonce": "n"}, "logout+jwt", "nonce"),
+        ({"events": {"other": {}}}, "logout+jwt", "events"),
+        ({"sid": None, "sub": None}, "logout+jwt", "sid/sub"),
+        ({"aud": "another-portal"}, "logout+jwt", "claims"),
+        ({"iss": "https://elsewhere.example"}, "logout+jwt", "claims"),
+        ({"lifetime": -600}, "logout+jwt", "claims"),
+        ({}, "JWT", "typ"),  # an ID token is never a logout token
     ],
 )
-def test_a_logout_token_failing_a_check_is_rejected_naming_it(claims, typ, reason):
+def test_a_logout_token_failing_a_check_is_rejected_naming_it(changes, typ, reason):
+    token = _sign(_logout_claims(**changes), typ)
     with pytest.raises(TokenRejected) as rejected:
-        verify_logout_token(_sign(claims, typ), KEYS, issuer=ISSUER, client_id=CLIENT)
+        verify_logout_token(token, KEYS, issuer=ISSUER, client_id=CLIENT)
     assert rejected.value.reason.startswith(reason)
 
 
