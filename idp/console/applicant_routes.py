@@ -263,7 +263,9 @@ def change_submit(
     if not errors and choice.valid_until is not None:
         try:
             before = get_delegation(db, delegation_id[:32]).status
-            changed = service.change(db, events,
+            changed = service.change(
+                db,
+                events,
                 delegation_id[:32],
                 me.subject,
                 actions=choice.actions,

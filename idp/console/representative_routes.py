@@ -69,9 +69,7 @@ def accept(delegation_id: str, me: Me, db: Db, events: Events, now: Now) -> Resp
     return RedirectResponse(f"{DELEGATIONS}?notice=accepted", status_code=303)
 
 
-def _ask_for_access(
-    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
-) -> str:
+def _ask_for_access(db: Session, events: Events, me: SignedIn, form: Params, now: datetime) -> str:
     number = form.text("application_number")[:MAX_NUMBER_LENGTH]
     applicant = service.find_actor(db, form.text("email"))
     matches = (

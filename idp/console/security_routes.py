@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from adapters import EphemeralStore
 from idp.accounts.service import validate_password
+from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.attempts import record_failure, record_success, seconds_blocked
 from idp.authn.deps import (
     BudgetsDep,
@@ -29,7 +30,6 @@ from idp.authn.deps import (
 )
 from idp.authn.models import WebAuthnCredential
 from idp.authn.recovery_codes import regenerate_recovery_codes
-from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.sessions import end_all_sessions, step_up_session
 from idp.authn.signin import second_factors
 from idp.authn.totp import confirm_totp, remove_totp, start_totp_enrolment

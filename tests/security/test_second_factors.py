@@ -81,9 +81,7 @@ def _protected_account(components, browser, clock):
     return account, secret
 
 
-def test_setting_up_the_first_authenticator_proves_it_for_this_session(
-    components, browser, clock
-):
+def test_setting_up_the_first_authenticator_proves_it_for_this_session(components, browser, clock):
     account = make_account(components)
     sign_in(browser, "/login", account.email)
     enable_totp(browser, clock.now().timestamp())
