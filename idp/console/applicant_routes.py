@@ -168,7 +168,7 @@ def _appoint(
     if actor is None:
         errors["email"] = "unknown_person"
     elif actor.id == me.account.id:
-        errors = {"email": "self_appointment"}
+        return {"email": "self_appointment"}  # the one thing to fix, whatever else is empty
     try:
         kind = DelegationKind(form.text("kind"))
     except ValueError:

@@ -132,9 +132,7 @@ def test_someone_who_lost_every_factor_asks_an_officer_who_confirms_them(
     assert recovered.headers["location"] == "/login?notice=password_changed"
 
 
-def test_every_mail_says_how_to_reach_a_person(
-    components, browser, clock, mail
-):
+def test_every_mail_says_how_to_reach_a_person(components, browser, clock, mail):
     account, _, _ = _protected(components, browser, clock)
     _ask_code(browser, account.email)
     for text in mail.texts(account.email):
