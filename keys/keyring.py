@@ -37,6 +37,7 @@ from keys.models import LIVE_STATES, signing_keys
 Key = ECKey | RSAKey | OKPKey
 SUPPORTED_ALGS = ("ES256", "RS256", "EdDSA")
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi"})
+MAX_VERIFIED_TOKENS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +268,7 @@ class Keyring:
         self._decrypted: dict[str, SigningKey] = {}
         self._current: dict[str, tuple[str, float]] = {}
         self._verification: tuple[KeySet, frozenset[str], float] | None = None
+        self._verified: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
 
     def signing_key(self, session: Session, alg: str) -> SigningKey:
         cached = self._current.get(alg)
@@ -296,6 +298,28 @@ class Keyring:
         kids = frozenset(k["kid"] for k in document["keys"])
         self._verification = (keyset, kids, self._now())
         return keyset
+
+    def verify(
+        self, session: Session, token: str, algorithms: list[str], now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """`verify_jwt` against the published keys, remembering tokens already verified.
+
+        A signature that verified once verifies again while its key is still published;
+        introspection asks about the same token over and over, and an ECDSA verification
+        costs more than the rest of the request. Time claims are the caller's to check at
+        every use. The memory is bounded (`MAX_VERIFIED_TOKENS`, then it starts over).
+        """
+        kid = kid_of(token)
+        keyset = self.verification_keys(session, now, kid=kid)
+        remembered = self._verified.get(token)
+        published = self._verification[1] if self._verification is not None else frozenset()
+        if remembered is not None and remembered[0] in published:
+            return dict(remembered[1]), dict(remembered[2])
+        header, claims = verify_jwt(token, keyset, algorithms)
+        if len(self._verified) >= MAX_VERIFIED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = (str(header.get("kid")), header, claims)
+        return dict(header), dict(claims)
 
 
 def sign_jwt(key: SigningKey, claims: dict[str, Any], typ: str | None = None) -> str:

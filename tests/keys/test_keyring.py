@@ -282,3 +282,25 @@ def test_two_first_starts_at_once_create_one_current_and_one_next_key(backend, d
             ("RS256", "next"),
         ]
         assert Keyring(TEST_MASTER_KEY).signing_key(session, "ES256")  # the winner's keys open
+
+
+def test_a_remembered_verification_ends_when_its_key_is_no_longer_published(db_session):
+    keyring = Keyring(TEST_MASTER_KEY, refresh_seconds=0)
+    old = keyring.signing_key(db_session, "ES256")
+    token = sign_jwt(old, {"sub": "a", "exp": 2_000_000_000})
+    at = published_for(db_session)
+    assert keyring.verify(db_session, token, ["ES256"], at)[1]["sub"] == "a"
+    assert keyring.verify(db_session, token, ["ES256"], at)[1]["sub"] == "a"  # remembered
+    rotate(db_session, at)
+    later = at + timedelta(seconds=601)
+    prune_retired_keys(db_session, later)
+    with pytest.raises(InvalidToken):
+        keyring.verify(db_session, token, ["ES256"], later)
+
+
+def test_a_remembered_verification_is_a_copy_the_caller_cannot_change(db_session):
+    keyring = Keyring(TEST_MASTER_KEY, refresh_seconds=0)
+    token = sign_jwt(keyring.signing_key(db_session, "ES256"), {"sub": "a", "exp": 2_000_000_000})
+    _, claims = keyring.verify(db_session, token, ["ES256"], NOW)
+    claims["sub"] = "mallory"
+    assert keyring.verify(db_session, token, ["ES256"], NOW)[1]["sub"] == "a"
