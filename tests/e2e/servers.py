@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from adapters import DevMailbox
+from tests.mail import Inbox
 from tests.servers import free_port
 
 
@@ -45,6 +47,7 @@ class IdpProcess:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    inbox: Inbox | None = None  # the SMTP server it mails to; None: the dev mailbox
     _log_handle: object = None
 
     @property
@@ -76,6 +79,14 @@ class IdpProcess:
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError(f"idp serve did not answer: {self.log.read_text()[-3000:]}")
+
+    def mail_texts(self, to: str) -> list[str]:
+        """Plain texts of the messages mailed to `to`, newest first."""
+        if self.inbox is not None:
+            found = [m.get_body(preferencelist=("plain",)) for m in self.inbox.to(to)]
+            return [body.get_content() for body in reversed(found) if body is not None]
+        mailbox = DevMailbox(Path(self.env["IDP_DATA_DIR"]) / "mailbox")
+        return [message.text for message in mailbox.messages(to=to)]
 
     def stop(self) -> None:
         if self.process is not None:

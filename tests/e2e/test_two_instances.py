@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 REDIRECT = "https://portal.example/callback"
 
 
-def _pair(backend, tmp_path_factory):
+def _pair(backend, tmp_path_factory, smtp_url):
     if not backend.is_real:
         pytest.skip("two instances share state only through PostgreSQL and Redis")
     folder = tmp_path_factory.mktemp("two")
@@ -24,25 +24,25 @@ def _pair(backend, tmp_path_factory):
     while port_b == port_a:
         port_b = new_port()
     issuer = f"http://localhost:{port_a}"  # one public issuer, as behind a load balancer
-    env = server_env(backend, folder, database_url, issuer)
+    env = server_env(backend, folder, database_url, issuer, smtp_url)
     a = IdpProcess(env, port_a).start(folder)
     b = IdpProcess(env, port_b).start(folder)
     return a, b
 
 
 @pytest.fixture(scope="module")
-def two_instances(backend, tmp_path_factory):
-    a, b = _pair(backend, tmp_path_factory)
+def two_instances(backend, tmp_path_factory, smtp_inbox):
+    a, b = _pair(backend, tmp_path_factory, smtp_inbox[0])
     yield a, b
     a.stop()
     b.stop()
 
 
 @pytest.fixture
-def separate_instances(backend, tmp_path_factory):
+def separate_instances(backend, tmp_path_factory, smtp_inbox):
     """A pair of its own: a test that uses up the sign-in budget of 127.0.0.1 must not
     leave the other tests of the module rate-limited (they run in random order)."""
-    a, b = _pair(backend, tmp_path_factory)
+    a, b = _pair(backend, tmp_path_factory, smtp_inbox[0])
     yield a, b
     a.stop()
     b.stop()
