@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         le=30,
         description="Connect and read timeout of every Redis call (then the request answers 503).",
     )
+    readiness_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=30,
+        description="How long `/readyz` waits for each dependency (database, store, signing "
+        "keys) before answering 503 naming it.",
+    )
     redis_prefix: str = Field(
         "idp:", description="Prefix of every Redis key, so deployments can share one Redis."
     )

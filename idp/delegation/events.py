@@ -2,23 +2,23 @@
 
 Each portal concerned (it holds one of the delegation's applications, or the delegation
 covers all of the applicant's applications there) that registered an `events_uri` gets a
-signed `secevent+jwt` in the outbox, in the same transaction as the change.
+`secevent+jwt` in the outbox, in the same transaction as the change, signed when it is
+sent (`iat` is the delivery, `toe` the change; the `jti` stays the same across attempts).
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from consent import Delegation, application_ids_of, get_application
 from idp.clients.service import find_client
-from idp.outbox.service import enqueue
-from keys import Keyring, sign_jwt
+from idp.outbox.service import TokenEnvelope, enqueue_token
 
 EVENT_BASE = "https://passerelle.example/events/"
 SET_CONTENT_TYPE = "application/secevent+jwt"
+SECURITY_EVENT_TOKEN = TokenEnvelope(typ="secevent+jwt", content_type=SET_CONTENT_TYPE)
 
 
 def portals_of(db: Session, delegation: Delegation) -> dict[str, list[str]]:
@@ -38,7 +38,6 @@ def announce_delegation_event(
     event: str,
     *,
     issuer: str,
-    keyring: Keyring,
     alg: str,
     now: datetime,
     portals: dict[str, list[str]] | None = None,
@@ -55,8 +54,7 @@ def announce_delegation_event(
         claims = {
             "iss": issuer,
             "aud": client_id,
-            "iat": int(now.timestamp()),
-            "jti": secrets.token_urlsafe(16),
+            "toe": int(now.timestamp()),
             "sub_id": {"format": "opaque", "id": delegation.id},
             "events": {
                 EVENT_BASE + event: {
@@ -70,13 +68,13 @@ def announce_delegation_event(
                 }
             },
         }
-        token = sign_jwt(keyring.signing_key(db, alg), claims, typ="secevent+jwt")
-        enqueue(
+        enqueue_token(
             db,
             kind="security_event",
             url=client.events_uri,
-            content_type=SET_CONTENT_TYPE,
-            body=token,
+            claims=claims,
+            alg=alg,
+            envelope=SECURITY_EVENT_TOKEN,
             now=now,
         )
         queued += 1
@@ -84,11 +82,11 @@ def announce_delegation_event(
 
 
 class PortalAnnouncer:
-    """Tells portals a delegation changed: SETs signed with the service's keys, queued."""
+    """Tells portals a delegation changed: SETs queued, signed with the service's keys when
+    sent."""
 
-    def __init__(self, *, issuer: str, keyring: Keyring, alg: str) -> None:
+    def __init__(self, *, issuer: str, alg: str) -> None:
         self._issuer = issuer
-        self._keyring = keyring
         self._alg = alg
 
     def announce(
@@ -104,7 +102,6 @@ class PortalAnnouncer:
             delegation,
             event,
             issuer=self._issuer,
-            keyring=self._keyring,
             alg=self._alg,
             now=now,
             portals=portals,

@@ -1,0 +1,57 @@
+"""How the service's log lines look: one JSON object per line, with the request id.
+
+Everything logs through the standard `logging` module (ours, uvicorn's, SQLAlchemy's);
+structlog's `ProcessorFormatter` renders each record as JSON with `timestamp` (UTC ISO
+8601), `level`, `logger`, `event` and the context bound for the request (`request_id`,
+bound by `idp.http.access_log`). `logging_config` is a `dictConfig` dictionary, so uvicorn
+applies the same configuration in each worker process.
+
+What is never logged: query strings (the access log has the route template only), SQL
+parameters (`hide_parameters` on the engines), tokens, codes, passwords, keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+QUIET_LOGGERS = ("httpx", "httpcore", "uvicorn.access")  # their lines would quote URLs
+
+
+def json_formatter() -> structlog.stdlib.ProcessorFormatter:
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """JSON lines on stderr at `level` (debug, info, warning, error)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "idp.logs.json_formatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            **{name: {"level": "WARNING"} for name in QUIET_LOGGERS},
+        },
+    }
