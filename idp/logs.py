@@ -12,11 +12,21 @@ parameters (`hide_parameters` on the engines), tokens, codes, passwords, keys.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
 QUIET_LOGGERS = ("httpx", "httpcore", "uvicorn.access")  # their lines would quote URLs
+
+
+def _drop_color_message(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """uvicorn passes a copy of its message with terminal colours as `color_message`."""
+    event.pop("color_message", None)
+    return event
 
 
 def json_formatter() -> structlog.stdlib.ProcessorFormatter:
@@ -30,6 +40,7 @@ def json_formatter() -> structlog.stdlib.ProcessorFormatter:
         ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _drop_color_message,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
         ],
