@@ -15,7 +15,8 @@ RUN pip install . && rm -rf /root/.cache
 USER idp
 ENV IDP_DATA_DIR=/home/idp/data
 EXPOSE 8000
+# Readiness: the database, Redis and the signing keys answer (503 naming the part otherwise).
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/.well-known/openid-configuration', timeout=4).status == 200 else 1)"
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
 ENTRYPOINT ["idp"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

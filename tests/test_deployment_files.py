@@ -44,3 +44,4 @@ def test_dockerfile_runs_as_a_non_root_user_and_serves_idp():
     assert "EXPOSE 8000" in dockerfile
     assert 'ENTRYPOINT ["idp"]' in dockerfile
     assert "HEALTHCHECK" in dockerfile
+    assert "/readyz" in dockerfile.split("HEALTHCHECK", 1)[1]

@@ -199,9 +199,7 @@ def test_outbox_dead_letters_lists_and_replay_resends(cli_env, components):
         )
         db.get_one(OutboxMessage, message.id).dead_at = components.clock.now()
     listed = _json(cli_env.invoke(app, ["outbox", "dead-letters", "--json"]))
-    assert [(m["id"], m["destination"]) for m in listed] == [
-        (message.id, "https://portal.example")
-    ]
+    assert [(m["id"], m["destination"]) for m in listed] == [(message.id, "https://portal.example")]
     replayed = _json(cli_env.invoke(app, ["outbox", "replay", message.id, "--json"]))
     assert replayed["status"] == "waiting"
     assert _json(cli_env.invoke(app, ["outbox", "dead-letters", "--json"])) == []
