@@ -18,7 +18,18 @@ from typing import Any
 import structlog
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-QUIET_LOGGERS = ("httpx", "httpcore", "uvicorn.access")  # their lines would quote URLs
+# Libraries whose debug or info lines quote secrets: authlib logs every token it issues,
+# SQLAlchemy statements and python-multipart form fields, httpx URLs. They log warnings
+# and errors only, whatever IDP_LOG_LEVEL says.
+QUIET_LOGGERS = (
+    "authlib",
+    "sqlalchemy",
+    "python_multipart",
+    "multipart",
+    "httpx",
+    "httpcore",
+    "uvicorn.access",
+)
 
 
 def _drop_color_message(
