@@ -2,7 +2,7 @@
 
 Everything logs through the standard `logging` module (ours, uvicorn's, SQLAlchemy's);
 structlog's `ProcessorFormatter` renders each record as JSON with `timestamp` (UTC ISO
-8601), `level`, `logger`, `event` and the context bound for the request (`request_id`,
+8601), `level`, `logger`, `event`, `process` (the worker's pid) and the context bound for the request (`request_id`,
 bound by `idp.http.access_log`). `logging_config` is a `dictConfig` dictionary, so uvicorn
 applies the same configuration in each worker process.
 
@@ -16,6 +16,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from structlog.processors import CallsiteParameter
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 # Libraries whose debug or info lines quote secrets: authlib logs every token it issues,
@@ -47,6 +48,7 @@ def json_formatter() -> structlog.stdlib.ProcessorFormatter:
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
             structlog.stdlib.ExtraAdder(),
+            structlog.processors.CallsiteParameterAdder([CallsiteParameter.PROCESS]),
             structlog.processors.TimeStamper(fmt="iso", utc=True),
         ],
         processors=[

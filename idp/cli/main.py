@@ -59,8 +59,12 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     """Several processes: check the configuration once here (the same checks each worker
     makes), then let uvicorn start the workers, counting metrics across them."""
     build_components(settings).engine.dispose()
-    os.environ.setdefault(MULTIPROCESS_ENV, tempfile.mkdtemp(prefix="idp-metrics-"))
-    _run_uvicorn(APP_FACTORY, settings, host, port, workers)
+    if os.environ.get(MULTIPROCESS_ENV):
+        _run_uvicorn(APP_FACTORY, settings, host, port, workers)
+        return
+    with tempfile.TemporaryDirectory(prefix="idp-metrics-") as folder:
+        os.environ[MULTIPROCESS_ENV] = folder  # read by each worker at import
+        _run_uvicorn(APP_FACTORY, settings, host, port, workers)
 
 
 @app.command()
