@@ -2,9 +2,9 @@
 
 Everything logs through the standard `logging` module (ours, uvicorn's, SQLAlchemy's);
 structlog's `ProcessorFormatter` renders each record as JSON with `timestamp` (UTC ISO
-8601), `level`, `logger`, `event`, `process` (the worker's pid) and the context bound for the request (`request_id`,
-bound by `idp.http.access_log`). `logging_config` is a `dictConfig` dictionary, so uvicorn
-applies the same configuration in each worker process.
+8601), `level`, `logger`, `event`, `process` (the worker's pid) and the context bound for
+the request (`request_id`, bound by `idp.http.access_log`). `logging_config` is a
+`dictConfig` dictionary, so uvicorn applies the same configuration in each worker process.
 
 What is never logged: query strings (the access log has the route template only), SQL
 parameters (`hide_parameters` on the engines), tokens, codes, passwords, keys.
