@@ -30,7 +30,12 @@ from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
 from idp.clock import Clock, SystemClock
-from idp.db import DatabaseLimits, create_session_factory, unit_of_work
+from idp.db import (
+    DatabaseLimits,
+    create_read_session_factory,
+    create_session_factory,
+    unit_of_work,
+)
 from idp.delegation.events import SecurityEventOutbox
 from idp.http.documents import StaticDocument
 from idp.migrations.runner import upgrade_database
@@ -63,6 +68,7 @@ class Components:
     clock: Clock
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     store: EphemeralStore
     master_key: MasterKey
     keyring: Keyring
@@ -267,6 +273,7 @@ def build_components(
         clock=clock,
         engine=engine,
         session_factory=factory,
+        read_session_factory=create_read_session_factory(engine),
         store=store,
         master_key=master,
         keyring=keyring,

@@ -55,7 +55,11 @@ class Settings(BaseSettings):
         description="PostgreSQL `statement_timeout` of the service's connections.",
     )
     database_pool_size: int = Field(
-        10, ge=1, le=200, description="PostgreSQL connections kept open per process."
+        20,
+        ge=1,
+        le=200,
+        description="Database connections kept open per process (about the requests it "
+        "serves at once).",
     )
     redis_timeout_seconds: float = Field(
         0.5,

@@ -20,7 +20,7 @@ from idp.authn.interactions import Interaction, Interactions
 from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Now, Store
+from idp.http.deps import AppSettings, Db, Now, ReadDb, Store
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import Params, read_form, read_query
@@ -289,7 +289,7 @@ def token(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
 
 
 @router.post("/introspect")
-def introspect(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
+def introspect(info: FormInfo, db: ReadDb, server: Server, now: Now) -> Response:
     return _endpoint(info, db, server, now, "introspection")
 
 
