@@ -5,6 +5,7 @@
 - `delegations.py`: grant, request, approve, accept, revoke, suspend; expiry.
 - `decisions.py`: `decide(...)` → `Decision(allowed, reason, delegation_id)`.
 - `audit.py`: the hash-chained audit log and its verification.
+- `transfers.py`: applications changing hands at account conversion.
 - `models.py`, `errors.py`.
 """
 
@@ -52,6 +53,7 @@ from consent.errors import (
     InvalidDelegation,
 )
 from consent.models import Application, AuditEntry, Delegation, metadata
+from consent.transfers import hand_over_application, transfer_applicant
 
 __all__ = [
     "ACTION_LABELS",
@@ -88,6 +90,7 @@ __all__ = [
     "get_application",
     "get_delegation",
     "grant_delegation",
+    "hand_over_application",
     "metadata",
     "parse_actions",
     "record_event",
@@ -95,6 +98,7 @@ __all__ = [
     "request_delegation",
     "revoke_delegation",
     "suspend_actor",
+    "transfer_applicant",
     "update_application",
     "verify_audit_chain",
 ]

@@ -23,6 +23,7 @@ from idp.bootstrap import Components, build_components
 from idp.clock import Clock
 from idp.console.routes import routers as console_routers
 from idp.dev.routes import router as dev_router
+from idp.enrolment.routes import routers as enrolment_routers
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
 from idp.http.errors import install_error_handlers
@@ -31,7 +32,7 @@ from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
 from idp.oauth.routes import router as oauth_router
-from idp.officer.routes import router as officer_router
+from idp.officer.routes import routers as officer_routers
 from idp.oidc.jwks import JWKS_CACHE_SECONDS, JWKS_MEDIA_TYPE
 from idp.oidc.routes import DISCOVERY_PATHS
 from idp.oidc.routes import router as oidc_router
@@ -48,7 +49,8 @@ PAGE_ROUTERS = (
     webauthn_router,
     selfservice_router,
     *console_routers,
-    officer_router,
+    *enrolment_routers,
+    *officer_routers,
     dev_router,
 )
 

@@ -24,7 +24,16 @@ from limits import parse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
+from adapters import (
+    DevMailbox,
+    EphemeralStore,
+    FileMembershipRegister,
+    Mailer,
+    MembershipRegister,
+    MemoryStore,
+    RedisStore,
+    SmtpMailer,
+)
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
@@ -67,6 +76,7 @@ class Components:
     announcer: PortalAnnouncer
     discovery: StaticDocument
     jwks: PublishedKeys
+    membership_register: MembershipRegister
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -213,4 +223,5 @@ def build_components(
         ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,
+        membership_register=FileMembershipRegister(settings.membership_register_dir),
     )

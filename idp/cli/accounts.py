@@ -9,10 +9,11 @@ import typer
 from idp.accounts.service import create_account, find_account_by_email
 from idp.cli.output import JsonOption, components, emit, fail
 from idp.db import unit_of_work
-from idp.delegation.service import REPRESENTATIVE_ROLE, suspend_representative
 from idp.errors import IdpError, InvalidInput
 from idp.notifications.mails import with_help
 from idp.officer.invitations import invite
+from idp.officer.suspension import reinstate, suspend
+from idp.representatives.service import REPRESENTATIVE_ROLE
 
 users = typer.Typer(help="People's accounts.", no_args_is_help=True)
 invitations = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
@@ -82,19 +83,48 @@ def invitations_create(
     emit({"email": message.to, "status": "sent"}, as_json, f"invitation sent to {message.to}")
 
 
+ReasonOption = Annotated[str, typer.Option(help="Why (recorded, and mailed to them).")]
+
+
 @representatives.command("suspend")
 def representatives_suspend(
     email: Annotated[str, typer.Option(help="The representative's email.")],
+    reason: ReasonOption,
     as_json: JsonOption = False,
 ) -> None:
     """Suspend a representative: every delegation to them stops at once."""
-    with components() as parts, unit_of_work(parts.session_factory) as db:
-        account = find_account_by_email(db, email)
-        if account is None:
-            fail("email", "no account with this email", as_json)
-        suspended = suspend_representative(
-            db, parts.announcer, account.subject, "officer", parts.clock.now()
-        )
-        account.roles = [r for r in account.roles or [] if r != REPRESENTATIVE_ROLE]
-        count = len(suspended)
+    try:
+        with components() as parts:
+            with unit_of_work(parts.session_factory) as db:
+                account = find_account_by_email(db, email)
+                if account is None:
+                    fail("email", "no account with this email", as_json)
+                change = suspend(
+                    db, parts.announcer, account, by="officer", reason=reason, now=parts.clock.now()
+                )
+            parts.mailer.send(with_help(change.mail, parts.settings.issuer))
+    except InvalidInput as error:
+        fail(error.field, error.message, as_json)
+    count = change.delegations
     emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")
+
+
+@representatives.command("reinstate")
+def representatives_reinstate(
+    email: Annotated[str, typer.Option(help="The representative's email.")],
+    reason: ReasonOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Reinstate a suspended representative (their record and role; see TODO(#9) in
+    `idp.officer.suspension` for their delegations)."""
+    try:
+        with components() as parts:
+            with unit_of_work(parts.session_factory) as db:
+                account = find_account_by_email(db, email)
+                if account is None:
+                    fail("email", "no account with this email", as_json)
+                change = reinstate(db, account, by="officer", reason=reason, now=parts.clock.now())
+            parts.mailer.send(with_help(change.mail, parts.settings.issuer))
+    except InvalidInput as error:
+        fail(error.field, error.message, as_json)
+    emit({"status": "reinstated"}, as_json, f"{email} reinstated")

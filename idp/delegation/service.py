@@ -1,9 +1,9 @@
 """Delegation operations as the console, the CLI and the portal API call them.
 
 Wraps `consent` with what only the composition root knows: who is an approved
-representative (the `representative` role, until enrolment), and the portals to tell
-(Security Event Tokens through the outbox, `PortalAnnouncer`) in the same transaction
-as the change.
+representative (an approved, active enrolment of a paid type: `idp.representatives`),
+and the portals to tell (Security Event Tokens through the outbox, `PortalAnnouncer`) in
+the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import (
@@ -30,8 +29,8 @@ from consent import (
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
 from idp.delegation.events import PortalAnnouncer, portals_of
+from idp.representatives.service import is_approved_representative as _approved
 
-REPRESENTATIVE_ROLE = "representative"
 DEFAULT_DURATION = timedelta(days=365)
 
 
@@ -41,8 +40,9 @@ def find_actor(db: Session, email: str) -> Account | None:
 
 
 def is_approved_representative(db: Session, subject: str) -> bool:
-    actor = db.scalar(select(Account).where(Account.subject == subject))
-    return actor is not None and REPRESENTATIVE_ROLE in (actor.roles or [])
+    """Paid delegation needs an approved representative enrolment (DESIGN.md section 2),
+    not merely the `representative` role."""
+    return _approved(db, subject)
 
 
 def grant(db: Session, request: DelegationRequest, now: datetime) -> Delegation:

@@ -347,11 +347,15 @@ def test_an_officer_suspends_a_representative_from_the_cli(
     monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
     runner = CliRunner()
     unknown = runner.invoke(
-        cli, ["representatives", "suspend", "--email", "no@example.ca", "--json"]
+        cli,
+        ["representatives", "suspend", "--email", "no@example.ca", "--reason", "x", "--json"],
     )
     assert unknown.exit_code != 0
     assert "email" in unknown.output
-    done = runner.invoke(cli, ["representatives", "suspend", "--email", rep.email, "--json"])
+    done = runner.invoke(
+        cli,
+        ["representatives", "suspend", "--email", rep.email, "--reason", "Complaint", "--json"],
+    )
     assert done.exit_code == 0, done.output
     assert json.loads(done.output) == {"suspended_delegations": 1}
     with transaction(components) as db:
