@@ -12,7 +12,7 @@ portal knows to ask for a delegated token for that client (an authorization requ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session
@@ -95,6 +95,7 @@ def dashboard_rows(db: Session, actor: str, now: datetime) -> list[DashboardRow]
     for delegation in delegations:
         status = effective_status(delegation, now)
         until = delegation.valid_until
+        until = until if until.tzinfo else until.replace(tzinfo=UTC)  # SQLite forgets the zone
         for application in _covered(db, delegation):
             rows.append(
                 DashboardRow(

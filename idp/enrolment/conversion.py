@@ -68,26 +68,33 @@ def filed_for_marks(db: Session, account_id: str) -> dict[str, FiledFor]:
     return {row.application_id: row for row in rows}
 
 
+def check_filed_for(account: Account, name: str, email: str) -> dict[str, str]:
+    """Error codes by field of the person an application was filed for."""
+    errors = {}
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        errors["applicant_name"] = "required" if not name else "too_long"
+    try:
+        if validate_email(email) == account.email:
+            errors["applicant_email"] = "own_email"
+    except InvalidInput:
+        errors["applicant_email"] = "invalid_email"
+    return errors
+
+
 def mark_filed_for(
     db: Session, account: Account, application_id: str, *, name: str, email: str, now: datetime
 ) -> FiledFor:
-    """Say an application of this account was filed for another person."""
+    """Say an application of this account was filed for another person (checked first
+    with `check_filed_for`)."""
     application = get_application(db, application_id[:32])
     if application.applicant_subject != account.subject:
         raise NotFound("no such application of yours", code="application_not_found")
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            "applicant_name",
-            f"the name must be 1 to {MAX_NAME_LENGTH} characters",
-            limit=MAX_NAME_LENGTH,
-        )
-    email = validate_email(email)
-    if email == account.email:
-        raise InvalidInput("applicant_email", "this is your own email", code="own_email")
+    if check_filed_for(account, name, email):
+        raise InvalidInput("applicant_email", "check the name and email first")
     mark = db.get(FiledFor, application.id) or FiledFor(application_id=application.id)
-    mark.account_id, mark.applicant_name, mark.applicant_email = account.id, name, email
-    mark.marked_at = now
+    mark.account_id, mark.applicant_name = account.id, name.strip()
+    mark.applicant_email, mark.marked_at = validate_email(email), now
     db.add(mark)
     db.flush()
     return mark

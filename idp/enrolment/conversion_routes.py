@@ -12,13 +12,13 @@ from consent import ConsentError, get_application
 from idp.authn.deps import Me
 from idp.enrolment import web
 from idp.enrolment.conversion import (
+    check_filed_for,
     client_files_to_confirm,
     confirm_client_file,
     filed_for_marks,
     mark_filed_for,
     unmark_filed_for,
 )
-from idp.errors import InvalidInput, NotFound
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
@@ -69,27 +69,24 @@ def filed_for_save(
         "applicant_name": form.text("applicant_name"),
         "applicant_email": form.text("applicant_email"),
     }
-    try:
-        mark_filed_for(
-            db,
-            me.account,
-            app_id,
-            name=values["applicant_name"],
-            email=values["applicant_email"],
-            now=now,
-        )
-    except (InvalidInput, NotFound) as error:
-        field = getattr(error, "field", "applicant_email")
-        if field == "email":
-            field = "applicant_email"
+    errors = check_filed_for(me.account, values["applicant_name"], values["applicant_email"])
+    if errors:
         context = {
             "application_id": app_id,
             "label": label,
             "values": values,
-            "errors": {field: error.code},
+            "errors": errors,
             "marked": False,
         }
         return render_page(request, "enrolment/filed_for.html", context, status_code=400)
+    mark_filed_for(
+        db,
+        me.account,
+        app_id,
+        name=values["applicant_name"],
+        email=values["applicant_email"],
+        now=now,
+    )
     return web.go("/account/applications?notice=filed_for_saved")
 
 
