@@ -32,6 +32,7 @@ from adapters import (
     MembershipRegister,
     MemoryStore,
     RedisStore,
+    RegisterError,
     SmtpMailer,
 )
 from idp.accounts.passwords import PasswordPolicy, Passwords
@@ -48,7 +49,7 @@ from idp.oidc.backchannel import BackchannelLogout
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokenExtension
 from idp.oidc.jwks import PublishedKeys
-from idp.settings import Settings
+from idp.settings import Settings, SettingsError
 from keys import Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
@@ -144,6 +145,14 @@ def create_mailer(settings: Settings) -> tuple[Mailer, DevMailbox | None]:
     return mailbox, mailbox
 
 
+def create_membership_register(settings: Settings) -> MembershipRegister:
+    """The file-backed register (the shipped sample unless IDP_MEMBERSHIP_REGISTER_DIR)."""
+    try:
+        return FileMembershipRegister(settings.membership_register_dir)
+    except RegisterError as error:
+        raise SettingsError(f"IDP_MEMBERSHIP_REGISTER_DIR: {error}") from None
+
+
 def create_passwords(settings: Settings) -> Passwords:
     return Passwords(
         PasswordPolicy(
@@ -223,5 +232,5 @@ def build_components(
         ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,
-        membership_register=FileMembershipRegister(settings.membership_register_dir),
+        membership_register=create_membership_register(settings),
     )

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
             raise ValueError("IDP_ISSUER must not carry a query or fragment")
         return value.rstrip("/")
 
+    @field_validator("membership_register_dir", mode="before")
+    @classmethod
+    def _empty_register_dir_is_the_sample(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
     @property
     def is_loopback_issuer(self) -> bool:
         host = urlsplit(self.issuer).hostname or ""

@@ -54,3 +54,12 @@ def test_environment_configures_the_service(monkeypatch):
     settings = Settings()
     assert settings.redis_url == "redis://cache:6379/0"
     assert settings.access_token_ttl_seconds == 120
+
+
+def test_an_unreadable_membership_register_stops_startup_naming_the_variable(tmp_path):
+    from idp.bootstrap import create_membership_register
+
+    settings = Settings(data_dir=tmp_path, membership_register_dir=tmp_path / "missing")
+    with pytest.raises(SettingsError, match="IDP_MEMBERSHIP_REGISTER_DIR"):
+        create_membership_register(settings)
+    assert Settings(membership_register_dir="").membership_register_dir is None

@@ -165,3 +165,45 @@ def test_the_applicant_hears_of_the_acceptance_and_the_representative_of_a_revoc
     )
     assert "ended your access" in mail.texts(rep.email)[-1]
     assert "E3" in mail.texts(rep.email)[-1]
+
+
+def test_the_representative_hears_when_appointed_and_when_the_access_changes(
+    components, portal, browser, clock, mail
+):
+    from tests.idp.flows import enable_totp, step_up
+
+    applicant = make_account(components, name="Amara Okafor")
+    rep = make_account(components, name="Rep Lee", locale="fr")
+    client, secret = portal_client(components, name="IRCC Portal")
+    connect(components, applicant, client)
+    application = register_application(
+        portal, portal_token(portal, client, secret), applicant.subject, "E4"
+    ).json()
+    sign_in(browser, "/login", applicant.email)
+    totp, _ = enable_totp(browser, clock.now().timestamp())
+    step_up(browser, clock, totp, "/account/representatives/new")
+    until = (clock.now() + timedelta(days=90)).date().isoformat()
+    form = {
+        "email": rep.email,
+        "kind": "representative_unpaid",
+        "applications": application["id"],
+        "actions": ["application.read", "documents.upload"],
+        "valid_until": until,
+    }
+    page = browser.get("/account/representatives/new")
+    granted = browser.post(
+        "/account/representatives/new", data={**form, "csrf_token": csrf_of(page)}
+    )
+    assert granted.status_code == 303
+    appointed = mail.texts(rep.email)[-1]
+    assert "Amara Okafor vous a désigné" in appointed
+    assert "E4 (IRCC Portal)" in appointed
+    with transaction(components) as db:
+        (delegation,) = delegations_of_actor(db, rep.subject)
+    change = f"/account/representatives/{delegation.id}/change"
+    page = browser.get(change)
+    browser.post(
+        change,
+        data={**form, "actions": ["application.read"], "csrf_token": csrf_of(page)},
+    )
+    assert "a modifié ce que vous pouvez faire" in mail.texts(rep.email)[-1]
