@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 .PHONY: help setup serve demo test test-embedded test-real lint fmt migration db-regen upgrade i18n bench
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 setup: ## Install the service and its test and lint tools (editable)
 	$(PYTHON) -m pip install -q -e '.[test,lint]'

@@ -40,7 +40,7 @@ from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
 from idp.clock import Clock, SystemClock
 from idp.db import DatabaseLimits, create_db_engine, create_session_factory, unit_of_work
-from idp.delegation.events import PortalAnnouncer
+from idp.delegation.events import SecurityEventOutbox
 from idp.http.documents import StaticDocument
 from idp.migrations.runner import upgrade_database
 from idp.oauth.server import IdpAuthorizationServer, ServerConfig
@@ -74,7 +74,7 @@ class Components:
     session_listener: SessionEndListener
     token_policy: TokenPolicy
     oauth_server: IdpAuthorizationServer
-    announcer: PortalAnnouncer
+    delegation_events: SecurityEventOutbox
     discovery: StaticDocument
     jwks: PublishedKeys
     membership_register: MembershipRegister
@@ -227,7 +227,7 @@ def build_components(
         ),
         token_policy=tokens,
         oauth_server=create_oauth_server(settings, keyring, store, tokens),
-        announcer=PortalAnnouncer(
+        delegation_events=SecurityEventOutbox(
             issuer=settings.issuer, keyring=keyring, alg=settings.access_token_alg
         ),
         discovery=StaticDocument(metadata.encode()),

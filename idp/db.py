@@ -62,8 +62,22 @@ def create_db_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
     )
 
 
+CONNECTED = "connected"
+
+
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "after_begin", _note_connection)
+    return factory
+
+
+def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
+    """Remember that this session used the database (so its end needs the thread pool)."""
+    session.info[CONNECTED] = True
+
+
+def has_used_database(session: Session) -> bool:
+    return bool(session.info.get(CONNECTED))
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from consent import (
     Action,
     DelegationKind,
     DelegationRequest,
+    NoEvents,
     accept_delegation,
     grant_delegation,
     register_application,
@@ -102,8 +103,9 @@ def _seed_delegation(
         ),
         actor_is_approved_representative=True,
         now=now,
+        events=NoEvents(),  # the demo portal registers no events_uri
     )
-    accept_delegation(db, delegation.id, representative.subject, now)
+    accept_delegation(db, delegation.id, representative.subject, now, events=NoEvents())
 
 
 def seed_demo(settings: Settings, port: int) -> list[str]:

@@ -43,6 +43,7 @@ ID_TOKEN_ALGS = ("RS256", "ES256", "EdDSA")
 MAX_NAME_LENGTH = 200
 MAX_URI_LENGTH = 2000
 MAX_URIS = 20
+MAX_CLIENT_ID_LENGTH = 64
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -244,7 +245,7 @@ def create_client(
 
 
 def find_client(session: Session, client_id: str) -> RegisteredClient | None:
-    if not client_id or len(client_id) > 64:
+    if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
         return None
     row = session.get(Client, client_id)
     return RegisteredClient.from_row(row) if row else None

@@ -37,7 +37,7 @@ from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
 from idp.console.views import PortalNames, application_view, delegation_view, people
 from idp.delegation import service
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
 from idp.delegation.notices import notify
 from idp.enrolment.conversion import client_files_to_confirm, filed_for_marks
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
@@ -165,7 +165,7 @@ def _values(form: Params) -> dict[str, Any]:
 
 
 def _appoint(
-    db: Session, me: SignedIn, form: Params, now: datetime
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
 ) -> tuple[dict[str, str], Delegation | None]:
     """Appoint the person the form names; return the errors by field, or the delegation."""
     choice = read_choice(form)
@@ -174,11 +174,11 @@ def _appoint(
     if actor is None:
         errors["email"] = "unknown_person"
     elif actor.id == me.account.id:
-        errors = {"email": "self_appointment"}
+        return {"email": "self_appointment"}, None  # the one thing to fix, whatever else
     try:
         kind = DelegationKind(form.text("kind"))
     except ValueError:
-        errors["kind"] = "invalid_choice"
+        errors["kind"] = "choose_kind"
     if errors or actor is None or choice.valid_until is None:
         return errors, None
     request = DelegationRequest(
@@ -191,16 +191,22 @@ def _appoint(
         portal_client_id=choice.portal_client_id,
     )
     try:
-        return {}, service.grant(db, request, now)
+        return {}, service.grant(db, events, request, now)
     except ConsentError as error:
         return {error.field or "email": error.code}, None
 
 
 @router.post(f"{REPRESENTATIVES}/new")
 def grant_submit(
-    request: Request, form: CsrfForm, me: RecentSecondFactor, db: Db, mail: Mail, now: Now
+    request: Request,
+    form: CsrfForm,
+    me: RecentSecondFactor,
+    db: Db,
+    events: Events,
+    mail: Mail,
+    now: Now,
 ) -> Response:
-    errors, delegation = _appoint(db, me, form, now)
+    errors, delegation = _appoint(db, events, me, form, now)
     if delegation is not None:
         notify(mail, db, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
@@ -261,7 +267,7 @@ def change_submit(
     form: CsrfForm,
     me: RecentSecondFactor,
     db: Db,
-    announcer: Announcer,
+    events: Events,
     mail: Mail,
     now: Now,
 ) -> Response:
@@ -272,7 +278,7 @@ def change_submit(
             before = get_delegation(db, delegation_id[:32]).status
             changed = service.change(
                 db,
-                announcer,
+                events,
                 delegation_id[:32],
                 me.subject,
                 actions=choice.actions,
@@ -295,11 +301,9 @@ def change_submit(
 
 
 @router.post(REPRESENTATIVES + "/{delegation_id}/revoke", dependencies=CSRF_CHECKED)
-def revoke(
-    delegation_id: str, me: Me, db: Db, announcer: Announcer, mail: Mail, now: Now
-) -> Response:
+def revoke(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
     try:
-        revoked = service.revoke(db, announcer, delegation_id[:32], me.subject, now)
+        revoked = service.revoke(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
     notify(mail, db, revoked, "revoked")
@@ -311,12 +315,12 @@ def approve(
     delegation_id: str,
     me: Annotated[SignedIn, Depends(recent_second_factor_then(REPRESENTATIVES))],
     db: Db,
-    announcer: Announcer,
+    events: Events,
     mail: Mail,
     now: Now,
 ) -> Response:
     try:
-        approved = service.approve(db, announcer, delegation_id[:32], me.subject, now)
+        approved = service.approve(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
     notify(mail, db, approved, "appointed")

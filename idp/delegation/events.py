@@ -1,72 +1,61 @@
 """Security Event Tokens (RFC 8417) telling portals a delegation changed, pushed (RFC 8935).
 
-Each portal concerned (it holds one of the delegation's applications, or the delegation
-covers all of the applicant's applications there) that registered an `events_uri` gets a
-signed `secevent+jwt` in the outbox, in the same transaction as the change.
+`SecurityEventOutbox` implements `consent.DelegationEvents`: for each change a portal must
+know about, every portal concerned (`DelegationChange.portals`: it holds one of the
+delegation's applications, held one before a change, or the delegation covers all of the
+applicant's applications there) that registered an `events_uri` gets a signed
+`secevent+jwt` in the outbox, in the same transaction as the change.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from consent import Delegation, application_ids_of, get_application
+from consent import DelegationChange, DelegationEvent
 from idp.clients.service import find_client
 from idp.outbox.service import enqueue
 from keys import Keyring, sign_jwt
 
 EVENT_BASE = "https://passerelle.example/events/"
 SET_CONTENT_TYPE = "application/secevent+jwt"
-
-
-def portals_of(db: Session, delegation: Delegation) -> dict[str, list[str]]:
-    """Portal client id → application numbers it holds under this delegation."""
-    portals: dict[str, list[str]] = {}
-    if delegation.portal_client_id:
-        portals.setdefault(delegation.portal_client_id, [])
-    for application_id in application_ids_of(db, delegation.id):
-        application = get_application(db, application_id)
-        portals.setdefault(application.portal_client_id, []).append(application.portal_reference)
-    return portals
+# The SET each delegation event becomes; the others concern no portal yet.
+SET_EVENTS = {
+    DelegationEvent.APPROVED: "delegation-activated",
+    DelegationEvent.ACCEPTED: "delegation-activated",
+    DelegationEvent.CHANGED: "delegation-changed",
+    DelegationEvent.REVOKED: "delegation-revoked",
+    DelegationEvent.SUSPENDED: "delegation-suspended",
+    DelegationEvent.REINSTATED: "delegation-reinstated",
+}
 
 
 def announce_delegation_event(
-    db: Session,
-    delegation: Delegation,
-    event: str,
-    *,
-    issuer: str,
-    keyring: Keyring,
-    alg: str,
-    now: datetime,
-    portals: dict[str, list[str]] | None = None,
+    db: Session, change: DelegationChange, event: str, *, issuer: str, keyring: Keyring, alg: str
 ) -> int:
-    """Queue one SET per portal concerned (`portals`, by default `portals_of`); return how
-    many were queued."""
+    """Queue one SET per portal concerned; return how many were queued."""
     queued = 0
-    for client_id, numbers in (
-        portals if portals is not None else portals_of(db, delegation)
-    ).items():
+    for client_id, numbers in change.portals.items():
         client = find_client(db, client_id)
         if client is None or not client.events_uri:
             continue
         claims = {
             "iss": issuer,
             "aud": client_id,
-            "iat": int(now.timestamp()),
+            "iat": int(change.at.timestamp()),
             "jti": secrets.token_urlsafe(16),
-            "sub_id": {"format": "opaque", "id": delegation.id},
+            "sub_id": {"format": "opaque", "id": change.delegation_id},
             "events": {
                 EVENT_BASE + event: {
-                    "delegation_id": delegation.id,
-                    "principal": delegation.principal_subject,
-                    "actor": delegation.actor_subject,
-                    "applications": numbers,
-                    "status": delegation.status,
-                    "actions": list(delegation.actions),
-                    "valid_until": int(delegation.valid_until.timestamp()),
+                    "delegation_id": change.delegation_id,
+                    "principal": change.principal,
+                    "actor": change.actor,
+                    "applications": list(numbers),
+                    "status": change.status.value,
+                    "actions": list(change.actions),
+                    "valid_until": int(change.valid_until.timestamp()),
                 }
             },
         }
@@ -77,35 +66,23 @@ def announce_delegation_event(
             url=client.events_uri,
             content_type=SET_CONTENT_TYPE,
             body=token,
-            now=now,
+            now=change.at,
         )
         queued += 1
     return queued
 
 
-class PortalAnnouncer:
-    """Tells portals a delegation changed: SETs signed with the service's keys, queued."""
+@dataclass(frozen=True, slots=True)
+class SecurityEventOutbox:
+    """`consent.DelegationEvents` through the outbox: SETs to the portals concerned."""
 
-    def __init__(self, *, issuer: str, keyring: Keyring, alg: str) -> None:
-        self._issuer = issuer
-        self._keyring = keyring
-        self._alg = alg
+    issuer: str
+    keyring: Keyring
+    alg: str
 
-    def announce(
-        self,
-        db: Session,
-        delegation: Delegation,
-        event: str,
-        now: datetime,
-        portals: dict[str, list[str]] | None = None,
-    ) -> int:
-        return announce_delegation_event(
-            db,
-            delegation,
-            event,
-            issuer=self._issuer,
-            keyring=self._keyring,
-            alg=self._alg,
-            now=now,
-            portals=portals,
-        )
+    def delegation_changed(self, db: Session, change: DelegationChange) -> None:
+        event = SET_EVENTS.get(change.event)
+        if event is not None:
+            announce_delegation_event(
+                db, change, event, issuer=self.issuer, keyring=self.keyring, alg=self.alg
+            )

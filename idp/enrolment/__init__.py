@@ -4,7 +4,7 @@
 - `service.py`: an enrolment's life (start, profile, submit, answer an officer);
   `profile.py`: the profile and document details and their rules; `codes.py`: the
   emailed enrolment or conversion code.
-- `documents.py`: identity documents, sealed per document (`sealing.py`), read by their
+- `documents.py`: identity documents, sealed per document (`keys.seal_document`), read by their
   owner and officers only, every read recorded; `uploads.py`: streaming, capped
   multipart uploads recognised by content.
 - `checks.py`: the automatic checks shown to officers; `review.py`: the queue and the

@@ -14,7 +14,8 @@ marked application into a client file:
   links accounts by itself (DESIGN.md section 8);
 - the representative gets an active delegation on it (created `via conversion`), of the
   kind their enrolment was approved for, with every action, for a year;
-- the portals hear of the delegation (Security Event Token through the outbox).
+- the portals hear of the delegation (`consent.DelegationEvents`: a Security Event Token
+  through the outbox).
 
 The account keeps its `sub`, its own applications, sessions, consents and grants: the
 conversion only adds.
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from adapters import OutgoingMail
 from consent import (
     Action,
+    DelegationEvents,
     DelegationKind,
     get_application,
     hand_over_application,
@@ -45,7 +47,6 @@ from idp.accounts.service import (
     find_account_by_email,
     validate_email,
 )
-from idp.delegation.events import PortalAnnouncer
 from idp.delegation.service import default_end
 from idp.enrolment.models import ClientFile, Enrolment, FiledFor
 from idp.errors import InvalidInput, NotFound
@@ -161,8 +162,8 @@ def _convert_one(
         valid_until=default_end(now),
         actor_is_approved_representative=True,
         now=now,
+        events=context.events,
     )
-    context.announcer.announce(db, delegation, "delegation-activated", now)
     client_file = ClientFile(
         id=uuid.uuid4().hex,
         enrolment_id=context.enrolment.id,
@@ -207,7 +208,7 @@ class ConversionContext:
     enrolment: Enrolment
     account: Account
     representative: Representative
-    announcer: PortalAnnouncer
+    events: DelegationEvents
     issuer: str
     by: str
     now: datetime
@@ -238,7 +239,13 @@ def client_files_to_confirm(db: Session, account: Account) -> list[ClientFile]:
     )
 
 
-def confirm_client_file(db: Session, account: Account, client_file_id: str, now: datetime) -> bool:
+def confirm_client_file(
+    db: Session,
+    events: DelegationEvents,
+    account: Account,
+    client_file_id: str,
+    now: datetime,
+) -> bool:
     """The signed-in owner of the email confirms: the file moves to their account."""
     client_file = db.get(ClientFile, client_file_id[:32], with_for_update=True)
     if (
@@ -248,7 +255,11 @@ def confirm_client_file(db: Session, account: Account, client_file_id: str, now:
     ):
         return False
     transfer_applicant(
-        db, from_subject=client_file.applicant_subject, to_subject=account.subject, now=now
+        db,
+        from_subject=client_file.applicant_subject,
+        to_subject=account.subject,
+        now=now,
+        events=events,
     )
     client_file.applicant_subject = account.subject
     client_file.status = ClientFileStatus.CLAIMED

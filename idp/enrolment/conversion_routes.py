@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from consent import ConsentError, get_application
 from idp.authn.deps import Me
+from idp.delegation.deps import Events
 from idp.enrolment import web
 from idp.enrolment.conversion import (
     check_filed_for,
@@ -103,6 +104,6 @@ def client_files(request: Request, me: Me, db: Db) -> Response:
 
 
 @router.post(CLIENT_FILES + "/{client_file_id}/confirm", dependencies=CSRF_CHECKED)
-def client_file_confirm(client_file_id: str, me: Me, db: Db, now: Now) -> Response:
-    confirmed = confirm_client_file(db, me.account, client_file_id, now)
+def client_file_confirm(client_file_id: str, me: Me, db: Db, events: Events, now: Now) -> Response:
+    confirmed = confirm_client_file(db, events, me.account, client_file_id, now)
     return web.go(f"{CLIENT_FILES}?notice={'confirmed' if confirmed else 'not_found'}")

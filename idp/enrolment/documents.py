@@ -2,7 +2,7 @@
 
 A file is kept only if its first bytes say JPEG, PNG or PDF (`uploads.sniff_media_type`)
 and it fits the stated limit; it is sealed under its own data key, wrapped by the master
-key, with the document's id as associated data (`sealing.py`). Valid details are saved
+key, with the document's id as associated data (`keys.seal_document`). Valid details are saved
 even when the file is refused (and a valid file even when a detail is wrong), so a failed
 upload loses nothing already typed or sent. Only the owner and officers open a file, and
 every opening is written to `idp_enrolment_document_reads` (shown to the owner).
@@ -30,11 +30,10 @@ from idp.enrolment.profile import (
     normalize_document_number,
     parse_date,
 )
-from idp.enrolment.sealing import SealedDocument, open_document, seal_document
 from idp.enrolment.service import DOCUMENT_SLOTS, EnrolmentNotFound, require_editable
 from idp.enrolment.uploads import Upload, sniff_media_type
 from idp.errors import InvalidInput
-from keys import MasterKey
+from keys import MasterKey, SealedDocument, open_document, seal_document
 
 
 class Reader(StrEnum):

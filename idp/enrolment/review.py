@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adapters import OutgoingMail
+from consent import DelegationEvents
 from idp.accounts.models import Account
-from idp.delegation.events import PortalAnnouncer
 from idp.enrolment.conversion import ConversionContext, convert_client_files
 from idp.enrolment.documents import documents_of, evidence_of
 from idp.enrolment.models import Enrolment
@@ -134,10 +134,10 @@ def _claim(db: Session, enrolment_id: str, decision: Decision, by: str, now: dat
 
 @dataclass(frozen=True, slots=True)
 class Collaborators:
-    """What an approval needs beyond the database: the portals' announcer and the issuer
-    (links in mails)."""
+    """What an approval needs beyond the database: the delegation events (portals are
+    told of the conversion's delegations) and the issuer (links in mails)."""
 
-    announcer: PortalAnnouncer
+    events: DelegationEvents
     issuer: str
 
 
@@ -171,7 +171,7 @@ def _approve(
     decided.representative_id = representative.representative_id
     if enrolment.conversion:
         context = ConversionContext(
-            enrolment, account, representative, parts.announcer, parts.issuer, by, now
+            enrolment, account, representative, parts.events, parts.issuer, by, now
         )
         decided.mails += convert_client_files(db, context).mails
 

@@ -35,6 +35,7 @@ from starlette.requests import Request
 
 from adapters import EphemeralStore, Mailer, MailError, OutgoingMail
 from idp.clock import Clock
+from idp.db import has_used_database
 from idp.errors import Unavailable
 from idp.settings import Settings
 from keys import Keyring, MasterKey
@@ -89,6 +90,9 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     except BaseException:
         await run_in_threadpool(_discard, work)
         raise
+    if not has_used_database(work.session) and not work.outgoing:
+        work.session.close()  # nothing was read or written: ending it is no I/O
+        return
     await run_in_threadpool(_commit, work, cast(Mailer, shared(request, "mailer")))
 
 

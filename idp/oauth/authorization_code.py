@@ -16,10 +16,9 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
-from consent import delegation_allows
+from consent import DelegatedAccess, DelegationKind, access_allows
 from idp.accounts.models import Account
 from idp.db import serialize_with_writers
-from idp.oauth.authorization_details import DelegatedAccess, granted_pairs
 from idp.oauth.claims_request import parse_claims_request
 from idp.oauth.errors import (
     InvalidClientError,
@@ -51,6 +50,28 @@ class AuthenticatedUser:
     amr: list[str]
 
 
+def _delegated_record(access: DelegatedAccess) -> dict[str, Any]:
+    """A `DelegatedAccess` as JSON for the code store (`_delegated_access` reads it)."""
+    return {
+        "delegation_id": access.delegation_id,
+        "principal": access.principal,
+        "actor": access.actor,
+        "kind": access.kind.value,
+        "authorization_details": access.to_claims(),
+    }
+
+
+def _delegated_access(record: dict[str, Any], client_id: str) -> DelegatedAccess:
+    return DelegatedAccess.from_claims(
+        record["authorization_details"],
+        delegation_id=record["delegation_id"],
+        principal=record["principal"],
+        actor=record["actor"],
+        kind=DelegationKind(record["kind"]),
+        portal_client_id=client_id,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
     """What a code stands for; authlib reads it through the `get_*` methods."""
@@ -68,7 +89,7 @@ class IssuedCode:
     amr: list[str] = field(default_factory=list)
     nonce: str | None = None
     expires_at: int = 0
-    delegated: dict[str, Any] | None = None  # DelegatedAccess fields, for RFC 9396 requests
+    delegated: dict[str, Any] | None = None  # `_delegated_record`, for RFC 9396 requests
     claims: dict[str, Any] | None = None  # the `claims` parameter (OIDC Core 5.5), parsed
 
     def get_redirect_uri(self) -> str:
@@ -187,7 +208,7 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
             amr=user.amr,
             nonce=data.get("nonce"),
             expires_at=ctx.timestamp + ttl,
-            delegated=asdict(ctx.delegated) if ctx.delegated else None,
+            delegated=_delegated_record(ctx.delegated) if ctx.delegated else None,
             claims=parse_claims_request(data.get("claims")),
         )
         self.server.store.set(
@@ -227,11 +248,9 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
         issued: IssuedCode = self.request.authorization_code
         ctx = self.request.ctx
         if issued.delegated is not None:
-            access = DelegatedAccess(**issued.delegated)
+            access = _delegated_access(issued.delegated, issued.client_id)
             serialize_with_writers(ctx.db)
-            if not delegation_allows(
-                ctx.db, access.delegation_id, ctx.now, granted_pairs(access.granted)
-            ):
+            if not access_allows(ctx.db, access.delegation_id, ctx.now, access.grants, lock=True):
                 raise InvalidGrantError("the delegation behind this code no longer allows it")
             ctx.delegated = access
         record_grant(

@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from consent import record_event
-from idp.oauth.authorization_details import DelegatedAccess
+from consent import DelegatedAccess, record_event
 from idp.oauth.context import OAuthContext
 from idp.oauth.tokens import TokenPolicy, issue_access_token
 from idp.representatives.service import act_claim, find_representative
@@ -49,7 +48,7 @@ def issue_delegated_token(
         now=ctx.now,
         extra_claims={
             "act": act_claim(access.actor, find_representative(ctx.db, access.actor)),
-            "authorization_details": access.granted,
+            "authorization_details": access.to_claims(),
             "delegation_id": access.delegation_id,
         },
     )
@@ -59,12 +58,8 @@ def issue_delegated_token(
         actor=access.actor,
         principal=access.principal,
         delegation_id=access.delegation_id,
-        application_id=access.granted[0]["application_id"],
+        application_id=access.applications[0].application_id,
         now=ctx.now,
-        details={
-            "portal": client_id,
-            "jti": issued["jti"],
-            "actions": sorted({a for g in access.granted for a in g["actions"]}),
-        },
+        details={"portal": client_id, "jti": issued["jti"], "actions": list(access.actions)},
     )
     return token, issued

@@ -50,7 +50,7 @@ def issue_tokens(
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
             "scope": scope,
-            "authorization_details": ctx.delegated.granted,
+            "authorization_details": ctx.delegated.to_claims(),
         }
     extra: dict[str, Any] = {}
     if user is not None and grant.auth_time is not None:

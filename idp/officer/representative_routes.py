@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
 from idp.errors import InvalidInput
 from idp.http.csrf import CsrfForm
 from idp.http.deps import Db, Now
@@ -69,7 +69,7 @@ def change_status(
     form: CsrfForm,
     officer: Officer,
     db: Db,
-    announcer: Announcer,
+    events: Events,
     mail: Mail,
     now: Now,
 ) -> Response:
@@ -80,18 +80,20 @@ def change_status(
     try:
         if form.get("action") == "reinstate":
             change = reinstate(
-                db, account, by=officer.account.id, reason=form.text("reason"), now=now
+                db, events, account, by=officer.subject, reason=form.text("reason"), now=now
             )
         else:
             change = suspend(
-                db, announcer, account, by=officer.account.id, reason=form.text("reason"), now=now
+                db, events, account, by=officer.subject, reason=form.text("reason"), now=now
             )
     except InvalidInput as error:
         extra = {"errors": {"reason": error.code}, "values": {"reason": form.text("reason")}}
         return _page(request, db, query, extra, 400)
     mail.send(change.mail)
     notice = (
-        "reinstated" if form.get("action") == "reinstate" else f"suspended_{change.delegations}"
+        f"reinstated_{change.delegations}"
+        if form.get("action") == "reinstate"
+        else f"suspended_{change.delegations}"
     )
     target = urlencode({"q": account.email, "notice": notice})
     return RedirectResponse(f"{REPRESENTATIVES}?{target}", status_code=303)

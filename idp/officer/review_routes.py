@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from adapters import MembershipRegister
 from idp.accounts.models import Account
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
 from idp.enrolment import web
 from idp.enrolment.checks import run_checks
 from idp.enrolment.deps import Register
@@ -124,7 +124,7 @@ def decide(
     officer: Officer,
     db: Db,
     register: Register,
-    announcer: Announcer,
+    events: Events,
     settings: AppSettings,
     mail: Mail,
     now: Now,
@@ -137,7 +137,7 @@ def decide(
             enrolment_id[:32],
             decision,
             by=officer.account.id,
-            parts=Collaborators(announcer, settings.issuer),
+            parts=Collaborators(events, settings.issuer),
             now=now,
         )
     except (InvalidInput, DecidedElsewhere) as error:

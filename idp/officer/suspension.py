@@ -6,11 +6,9 @@ no representative claims, no representative ID in tokens) and removes the role; 
 reinstatement undoes the record and the role. Both need a reason, recorded and mailed to
 the representative in their language.
 
-TODO(#9): consent's `suspend_actor(db, actor, *, by, reason, now)` (requested and
-pending delegations included) and `reinstate_actor(db, actor, *, by, now)` are landing
-with the consent rework; switch `suspend_representative` to them and call
-`reinstate_actor` in `reinstate` below (today reinstating restores the record and the
-role; the delegations stay suspended and the applicants appoint again).
+The delegations side is consent's (`suspend_actor` covers requested, pending and active
+delegations and refuses new ones; `reinstate_actor` restores exactly what it stopped),
+reached through `idp.delegation.service` with the portals' events.
 """
 
 from __future__ import annotations
@@ -21,9 +19,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from adapters import OutgoingMail
+from consent import DelegationEvents
 from idp.accounts.models import Account
-from idp.delegation.events import PortalAnnouncer
-from idp.delegation.service import suspend_representative
+from idp.delegation.service import reinstate_representative, suspend_representative
 from idp.errors import InvalidInput
 from idp.notifications.enrolment_mails import suspension_mail
 from idp.representatives.service import RepresentativeStatus, set_status
@@ -51,7 +49,24 @@ def check_reason(reason: str) -> str:
 
 def suspend(
     db: Session,
-    announcer: PortalAnnouncer,
+    events: DelegationEvents,
+    account: Account,
+    *,
+    by: str,
+    reason: str,
+    now: datetime,
+) -> StatusChange:
+    """`by` is the officer's subject (the audit log names them)."""
+    text = check_reason(reason)
+    suspended = suspend_representative(db, events, account.subject, by=by, reason=text, now=now)
+    set_status(db, account, RepresentativeStatus.SUSPENDED, by=by, reason=text, now=now)
+    mail = suspension_mail(account.email, account.locale, suspended=True, reason=text)
+    return StatusChange(len(suspended), mail)
+
+
+def reinstate(
+    db: Session,
+    events: DelegationEvents,
     account: Account,
     *,
     by: str,
@@ -59,17 +74,7 @@ def suspend(
     now: datetime,
 ) -> StatusChange:
     text = check_reason(reason)
-    suspended = suspend_representative(db, announcer, account.subject, by, now)
-    set_status(db, account, RepresentativeStatus.SUSPENDED, by=by, reason=text, now=now)
-    mail = suspension_mail(account.email, account.locale, suspended=True, reason=text)
-    return StatusChange(len(suspended), mail)
-
-
-def reinstate(
-    db: Session, account: Account, *, by: str, reason: str, now: datetime
-) -> StatusChange:
-    text = check_reason(reason)
+    restored = reinstate_representative(db, events, account.subject, by=by, now=now, reason=text)
     set_status(db, account, RepresentativeStatus.ACTIVE, by=by, reason=text, now=now)
-    # TODO(#9): reinstate_actor(db, account.subject, by=by, now=now) once consent has it.
     mail = suspension_mail(account.email, account.locale, suspended=False, reason=text)
-    return StatusChange(0, mail)
+    return StatusChange(len(restored), mail)

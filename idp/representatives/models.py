@@ -38,8 +38,8 @@ class Representative(Base):
     enrolment_reference: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # RepresentativeStatus
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    approved_by: Mapped[str] = mapped_column(String(32))
+    approved_by: Mapped[str] = mapped_column(String(64))  # an officer account id or subject
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    suspended_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    suspended_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a subject
     status_reason: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

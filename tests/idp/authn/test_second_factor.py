@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -168,12 +169,14 @@ def test_wrong_codes_spend_the_accounts_budget_even_across_new_sign_ins(
 
 
 def test_acr_values_for_multi_factor_steps_up_a_password_session(
-    components, browser, portal, clock
+    components, app, browser, portal, clock
 ):
     account = make_account(components)
     client, client_secret = make_client(components, first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)  # loa1
-    secret, _ = enable_totp(browser, clock.now().timestamp())
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as phone:
+        sign_in(phone, "/login", account.email)  # the factor is set up from another device
+        secret, _ = enable_totp(phone, clock.now().timestamp())
     request = authorization_request(client.client_id, acr_values=LOA2)
     step = browser.get("/authorize?" + request.query)
     assert step.headers["location"] == "/login/second-factor"

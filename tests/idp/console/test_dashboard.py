@@ -38,6 +38,7 @@ def _world(components, portal, rep, *, days=(200, 10)):
         with transaction(components) as db:
             delegation = service.grant(
                 db,
+                components.delegation_events,
                 DelegationRequest(
                     principal=applicant.subject,
                     actor=rep.subject,
@@ -48,7 +49,7 @@ def _world(components, portal, rep, *, days=(200, 10)):
                 ),
                 now,
             )
-            service.accept(db, components.announcer, delegation.id, rep.subject, now)
+            service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
         rows.append((client, delegation.id))
     return rows
 
@@ -143,6 +144,7 @@ def test_the_applicant_hears_of_the_acceptance_and_the_representative_of_a_revoc
     with transaction(components) as db:
         delegation = service.grant(
             db,
+            components.delegation_events,
             DelegationRequest(
                 principal=applicant.subject,
                 actor=rep.subject,

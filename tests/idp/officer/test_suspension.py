@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from consent import Action, DelegationKind, DelegationRequest, decide
+from idp.accounts.models import Account
 from idp.cli.main import app as cli
 from idp.delegation import service
 from idp.representatives.service import find_representative, is_approved_representative
@@ -32,6 +33,7 @@ def _paid_delegation(components, portal):
     with transaction(components) as db:
         delegation = service.grant(
             db,
+            components.delegation_events,
             DelegationRequest(
                 principal=applicant.subject,
                 actor=rep.subject,
@@ -42,7 +44,7 @@ def _paid_delegation(components, portal):
             ),
             now,
         )
-        service.accept(db, components.announcer, delegation.id, rep.subject, now)
+        service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
     return rep, representative_id, application["id"]
 
 
@@ -81,6 +83,7 @@ def test_an_officer_suspends_with_a_reason_and_it_applies_at_once(
         },
     )
     assert "notice=suspended_1" in done.headers["location"]
+    assert _allowed(components, rep, application_id) is False
     assert not _allowed(components, rep, application_id)
     with transaction(components) as db:
         assert not is_approved_representative(db, rep.subject)
@@ -93,7 +96,7 @@ def test_an_officer_suspends_with_a_reason_and_it_applies_at_once(
 
 
 def test_an_officer_reinstates_with_a_reason(components, portal, browser, clock, mail):
-    rep, representative_id, _ = _paid_delegation(components, portal)
+    rep, representative_id, application_id = _paid_delegation(components, portal)
     make_officer(components, browser, clock)
     page = browser.get(f"/officer/representatives?q={rep.email}")
     for action, reason in (("suspend", "Complaint."), ("reinstate", "Complaint dismissed.")):
@@ -105,6 +108,7 @@ def test_an_officer_reinstates_with_a_reason(components, portal, browser, clock,
         assert is_approved_representative(db, rep.subject)
         assert find_representative(db, rep.subject).representative_id == representative_id
     assert "Complaint dismissed." in mail.texts(rep.email)[-1]
+    assert _allowed(components, rep, application_id)  # the delegation is back as it was
 
 
 def test_the_representatives_page_is_for_officers(components, browser):
@@ -125,23 +129,18 @@ def runner(settings, monkeypatch):
 
 def test_the_cli_suspends_and_reinstates_with_a_reason(components, portal, runner, mail):
     rep, _, application_id = _paid_delegation(components, portal)
-    missing = runner.invoke(cli, ["representatives", "suspend", "--email", rep.email])
-    assert missing.exit_code == 2  # --reason is required
-    empty = runner.invoke(
-        cli, ["representatives", "suspend", "--email", rep.email, "--reason", " ", "--json"]
-    )
-    assert json.loads(empty.output)["field"] == "reason"
-    done = runner.invoke(
-        cli,
-        ["representatives", "suspend", "--email", rep.email, "--reason", "Audit", "--json"],
-    )
+    officer = make_account(components)
+    with transaction(components) as db:
+        db.get(Account, officer.id).roles = ["officer"]
+    by = ["--email", rep.email, "--officer", officer.email, "--json"]
+    empty = runner.invoke(cli, ["representatives", "suspend", *by])
+    assert json.loads(empty.output)["field"] == "reason"  # a reason is required
+    done = runner.invoke(cli, ["representatives", "suspend", "--reason", "Audit", *by])
     assert json.loads(done.output) == {"suspended_delegations": 1}
     assert not _allowed(components, rep, application_id)
-    back = runner.invoke(
-        cli,
-        ["representatives", "reinstate", "--email", rep.email, "--reason", "Cleared", "--json"],
-    )
-    assert json.loads(back.output) == {"status": "reinstated"}
+    back = runner.invoke(cli, ["representatives", "reinstate", "--reason", "Cleared", *by])
+    assert json.loads(back.output) == {"reinstated_delegations": 1}
+    assert _allowed(components, rep, application_id)
     with transaction(components) as db:
         assert is_approved_representative(db, rep.subject)
     assert "Cleared" in mail.texts(rep.email)[-1]

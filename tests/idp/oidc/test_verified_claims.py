@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from consent import Action, DelegationKind, DelegationRequest
 from idp.delegation import service
 from tests.factories.idp import connect, make_account, make_representative, transaction
+from tests.idp.enrolment.journey import signed_in_with_second_factor
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -190,7 +191,7 @@ def test_the_representative_scope_releases_the_contact_details(components, brows
 
 
 def test_delegated_tokens_name_the_representative_and_membership_in_act(
-    components, browser, portal
+    components, browser, portal, clock
 ):
     applicant, rep = make_account(components), make_account(components)
     representative_id = make_representative(components, rep)
@@ -202,6 +203,7 @@ def test_delegated_tokens_name_the_representative_and_membership_in_act(
     with transaction(components) as db:
         delegation = service.grant(
             db,
+            components.delegation_events,
             DelegationRequest(
                 principal=applicant.subject,
                 actor=rep.subject,
@@ -212,7 +214,8 @@ def test_delegated_tokens_name_the_representative_and_membership_in_act(
             ),
             now,
         )
-        service.accept(db, components.announcer, delegation.id, rep.subject, now)
+        service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
+    signed_in_with_second_factor(browser, clock, rep)  # paid representatives use one
     request = authorization_request(client.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
     rep_token = redeem(portal, code, request.verifier, client.client_id, secret).json()
@@ -228,7 +231,9 @@ def test_delegated_tokens_name_the_representative_and_membership_in_act(
             "authorization_details": json.dumps(details),
         },
         auth=(client.client_id, secret),
-    ).json()
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    exchanged = exchanged.json()
     act = _payload(exchanged["access_token"])["act"]
     assert act == {
         "sub": rep.subject,

@@ -1,7 +1,7 @@
 """add representative enrolment, documents, conversion and claims requests
 
 Revision ID: 53cbb45fa317
-Revises: 50b93af24fdd
+Revises: 4e842fdd7968
 Create Date: 2026-12-01 22:24:43.540111
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '53cbb45fa317'
-down_revision: str | None = '50b93af24fdd'
+down_revision: str | None = '4e842fdd7968'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -151,9 +151,9 @@ def upgrade() -> None:
     sa.Column('enrolment_reference', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('approved_by', sa.String(length=32), nullable=False),
+    sa.Column('approved_by', sa.String(length=64), nullable=False),
     sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('suspended_by', sa.String(length=32), nullable=True),
+    sa.Column('suspended_by', sa.String(length=64), nullable=True),
     sa.Column('status_reason', sa.String(length=500), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('account_id', name=op.f('pk_idp_representatives')),
