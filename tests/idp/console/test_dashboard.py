@@ -209,3 +209,35 @@ def test_the_representative_hears_when_appointed_and_when_the_access_changes(
         data={**form, "actions": ["application.read"], "csrf_token": csrf_of(page)},
     )
     assert "a modifié ce que vous pouvez faire" in mail.texts(rep.email)[-1]
+
+
+def test_the_applicant_hears_when_the_representative_declines(components, portal, browser, mail):
+    rep = make_account(components, name="Rep Lee")
+    applicant = make_account(components, name="Amara Okafor")
+    client, secret = portal_client(components)
+    connect(components, applicant, client)
+    application = register_application(
+        portal, portal_token(portal, client, secret), applicant.subject, "E5"
+    ).json()
+    now = components.clock.now()
+    with transaction(components) as db:
+        delegation = service.grant(
+            db,
+            components.delegation_events,
+            DelegationRequest(
+                principal=applicant.subject,
+                actor=rep.subject,
+                kind=DelegationKind.REPRESENTATIVE_UNPAID,
+                actions=[Action.APPLICATION_READ],
+                valid_until=now + timedelta(days=30),
+                application_ids=[application["id"]],
+            ),
+            now,
+        )
+    sign_in(browser, "/login", rep.email)
+    page = browser.get("/account/delegations")
+    declined = browser.post(
+        f"/account/delegations/{delegation.id}/decline", data={"csrf_token": csrf_of(page)}
+    )
+    assert declined.headers["location"] == "/account/delegations?notice=declined"
+    assert "Rep Lee declined to act for you" in mail.texts(applicant.email)[-1]
