@@ -12,6 +12,7 @@
 - `locks.py`: the row locks that serialize issuance with changes to a delegation.
 - `events.py`: `DelegationChange`, `NoEvents`; `ports.py`: `DelegationEvents`.
 - `audit.py`: the hash-chained audit log and its verification.
+- `transfers.py`: applications changing hands at account conversion.
 - `models.py`, `errors.py`, `timestamps.py`.
 """
 
@@ -73,6 +74,7 @@ from consent.locks import lock_delegation
 from consent.models import ActorSuspension, Application, AuditEntry, Delegation, metadata
 from consent.ports import DelegationEvents
 from consent.suspensions import is_actor_suspended, reinstate_actor, suspend_actor
+from consent.transfers import hand_over_application, transfer_applicant
 
 __all__ = [
     "ACTION_LABELS",
@@ -122,6 +124,7 @@ __all__ = [
     "get_delegation",
     "grant_delegation",
     "grants_of",
+    "hand_over_application",
     "is_actor_suspended",
     "lock_delegation",
     "metadata",
@@ -134,6 +137,7 @@ __all__ = [
     "resolve_access",
     "revoke_delegation",
     "suspend_actor",
+    "transfer_applicant",
     "update_application",
     "verify_audit_chain",
 ]

@@ -25,7 +25,17 @@ from limits import parse
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
+from adapters import (
+    DevMailbox,
+    EphemeralStore,
+    FileMembershipRegister,
+    Mailer,
+    MembershipRegister,
+    MemoryStore,
+    RedisStore,
+    RegisterError,
+    SmtpMailer,
+)
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
@@ -45,7 +55,7 @@ from idp.oidc.backchannel import BackchannelLogout
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokenExtension
 from idp.oidc.jwks import PublishedKeys
-from idp.settings import Settings
+from idp.settings import Settings, SettingsError
 from idp.startup import (
     StartupRefused,
     first_start_lock,
@@ -83,6 +93,7 @@ class Components:
     delegation_events: SecurityEventOutbox
     discovery: StaticDocument
     jwks: PublishedKeys
+    membership_register: MembershipRegister
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -210,6 +221,14 @@ def create_mailer(settings: Settings) -> tuple[Mailer, DevMailbox | None]:
     return mailbox, mailbox
 
 
+def create_membership_register(settings: Settings) -> MembershipRegister:
+    """The file-backed register (the shipped sample unless IDP_MEMBERSHIP_REGISTER_DIR)."""
+    try:
+        return FileMembershipRegister(settings.membership_register_dir)
+    except RegisterError as error:
+        raise SettingsError(f"IDP_MEMBERSHIP_REGISTER_DIR: {error}") from None
+
+
 def create_passwords(settings: Settings) -> Passwords:
     return Passwords(
         PasswordPolicy(
@@ -292,4 +311,5 @@ def build_components(
         ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,
+        membership_register=create_membership_register(settings),
     )

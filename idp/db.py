@@ -149,6 +149,7 @@ def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a read-only unit of work tried to write")
 
+
 def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
     """Remember that this session used the database (so its end needs the thread pool)."""
     session.info[CONNECTED] = True

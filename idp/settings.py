@@ -136,6 +136,18 @@ class Settings(BaseSettings):
     )
     password_hash_time_cost: int = Field(2, ge=2, description="argon2id passes (OWASP floor: 2).")
     password_hash_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
+    document_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=64 * 1024,
+        le=50 * 1024 * 1024,
+        description="Largest identity document a representative may upload (bytes; "
+        "JPEG, PNG or PDF). Larger uploads are refused with 413 and this limit named.",
+    )
+    membership_register_dir: Path | None = Field(
+        None,
+        description="Folder holding the membership register's `bodies.csv` and `members.csv` "
+        "(see `adapters/registers`). Empty: the sample register shipped with the service.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log level of the structured logs."
     )
@@ -149,6 +161,11 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("IDP_ISSUER must not carry a query or fragment")
         return value.rstrip("/")
+
+    @field_validator("membership_register_dir", mode="before")
+    @classmethod
+    def _empty_register_dir_is_the_sample(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @property
     def is_loopback_issuer(self) -> bool:

@@ -36,6 +36,7 @@ SUPPORTED_SCOPES = (
     "offline_access",
     "applications:write",
     "delegations:read",
+    "representative",  # an approved representative's contact details (idp.oidc.claims)
 )
 DEFAULT_SCOPE = "openid profile email offline_access"
 ID_TOKEN_ALGS = ("RS256", "ES256", "EdDSA")

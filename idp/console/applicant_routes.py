@@ -21,6 +21,7 @@ from consent import (
     KIND_LABELS,
     Action,
     ConsentError,
+    Delegation,
     DelegationKind,
     DelegationRequest,
     application_ids_of,
@@ -37,10 +38,13 @@ from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_facto
 from idp.console.views import PortalNames, application_view, delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
+from idp.delegation.notices import notify
+from idp.enrolment.conversion import client_files_to_confirm, filed_for_marks
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
 from idp.http.params import Params
+from idp.notifications.deps import Mail
 
 router = APIRouter()
 REPRESENTATIVES = "/account/representatives"
@@ -63,6 +67,8 @@ def my_applications(request: Request, me: Me, db: Db) -> Response:
     context = {
         "applications": rows,
         "claims": claims,
+        "filed_for": filed_for_marks(db, me.account.id),
+        "client_files": len(client_files_to_confirm(db, me.account)),
         "notice": request.query_params.get("notice"),
     }
     return render_page(request, "console/applications.html", context)
@@ -160,21 +166,21 @@ def _values(form: Params) -> dict[str, Any]:
 
 def _appoint(
     db: Session, events: Events, me: SignedIn, form: Params, now: datetime
-) -> dict[str, str]:
-    """Appoint the person the form names; return the errors by field (none: done)."""
+) -> tuple[dict[str, str], Delegation | None]:
+    """Appoint the person the form names; return the errors by field, or the delegation."""
     choice = read_choice(form)
     errors = dict(choice.errors)
     actor = service.find_actor(db, form.text("email"))
     if actor is None:
         errors["email"] = "unknown_person"
     elif actor.id == me.account.id:
-        return {"email": "self_appointment"}  # the one thing to fix, whatever else is empty
+        return {"email": "self_appointment"}, None  # the one thing to fix, whatever else
     try:
         kind = DelegationKind(form.text("kind"))
     except ValueError:
         errors["kind"] = "choose_kind"
     if errors or actor is None or choice.valid_until is None:
-        return errors
+        return errors, None
     request = DelegationRequest(
         principal=me.subject,
         actor=actor.subject,
@@ -185,18 +191,24 @@ def _appoint(
         portal_client_id=choice.portal_client_id,
     )
     try:
-        service.grant(db, events, request, now)
+        return {}, service.grant(db, events, request, now)
     except ConsentError as error:
-        return {error.field or "email": error.code}
-    return {}
+        return {error.field or "email": error.code}, None
 
 
 @router.post(f"{REPRESENTATIVES}/new")
 def grant_submit(
-    request: Request, form: CsrfForm, me: RecentSecondFactor, db: Db, events: Events, now: Now
+    request: Request,
+    form: CsrfForm,
+    me: RecentSecondFactor,
+    db: Db,
+    events: Events,
+    mail: Mail,
+    now: Now,
 ) -> Response:
-    errors = _appoint(db, events, me, form, now)
-    if not errors:
+    errors, delegation = _appoint(db, events, me, form, now)
+    if delegation is not None:
+        notify(mail, db, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
     context = _form_context(db, me.account) | {"values": _values(form), "errors": errors}
     return render_page(request, "console/grant.html", context, status_code=400)
@@ -256,6 +268,7 @@ def change_submit(
     me: RecentSecondFactor,
     db: Db,
     events: Events,
+    mail: Mail,
     now: Now,
 ) -> Response:
     choice = read_choice(form)
@@ -275,6 +288,7 @@ def change_submit(
             )
             if before == "active" and changed.status == "pending_acceptance":
                 notice = "changed_needs_acceptance"
+            notify(mail, db, changed, "changed")
         except ConsentError as error:
             errors = {error.field or "applications": error.code}
     if not errors:
@@ -287,11 +301,12 @@ def change_submit(
 
 
 @router.post(REPRESENTATIVES + "/{delegation_id}/revoke", dependencies=CSRF_CHECKED)
-def revoke(delegation_id: str, me: Me, db: Db, events: Events, now: Now) -> Response:
+def revoke(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
     try:
-        service.revoke(db, events, delegation_id[:32], me.subject, now)
+        revoked = service.revoke(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
+    notify(mail, db, revoked, "revoked")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=revoked", status_code=303)
 
 
@@ -301,12 +316,14 @@ def approve(
     me: Annotated[SignedIn, Depends(recent_second_factor_then(REPRESENTATIVES))],
     db: Db,
     events: Events,
+    mail: Mail,
     now: Now,
 ) -> Response:
     try:
-        service.approve(db, events, delegation_id[:32], me.subject, now)
+        approved = service.approve(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
+    notify(mail, db, approved, "appointed")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=approved", status_code=303)
 
 

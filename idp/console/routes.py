@@ -4,13 +4,21 @@
 - `security_routes.py`: authenticator app, recovery codes, passkeys, password.
 - `applicant_routes.py`: my applications, my representatives, activity.
 - `representative_routes.py`: people I act for.
+- `dashboard_routes.py`: the representative's dashboard of clients and applications.
 """
 
 from __future__ import annotations
 
 from idp.console.account_routes import router as account_router
 from idp.console.applicant_routes import router as applicant_router
+from idp.console.dashboard_routes import router as dashboard_router
 from idp.console.representative_routes import router as representative_router
 from idp.console.security_routes import router as security_router
 
-routers = (account_router, security_router, applicant_router, representative_router)
+routers = (
+    account_router,
+    security_router,
+    applicant_router,
+    representative_router,
+    dashboard_router,
+)

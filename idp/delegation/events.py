@@ -33,8 +33,13 @@ SET_EVENTS = {
 }
 
 
-def event_claims(change: DelegationChange, event: str, client_id: str, issuer: str,
-                 numbers: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def event_claims(
+    change: DelegationChange,
+    event: str,
+    client_id: str,
+    issuer: str,
+    numbers: tuple[str, ...] | list[str],
+) -> dict[str, Any]:
     return {
         "iss": issuer,
         "aud": client_id,

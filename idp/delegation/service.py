@@ -1,7 +1,8 @@
 """Delegation operations as the console, the CLI and the portal API call them.
 
 Wraps `consent` with what only the composition root knows: who is an approved
-representative (the `representative` role, until enrolment), and the
+representative (an approved, active enrolment of a paid type: `idp.representatives`),
+and the
 `consent.DelegationEvents` implementation the operations report to (Security Event Tokens
 to portals through the outbox, `SecurityEventOutbox`), in the same transaction as the
 change.
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import (
@@ -33,8 +33,9 @@ from consent import (
 )
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
+from idp.representatives.service import REPRESENTATIVE_ROLE as REPRESENTATIVE_ROLE
+from idp.representatives.service import is_approved_representative as _approved
 
-REPRESENTATIVE_ROLE = "representative"
 DEFAULT_DURATION = timedelta(days=365)
 
 
@@ -44,8 +45,9 @@ def find_actor(db: Session, email: str) -> Account | None:
 
 
 def is_approved_representative(db: Session, subject: str) -> bool:
-    actor = db.scalar(select(Account).where(Account.subject == subject))
-    return actor is not None and REPRESENTATIVE_ROLE in (actor.roles or [])
+    """Paid delegation needs an approved representative enrolment (DESIGN.md section 2),
+    not merely the `representative` role."""
+    return _approved(db, subject)
 
 
 def grant(
@@ -129,9 +131,15 @@ def suspend_representative(
 
 
 def reinstate_representative(
-    db: Session, events: DelegationEvents, actor: str, *, by: str, now: datetime
+    db: Session,
+    events: DelegationEvents,
+    actor: str,
+    *,
+    by: str,
+    now: datetime,
+    reason: str = "",
 ) -> list[Delegation]:
-    return reinstate_actor(db, actor, by=by, now=now, events=events)
+    return reinstate_actor(db, actor, by=by, now=now, events=events, reason=reason)
 
 
 def default_end(now: datetime) -> datetime:

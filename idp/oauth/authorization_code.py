@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6749 import grants
 from consent import DelegatedAccess, DelegationKind, access_allows
 from idp.accounts.models import Account
 from idp.db import serialize_with_writers
+from idp.oauth.claims_request import parse_claims_request
 from idp.oauth.errors import (
     InvalidClientError,
     InvalidGrantError,
@@ -89,6 +90,7 @@ class IssuedCode:
     nonce: str | None = None
     expires_at: int = 0
     delegated: dict[str, Any] | None = None  # `_delegated_record`, for RFC 9396 requests
+    claims: dict[str, Any] | None = None  # the `claims` parameter (OIDC Core 5.5), parsed
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -132,6 +134,7 @@ def check_oidc_parameters(data: dict[str, str], repeated: list[str]) -> None:
     max_age = data.get("max_age")
     if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
         raise InvalidRequestError("'max_age' must be a non-negative integer of seconds")
+    parse_claims_request(data.get("claims"))
 
 
 class RequestNotSupportedError(InvalidRequestError):  # type: ignore[misc]  # authlib untyped
@@ -206,6 +209,7 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
             nonce=data.get("nonce"),
             expires_at=ctx.timestamp + ttl,
             delegated=_delegated_record(ctx.delegated) if ctx.delegated else None,
+            claims=parse_claims_request(data.get("claims")),
         )
         self.server.store.set(
             CODE_KEY + digest_token(code), json.dumps(asdict(issued)).encode(), ttl
@@ -259,5 +263,6 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
             acr=issued.acr,
             amr=issued.amr,
             grant_id=issued.grant_id,
+            claims_request=issued.claims,
         )
         return super().create_token_response()

@@ -1,7 +1,9 @@
 """The delegated access token (DESIGN.md section 5): short-lived, never refreshed, audited.
 
 Issued by token exchange (RFC 8693) and by an RFC 9396 authorization request: `sub` is
-the applicant, `act` names the representative (RFC 8693 section 4.1), and the token
+the applicant, `act` names the representative (RFC 8693 section 4.1) with, for an
+approved representative, their representative ID and membership (`act: {sub,
+representative_id, membership: {body, number}}`), and the token
 carries `authorization_details` and `delegation_id`. It lasts at most
 `DELEGATED_TOKEN_TTL_SECONDS`: the representative exchanges again, so a revocation takes
 effect at the next request at the latest, and at once at introspection, which checks
@@ -16,6 +18,7 @@ from typing import Any
 from consent import DelegatedAccess, record_event
 from idp.oauth.context import OAuthContext
 from idp.oauth.tokens import TokenPolicy, issue_access_token
+from idp.representatives.service import act_claim, find_representative
 from keys import Keyring
 
 DELEGATED_TOKEN_TTL_SECONDS = 300
@@ -44,7 +47,7 @@ def issue_delegated_token(
         grant_id=grant_id,
         now=ctx.now,
         extra_claims={
-            "act": {"sub": access.actor},
+            "act": act_claim(access.actor, find_representative(ctx.db, access.actor)),
             "authorization_details": access.to_claims(),
             "delegation_id": access.delegation_id,
         },

@@ -60,6 +60,7 @@ def create_grant(
     acr: str | None = None,
     amr: list[str] | None = None,
     grant_id: str | None = None,
+    claims_request: dict[str, Any] | None = None,
 ) -> Grant:
     grant = Grant(
         id=grant_id or new_id(),
@@ -70,6 +71,7 @@ def create_grant(
         auth_time=auth_time,
         acr=acr,
         amr=amr or [],
+        claims_request=claims_request,
         created_at=now,
     )
     session.add(grant)

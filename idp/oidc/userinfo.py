@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
+from idp.oauth.models import Grant
 from idp.oauth.tokens import TokenPolicy, read_access_token
-from idp.oidc.claims import userinfo_claims
+from idp.oidc.claims import released_claims
 from keys import Keyring
 
 REALM = "passerelle"
@@ -75,4 +76,6 @@ def answer_userinfo(
     account = db.scalar(select(Account).where(Account.subject == claims["sub"]))
     if account is None or account.status != "active":
         return _invalid("the account behind this token is no longer active")
-    return UserinfoAnswer(200, userinfo_claims(account, account.subject, scope))
+    grant = db.get(Grant, str(claims.get("gid", "")))
+    claims_request = grant.claims_request if grant is not None else None
+    return UserinfoAnswer(200, released_claims(db, account, scope, claims_request, "userinfo"))

@@ -408,6 +408,8 @@ def test_an_officer_reinstates_a_representative_from_the_cli(
             "reinstate",
             "--email",
             rep.email,
+            "--reason",
+            "cleared",
             "--officer",
             officer.email,
             "--json",
