@@ -541,6 +541,44 @@ def postgres() -> Iterator[str]:
         yield admin
 
 
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server (no persistence) on a free loopback port; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server not found on PATH")
+    folder, port = Path(tempfile.mkdtemp(prefix="bench-redis-")), free_port()
+    process = subprocess.Popen(  # noqa: S603  # redis-server with fixed arguments
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def libpq(url: str) -> str:
     """The psycopg form of a SQLAlchemy URL."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)

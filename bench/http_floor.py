@@ -9,6 +9,8 @@ one process pinned to CPU 0, and loads each with wrk pinned to CPU 1 (16 connect
 - the FastAPI route behind three pass-through pure-ASGI middlewares (Passerelle has three:
   CSRF cookie, locale, security headers), with httptools.
 
+Besides requests per second it prints the server's CPU µs per request (from /proc, all
+threads), which other processes on the machine do not change much.
 Rounds alternate and medians are kept. Needs `wrk` (apt-get install wrk).
 Run: `python bench/http_floor.py [SECONDS] [ROUNDS]` (default 5 3).
 """
@@ -23,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from harness import ROOT, free_port, pinning
@@ -118,7 +121,12 @@ def serve(target: str, http: str, factory: bool, cpus: set[int] | None) -> tuple
     raise SystemExit(f"uvicorn {target} did not answer")
 
 
-def wrk(port: int, seconds: int, cpus: set[int] | None) -> float:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port: int, seconds: int, cpus: set[int] | None) -> tuple[float, int]:
     prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     done = subprocess.run(  # noqa: S603  # wrk with fixed arguments, bounded by -d and timeout
         [*prefix, "wrk", "-t1", "-c16", f"-d{seconds}s", f"http://127.0.0.1:{port}/jwks"],
@@ -127,8 +135,9 @@ def wrk(port: int, seconds: int, cpus: set[int] | None) -> float:
         timeout=seconds + 60,
         check=True,
     )
-    found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
-    return float(found.group(1)) if found else 0.0
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    count = re.search(r"(\d+) requests in", done.stdout)
+    return (float(rate[1]) if rate else 0.0), (int(count[1]) if count else 0)
 
 
 def main() -> None:
@@ -139,10 +148,14 @@ def main() -> None:
     server_cpus, client_cpus = pinning()
     servers = {label: serve(t, h, f, server_cpus) for label, t, h, f in CASES}
     rates: dict[str, list[float]] = {label: [] for label, *_ in CASES}
+    cpu: dict[str, list[float]] = {label: [] for label, *_ in CASES}
     try:
         for _ in range(rounds):
-            for label, (_, port) in servers.items():
-                rates[label].append(wrk(port, seconds, client_cpus))
+            for label, (process, port) in servers.items():
+                before = cpu_seconds(process.pid)
+                rate, count = wrk(port, seconds, client_cpus)
+                rates[label].append(rate)
+                cpu[label].append((cpu_seconds(process.pid) - before) / max(1, count) * 1e6)
     finally:
         for process, _ in servers.values():
             process.terminate()
@@ -152,7 +165,10 @@ def main() -> None:
     raw = statistics.median(rates[CASES[0][0]])
     for label, values in rates.items():
         median = statistics.median(values)
-        print(f"{label:<44} {median:9.0f} req/s   {median / raw:5.2f} of raw ASGI")
+        print(
+            f"{label:<42} {median:7.0f} req/s  {median / raw:5.2f} of raw ASGI  "
+            f"{statistics.median(cpu[label]):5.0f} µs CPU/request"
+        )
 
 
 if __name__ == "__main__":
