@@ -448,7 +448,26 @@ def spread(values: list[float]) -> str:
     return "/".join(f"{v:.0f}" for v in values) + f" (median {statistics.median(values):.0f})"
 
 
-# PostgreSQL from the Debian binaries ----------------------------------------------------
+# PostgreSQL and Redis from the Debian binaries -------------------------------------------
+
+SERVER_PIDS: dict[str, int] = {}  # URL of a server started here -> its main process
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and of its descendants, live or ended and
+    reaped (a PostgreSQL postmaster and its backends, `idp serve --workers` and workers)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            for task in Path(f"/proc/{current}/task").glob("*/children"):
+                pending += [int(child) for child in task.read_text().split()]
+        except OSError:  # ended meanwhile
+            continue
+        ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        total += ticks / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _postgres_bin(name: str) -> str:
@@ -520,7 +539,9 @@ def postgres_server(cpus: set[int] | None = None) -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        SERVER_PIDS[url] = int((data / "postmaster.pid").read_text().split()[0])
+        yield url
     finally:
         subprocess.run(  # noqa: S603  # the Debian binaries, fixed arguments
             _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
@@ -572,7 +593,9 @@ def redis_server() -> Iterator[str]:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        url = f"redis://127.0.0.1:{port}/0"
+        SERVER_PIDS[url] = process.pid
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -4,22 +4,32 @@ Serves, from one FastAPI app on uvicorn (httptools, uvloop, one process on CPU 0
 shapes a request core can take, and loads each with wrk from CPU 1 (16 connections). No
 `idp` import: these are the targets, measured beside each other in one run.
 
+The reference: `parse + Basic auth only`, the shared FastAPI floor's /form (no token).
+
 client_credentials (form + HTTP Basic parsed by an async dependency, ES256 JWT signed
 with `cryptography`, client secret checked against a SHA-256 digest):
-- `async`: everything on the event loop, client from memory (the FastAPI floor's shape);
+- `async`: everything on the event loop, client from memory (the FastAPI floor's
+  /jwt-es256 shape);
 - `def`: the same in a sync handler (FastAPI's thread pool: one hop per request);
 - `def + client SELECT`: the client read from the database in a unit of work;
-- `def + grant INSERT`: client from memory, one grant row inserted and committed;
+- `def + grant INSERT`: client from memory, one grant row inserted and committed in an
+  ORM Session (`session.begin()`), and the same through a Core connection (`Core`);
 - `def + SELECT + INSERT`: both (today's statements, without anything else).
 
 introspection of that JWT (verify, then `exp`):
 - `async, no DB`: verify only (no revocation check: the floor);
-- `def + alive SELECT`: one statement asking whether the grant and the token are alive
-  (what immediate revocation needs), client from memory.
+- `def + alive SELECT`: one statement asking whether the grant is alive (what immediate
+  revocation needs) in an ORM Session, client from memory; and the same on a Core
+  connection in autocommit (no BEGIN / ROLLBACK round trips on PostgreSQL).
 
-SQLite file in WAL mode by default, or BENCH_DATABASE_URL (a PostgreSQL URL; the tables
-are created and dropped). Rounds alternate; medians are kept. Needs wrk.
-Run: `python bench/lean_shapes.py [SECONDS] [ROUNDS]` (default 5 3).
+Each line prints requests per second and the server's CPU µs per request (from /proc):
+on a shared machine the second is the steadier figure, and a shape's throughput on a
+dedicated core is about 1,000,000 / its CPU µs.
+
+SQLite file in WAL mode by default, or PostgreSQL (the tables are created and dropped).
+Rounds alternate; medians are kept. Needs wrk.
+Run: `python bench/lean_shapes.py [SECONDS] [ROUNDS] [postgres]` (default 5 3 on SQLite;
+`postgres` starts a throwaway PostgreSQL, BENCH_DATABASE_URL uses yours).
 """
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations, and the
@@ -43,7 +53,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from harness import ROOT, free_port, pinning
+from harness import ROOT, free_port, pinning, postgres
 
 CLIENT_ID, SECRET = "lean-client", "lean-secret-0123456789abcdefghij"  # bench only
 DB_ENV = "LEAN_DATABASE_URL"
@@ -199,6 +209,16 @@ def create_app() -> Any:  # one app, its routes side by side, on purpose
             db.execute(insert(grants).values(id=grant_id, client_id=cid))
         return issue(cid, grant_id)
 
+    @app.post("/cc/def-insert-core")
+    def cc_def_insert_core(form: FormAndClient) -> JSONResponse:
+        cid = authenticated(form[1], known.get)
+        if not cid:
+            return deny()
+        grant_id = secrets.token_hex(16)
+        with engine.begin() as conn:
+            conn.execute(insert(grants).values(id=grant_id, client_id=cid))
+        return issue(cid, grant_id)
+
     @app.post("/cc/def-select-insert")
     def cc_def_select_insert(form: FormAndClient) -> JSONResponse:
         grant_id = secrets.token_hex(16)
@@ -212,6 +232,13 @@ def create_app() -> Any:  # one app, its routes side by side, on purpose
     def introspection(claims: dict[str, Any] | None) -> JSONResponse:
         answer = {"active": True, **claims} if claims else {"active": False}
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+    @app.post("/form/async")
+    async def form_async(form: FormAndClient) -> JSONResponse:
+        if not authenticated(form[1], known.get):
+            return deny()
+        body = {"access_token": secrets.token_urlsafe(32), "token_type": "Bearer"}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     @app.post("/introspect/async")
     async def introspect_async(form: FormAndClient) -> JSONResponse:
@@ -232,17 +259,33 @@ def create_app() -> Any:  # one app, its routes side by side, on purpose
             claims = claims if row is not None and row[0] else None
         return introspection(claims)
 
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @app.post("/introspect/def-select-core")
+    def introspect_def_select_core(form: FormAndClient) -> JSONResponse:
+        if not authenticated(form[1], known.get):
+            return deny()
+        claims = verify(form[0].get("token", ""))
+        if claims is not None:
+            with reader.connect() as conn:
+                row = conn.execute(alive, {"gid": claims["gid"]}).first()
+            claims = claims if row is not None and row[0] else None
+        return introspection(claims)
+
     return app
 
 
 CASES = [
+    ("parse + Basic auth only, async (floor /form)", "/form/async", False),
     ("client_credentials: async, client in memory", "/cc/async", False),
     ("client_credentials: def (thread-pool hop)", "/cc/def", False),
     ("client_credentials: def + client SELECT", "/cc/def-select", False),
     ("client_credentials: def + grant INSERT", "/cc/def-insert", False),
+    ("client_credentials: def + grant INSERT, Core", "/cc/def-insert-core", False),
     ("client_credentials: def + SELECT + INSERT", "/cc/def-select-insert", False),
     ("introspection: async, verify only", "/introspect/async", True),
     ("introspection: def + alive SELECT", "/introspect/def-select", True),
+    ("introspection: def + alive SELECT, Core autocommit", "/introspect/def-select-core", True),
 ]
 
 
@@ -301,29 +344,22 @@ def serve(database_url: str, cpus: set[int] | None) -> tuple[subprocess.Popen[by
     raise SystemExit("the lean app did not answer")
 
 
-def main() -> None:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install wrk")
-    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+def measure(database_url: str, seconds: int, rounds: int) -> None:
     server_cpus, client_cpus = pinning()
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/lean.db"
-        process, base, token = serve(database_url, server_cpus)
-        rates: dict[str, list[float]] = {label: [] for label, *_ in CASES}
-        cpu: dict[str, list[float]] = {label: [] for label, *_ in CASES}
-        try:
-            for _ in range(rounds):
-                for label, path, introspects in CASES:
-                    url = base + path
-                    body = f"token={token}" if introspects else "grant_type=client_credentials"
-                    before = cpu_seconds(process.pid)
-                    rate, count = wrk(url, body, seconds, client_cpus)
-                    rates[label].append(rate)
-                    cpu[label].append((cpu_seconds(process.pid) - before) / max(1, count) * 1e6)
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    process, base, token = serve(database_url, server_cpus)
+    rates: dict[str, list[float]] = {label: [] for label, *_ in CASES}
+    cpu: dict[str, list[float]] = {label: [] for label, *_ in CASES}
+    try:
+        for _ in range(rounds):
+            for label, path, introspects in CASES:
+                body = f"token={token}" if introspects else "grant_type=client_credentials"
+                before = cpu_seconds(process.pid)
+                rate, count = wrk(base + path, body, seconds, client_cpus)
+                rates[label].append(rate)
+                cpu[label].append((cpu_seconds(process.pid) - before) / max(1, count) * 1e6)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
     where = f"server on CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
     engine = database_url.split(":", 1)[0].split("+")[0]
     print(
@@ -331,9 +367,25 @@ def main() -> None:
     )
     for label, *_ in CASES:
         print(
-            f"{label:<48} {statistics.median(rates[label]):7.0f} req/s  "
+            f"{label:<52} {statistics.median(rates[label]):7.0f} req/s  "
             f"{statistics.median(cpu[label]):5.0f} µs CPU/request"
         )
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    on_postgres = len(sys.argv) > 3 and sys.argv[3] == "postgres"
+    if os.environ.get("BENCH_DATABASE_URL"):
+        measure(os.environ["BENCH_DATABASE_URL"], seconds, rounds)
+    elif on_postgres:
+        with postgres() as admin:
+            measure(admin, seconds, rounds)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            measure(f"sqlite:///{folder}/lean.db", seconds, rounds)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ introspection.
 Starts PostgreSQL (or uses BENCH_POSTGRES_URL's server) and Redis, migrates, registers a
 client_credentials portal, then for 1..N replicas loads each replica with its own wrk
 (16 connections each, nothing pinned: every process may use every core) and prints the
-total requests per second, the gain over one process and the servers' CPU µs per request.
+total requests per second, the gain over one process, CPU µs per request of the `idp`
+processes and of PostgreSQL + Redis (when started here; ended backends included), and how
+many PostgreSQL sessions were opened per 1000 requests (pool churn costs PostgreSQL a
+process start each).
 When `idp serve --help` lists `--workers`, the same is measured with one `idp serve
 --workers N` behind one port (wrk -t2). On a machine with C cores, more than C server
 processes cannot help: the figure shows where the cores run out, and what is left for the
@@ -27,11 +30,13 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 from harness import (
     ROOT,
+    SERVER_PIDS,
     Http,
     IdpServer,
     database_url,
@@ -40,29 +45,11 @@ from harness import (
     idp_env,
     libpq,
     postgres,
+    process_tree_cpu,
     redis_server,
 )
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "post.lua"
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and its children that are still running (workers)."""
-    total = 0.0
-    for candidate in [pid, *children(pid)]:
-        try:
-            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(c) for c in task.read_text().split()]
-    return found + [g for c in found for g in children(c)]
 
 
 def load(
@@ -108,9 +95,27 @@ def has_workers_option(env: dict[str, str]) -> bool:
     return "--workers" in done.stdout
 
 
+@dataclass
+class Backend:
+    """The env every replica shares, and how to watch PostgreSQL and Redis."""
+
+    env: dict[str, str]
+    pids: list[int]  # main processes of the servers started here, to count their CPU
+    admin_url: str
+    database: str
+
+    def sessions(self) -> int:
+        """PostgreSQL sessions opened on the database so far (pg_stat_database)."""
+        with psycopg.connect(libpq(self.admin_url), autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = %s", (self.database,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+
 @contextmanager
-def deployment(folder: Path) -> Iterator[dict[str, str]]:
-    """PostgreSQL + Redis, a migrated database, a master key: the env of every replica."""
+def deployment(folder: Path) -> Iterator[Backend]:
+    """PostgreSQL + Redis, a migrated database, a master key."""
     with postgres() as admin, redis_server() as redis_url:
         name = f"bench_replicas_{secrets.token_hex(3)}"
         with psycopg.connect(libpq(admin), autocommit=True) as conn:
@@ -120,7 +125,8 @@ def deployment(folder: Path) -> Iterator[dict[str, str]]:
         env["IDP_MASTER_KEY"] = idp_cli(env, "keys", "master")["master_key"]
         idp_cli(env, "db", "upgrade")
         try:
-            yield env
+            pids = [SERVER_PIDS[u] for u in (admin, redis_url) if u in SERVER_PIDS]
+            yield Backend(env, pids, admin, name)
         finally:
             with psycopg.connect(libpq(admin), autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
@@ -130,7 +136,8 @@ def main() -> None:
     most = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    with tempfile.TemporaryDirectory() as folder, deployment(Path(folder)) as env:
+    with tempfile.TemporaryDirectory() as folder, deployment(Path(folder)) as backend:
+        env, backends = backend.env, backend.pids
         client = idp_cli(
             env, "clients", "create", "--name", "Replicas portal",
             "--grant-type", "client_credentials", "--scope", "applications:write",
@@ -141,7 +148,7 @@ def main() -> None:
         shapes: list[tuple[str, int]] = [("replicas", n) for n in range(1, most + 1)]
         if has_workers_option(env):
             shapes += [("--workers", n) for n in range(2, most + 1)]
-        results: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+        results: dict[tuple[str, str, int], list[tuple[float, float, float, float]]] = {}
         for kind, n in shapes:
             with ExitStack() as stack:
                 if kind == "replicas":
@@ -162,33 +169,41 @@ def main() -> None:
                 pids = [s.process.pid for s in servers if s.process is not None]
                 for _ in range(rounds):
                     for case, (path, body) in cases.items():
-                        before = sum(cpu_seconds(p) for p in pids)
+                        sessions = backend.sessions()
+                        before = [process_tree_cpu(p) for p in pids + backends]
                         urls = [s.url + path for s in servers]
                         threads = 2 if kind == "--workers" else 1
                         rate, count = load(urls, basic, body, seconds, threads)
-                        used = (sum(cpu_seconds(p) for p in pids) - before) / count * 1e6
-                        results.setdefault((case, kind, n), []).append((rate, used))
+                        after = [process_tree_cpu(p) for p in pids + backends]
+                        spent = [(a - b) / count * 1e6 for a, b in zip(after, before, strict=True)]
+                        opened = (backend.sessions() - sessions) / count * 1000
+                        idp, pg = sum(spent[: len(pids)]), sum(spent[len(pids) :])
+                        results.setdefault((case, kind, n), []).append((rate, idp, pg, opened))
         report(results, seconds, rounds)
 
 
 def report(
-    results: dict[tuple[str, str, int], list[tuple[float, float]]], seconds: int, rounds: int
+    results: dict[tuple[str, str, int], list[tuple[float, float, float, float]]],
+    seconds: int,
+    rounds: int,
 ) -> None:
     print(
         f"idp serve on PostgreSQL + Redis, nothing pinned, {os.cpu_count()} CPUs; "
         f"wrk -c16 per port, {seconds} s x {rounds}, medians"
     )
     for case in ("client_credentials", "introspection"):
-        one = statistics.median(r for r, _ in results[(case, "replicas", 1)])
+        one = statistics.median(r[0] for r in results[(case, "replicas", 1)])
         for (name, kind, n), values in results.items():
             if name != case:
                 continue
-            rate = statistics.median(r for r, _ in values)
-            cpu = statistics.median(c for _, c in values)
+            rate, cpu, backend, opened = (statistics.median(v[i] for v in values) for i in range(4))
             label = f"{case}, {n} {'replica' if n == 1 else 'replicas'}"
             if kind == "--workers":
                 label = f"{case}, --workers {n}"
-            print(f"{label:<40} {rate:7.0f} req/s  x{rate / one:4.2f}  {cpu:5.0f} µs CPU/request")
+            print(
+                f"{label:<36} {rate:6.0f} req/s x{rate / one:4.2f}  CPU/request: idp {cpu:5.0f} µs,"
+                f" PostgreSQL + Redis {backend:4.0f} µs; {opened:.0f} PG sessions opened/1000"
+            )
 
 
 if __name__ == "__main__":
