@@ -56,4 +56,10 @@ bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegation
 	$(PYTHON) bench/refresh.py
 	$(PYTHON) bench/delegated.py
 	$(PYTHON) bench/micro_costs.py
-	if command -v wrk >/dev/null; then $(PYTHON) bench/http_floor.py; else echo "http_floor: no wrk"; fi
+	@if command -v wrk >/dev/null; then \
+		$(PYTHON) bench/http_floor.py && $(PYTHON) bench/lean_shapes.py && \
+		$(PYTHON) bench/lean_shapes.py 5 3 postgres && $(PYTHON) bench/replicas.py; \
+	else echo "http_floor, lean_shapes, replicas: skipped (no wrk; apt-get install wrk)"; fi
+	@if command -v wrk >/dev/null && command -v py-spy >/dev/null; then \
+		$(PYTHON) bench/profile_endpoints.py; \
+	else echo "profile_endpoints: skipped (needs wrk and py-spy)"; fi

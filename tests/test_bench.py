@@ -70,14 +70,41 @@ def test_delegated_benchmark_compares_a_large_and_a_small_database():
 def test_micro_costs_print_a_line_per_unit_cost():
     _needs_postgres()
     out = _run("bench/micro_costs.py", "50")
-    assert re.search(r"^thread-pool hop: anyio.* µs$", out, flags=re.M), out
-    assert re.search(r"^ES256 verify, cryptography .* µs$", out, flags=re.M), out
-    assert re.search(r"^PostgreSQL: psycopg on a held connection .* µs$", out, flags=re.M), out
+    assert re.search(r"^thread-pool hop: anyio.* µs CPU$", out, flags=re.M), out
+    assert re.search(r"^ES256 verify, cryptography .* µs CPU$", out, flags=re.M), out
+    assert re.search(r"^PostgreSQL: psycopg on a held connection .* µs CPU$", out, flags=re.M), out
 
 
-@pytest.mark.skipif(
+needs_wrk = pytest.mark.skipif(
     shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
 )
+
+
+@needs_wrk
 def test_http_floor_prints_a_rate_per_server_shape():
     out = _run("bench/http_floor.py", "1", "1")
-    assert re.search(r"^raw ASGI, httptools +\d+ req/s", out, flags=re.M), out
+    assert re.search(r"^raw ASGI, httptools +\d+ req/s .* µs CPU/request$", out, flags=re.M), out
+
+
+@needs_wrk
+def test_lean_shapes_print_a_rate_and_a_cpu_cost_per_shape():
+    out = _run("bench/lean_shapes.py", "1", "1")
+    line = r"^client_credentials: def \+ SELECT \+ INSERT +\d+ req/s +\d+ µs CPU/request$"
+    assert re.search(line, out, flags=re.M), out
+    assert len(re.findall(r"µs CPU/request$", out, flags=re.M)) >= 8, out
+
+
+@needs_wrk
+@pytest.mark.skipif(shutil.which("py-spy") is None, reason="py-spy is not installed")
+def test_endpoint_profile_splits_each_endpoint_by_component():
+    out = _run("bench/profile_endpoints.py", "1")
+    assert len(re.findall(r"µs CPU and [\d.]+ context switches per request", out)) == 4, out
+
+
+@needs_wrk
+def test_replicas_benchmark_prints_the_gain_of_a_second_process():
+    _needs_postgres()
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is missing")
+    out = _run("bench/replicas.py", "2", "1", "1")
+    assert re.search(r"^client_credentials, 2 replicas +\d+ req/s x[\d.]+", out, flags=re.M), out
