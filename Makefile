@@ -49,6 +49,7 @@ i18n: ## Extract messages and update the English and French catalogues
 	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output --ignore-dirs ".* __pycache__" .
 	pybabel update -i idp/locale/messages.pot -d idp/locale -D messages --no-fuzzy-matching --omit-header
 
+bench: export PYTHONPATH := $(CURDIR)
 bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegations (docs/performance.md)
 	$(PYTHON) bench/token_endpoint.py
 	$(PYTHON) bench/decisions.py

@@ -35,26 +35,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from flows import FlowError, Portal, create_account, create_portal, tokens_for
 from harness import (
-    FlowError,
     Http,
     IdpServer,
     Load,
-    Portal,
-    create_account,
-    create_portal,
-    database_url,
     describe,
     free_port,
     idp_cli,
     idp_env,
-    libpq,
     median_rate,
     pinning,
-    postgres,
     run_load,
-    tokens_for,
 )
+from servers import database_url, libpq, postgres
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105  # a URN
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105  # a URN

@@ -1,5 +1,6 @@
-"""What the HTTP benchmarks share: a real `idp serve`, its CLI, a lean HTTP client, the
-authorization-code flow as a browser and a portal run it, bounded load, and PostgreSQL.
+"""What the HTTP benchmarks share: a real `idp serve`, its CLI, a lean HTTP client, bounded
+load and its figures. The code flow lives in `flows.py`, PostgreSQL and Redis in
+`servers.py`.
 
 Everything drives the service from outside (HTTP and the `idp` CLI), so the scripts keep
 working whatever the inside of `idp/` looks like. The `idp` started is the one next to
@@ -13,32 +14,22 @@ its threads on CPU 0 too. Every load loop stops at a request count or a time lim
 from __future__ import annotations
 
 import base64
-import glob
-import hashlib
 import http.client
 import json
 import os
-import secrets
-import shutil
 import socket
-import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIRECT_URI = "https://portal.example/callback"
-PASSWORD = "bench long password 0123"  # noqa: S105  # a throwaway account of the bench
 SERVER_START_SECONDS = 60
-MAX_FLOW_STEPS = 10
 T = TypeVar("T")
 # A script in bench/ imports `idp` from this checkout, never from another install.
 if sys.path[:1] != [str(ROOT)]:
@@ -90,22 +81,6 @@ def idp_cli(env: dict[str, str], *args: str) -> Any:
     if done.returncode != 0:
         raise SystemExit(f"idp {' '.join(args[:2])} failed: {done.stderr.decode()[-2000:]}")
     return json.loads(done.stdout)
-
-
-def create_portal(env: dict[str, str], name: str, *grant_types: str, scope: str = "") -> Portal:
-    args = ["clients", "create", "--name", name, "--redirect-uri", REDIRECT_URI]
-    for grant_type in grant_types:
-        args += ["--grant-type", grant_type]
-    if scope:
-        args += ["--scope", scope]
-    data = idp_cli(env, *args)
-    return Portal(data["client_id"], data["client_secret"])
-
-
-def create_account(env: dict[str, str], email: str, name: str = "Bench Person") -> str:
-    """A password account through the CLI; returns its `sub`."""
-    data = idp_cli(env, "users", "create", "--email", email, "--password", PASSWORD, "--name", name)
-    return str(data.get("subject") or data.get("sub") or "")
 
 
 @dataclass
@@ -248,112 +223,6 @@ class Http:
             self._conn = None
 
 
-# The authorization-code flow ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Portal:
-    client_id: str
-    secret: str
-
-    @property
-    def auth(self) -> tuple[str, str]:
-        return (self.client_id, self.secret)
-
-
-class FlowError(RuntimeError):
-    """The provider answered something a sign-in does not expect."""
-
-
-def _hidden(html: str, name: str) -> str:
-    marker = f'name="{name}" value="'
-    start = html.find(marker)
-    if start < 0:
-        raise FlowError(f"no hidden field {name!r} in the page")
-    start += len(marker)
-    return html[start : html.index('"', start)]
-
-
-def _query(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-def _expect(answer: Answer, *statuses: int) -> Answer:
-    if answer.status not in statuses:
-        raise FlowError(f"HTTP {answer.status}: {answer.text[:300]}")
-    return answer
-
-
-def sign_in_for_code(
-    browser: Http, portal: Portal, email: str, scope: str, **params: str
-) -> tuple[str, str]:
-    """A fresh browser: authorize page, password, consent; returns (code, PKCE verifier)."""
-    browser.cookies.clear()
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    query = {
-        "response_type": "code",
-        "client_id": portal.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "scope": scope,
-        "state": secrets.token_urlsafe(8),
-        "nonce": secrets.token_urlsafe(8),
-        "code_challenge": challenge.rstrip(b"=").decode(),
-        "code_challenge_method": "S256",
-        **params,
-    }
-    answer = _expect(browser.get("/authorize?" + urlencode(query)), 302, 303)
-    for _ in range(MAX_FLOW_STEPS):
-        location = answer.header("location") or ""
-        if answer.status in (302, 303) and location.startswith(REDIRECT_URI):
-            found = _query(location)
-            if "code" not in found:
-                raise FlowError(f"no code: {found.get('error')} {found.get('error_description')}")
-            return found["code"], verifier
-        if answer.status in (302, 303):
-            answer = browser.get(location.removeprefix(browser.base))
-            continue
-        page = _expect(answer, 200).text
-        if 'name="password"' in page:
-            answer = browser.post(
-                "/login",
-                {
-                    "email": email,
-                    "password": PASSWORD,
-                    "interaction": _hidden(page, "interaction"),
-                    "csrf_token": _hidden(page, "csrf_token"),
-                },
-            )
-        elif 'name="decision"' in page:
-            answer = browser.post(
-                "/authorize/consent",
-                {
-                    "interaction": _hidden(page, "interaction"),
-                    "decision": "allow",
-                    "csrf_token": _hidden(page, "csrf_token"),
-                },
-            )
-        else:
-            raise FlowError(f"unexpected page: {page[:300]}")
-    raise FlowError(f"no code after {MAX_FLOW_STEPS} steps")
-
-
-def redeem_code(http: Http, portal: Portal, code: str, verifier: str) -> dict[str, Any]:
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "code_verifier": verifier,
-    }
-    tokens: dict[str, Any] = _expect(http.post("/token", form, auth=portal.auth), 200).json()
-    return tokens
-
-
-def tokens_for(http: Http, portal: Portal, email: str, scope: str) -> dict[str, Any]:
-    code, verifier = sign_in_for_code(http, portal, email, scope)
-    return redeem_code(http, portal, code, verifier)
-
-
 # Bounded load and its figures -----------------------------------------------------------
 
 
@@ -393,8 +262,14 @@ def run_load(
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     failures = [0] * concurrency
     errors: list[str] = []
-    ready = threading.Barrier(concurrency + 1)
-    deadline: list[float] = [0.0]
+    clock = {"deadline": 0.0, "started": 0.0}
+
+    def start_clock() -> None:
+        # The barrier's action runs once every thread is ready and before any goes on.
+        clock["deadline"] = time.monotonic() + max_seconds
+        clock["started"] = time.perf_counter()
+
+    ready = threading.Barrier(concurrency + 1, action=start_clock)
 
     def worker(index: int) -> None:
         if cpus:
@@ -403,7 +278,7 @@ def run_load(
         ready.wait()
         mine = latencies[index]
         for _ in range(per_thread):
-            if time.monotonic() > deadline[0]:
+            if time.monotonic() > clock["deadline"]:
                 break
             started = time.perf_counter()
             try:
@@ -418,11 +293,9 @@ def run_load(
     for thread in threads:
         thread.start()
     ready.wait()
-    deadline[0] = time.monotonic() + max_seconds
-    started = time.perf_counter()
     for thread in threads:
         thread.join(max_seconds + 120)
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - clock["started"]
     return Load(
         [t for per in latencies for t in per], sum(failures), elapsed, errors[0] if errors else ""
     )
@@ -444,15 +317,6 @@ def describe(label: str, load: Load, unit: str = "/s") -> str:
     return line
 
 
-def spread(values: list[float]) -> str:
-    return "/".join(f"{v:.0f}" for v in values) + f" (median {statistics.median(values):.0f})"
-
-
-# PostgreSQL and Redis from the Debian binaries -------------------------------------------
-
-SERVER_PIDS: dict[str, int] = {}  # URL of a server started here -> its main process
-
-
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process and of its descendants, live or ended and
     reaped (a PostgreSQL postmaster and its backends, `idp serve --workers` and workers)."""
@@ -468,144 +332,3 @@ def process_tree_cpu(pid: int) -> float:
         ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
         total += ticks / os.sysconf("SC_CLK_TCK")
     return total
-
-
-def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        raise SystemExit(f"{name} not found on PATH nor in /usr/lib/postgresql/*/bin")
-    return found
-
-
-def _as_postgres(argv: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root.
-    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
-
-
-@contextmanager
-def postgres_server(cpus: set[int] | None = None) -> Iterator[str]:
-    """A throwaway PostgreSQL on a free loopback port; yields its admin URL.
-
-    Its folder is a fresh one under the system temp dir (the postgres user must be able to
-    reach it), removed at the end.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", free_port()
-    pg_ctl = _postgres_bin("pg_ctl")
-    try:
-        subprocess.run(  # noqa: S603  # the Debian binaries, fixed arguments
-            _as_postgres(
-                [
-                    _postgres_bin("initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                    "--locale=C",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = (
-            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c shared_buffers=256MB -c maintenance_work_mem=256MB"
-        )
-        prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
-        subprocess.run(  # noqa: S603  # the Debian binaries, fixed arguments
-            _as_postgres(
-                [
-                    *prefix,
-                    pg_ctl,
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(folder / "log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-        SERVER_PIDS[url] = int((data / "postmaster.pid").read_text().split()[0])
-        yield url
-    finally:
-        subprocess.run(  # noqa: S603  # the Debian binaries, fixed arguments
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    """The admin URL of BENCH_POSTGRES_URL's server, or of one started for the run."""
-    given = os.environ.get("BENCH_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    with postgres_server() as admin:
-        yield admin
-
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway redis-server (no persistence) on a free loopback port; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server not found on PATH")
-    folder, port = Path(tempfile.mkdtemp(prefix="bench-redis-")), free_port()
-    process = subprocess.Popen(  # noqa: S603  # redis-server with fixed arguments
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        url = f"redis://127.0.0.1:{port}/0"
-        SERVER_PIDS[url] = process.pid
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def libpq(url: str) -> str:
-    """The psycopg form of a SQLAlchemy URL."""
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def database_url(admin_url: str, name: str) -> str:
-    return admin_url.rsplit("/", 1)[0] + "/" + name

@@ -25,10 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from harness import ROOT, free_port, pinning
+from harness import ROOT, free_port, pinning, process_tree_cpu
 
 BODY = json.dumps(
     {"keys": [{"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "B" * 43, "kid": "k" * 22}] * 3}
@@ -121,11 +120,6 @@ def serve(target: str, http: str, factory: bool, cpus: set[int] | None) -> tuple
     raise SystemExit(f"uvicorn {target} did not answer")
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def wrk(port: int, seconds: int, cpus: set[int] | None) -> tuple[float, int]:
     prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     done = subprocess.run(  # noqa: S603  # wrk with fixed arguments, bounded by -d and timeout
@@ -152,10 +146,10 @@ def main() -> None:
     try:
         for _ in range(rounds):
             for label, (process, port) in servers.items():
-                before = cpu_seconds(process.pid)
+                before = process_tree_cpu(process.pid)
                 rate, count = wrk(port, seconds, client_cpus)
                 rates[label].append(rate)
-                cpu[label].append((cpu_seconds(process.pid) - before) / max(1, count) * 1e6)
+                cpu[label].append((process_tree_cpu(process.pid) - before) / max(1, count) * 1e6)
     finally:
         for process, _ in servers.values():
             process.terminate()

@@ -53,7 +53,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from harness import ROOT, free_port, pinning, postgres
+from harness import ROOT, free_port, pinning, process_tree_cpu
+from servers import postgres
 
 CLIENT_ID, SECRET = "lean-client", "lean-secret-0123456789abcdefghij"  # bench only
 DB_ENV = "LEAN_DATABASE_URL"
@@ -289,11 +290,6 @@ CASES = [
 ]
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def wrk(url: str, body: str, seconds: int, cpus: set[int] | None) -> tuple[float, int]:
     prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     auth = "Basic " + base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
@@ -353,10 +349,10 @@ def measure(database_url: str, seconds: int, rounds: int) -> None:
         for _ in range(rounds):
             for label, path, introspects in CASES:
                 body = f"token={token}" if introspects else "grant_type=client_credentials"
-                before = cpu_seconds(process.pid)
+                before = process_tree_cpu(process.pid)
                 rate, count = wrk(base + path, body, seconds, client_cpus)
                 rates[label].append(rate)
-                cpu[label].append((cpu_seconds(process.pid) - before) / max(1, count) * 1e6)
+                cpu[label].append((process_tree_cpu(process.pid) - before) / max(1, count) * 1e6)
     finally:
         process.terminate()
         process.wait(timeout=15)

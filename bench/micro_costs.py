@@ -37,9 +37,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-from harness import libpq, pinning, postgres
+from harness import pinning
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
+from servers import libpq, postgres
 from sqlalchemy import Engine, String, bindparam, create_engine, event, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 

@@ -193,7 +193,7 @@ def sample(pid: int, case: tuple[str, str, str], seconds: int, cpus: set[int] | 
     prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     script = "post.lua" if body else "get.lua"
     load = subprocess.Popen(  # noqa: S603  # wrk, bounded by -d
-        [*prefix, "wrk", "-t1", "-c16", f"-d{seconds + 3}s", "-s", str(WRK_LUA / script), url],
+        [*prefix, "wrk", "-t1", "-c16", f"-d{seconds + 2}s", "-s", str(WRK_LUA / script), url],
         env={**os.environ, "AUTH": auth, "BODY": body},
         stdout=subprocess.DEVNULL,
     )
@@ -215,7 +215,7 @@ def profile_case(
 ) -> None:
     assert server.process is not None  # started
     pid = server.process.pid
-    wrk(case[0], 2, cpus, case[1], case[2])  # warm up
+    wrk(case[0], min(2, seconds), cpus, case[1], case[2])  # warm up
     rate, loop_us, others_us, switches = measure_cpu(pid, case, seconds, cpus)
     samples = parse(sample(pid, case, seconds, cpus))
     print(

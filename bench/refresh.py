@@ -20,12 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows import FlowError, create_account, create_portal, tokens_for
 from harness import (
-    FlowError,
     Http,
     IdpServer,
-    create_account,
-    create_portal,
     describe,
     free_port,
     idp_cli,
@@ -33,7 +31,6 @@ from harness import (
     median_rate,
     pinning,
     run_load,
-    tokens_for,
 )
 
 SCOPE = "openid profile email offline_access"

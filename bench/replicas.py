@@ -36,18 +36,14 @@ from pathlib import Path
 import psycopg
 from harness import (
     ROOT,
-    SERVER_PIDS,
     Http,
     IdpServer,
-    database_url,
     free_port,
     idp_cli,
     idp_env,
-    libpq,
-    postgres,
     process_tree_cpu,
-    redis_server,
 )
+from servers import SERVER_PIDS, database_url, libpq, postgres, redis_server
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "post.lua"
 

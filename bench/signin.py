@@ -24,22 +24,18 @@ import tempfile
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from flows import PASSWORD, create_account, create_portal, redeem_code, sign_in_for_code
 from harness import (
-    PASSWORD,
     Http,
     IdpServer,
     Load,
-    create_account,
-    create_portal,
     describe,
     free_port,
     idp_cli,
     idp_env,
     median_rate,
     pinning,
-    redeem_code,
     run_load,
-    sign_in_for_code,
 )
 
 SCOPE = "openid profile email offline_access"
