@@ -45,6 +45,7 @@ from harness import (
     idp_cli,
     idp_env,
     median_rate,
+    new_master_key,
     pinning,
     run_load,
 )
@@ -171,6 +172,7 @@ class Deployment:
     portal: Portal | None = None
     numbers: list[str] = field(default_factory=list)
     rep_token: str = ""
+    master_key: str = field(default_factory=new_master_key)  # one per deployment
 
     @property
     def database(self) -> str:
@@ -182,6 +184,7 @@ class Deployment:
             self.folder,
             f"http://127.0.0.1:{self.port}",
             database_url=self.url,
+            master_key=self.master_key,
             access_token_ttl_seconds="3600",  # noqa: S106  # a lifetime, not a secret
         )
 

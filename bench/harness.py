@@ -57,14 +57,29 @@ def free_port() -> int:
 # The service: environment, CLI, server ---------------------------------------------------
 
 
+NO_MAIL_SMTP_URL = "smtp://127.0.0.1:9"  # a closed port: the benchmarks send no mail
+
+
+def new_master_key() -> str:
+    """A random IDP_MASTER_KEY (base64url, 32 bytes), as `idp keys master` prints."""
+    return base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+
+
 def idp_env(data_dir: Path, issuer: str, **settings: str) -> dict[str, str]:
-    """The environment of one deployment: no IDP_ variable leaks in from outside."""
+    """The environment of one deployment: no IDP_ variable leaks in from outside.
+
+    Outside the embedded defaults (a database or Redis URL given) the service may require
+    a master key and an SMTP server: unless `settings` names them, a random key and a
+    closed SMTP port are set. Build the env once per deployment (the key must not change).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
     env.update(IDP_ISSUER=issuer, IDP_DATA_DIR=str(data_dir), IDP_LOG_LEVEL="warning")
-    env.update({f"IDP_{k.upper()}": v for k, v in settings.items()})
+    if settings.get("database_url") or settings.get("redis_url"):
+        settings = {"master_key": new_master_key(), "smtp_url": NO_MAIL_SMTP_URL, **settings}
+    env.update({f"IDP_{k.upper()}": v for k, v in settings.items() if v != ""})
     return env
 
 

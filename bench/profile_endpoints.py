@@ -277,7 +277,9 @@ def main() -> None:
                 ),
             }
             where = f"server on CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
-            print(f"idp serve ({env['IDP_DATABASE_URL'] or 'SQLite'}), {where}; {seconds} s each")
+            print(
+                f"idp serve ({env.get('IDP_DATABASE_URL') or 'SQLite'}), {where}; {seconds} s each"
+            )
             for name in CASES:
                 profile_case(server, cases[name], seconds, client_cpus)
 

@@ -109,8 +109,8 @@ def main() -> None:
                         cpus=client_cpus,
                     )
                 )
-        backend = "PostgreSQL" if env["IDP_DATABASE_URL"] else "SQLite"
-        store = "Redis" if env["IDP_REDIS_URL"] else "in-process store"
+        backend = "PostgreSQL" if env.get("IDP_DATABASE_URL") else "SQLite"
+        store = "Redis" if env.get("IDP_REDIS_URL") else "in-process store"
         where = f"server pinned to CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
         print(f"idp serve, {backend} + {store}, {where}; {concurrency} chains, {rounds} rounds")
         rotated, issued = median_rate(rotations), median_rate(credentials)

@@ -116,9 +116,12 @@ def deployment(folder: Path) -> Iterator[Backend]:
         name = f"bench_replicas_{secrets.token_hex(3)}"
         with psycopg.connect(libpq(admin), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]  # built here
-        env = idp_env(folder, "http://127.0.0.1:8000", database_url=database_url(admin, name))
-        env["IDP_REDIS_URL"] = redis_url
-        env["IDP_MASTER_KEY"] = idp_cli(env, "keys", "master")["master_key"]
+        env = idp_env(
+            folder,
+            "http://127.0.0.1:8000",
+            database_url=database_url(admin, name),
+            redis_url=redis_url,
+        )
         idp_cli(env, "db", "upgrade")
         try:
             pids = [SERVER_PIDS[u] for u in (admin, redis_url) if u in SERVER_PIDS]
