@@ -60,7 +60,7 @@ CLIENT_ID, SECRET = "lean-client", "lean-secret-0123456789abcdefghij"  # bench o
 DB_ENV = "LEAN_DATABASE_URL"
 
 
-def create_app() -> Any:  # one app, its routes side by side, on purpose
+def create_app() -> Any:  # noqa: C901, PLR0915  # one app, its shapes side by side, on purpose
     """The app uvicorn serves (`--factory`); configured by LEAN_DATABASE_URL."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
