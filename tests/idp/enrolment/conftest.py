@@ -18,9 +18,9 @@ DOCUMENT_LIMIT = 64 * 1024
 
 @pytest.fixture
 def settings(
-    backend: Backend, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    backend: Backend, database_url: str, tmp_path: Path, smtp_inbox: tuple[str, object]
 ) -> Settings:
-    smtp_url = request.getfixturevalue("smtp_inbox")[0] if backend.is_real else ""
+    smtp_url = smtp_inbox[0]  # the suite mails through a real SMTP server on both backends
     return make_settings(
         backend, database_url, tmp_path, smtp_url=smtp_url, document_max_bytes=DOCUMENT_LIMIT
     )
