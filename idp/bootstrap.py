@@ -28,6 +28,7 @@ from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
+from idp.clients.profiles import PortalProfiles
 from idp.clock import Clock, SystemClock
 from idp.db import DatabaseLimits, create_db_engine, create_session_factory, unit_of_work
 from idp.delegation.events import SecurityEventOutbox
@@ -40,6 +41,7 @@ from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokenExtension
 from idp.oidc.jwks import PublishedKeys
 from idp.settings import Settings
+from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
@@ -67,6 +69,8 @@ class Components:
     delegation_events: SecurityEventOutbox
     discovery: StaticDocument
     jwks: PublishedKeys
+    subjects: SubjectIdentifiers
+    portal_profiles: PortalProfiles
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -160,7 +164,11 @@ def create_token_policy(settings: Settings) -> TokenPolicy:
 
 
 def create_oauth_server(
-    settings: Settings, keyring: Keyring, store: EphemeralStore, tokens: TokenPolicy
+    settings: Settings,
+    keyring: Keyring,
+    store: EphemeralStore,
+    tokens: TokenPolicy,
+    subjects: SubjectIdentifiers,
 ) -> IdpAuthorizationServer:
     config = ServerConfig(
         issuer=settings.issuer,
@@ -170,7 +178,9 @@ def create_oauth_server(
         id_token_default_alg=settings.id_token_default_alg,
         interaction_ttl_seconds=settings.interaction_ttl_seconds,
     )
-    return IdpAuthorizationServer(config, keyring, store, token_extensions=[IdTokenExtension()])
+    return IdpAuthorizationServer(
+        config, keyring, store, subjects, token_extensions=[IdTokenExtension()]
+    )
 
 
 def build_components(
@@ -190,6 +200,7 @@ def build_components(
     jwks = PublishedKeys(factory, clock)
     jwks.load()
     metadata = json.dumps(provider_metadata(settings.issuer), separators=(",", ":"))
+    subjects = SubjectIdentifiers.from_master_key(master)
     return Components(
         settings=settings,
         clock=clock,
@@ -204,13 +215,21 @@ def build_components(
         budgets=create_budgets(settings),
         session_policy=SessionPolicy(settings.session_ttl_seconds),
         session_listener=BackchannelLogout(
-            issuer=settings.issuer, keyring=keyring, default_alg=settings.id_token_default_alg
+            issuer=settings.issuer,
+            keyring=keyring,
+            default_alg=settings.id_token_default_alg,
+            subjects=subjects,
         ),
         token_policy=tokens,
-        oauth_server=create_oauth_server(settings, keyring, store, tokens),
+        oauth_server=create_oauth_server(settings, keyring, store, tokens, subjects),
         delegation_events=SecurityEventOutbox(
-            issuer=settings.issuer, keyring=keyring, alg=settings.access_token_alg
+            issuer=settings.issuer,
+            keyring=keyring,
+            alg=settings.access_token_alg,
+            subjects=subjects,
         ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,
+        subjects=subjects,
+        portal_profiles=PortalProfiles.load(settings.portal_profiles_dir),
     )

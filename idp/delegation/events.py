@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from consent import DelegationChange, DelegationEvent
 from idp.clients.service import find_client
 from idp.outbox.service import enqueue
+from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring, sign_jwt
 
 EVENT_BASE = "https://passerelle.example/events/"
@@ -33,7 +34,14 @@ SET_EVENTS = {
 
 
 def announce_delegation_event(
-    db: Session, change: DelegationChange, event: str, *, issuer: str, keyring: Keyring, alg: str
+    db: Session,
+    change: DelegationChange,
+    event: str,
+    *,
+    issuer: str,
+    keyring: Keyring,
+    alg: str,
+    subjects: SubjectIdentifiers,
 ) -> int:
     """Queue one SET per portal concerned; return how many were queued."""
     queued = 0
@@ -41,6 +49,8 @@ def announce_delegation_event(
         client = find_client(db, client_id)
         if client is None or not client.events_uri:
             continue
+        # Principal and actor as this portal knows them (public or pairwise, OIDC Core §8).
+        seen = subjects.subjects_of(db, [change.principal, change.actor], client)
         claims = {
             "iss": issuer,
             "aud": client_id,
@@ -50,8 +60,8 @@ def announce_delegation_event(
             "events": {
                 EVENT_BASE + event: {
                     "delegation_id": change.delegation_id,
-                    "principal": change.principal,
-                    "actor": change.actor,
+                    "principal": seen.get(change.principal, change.principal),
+                    "actor": seen.get(change.actor, change.actor),
                     "applications": list(numbers),
                     "status": change.status.value,
                     "actions": list(change.actions),
@@ -79,10 +89,17 @@ class SecurityEventOutbox:
     issuer: str
     keyring: Keyring
     alg: str
+    subjects: SubjectIdentifiers
 
     def delegation_changed(self, db: Session, change: DelegationChange) -> None:
         event = SET_EVENTS.get(change.event)
         if event is not None:
             announce_delegation_event(
-                db, change, event, issuer=self.issuer, keyring=self.keyring, alg=self.alg
+                db,
+                change,
+                event,
+                issuer=self.issuer,
+                keyring=self.keyring,
+                alg=self.alg,
+                subjects=self.subjects,
             )

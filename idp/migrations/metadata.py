@@ -9,6 +9,7 @@ import idp.clients.models
 import idp.oauth.models
 import idp.outbox.models
 import idp.portal_api.models
+import idp.subjects.models
 from consent import metadata as consent_metadata
 from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
@@ -21,5 +22,6 @@ MODEL_MODULES = (
     idp.oauth.models,
     idp.outbox.models,
     idp.portal_api.models,
+    idp.subjects.models,
 )
 ALL_METADATA = [keys_metadata, consent_metadata, idp_metadata]

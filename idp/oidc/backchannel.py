@@ -4,7 +4,8 @@ Every grant issued through the session is revoked (tokens issued through a brows
 session end with it, DESIGN.md section 8), and each portal signed into through it that
 registered a `backchannel_logout_uri` gets a logout token (section 2.4: `typ:
 logout+jwt`, `iss`, `aud`, `iat`, `exp`, `jti`, `events`, `sub`, `sid`, never a
-`nonce`), queued in the outbox in the ending transaction and posted with retries.
+`nonce`; `sub` as that portal knows the person, `idp.subjects`), queued in the outbox in
+the ending transaction and posted with retries.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from idp.authn.models import BrowserSessionRow
 from idp.clients.service import find_client
 from idp.oauth.tokens import revoke_session_grants
 from idp.outbox.service import enqueue
+from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring, sign_jwt
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -45,10 +47,13 @@ def logout_token_claims(
 class BackchannelLogout:
     """The `SessionEndListener` the service runs with (wired by `create_app`)."""
 
-    def __init__(self, *, issuer: str, keyring: Keyring, default_alg: str) -> None:
+    def __init__(
+        self, *, issuer: str, keyring: Keyring, default_alg: str, subjects: SubjectIdentifiers
+    ) -> None:
         self._issuer = issuer
         self._keyring = keyring
         self._default_alg = default_alg
+        self._subjects = subjects
 
     def session_ended(self, db: Session, row: BrowserSessionRow, now: datetime) -> None:
         revoke_session_grants(db, row.sid, f"session_{row.ended_reason or 'ended'}"[:32], now)
@@ -60,8 +65,9 @@ class BackchannelLogout:
             if client is None or not client.backchannel_logout_uri:
                 continue
             alg = client.id_token_signed_response_alg or self._default_alg
+            subject = self._subjects.subject_for(db, account, client)
             claims = logout_token_claims(
-                self._issuer, account.subject, client_id, row.sid, int(now.timestamp())
+                self._issuer, subject, client_id, row.sid, int(now.timestamp())
             )
             token = sign_jwt(self._keyring.signing_key(db, alg), claims, typ="logout+jwt")
             enqueue(

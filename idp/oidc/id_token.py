@@ -83,7 +83,7 @@ class IdTokenExtension:
         claims = build_id_token_claims(
             issuer=server.config.issuer,
             account=account,
-            subject=account.subject,
+            subject=server.subjects.subject_for(ctx.db, account, client),
             client_id=client.client_id,
             scope=token["scope"],
             now=ctx.timestamp,
