@@ -26,7 +26,8 @@ from consent import (
 )
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
-from idp.console.views import PortalNames, delegation_view, people
+from idp.console.deps import Portals
+from idp.console.views import delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
 from idp.errors import StepUpRequired
@@ -41,10 +42,9 @@ MAX_NUMBER_LENGTH = 64
 
 
 @router.get(DELEGATIONS)
-def delegations_to_me(request: Request, me: Me, db: Db, now: Now) -> Response:
+def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     delegations = delegations_of_actor(db, me.subject)
     names = people(db, {d.principal_subject for d in delegations})
-    portals = PortalNames(db)
     context: dict[str, object] = {
         "delegations": [delegation_view(db, d, names, portals, now) for d in delegations],
         "notice": request.query_params.get("notice"),

@@ -3,7 +3,8 @@
 - `POST /api/applications` (scope `applications:write`, `Idempotency-Key` honoured):
   register an application for an applicant named by `sub` (who signed in to this portal)
   or by the email they signed in with (`login_hint`: a claim the person confirms);
-  `PATCH /api/applications/{number}` updates status, unread count and link;
+  `PATCH /api/applications/{number}` updates status, unread count and link (the
+  applicant is mailed a new status or new messages);
   `GET /api/applications` lists the portal's applications.
 - `POST /api/decisions` (scope `delegations:read`): may this actor do this action on this
   application now? Errors are `application/problem+json` naming the field.
@@ -29,16 +30,19 @@ from consent import (
     find_portal_application,
     update_application,
 )
+from idp.applications.notices import ApplicationState, news_mail
 from idp.applications.service import (
     ReportedApplication,
     check_deep_link,
     claim_for_email,
     register_for_subject,
 )
+from idp.clients.deps import Profiles
 from idp.clients.service import RegisteredClient
 from idp.errors import InvalidInput
-from idp.http.deps import Db, Now
+from idp.http.deps import AppSettings, Db, Now
 from idp.http.errors import problem
+from idp.notifications.deps import Mail
 from idp.portal_api.deps import ReadingPortal, WritingPortal
 from idp.portal_api.models import IdempotencyRecord
 from idp.portal_api.schemas import (
@@ -174,8 +178,13 @@ def patch_application(
     portal: WritingPortal,
     db: Db,
     subjects: Subjects,
+    mail: Mail,
+    profiles: Profiles,
+    settings: AppSettings,
     now: Now,
 ) -> Response:
+    """One mail to the applicant when the status changes or new messages wait
+    (`idp.applications.notices`)."""
     application = find_portal_application(db, portal.client_id, application_number[:64])
     if application is None:
         return problem(
@@ -184,6 +193,7 @@ def patch_application(
             "Not found",
             f"no application {application_number[:64]!r} at this portal",
         )
+    before = ApplicationState.of(application)
     try:
         link = check_deep_link(portal, body.deep_link) if body.deep_link is not None else None
         change = ApplicationChange(
@@ -192,6 +202,9 @@ def patch_application(
         update_application(application, change, now)
     except (ConsentError, InvalidInput) as error:
         return _refused(error)
+    notice = news_mail(db, application, before, portal, profiles, settings.issuer)
+    if notice is not None:
+        mail.send(notice)
     applicant_sub = subjects.subject_of(db, application.applicant_subject, portal)
     return JSONResponse(_out(application, applicant_sub))
 
