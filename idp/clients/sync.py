@@ -29,7 +29,6 @@ from adapters.portals import PortalProfile
 from idp.clients.models import Client
 from idp.clients.service import (
     ClientSettings,
-    RegisteredClient,
     check_client_settings,
     digest_secret,
     needs_secret,
@@ -165,8 +164,3 @@ def _apply(
         row.secret_digest = digest_secret(secret)
     elif not needs_secret(settings.token_endpoint_auth_method):
         row.secret_digest = None  # a public client has no secret to present
-
-
-def synced_client(db: Session, slug: str) -> RegisteredClient | None:
-    row = db.scalar(select(Client).where(Client.profile_slug == slug))
-    return RegisteredClient.from_row(row) if row is not None else None

@@ -1,5 +1,5 @@
-"""The applicant's side of delegation: "My applications", "My representatives" (appoint,
-change, approve a request, remove) and "Activity".
+"""The applicant's side of delegation: "My applications" and "My representatives" (appoint,
+change, approve a request, remove); "Activity" is `activity_routes.py`.
 
 Appointing, changing and approving need a second factor proven in the last 15 minutes
 (`RecentSecondFactor`): whoever holds a password-only session cannot hand someone the
