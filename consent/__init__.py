@@ -43,7 +43,14 @@ from consent.applications import (
     register_application,
     update_application,
 )
-from consent.audit import ChainCheck, events_for, record_event, verify_audit_chain
+from consent.audit import (
+    ChainCheck,
+    events_between,
+    events_for,
+    find_event,
+    record_event,
+    verify_audit_chain,
+)
 from consent.changes import change_delegation
 from consent.decisions import Decision, decide
 from consent.delegations import (
@@ -118,7 +125,9 @@ __all__ = [
     "delegations_of_actor",
     "delegations_of_principal",
     "effective_status",
+    "events_between",
     "events_for",
+    "find_event",
     "find_portal_application",
     "get_application",
     "get_delegation",

@@ -39,6 +39,7 @@ from adapters import (
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
+from idp.clients.profiles import PortalProfiles
 from idp.clock import Clock, SystemClock
 from idp.db import (
     DatabaseLimits,
@@ -65,6 +66,7 @@ from idp.startup import (
     require_migrated,
     require_signing_keys,
 )
+from idp.subjects.service import SubjectIdentifiers
 from keys import InvalidMasterKey, Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
@@ -94,6 +96,8 @@ class Components:
     discovery: StaticDocument
     jwks: PublishedKeys
     membership_register: MembershipRegister
+    subjects: SubjectIdentifiers
+    portal_profiles: PortalProfiles
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -255,7 +259,11 @@ def create_token_policy(settings: Settings) -> TokenPolicy:
 
 
 def create_oauth_server(
-    settings: Settings, keyring: Keyring, store: EphemeralStore, tokens: TokenPolicy
+    settings: Settings,
+    keyring: Keyring,
+    store: EphemeralStore,
+    tokens: TokenPolicy,
+    subjects: SubjectIdentifiers,
 ) -> IdpAuthorizationServer:
     config = ServerConfig(
         issuer=settings.issuer,
@@ -265,7 +273,9 @@ def create_oauth_server(
         id_token_default_alg=settings.id_token_default_alg,
         interaction_ttl_seconds=settings.interaction_ttl_seconds,
     )
-    return IdpAuthorizationServer(config, keyring, store, token_extensions=[IdTokenExtension()])
+    return IdpAuthorizationServer(
+        config, keyring, store, subjects, token_extensions=[IdTokenExtension()]
+    )
 
 
 def build_components(
@@ -287,6 +297,7 @@ def build_components(
     jwks = PublishedKeys(factory, clock)
     jwks.load()
     metadata = json.dumps(provider_metadata(settings.issuer), separators=(",", ":"))
+    subjects = SubjectIdentifiers.from_master_key(master)
     return Components(
         settings=settings,
         clock=clock,
@@ -302,14 +313,20 @@ def build_components(
         budgets=create_budgets(settings),
         session_policy=SessionPolicy(settings.session_ttl_seconds),
         session_listener=BackchannelLogout(
-            issuer=settings.issuer, default_alg=settings.id_token_default_alg
+            issuer=settings.issuer,
+            default_alg=settings.id_token_default_alg,
+            subjects=subjects,
         ),
         token_policy=tokens,
-        oauth_server=create_oauth_server(settings, keyring, store, tokens),
+        oauth_server=create_oauth_server(settings, keyring, store, tokens, subjects),
         delegation_events=SecurityEventOutbox(
-            issuer=settings.issuer, alg=settings.access_token_alg
+            issuer=settings.issuer,
+            alg=settings.access_token_alg,
+            subjects=subjects,
         ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,
         membership_register=create_membership_register(settings),
+        subjects=subjects,
+        portal_profiles=PortalProfiles.load(settings.portal_profiles_dir),
     )

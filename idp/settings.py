@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         "Passerelle <no-reply@passerelle.localhost>", description="Sender of every message."
     )
+    portal_profiles_dir: Path | None = Field(
+        None,
+        description="Folder of portal profiles (`<slug>.toml`) the service names portals and "
+        "statuses with, and `idp portals sync` registers. Empty: the shipped profiles.",
+    )
     outbox_dispatcher: bool = Field(
         True,
         description="Run the outbox dispatcher thread in this process (off for a replica "

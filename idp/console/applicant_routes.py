@@ -1,5 +1,5 @@
-"""The applicant's side of delegation: "My applications", "My representatives" (appoint,
-change, approve a request, remove) and "Activity".
+"""The applicant's side of delegation: "My applications" and "My representatives" (appoint,
+change, approve a request, remove); "Activity" is `activity_routes.py`.
 
 Appointing, changing and approving need a second factor proven in the last 15 minutes
 (`RecentSecondFactor`): whoever holds a password-only session cannot hand someone the
@@ -28,13 +28,13 @@ from consent import (
     applications_of_applicant,
     delegations_of_principal,
     effective_status,
-    events_for,
     get_delegation,
     parse_actions,
 )
 from idp.accounts.models import Account
 from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
+from idp.console.deps import Portals
 from idp.console.views import PortalNames, application_view, delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
@@ -52,8 +52,7 @@ ALL_AT_PREFIX = "all:"
 
 
 @router.get("/account/applications")
-def my_applications(request: Request, me: Me, db: Db) -> Response:
-    portals = PortalNames(db)
+def my_applications(request: Request, me: Me, db: Db, portals: Portals) -> Response:
     rows = [application_view(a, portals) for a in applications_of_applicant(db, me.subject)]
     claims = [
         {
@@ -84,17 +83,15 @@ def decide_application_claim(form: CsrfForm, me: Me, db: Db, now: Now) -> Respon
 
 
 @router.get(REPRESENTATIVES)
-def my_representatives(request: Request, me: Me, db: Db, now: Now) -> Response:
+def my_representatives(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     delegations = delegations_of_principal(db, me.subject)
     names = people(db, {d.actor_subject for d in delegations} | {me.subject})
-    portals = PortalNames(db)
     rows = [delegation_view(db, d, names, portals, now) for d in delegations]
     context = {"delegations": rows, "notice": request.query_params.get("notice")}
     return render_page(request, "console/representatives.html", context)
 
 
-def _form_context(db: Session, account: Account) -> dict[str, Any]:
-    portals = PortalNames(db)
+def _form_context(db: Session, account: Account, portals: PortalNames) -> dict[str, Any]:
     applications = [
         application_view(a, portals) for a in applications_of_applicant(db, account.subject)
     ]
@@ -111,8 +108,8 @@ def _form_context(db: Session, account: Account) -> dict[str, Any]:
 
 
 @router.get(f"{REPRESENTATIVES}/new")
-def grant_form(request: Request, me: RecentSecondFactor, db: Db) -> Response:
-    return render_page(request, "console/grant.html", _form_context(db, me.account))
+def grant_form(request: Request, me: RecentSecondFactor, db: Db, portals: Portals) -> Response:
+    return render_page(request, "console/grant.html", _form_context(db, me.account, portals))
 
 
 def _parse_date(value: str) -> datetime | None:
@@ -202,6 +199,7 @@ def grant_submit(
     form: CsrfForm,
     me: RecentSecondFactor,
     db: Db,
+    portals: Portals,
     events: Events,
     mail: Mail,
     now: Now,
@@ -210,15 +208,15 @@ def grant_submit(
     if delegation is not None:
         notify(mail, db, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
-    context = _form_context(db, me.account) | {"values": _values(form), "errors": errors}
+    context = _form_context(db, me.account, portals) | {"values": _values(form), "errors": errors}
     return render_page(request, "console/grant.html", context, status_code=400)
 
 
 def _change_context(
-    db: Session, account: Account, delegation_id: str, now: datetime
+    db: Session, account: Account, portals: PortalNames, delegation_id: str, now: datetime
 ) -> dict[str, Any] | None:
     """The form filled with a living delegation of this applicant; None otherwise."""
-    context = _form_context(db, account)
+    context = _form_context(db, account, portals)
     try:
         delegation = get_delegation(db, delegation_id[:32])
     except ConsentError:
@@ -252,9 +250,14 @@ def _state_changed() -> Response:
 
 @router.get(REPRESENTATIVES + "/{delegation_id}/change")
 def change_form(
-    request: Request, delegation_id: str, me: RecentSecondFactor, db: Db, now: Now
+    request: Request,
+    delegation_id: str,
+    me: RecentSecondFactor,
+    db: Db,
+    portals: Portals,
+    now: Now,
 ) -> Response:
-    context = _change_context(db, me.account, delegation_id, now)
+    context = _change_context(db, me.account, portals, delegation_id, now)
     if context is None:
         return _state_changed()
     return render_page(request, "console/grant.html", context)
@@ -267,6 +270,7 @@ def change_submit(
     form: CsrfForm,
     me: RecentSecondFactor,
     db: Db,
+    portals: Portals,
     events: Events,
     mail: Mail,
     now: Now,
@@ -293,7 +297,7 @@ def change_submit(
             errors = {error.field or "applications": error.code}
     if not errors:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={notice}", status_code=303)
-    context = _change_context(db, me.account, delegation_id, now)
+    context = _change_context(db, me.account, portals, delegation_id, now)
     if context is None:
         return _state_changed()
     context.update({"values": _values(form), "errors": errors})
@@ -325,19 +329,3 @@ def approve(
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
     notify(mail, db, approved, "appointed")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=approved", status_code=303)
-
-
-@router.get("/account/activity")
-def activity(request: Request, me: Me, db: Db) -> Response:
-    entries = events_for(db, me.subject)
-    names = people(db, {e.actor for e in entries})
-    rows = [
-        {
-            "when": e.at.replace(tzinfo=e.at.tzinfo or UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "who": names.name(e.actor),
-            "event": e.event,
-            "portal": e.details.get("portal", ""),
-        }
-        for e in entries
-    ]
-    return render_page(request, "console/activity.html", {"entries": rows})

@@ -44,6 +44,7 @@ class DashboardRow:
     portal: str
     portal_id: str
     status: str
+    status_label: str
     unread: int
     actions: list[str]
     until: str
@@ -87,10 +88,11 @@ def _covered(db: Session, delegation: Delegation) -> list[Application]:
     return [get_application(db, a) for a in application_ids_of(db, delegation.id)]
 
 
-def dashboard_rows(db: Session, actor: str, now: datetime) -> list[DashboardRow]:
+def dashboard_rows(
+    db: Session, actor: str, now: datetime, portals: PortalNames
+) -> list[DashboardRow]:
     delegations = [d for d in delegations_of_actor(db, actor) if effective_status(d, now) in LIVING]
     names = people(db, {d.principal_subject for d in delegations})
-    portals = PortalNames(db)
     rows = []
     for delegation in delegations:
         status = effective_status(delegation, now)
@@ -105,6 +107,7 @@ def dashboard_rows(db: Session, actor: str, now: datetime) -> list[DashboardRow]
                     portal=portals.name(application.portal_client_id),
                     portal_id=application.portal_client_id,
                     status=application.status,
+                    status_label=portals.status(application.portal_client_id, application.status),
                     unread=application.unread_count,
                     actions=[ACTION_LABELS[Action(a)] for a in delegation.actions],
                     until=until.date().isoformat(),

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from idp.authn.deps import Me
 from idp.console.dashboard import EXPIRING_SOON_DAYS, DashboardFilter, dashboard_rows
+from idp.console.deps import Portals
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
 from idp.http.params import Query
@@ -18,8 +19,10 @@ MAX_FILTER_LENGTH = 64
 
 
 @router.get("/account/dashboard")
-def dashboard(request: Request, query: Query, me: Me, db: Db, now: Now) -> Response:
-    rows = dashboard_rows(db, me.subject, now)
+def dashboard(
+    request: Request, query: Query, me: Me, db: Db, portals: Portals, now: Now
+) -> Response:
+    rows = dashboard_rows(db, me.subject, now, portals)
     wanted = DashboardFilter(
         portal=query.text("portal")[:MAX_FILTER_LENGTH],
         status=query.text("status")[:MAX_FILTER_LENGTH],
@@ -32,7 +35,7 @@ def dashboard(request: Request, query: Query, me: Me, db: Db, now: Now) -> Respo
         "clients": len({r.client for r in rows}),
         "filter": wanted,
         "portals": sorted({(r.portal_id, r.portal) for r in rows}, key=lambda p: p[1]),
-        "statuses": sorted({r.status for r in rows}),
+        "statuses": sorted({(r.status, r.status_label) for r in rows}, key=lambda s: s[1]),
         "expiring_days": EXPIRING_SOON_DAYS,
         "representative": find_representative_of_account(db, me.account.id),
     }

@@ -28,7 +28,8 @@ from consent import (
 )
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
-from idp.console.views import PortalNames, delegation_view, people
+from idp.console.deps import Portals
+from idp.console.views import delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
 from idp.delegation.notices import notify
@@ -46,10 +47,9 @@ MAX_NUMBER_LENGTH = 64
 
 
 @router.get(DELEGATIONS)
-def delegations_to_me(request: Request, me: Me, db: Db, now: Now) -> Response:
+def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     delegations = delegations_of_actor(db, me.subject)
     names = people(db, {d.principal_subject for d in delegations})
-    portals = PortalNames(db)
     context: dict[str, object] = {
         "delegations": [delegation_view(db, d, names, portals, now) for d in delegations],
         "notice": request.query_params.get("notice"),

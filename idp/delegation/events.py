@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from consent import DelegationChange, DelegationEvent
 from idp.clients.service import find_client
 from idp.outbox.service import TokenEnvelope, enqueue_token
+from idp.subjects.service import SubjectIdentifiers
 
 EVENT_BASE = "https://passerelle.example/events/"
 SET_CONTENT_TYPE = "application/secevent+jwt"
@@ -39,6 +40,7 @@ def event_claims(
     client_id: str,
     issuer: str,
     numbers: tuple[str, ...] | list[str],
+    seen: dict[str, str],
 ) -> dict[str, Any]:
     return {
         "iss": issuer,
@@ -48,8 +50,8 @@ def event_claims(
         "events": {
             EVENT_BASE + event: {
                 "delegation_id": change.delegation_id,
-                "principal": change.principal,
-                "actor": change.actor,
+                "principal": seen.get(change.principal, change.principal),
+                "actor": seen.get(change.actor, change.actor),
                 "applications": list(numbers),
                 "status": change.status.value,
                 "actions": list(change.actions),
@@ -60,7 +62,13 @@ def event_claims(
 
 
 def announce_delegation_event(
-    db: Session, change: DelegationChange, event: str, *, issuer: str, alg: str
+    db: Session,
+    change: DelegationChange,
+    event: str,
+    *,
+    issuer: str,
+    alg: str,
+    subjects: SubjectIdentifiers,
 ) -> int:
     """Queue one SET per portal concerned; return how many were queued."""
     queued = 0
@@ -68,11 +76,13 @@ def announce_delegation_event(
         client = find_client(db, client_id)
         if client is None or not client.events_uri:
             continue
+        # Principal and actor as this portal knows them (public or pairwise, OIDC Core §8).
+        seen = subjects.subjects_of(db, [change.principal, change.actor], client)
         enqueue_token(
             db,
             kind="security_event",
             url=client.events_uri,
-            claims=event_claims(change, event, client_id, issuer, numbers),
+            claims=event_claims(change, event, client_id, issuer, numbers, seen),
             alg=alg,
             envelope=SECURITY_EVENT_TOKEN,
             now=change.at,
@@ -87,8 +97,11 @@ class SecurityEventOutbox:
 
     issuer: str
     alg: str
+    subjects: SubjectIdentifiers
 
     def delegation_changed(self, db: Session, change: DelegationChange) -> None:
         event = SET_EVENTS.get(change.event)
         if event is not None:
-            announce_delegation_event(db, change, event, issuer=self.issuer, alg=self.alg)
+            announce_delegation_event(
+                db, change, event, issuer=self.issuer, alg=self.alg, subjects=self.subjects
+            )

@@ -11,6 +11,7 @@ import idp.oauth.models
 import idp.outbox.models
 import idp.portal_api.models
 import idp.representatives.models
+import idp.subjects.models
 from consent import metadata as consent_metadata
 from idp.schema import metadata as idp_metadata
 from keys import metadata as keys_metadata
@@ -25,5 +26,6 @@ MODEL_MODULES = (
     idp.outbox.models,
     idp.portal_api.models,
     idp.representatives.models,
+    idp.subjects.models,
 )
 ALL_METADATA = [keys_metadata, consent_metadata, idp_metadata]

@@ -16,6 +16,7 @@ from consent import DelegatedAccess
 from idp.clients.cache import ClientDirectory
 from idp.clients.service import RegisteredClient
 from idp.oauth.models import Grant
+from idp.subjects.service import SubjectIdentifiers
 
 
 @dataclass
@@ -23,6 +24,7 @@ class OAuthContext:
     db: Session
     now: datetime
     clients: ClientDirectory
+    subjects: SubjectIdentifiers
     grant: Grant | None = None  # the grant the tokens being issued belong to
     delegated: DelegatedAccess | None = None  # an RFC 9396 token being issued
     _clients: dict[str, RegisteredClient | None] = field(default_factory=dict)

@@ -60,7 +60,9 @@ def issue_tokens(
         keyring,
         server.config.tokens,
         client_id=client.client_id,
-        subject=user.subject if user is not None else client.client_id,
+        subject=(
+            ctx.subjects.subject_for(ctx.db, user, client) if user is not None else client.client_id
+        ),
         scope=scope,
         grant_id=grant.id,
         now=ctx.now,

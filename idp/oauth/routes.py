@@ -148,7 +148,7 @@ def _run_authorization(
 ) -> Response:
     auth = Authorization(
         server=server,
-        request=OAuthRequest(info, OAuthContext(db, now, server.clients)),
+        request=OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects)),
         interactions=Interactions(store, settings.interaction_ttl_seconds),
         browser=me.session if me else None,
         interaction=interaction,
@@ -269,7 +269,7 @@ def _endpoint(
         )
     if not has_readable_basic_credentials(info.headers.get("authorization")):
         return oauth_json_error(InvalidClientError("the Basic credentials cannot be read"))
-    request = OAuthRequest(info, OAuthContext(db, now, server.clients))
+    request = OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects))
     if name is None:
         response: Response = server.create_token_response(request)
     else:

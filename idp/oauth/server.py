@@ -34,6 +34,7 @@ from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
 from idp.oauth.token_exchange import TokenExchangeGrant
 from idp.oauth.tokens import TokenPolicy
+from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -56,12 +57,14 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         config: ServerConfig,
         keyring: Keyring,
         store: EphemeralStore,
+        subjects: SubjectIdentifiers,
         token_extensions: Sequence[GrantExtension] = (),
     ) -> None:
         super().__init__(scopes_supported=list(SUPPORTED_SCOPES))
         self.config = config
         self.keyring = keyring
         self.store = store
+        self.subjects = subjects  # the `sub` each client receives (OIDC Core §8)
         self.clients = ClientDirectory()  # shared: every request reads clients through it
         self.service_grants = ServiceGrants()
         self._private_key_jwt = PrivateKeyJwt(config.issuer, config.issuer + "/token", store)

@@ -67,10 +67,14 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             raise InvalidGrantError("'subject_token' is not an active token of a person")
         if claims.get("client_id") != client.client_id:
             raise InvalidGrantError("'subject_token' was issued to another client")
+        # The portal knows the representative by its own `sub` (public or pairwise).
+        actor = ctx.subjects.account_for_subject(ctx.db, str(claims["sub"]), client)
+        if actor is None:
+            raise InvalidGrantError("'subject_token' is not an active token of a person")
         details = parse_authorization_details(form.get("authorization_details"))
         serialize_with_writers(ctx.db)  # SQLite: from here on, exclusive with every revoke
         ctx.delegated = resolve_delegated_access(
-            ctx.db, client.client_id, str(claims["sub"]), details, ctx.now
+            ctx.db, client.client_id, actor.subject, details, ctx.now
         )
         if needs_second_factor(ctx.delegated) and claims.get("acr") != ACR_MULTI_FACTOR:
             raise InvalidGrantError(

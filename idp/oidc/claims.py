@@ -42,10 +42,13 @@ def released_claims(
     scope: str,
     claims_request: dict[str, Any] | None,
     member: str,
+    *,
+    subject: str,
 ) -> dict[str, Any]:
     """Every claim for `member` (`id_token` or `userinfo`): the scopes', then the
-    representative's and the verified claims when granted or asked for."""
-    claims = userinfo_claims(account, account.subject, scope)
+    representative's and the verified claims when granted or asked for. `subject` is the
+    `sub` as the portal knows the person (`idp.subjects`: public or pairwise)."""
+    claims = userinfo_claims(account, subject, scope)
     requested = requested_in(claims_request, member)
     needs_representative = REPRESENTATIVE_SCOPE in scope.split() or "verified_claims" in requested
     representative = find_representative(db, account.subject) if needs_representative else None

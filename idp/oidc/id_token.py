@@ -79,7 +79,10 @@ class IdTokenExtension:
         account: Account = grant.request.user
         alg = client.id_token_signed_response_alg or server.config.id_token_default_alg
         code = getattr(grant.request, "authorization_code", None)
-        released = released_claims(ctx.db, account, token["scope"], row.claims_request, "id_token")
+        subject = server.subjects.subject_for(ctx.db, account, client)
+        released = released_claims(
+            ctx.db, account, token["scope"], row.claims_request, "id_token", subject=subject
+        )
         claims = build_id_token_claims(
             issuer=server.config.issuer,
             released=released,

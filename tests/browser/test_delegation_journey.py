@@ -261,6 +261,15 @@ def test_appoint_act_revoke(browser, idp_server, lang):
             # The applicant sees it, and revokes.
             page.goto(f"{base}/account/activity")
             assert page.locator("tbody tr").count() >= 3
+            expect(page.locator("tbody tr").first).to_contain_text("E424242")
+            assert_accessible(page)
+            page.goto(f"{base}/account/activity?from=2026-99-01")
+            expect(page.locator("#from-error")).to_be_visible()
+            assert_accessible(page)  # the wrong date named beside its field
+            page.goto(f"{base}/account/activity/print")
+            assert page.locator("script").count() == 0
+            assert_accessible(page)
+            page.goto(f"{base}/account/portals")
             assert_accessible(page)
             page.goto(f"{base}/account/representatives")
             received.bodies.clear()

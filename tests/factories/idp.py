@@ -56,6 +56,21 @@ def make_client(components: Components, **fields: Any) -> tuple[RegisteredClient
         return create_client(db, now=components.clock.now(), **values)
 
 
+def make_profile_client(components: Components, slug: str) -> tuple[RegisteredClient, str | None]:
+    """The client of a shipped portal profile, registered as `idp portals sync` does."""
+    from adapters.portals import load_portal_profile
+    from adapters.portals.loader import PROFILES_FOLDER
+    from idp.clients.service import find_client
+    from idp.clients.sync import sync_portal_profiles
+
+    profile = load_portal_profile(PROFILES_FOLDER / f"{slug}.toml")
+    with transaction(components) as db:
+        (result,) = sync_portal_profiles(db, [profile], components.clock.now())
+        client = find_client(db, str(result.client_id))
+    assert client is not None
+    return client, result.client_secret
+
+
 def connect(components: Components, account: Account, client: RegisteredClient) -> None:
     """The person has signed in to this portal once (their consent to it is remembered)."""
     with transaction(components) as db:

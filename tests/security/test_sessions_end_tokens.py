@@ -118,7 +118,7 @@ def test_connected_portals_lists_and_withdraws_a_portal_with_offline_access(
     )
     page = browser.get("/account/portals")
     assert "Visitor visa portal" in page.text
-    assert "offline_access" in page.text
+    assert "Keep access while you are away" in page.text  # offline_access, in plain words
     withdrawn = browser.post(
         "/account/portals/revoke",
         data={"client_id": client.client_id, "csrf_token": csrf_of(page)},
