@@ -14,7 +14,7 @@ setup: ## Install the service and its test and lint tools (editable)
 serve: setup ## Run the service on its embedded defaults (http://127.0.0.1:8000)
 	$(PYTHON) -m idp serve
 
-demo: setup ## Install, add a sample portal and applicant, then serve on http://127.0.0.1:8000
+demo: setup ## Install, then serve on http://localhost:8000 with three sample portals and people
 	$(PYTHON) -m idp demo
 
 test: setup ## Install, then run the whole suite on both backends (embedded, PostgreSQL + Redis)

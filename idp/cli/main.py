@@ -2,20 +2,20 @@
 
 - `output.py`: settings, components, JSON or text output (shared by every command).
 - `keys.py`, `accounts.py`, `portals.py`, `operations.py`: the command groups.
-- `demo.py`: what `idp demo` seeds.
+- `demo.py`: `idp demo` (what it seeds and starts lives in `idp/demo/`).
+- `serving.py`: running the app with uvicorn.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from idp.cli import accounts, keys, operations, portals
-from idp.cli.demo import seed_demo
+from idp.cli.demo import demo
 from idp.cli.output import fail, load_settings
+from idp.cli.serving import run_server
 
 app = typer.Typer(
     help="Passerelle operators' command line.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -28,7 +28,7 @@ app.add_typer(accounts.invitations, name="invitations")
 app.add_typer(operations.outbox, name="outbox")
 app.add_typer(operations.audit, name="audit")
 app.add_typer(accounts.representatives, name="representatives")
-APP_FACTORY = "idp.app:create_app_from_environment"
+app.command()(demo)
 
 
 @app.command()
@@ -48,33 +48,7 @@ def serve(
             "embedded defaults are one process",
             False,
         )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,  # query strings carry codes and hints; see idp.http.access_log
-        proxy_headers=True,
-        server_header=False,
-    )
-
-
-@app.command()
-def demo(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Add a sample portal and applicant, print how to try sign-in, then serve."""
-    settings = load_settings()
-    logging.basicConfig(level="INFO", format="%(levelname)s %(name)s %(message)s")
-    for line in seed_demo(settings, port):
-        typer.echo(line)
-    serve(host=host, port=port, workers=1)
+    run_server(settings, host=host, port=port, workers=workers)
 
 
 def main() -> None:
