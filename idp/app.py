@@ -23,6 +23,7 @@ from idp.bootstrap import Components, build_components
 from idp.clock import Clock
 from idp.console.routes import routers as console_routers
 from idp.dev.routes import router as dev_router
+from idp.family.routes import router as family_router
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
 from idp.http.errors import install_error_handlers
@@ -51,6 +52,7 @@ PAGE_ROUTERS = (
     selfservice_router,
     identity_router,
     *console_routers,
+    family_router,
     officer_router,
     identity_checks_router,
     dev_router,

@@ -6,6 +6,8 @@ import idp.accounts.models
 import idp.applications.models
 import idp.authn.models
 import idp.clients.models
+import idp.family.models
+import idp.legacy.models
 import idp.oauth.models
 import idp.outbox.models
 import idp.portal_api.models
@@ -18,6 +20,8 @@ MODEL_MODULES = (
     idp.applications.models,
     idp.authn.models,
     idp.clients.models,
+    idp.family.models,
+    idp.legacy.models,
     idp.oauth.models,
     idp.outbox.models,
     idp.portal_api.models,
