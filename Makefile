@@ -49,6 +49,7 @@ i18n: ## Extract messages and update the English and French catalogues
 	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output --ignore-dirs ".* __pycache__" .
 	pybabel update -i idp/locale/messages.pot -d idp/locale -D messages --no-fuzzy-matching --omit-header
 
-bench: ## Print figures for the hot paths (token endpoint; decisions with 1M delegations)
+bench: ## Print figures for the hot paths (token endpoint; decisions with 1M delegations; legacy import of 1M rows)
 	$(PYTHON) bench/token_endpoint.py
 	$(PYTHON) bench/decisions.py
+	PYTHONPATH=. $(PYTHON) bench/legacy_import.py

@@ -31,6 +31,7 @@ from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
+from idp.legacy.routes import router as legacy_router
 from idp.oauth.routes import router as oauth_router
 from idp.officer.identity_routes import router as identity_checks_router
 from idp.officer.routes import router as officer_router
@@ -53,6 +54,7 @@ PAGE_ROUTERS = (
     identity_router,
     *console_routers,
     family_router,
+    legacy_router,
     officer_router,
     identity_checks_router,
     dev_router,

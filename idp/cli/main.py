@@ -1,7 +1,7 @@
 """The `idp` command for operators: serve, demo, and the command groups of `idp/cli/`.
 
 - `output.py`: settings, components, JSON or text output (shared by every command).
-- `keys.py`, `accounts.py`, `portals.py`, `operations.py`: the command groups.
+- `keys.py`, `accounts.py`, `portals.py`, `operations.py`, `legacy.py`: the command groups.
 - `demo.py`: `idp demo` (what it seeds and starts lives in `idp/demo/`).
 - `serving.py`: running the app with uvicorn.
 """
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from idp.cli import accounts, keys, operations, portals
+from idp.cli import accounts, keys, legacy, operations, portals
 from idp.cli.demo import demo
 from idp.cli.output import fail, load_settings
 from idp.cli.serving import run_server
@@ -28,6 +28,7 @@ app.add_typer(accounts.invitations, name="invitations")
 app.add_typer(operations.outbox, name="outbox")
 app.add_typer(operations.audit, name="audit")
 app.add_typer(accounts.representatives, name="representatives")
+app.add_typer(legacy.app, name="legacy")
 app.command()(demo)
 
 
