@@ -72,6 +72,7 @@ def test_single_sign_on_then_acting_revoking_and_single_logout(demo):
         amara_sub = text_of(amara.get(f"{ircc}/").text, "sub")
         # 2. Applications, at Passerelle and at the PR portal (its own portal API token).
         assert "E000123" in amara.get("/account/applications").text
+        assert "V000321" in amara.get("/account/household").text  # what Kofi shares with her
         assert "R000777" in amara.get(f"{pr}/applications").text
         # 4. The representative acts at the IRCC Portal after a second factor.
         _sign_in_at(rep, ircc, REPRESENTATIVE.email, totp=True)
