@@ -62,8 +62,7 @@ def write_export(path: Path, rows: int) -> None:
         export.write("username,email,name,password_hash,applications\n")
         for i in range(rows):
             export.write(
-                f"user{i:07d},user{i:07d}@example.ca,Person {i},{password_hash},"
-                f"E{i:08d};W{i:08d}\n"
+                f"user{i:07d},user{i:07d}@example.ca,Person {i},{password_hash},E{i:08d};W{i:08d}\n"
             )
 
 
