@@ -21,7 +21,7 @@ from idp.cli.serving import run_server
 from idp.db import unit_of_work
 from idp.demo.guide import demo_guide
 from idp.demo.portals import DEFAULT_PORTAL_PORTS, DEMO_PORTAL_SLUGS, DemoPortal
-from idp.demo.processes import start_portals
+from idp.demo.processes import busy_ports, start_portals
 from idp.demo.seed import seed_demo
 from idp.settings import Settings
 
@@ -79,6 +79,9 @@ def demo(
         fail(
             "portal_ports", "--portal-ports takes three distinct ports, e.g. 8101,8102,8103", False
         )
+    busy = busy_ports(host, (port, *ports))
+    if busy:
+        fail("port", f"port {busy[0]} is in use: choose others with --port/--portal-ports", False)
     os.environ["IDP_ISSUER"] = demo_issuer(port)  # the server reads its settings from here
     settings = load_settings()
     portals = _seed(settings, ports)

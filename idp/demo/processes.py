@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,6 +24,19 @@ from idp.demo.portals import DemoPortal
 
 STOP_TIMEOUT_SECONDS = 10
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def busy_ports(host: str, ports: tuple[int, ...]) -> list[int]:
+    """The ports something already listens on at `host` (a portal could not start there)."""
+    busy = []
+    for port in ports:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append(port)
+    return busy
 
 
 def portal_environment(portal: DemoPortal, issuer: str, host: str) -> dict[str, str]:

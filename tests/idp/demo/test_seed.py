@@ -3,6 +3,7 @@ representative and a designated individual; running it again adds nothing."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +21,7 @@ from idp.accounts.service import find_account_by_email
 from idp.authn.totp import current_code, verify_totp
 from idp.cli.demo import demo_issuer, parse_portal_ports
 from idp.clients.service import find_client, list_clients
+from idp.demo.processes import busy_ports
 from idp.demo.seed import APPLICANT, DEMO_TOTP_SEED, OFFICER, REPRESENTATIVE, SPOUSE, seed_demo
 from tests.factories.idp import transaction
 
@@ -134,3 +136,11 @@ def test_the_issuer_follows_the_port_unless_one_is_configured(monkeypatch):
 def test_portal_ports_are_three_distinct_port_numbers(value):
     assert parse_portal_ports(value) is None
     assert parse_portal_ports("8101, 8102,8103") == (8101, 8102, 8103)
+
+
+def test_a_port_in_use_is_named_before_anything_starts():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert busy_ports("127.0.0.1", (port,)) == [port]
