@@ -126,7 +126,9 @@ def test_a_family_member_is_invited_creates_their_account_and_sees_what_is_share
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_an_account_from_an_older_portal_is_proven_then_linked(browser, idp_server, lang, tmp_path):
+def test_an_account_from_an_older_portal_is_proven_then_linked(
+    browser, idp_server, mycic, lang, tmp_path
+):
     base = idp_server.url
     email = _person(idp_server, "Léa Tremblay", lang)
     username, number = f"lea-{secrets.token_hex(3)}", f"M{secrets.randbelow(10**6):06d}"
