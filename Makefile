@@ -14,7 +14,7 @@ setup: ## Install the service and its test and lint tools (editable)
 serve: setup ## Run the service on its embedded defaults (http://127.0.0.1:8000)
 	$(PYTHON) -m idp serve
 
-demo: setup ## Install, add a sample portal and applicant, then serve on http://127.0.0.1:8000
+demo: setup ## Install, then serve on http://localhost:8000 with three sample portals and people
 	$(PYTHON) -m idp demo
 
 test: setup ## Install, then run the whole suite on both backends (embedded, PostgreSQL + Redis)
@@ -50,13 +50,14 @@ i18n: ## Extract messages and update the English and French catalogues
 	pybabel update -i idp/locale/messages.pot -d idp/locale -D messages --no-fuzzy-matching --omit-header
 
 bench: export PYTHONPATH := $(CURDIR)
-bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegations (docs/performance.md)
+bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegations, 1M legacy rows (docs/performance.md)
 	$(PYTHON) bench/token_endpoint.py
 	$(PYTHON) bench/decisions.py
 	$(PYTHON) bench/signin.py
 	$(PYTHON) bench/refresh.py
 	$(PYTHON) bench/delegated.py
 	$(PYTHON) bench/micro_costs.py
+	$(PYTHON) bench/legacy_import.py
 	@if command -v wrk >/dev/null; then \
 		$(PYTHON) bench/http_floor.py && $(PYTHON) bench/lean_shapes.py && \
 		$(PYTHON) bench/lean_shapes.py 5 3 postgres && $(PYTHON) bench/replicas.py; \

@@ -2,7 +2,8 @@
 
 - `actions.py`: the action catalogue (`Action`, labels), delegation kinds and statuses.
 - `applications.py`: the applications registry portals write to.
-- `delegations.py`: grant, request, approve, accept, decline, revoke; `effective_status`.
+- `delegations.py`: grant, request, approve, accept, decline, revoke; `effective_status`;
+  `validate_request` (the rules, checked before anything is written).
 - `changes.py`: `change_delegation` (narrow at once, widen with the actor's acceptance).
 - `suspensions.py`: `suspend_actor`, `reinstate_actor`, `is_actor_suspended`.
 - `coverage.py`: the one rule "delegation D covers application A" (`COVERS`).
@@ -66,6 +67,7 @@ from consent.delegations import (
     grant_delegation,
     request_delegation,
     revoke_delegation,
+    validate_request,
 )
 from consent.errors import (
     AccessRefused,
@@ -148,5 +150,6 @@ __all__ = [
     "suspend_actor",
     "transfer_applicant",
     "update_application",
+    "validate_request",
     "verify_audit_chain",
 ]

@@ -25,6 +25,7 @@ from idp.clock import Clock
 from idp.console.routes import routers as console_routers
 from idp.dev.routes import router as dev_router
 from idp.enrolment.routes import routers as enrolment_routers
+from idp.family.routes import router as family_router
 from idp.http.access_log import RequestLog
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
@@ -33,6 +34,7 @@ from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
+from idp.legacy.routes import router as legacy_router
 from idp.oauth.routes import router as oauth_router
 from idp.officer.identity_routes import router as identity_checks_router
 from idp.officer.routes import routers as officer_routers
@@ -58,6 +60,8 @@ PAGE_ROUTERS = (
     identity_router,
     *console_routers,
     *enrolment_routers,
+    family_router,
+    legacy_router,
     *officer_routers,
     identity_checks_router,
     dev_router,

@@ -10,6 +10,7 @@
 | `PORTAL_PORT` | the base URL's port, else 8100 | port to listen on |
 | `PORTAL_HOST` | `127.0.0.1` | address to listen on (`0.0.0.0` in a container) |
 | `PORTAL_SCOPE` | `openid profile email` | scopes asked at sign-in |
+| `PORTAL_API_SCOPE` | `applications:write delegations:read` | the portal API token's scopes |
 | `PORTAL_ACR_VALUES` | (empty) | e.g. `urn:passerelle:loa:2` to ask for a second factor |
 | `PORTAL_UI_LOCALES` | (empty) | e.g. `fr en`: the language of Passerelle's pages |
 | `PORTAL_SAMPLE_APPLICATIONS` | `true` | file two sample applications at each sign-in |
@@ -44,6 +45,7 @@ class PortalConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     scope: str = DEFAULT_SCOPE
+    api_scope: str = PORTAL_API_SCOPE  # without representatives: no delegations:read
     acr_values: str = ""  # e.g. urn:passerelle:loa:2 to ask for a second factor
     ui_locales: str = ""  # e.g. "fr en"
     register_sample_applications: bool = True
@@ -119,6 +121,7 @@ def load_config(environ: Mapping[str, str]) -> PortalConfig:
         host=environ.get("PORTAL_HOST", "127.0.0.1"),
         port=port,
         scope=environ.get("PORTAL_SCOPE", DEFAULT_SCOPE),
+        api_scope=environ.get("PORTAL_API_SCOPE", PORTAL_API_SCOPE),
         acr_values=environ.get("PORTAL_ACR_VALUES", ""),
         ui_locales=environ.get("PORTAL_UI_LOCALES", ""),
         register_sample_applications=environ.get("PORTAL_SAMPLE_APPLICATIONS", "true").lower()

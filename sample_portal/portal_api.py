@@ -1,9 +1,10 @@
 """The provider's portal API: register applications, list them, ask for decisions.
 
-Every call carries this portal's client-credentials access token (scopes
-`applications:write delegations:read`); authlib's client fetches it on first use and
-again when it expires. Registration sends an `Idempotency-Key` derived from the
-applicant and the application number, so a retry never files a second application.
+Every call carries this portal's client-credentials access token (scopes from
+`PORTAL_API_SCOPE`, by default `applications:write delegations:read`); authlib's client
+fetches it on first use and again when it expires. Registration sends an
+`Idempotency-Key` derived from the applicant and the application number, so a retry
+never files a second application.
 Errors come back as `application/problem+json` (RFC 9457) and are raised as
 `PortalApiError`.
 """
@@ -18,7 +19,7 @@ from typing import Any
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
-from sample_portal.config import PORTAL_API_SCOPE, PortalConfig
+from sample_portal.config import PortalConfig
 from sample_portal.provider import (
     CLIENT_AUTH_METHOD,
     OUTBOUND_TIMEOUT_SECONDS,
@@ -79,7 +80,7 @@ class PortalApi:
                     client_id=self._config.client_id,
                     client_secret=self._config.client_secret,
                     token_endpoint_auth_method=CLIENT_AUTH_METHOD,
-                    scope=PORTAL_API_SCOPE,
+                    scope=self._config.api_scope,
                     grant_type="client_credentials",  # lets authlib fetch a new one on expiry
                     token_endpoint=(await self._provider.metadata()).token_endpoint,
                     timeout=OUTBOUND_TIMEOUT_SECONDS,

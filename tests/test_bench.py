@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import ServerUnavailable, find_postgres_bin
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args: str, **extra_env: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
-    env["PYTHONPATH"] = str(ROOT)  # this checkout's packages, not another install's
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's packages (and tests/servers.py)
     env.update(extra_env)
     result = subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
@@ -120,3 +122,15 @@ def test_replicas_benchmark_prints_a_line_per_case_and_process_count():
     out = _run("bench/replicas.py", "1", "1", "1")
     assert re.search(r"^client_credentials, 1 replica +\d+ req/s x1.00", out, flags=re.M), out
     assert re.search(r"^introspection, 1 replica +\d+ req/s", out, flags=re.M), out
+
+
+def test_legacy_import_benchmark_prints_rows_per_second():
+    try:
+        find_postgres_bin("initdb")
+    except ServerUnavailable as missing:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(str(missing))
+    out = _run("bench/legacy_import.py", "2000")
+    assert re.search(r"^first import: +2,000 rows in .* rows/s .*new 2,000", out, flags=re.M), out
+    assert re.search(r"^re-import: +2,000 rows .* unchanged 2,000", out, flags=re.M), out

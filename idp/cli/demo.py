@@ -1,157 +1,98 @@
-"""`idp demo`: a sample portal, an applicant with two applications there, and a
-representative acting on one of them, so a newcomer sees sign-in and delegation in a
-minute. Running it again adds nothing."""
+"""`idp demo`: Passerelle with three sample portals, seeded people, and a printed guide.
+
+The advertised issuer follows `--port` (`http://localhost:<port>`) unless `IDP_ISSUER` is
+set. The portals run as `python -m sample_portal` processes on `--portal-ports`; they stop
+when the demo stops, by Ctrl-C or by SIGTERM. Running it again adds nothing (see
+`idp.demo.seed`).
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-from datetime import datetime, timedelta
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Annotated
 
-from sqlalchemy.orm import Session
+import typer
 
-from consent import (
-    Action,
-    DelegationKind,
-    DelegationRequest,
-    NoEvents,
-    accept_delegation,
-    grant_delegation,
-    register_application,
-)
-from idp.accounts.models import Account
-from idp.accounts.passwords import Passwords
-from idp.accounts.service import create_account, find_account_by_email
-from idp.bootstrap import create_passwords, prepare_database
-from idp.clients.service import create_client, list_clients
-from idp.clock import SystemClock
-from idp.db import create_session_factory, unit_of_work
-from idp.representatives.service import ApprovedProfile, RepresentativeType, record_approval
+from idp.cli.output import components, fail, load_settings
+from idp.cli.serving import run_server
+from idp.db import unit_of_work
+from idp.demo.guide import demo_guide
+from idp.demo.portals import DEFAULT_PORTAL_PORTS, DEMO_PORTAL_SLUGS, DemoPortal
+from idp.demo.processes import busy_ports, start_portals
+from idp.demo.seed import seed_demo
 from idp.settings import Settings
 
-DEMO_EMAIL = "applicant@example.ca"
-DEMO_PASSWORD = "correct horse battery staple"  # noqa: S105  # published demo credential
-DEMO_PORTAL = "Demo IRCC Portal"
-DEMO_REPRESENTATIVE = "representative@example.ca"
-DEMO_APPLICATIONS = (
-    ("E000123", "Study permit", "In review", 2),
-    ("W000456", "Work permit", "Received", 0),
-)
+DEMO_LOG_FOLDER = "demo-logs"
 
 
-def _approve_demo_representative(db: Session, account: Account, now: datetime) -> None:
-    """The demo representative is an approved CICC licensee (sample register member)."""
-    profile = ApprovedProfile(
-        representative_type=RepresentativeType.CICC,
-        legal_name="Rep Lee",
-        membership_body="cicc",
-        membership_number="R702364",
-        firm="Lee Immigration",
-        contact_email=DEMO_REPRESENTATIVE,
-        phone="+1 613 555 0100",
-        address={
-            "street_address": "1 Demo Street",
-            "locality": "Ottawa",
-            "region": "Ontario",
-            "postal_code": "K1A 0A1",
-            "country": "Canada",
-        },
-        enrolment_reference="EN-DEMO-0001",
-        evidence=[{"type": "passport", "issuer": "Canada", "expiry": "2031-01-01"}],
-    )
-    record_approval(db, account, profile, by="demo", now=now)
+def demo_issuer(port: int) -> str:
+    """`IDP_ISSUER` when set, else the loopback address the demo serves on.
+
+    localhost, not 127.0.0.1: Chromium keeps `Secure` cookies on http://localhost only,
+    and the portals (on 127.0.0.1) then never receive Passerelle's cookies.
+    """
+    return os.environ.get("IDP_ISSUER") or f"http://localhost:{port}"
 
 
-def _seed_delegation(
-    db: Session, passwords: Passwords, applicant_subject: str, client_id: str, now: datetime
-) -> None:
-    """Two applications at the demo portal; a representative may read and upload on one."""
-    applications = [
-        register_application(
+def parse_portal_ports(value: str) -> tuple[int, ...] | None:
+    """Three distinct port numbers, comma-separated; None when `value` is not that."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != len(DEMO_PORTAL_SLUGS) or not all(p.isdigit() for p in parts):
+        return None
+    ports = tuple(int(p) for p in parts)
+    if len(set(ports)) != len(ports) or not all(0 < p < 65536 for p in ports):
+        return None
+    return ports
+
+
+def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)  # unwinds through `finally`, which stops the portals
+
+
+def _seed(settings: Settings, ports: tuple[int, ...]) -> list[DemoPortal]:
+    with components(settings) as parts, unit_of_work(parts.session_factory) as db:
+        return seed_demo(
             db,
-            portal_client_id=client_id,
-            portal_reference=number,
-            program=program,
-            applicant_subject=applicant_subject,
-            status=status,
-            unread_count=unread,
-            deep_link=f"https://portal.example/{number}",
-            now=now,
-        )[0]
-        for number, program, status, unread in DEMO_APPLICATIONS
-    ]
-    representative = create_account(
-        db,
-        passwords,
-        email=DEMO_REPRESENTATIVE,
-        password=DEMO_PASSWORD,
-        name="Rep Lee",
-        now=now,
-        email_verified=True,
-    )
-    _approve_demo_representative(db, representative, now)
-    delegation = grant_delegation(
-        db,
-        DelegationRequest(
-            principal=applicant_subject,
-            actor=representative.subject,
-            kind=DelegationKind.REPRESENTATIVE_PAID,
-            actions=[Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD],
-            valid_until=now + timedelta(days=180),
-            application_ids=[applications[0].id],
-        ),
-        actor_is_approved_representative=True,
-        now=now,
-        events=NoEvents(),  # the demo portal registers no events_uri
-    )
-    accept_delegation(db, delegation.id, representative.subject, now, events=NoEvents())
-
-
-def seed_demo(settings: Settings, port: int) -> list[str]:
-    engine = prepare_database(settings)
-    factory = create_session_factory(engine)
-    now = SystemClock().now()
-    passwords = create_passwords(settings)
-    redirect = f"http://127.0.0.1:{port}/account"
-    lines = []
-    with unit_of_work(factory) as db:
-        applicant = find_account_by_email(db, DEMO_EMAIL) or create_account(
-            db,
-            passwords,
-            email=DEMO_EMAIL,
-            password=DEMO_PASSWORD,
-            name="Amara Okafor",
-            now=now,
-            email_verified=True,
+            passwords=parts.passwords,
+            master=parts.master_key,
+            events=parts.delegation_events,
+            ports=ports,
+            now=parts.clock.now(),
         )
-        existing = [c for c in list_clients(db) if c.name == DEMO_PORTAL]
-        if existing:
-            client_id = existing[0].client_id
-        else:
-            client, _ = create_client(
-                db, name=DEMO_PORTAL, redirect_uris=[redirect], auth_method="none", now=now
-            )
-            client_id = client.client_id
-        if find_account_by_email(db, DEMO_REPRESENTATIVE) is None:
-            _seed_delegation(db, passwords, applicant.subject, client_id, now)
-    verifier = secrets.token_urlsafe(48)
-    challenge = (
-        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    )
-    engine.dispose()
-    lines += [
-        "Passerelle demo",
-        f"  applicant:      {DEMO_EMAIL} / {DEMO_PASSWORD}",
-        f"  representative: {DEMO_REPRESENTATIVE} / {DEMO_PASSWORD}",
-        f"  portal:         {DEMO_PORTAL} (public client {client_id})",
-        "  Try single sign-on: open",
-        f"  http://127.0.0.1:{port}/authorize?response_type=code&client_id={client_id}"
-        f"&redirect_uri={redirect}&scope=openid%20profile%20email&state=demo"
-        f"&code_challenge={challenge}&code_challenge_method=S256",
-        f"  Delegation: sign in as the applicant, then open http://127.0.0.1:{port}"
-        "/account/applications, /account/representatives and /account/activity;",
-        f"  as the representative, http://127.0.0.1:{port}/account/delegations",
-        f"  Discovery: http://127.0.0.1:{port}/.well-known/openid-configuration",
-    ]
-    return lines
+
+
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on (Passerelle and portals).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Passerelle's port; the issuer follows it.")] = 8000,
+    portal_ports: Annotated[
+        str, typer.Option(help="Ports of the IRCC, PR and representatives' portals.")
+    ] = ",".join(map(str, DEFAULT_PORTAL_PORTS)),
+) -> None:
+    """Add three sample portals and people, print how to try them, then serve."""
+    ports = parse_portal_ports(portal_ports)
+    if ports is None or port in ports:
+        fail(
+            "portal_ports", "--portal-ports takes three distinct ports, e.g. 8101,8102,8103", False
+        )
+    busy = busy_ports(host, (port, *ports))
+    if busy:
+        fail("port", f"port {busy[0]} is in use: choose others with --port/--portal-ports", False)
+    os.environ["IDP_ISSUER"] = demo_issuer(port)  # the server reads its settings from here
+    settings = load_settings()
+    portals = _seed(settings, ports)
+    log_dir = settings.data_dir / DEMO_LOG_FOLDER
+    for line in demo_guide(settings.issuer, portals, log_dir, has_mailbox=not settings.smtp_url):
+        typer.echo(line)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    running = start_portals(portals, issuer=settings.issuer, host=host, log_dir=log_dir)
+    try:
+        run_server(settings, host=host, port=port)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        running.stop()

@@ -381,3 +381,43 @@ def find_client(session: Session, client_id: str) -> RegisteredClient | None:
 def list_clients(session: Session) -> list[RegisteredClient]:
     rows = session.scalars(select(Client).order_by(Client.created_at, Client.name))
     return [RegisteredClient.from_row(r) for r in rows]
+
+
+def rotate_client_secret(session: Session, client_id: str) -> str:
+    """Give a confidential client a new secret (shown once); the old one stops working."""
+    row = session.get(Client, client_id)
+    if row is None or row.token_endpoint_auth_method in ("none", "private_key_jwt"):
+        raise InvalidInput("client_id", f"no client with a secret has the id {client_id!r}")
+    secret = secrets.token_urlsafe(32)
+    row.secret_digest = digest_secret(secret)
+    session.flush()
+    return secret
+
+
+def update_client_uris(
+    session: Session,
+    client_id: str,
+    *,
+    redirect_uris: Sequence[str],
+    post_logout_redirect_uris: Sequence[str],
+    backchannel_logout_uri: str | None,
+    events_uri: str | None,
+) -> RegisteredClient:
+    """Replace where a client is reached, checked as at registration."""
+    row = session.get(Client, client_id)
+    if row is None:
+        raise InvalidInput("client_id", f"no client has the id {client_id!r}")
+    _check_grants(row.grant_types, row.token_endpoint_auth_method, redirect_uris)
+    row.redirect_uris = _check_list(redirect_uris, "redirect_uri")
+    row.post_logout_redirect_uris = _check_list(
+        post_logout_redirect_uris, "post_logout_redirect_uri"
+    )
+    for value, field in (
+        (backchannel_logout_uri, "backchannel_logout_uri"),
+        (events_uri, "events_uri"),
+    ):
+        if value:
+            validate_redirect_uri(value, field)
+    row.backchannel_logout_uri, row.events_uri = backchannel_logout_uri, events_uri
+    session.flush()
+    return RegisteredClient.from_row(row)

@@ -25,6 +25,7 @@ from idp.console.views import describe_device
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now
 from idp.http.pages import render_page
+from idp.legacy.linking import candidates_for, legacy_view
 from idp.oauth.consents import portals_holding_access, withdraw_portal_access
 
 router = APIRouter()
@@ -32,11 +33,13 @@ OFFICER_ROLE = "officer"
 
 
 @router.get("/account")
-def account_home(request: Request, me: Me) -> Response:
+def account_home(request: Request, me: Me, db: Db) -> Response:
     context = {
         "name": me.account.name,
         "email": me.account.email,
         "is_officer": OFFICER_ROLE in (me.account.roles or []),
+        # An older portal's account with this email: suggested, linked only once proven.
+        "legacy": [legacy_view(c, request.state.locale) for c in candidates_for(db, me.account)],
     }
     return render_page(request, "account/home.html", context)
 

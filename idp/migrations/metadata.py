@@ -7,6 +7,8 @@ import idp.applications.models
 import idp.authn.models
 import idp.clients.models
 import idp.enrolment.models
+import idp.family.models
+import idp.legacy.models
 import idp.oauth.models
 import idp.outbox.models
 import idp.portal_api.models
@@ -22,6 +24,8 @@ MODEL_MODULES = (
     idp.authn.models,
     idp.clients.models,
     idp.enrolment.models,
+    idp.family.models,
+    idp.legacy.models,
     idp.oauth.models,
     idp.outbox.models,
     idp.portal_api.models,

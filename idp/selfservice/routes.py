@@ -1,4 +1,5 @@
-"""Pages to create an account, to recover one, and to accept an officer's invitation:
+"""Pages to create an account, to recover one, and to accept an invitation (an officer's,
+or a family member's, whose appointment then waits for the new account to accept it):
 `/register`, `/register/verify`, `/recover`, `/recover/verify`, `/invitations/accept`.
 
 Each refuses bad input beside the field (every field at fault at once), keeps what the
@@ -17,7 +18,9 @@ from idp.authn.attempts import AttemptBudget, record_failure, seconds_blocked
 from idp.authn.deps import BudgetsDep, PasswordsDep, SessionListener, SessionPolicyDep
 from idp.authn.sessions import end_all_sessions
 from idp.authn.web import browser_of, complete_sign_in
+from idp.delegation.deps import Events
 from idp.errors import InvalidInput
+from idp.family.invitations import appoint_invited
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Store, client_address
 from idp.http.pages import render_page
@@ -220,6 +223,7 @@ def accept_submit(
     passwords: PasswordsDep,
     policy: SessionPolicyDep,
     listener: SessionListener,
+    events: Events,
     now: Now,
 ) -> Response:
     token = form.text("token")[:MAX_TOKEN_LENGTH]
@@ -236,6 +240,8 @@ def accept_submit(
         return _accept_page(
             request, db, token, now, errors={error.field: error.code}, status_code=400
         )
+    # A family member invited as designated individual: the appointment waits for them.
+    appointed = appoint_invited(db, events, account, now)
     return complete_sign_in(
         db,
         policy,
@@ -244,6 +250,8 @@ def accept_submit(
         account_id=account.id,
         amr=[AMR_PASSWORD],
         acr=ACR_SINGLE_FACTOR,
-        target="/account/security?notice=welcome",
+        target="/account/delegations?notice=welcome"
+        if appointed
+        else "/account/security?notice=welcome",
         now=now,
     )

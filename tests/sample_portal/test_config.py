@@ -53,3 +53,9 @@ def test_credentials_can_come_from_the_json_the_cli_printed(tmp_path):
         {"PORTAL_ISSUER": BASE["PORTAL_ISSUER"], "PORTAL_CLIENT_FILE": str(printed)}
     )
     assert (config.client_id, config.client_secret) == ("abc", "xyz")
+
+
+def test_the_portal_api_scope_can_leave_out_delegations():
+    assert load_config(BASE).api_scope == "applications:write delegations:read"
+    config = load_config({**BASE, "PORTAL_API_SCOPE": "applications:write"})
+    assert config.api_scope == "applications:write"

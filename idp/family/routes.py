@@ -1,0 +1,148 @@
+"""Family pages: `/account/household` (what is shared with you, whom you invited) and
+`/account/household/invite` (invite a family member and appoint them in one step).
+
+Inviting needs a second factor proven in the last 15 minutes, like any appointment
+(`RecentSecondFactor`); withdrawing an invitation only narrows access, so it does not.
+The form names every field at fault at once and keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from consent import ACTION_LABELS, READ_ACTIONS, Action, applications_of_applicant, parse_actions
+from idp.accounts.models import Account
+from idp.authn.deps import Me, RecentSecondFactor
+from idp.clients.service import find_client
+from idp.family.household import household_of, invited_by
+from idp.family.invitations import (
+    FamilyInvite,
+    cancel_family_invitation,
+    check_family_invite,
+    invite_family_member,
+)
+from idp.http.csrf import CSRF_CHECKED, CsrfForm
+from idp.http.deps import AppSettings, Db, Now
+from idp.http.pages import render_page
+from idp.http.params import Params
+from idp.notifications.deps import Mail
+
+router = APIRouter()
+HOUSEHOLD = "/account/household"
+INVITE = f"{HOUSEHOLD}/invite"
+ALL_AT_PREFIX = "all:"
+DEFAULT_DAYS = 365
+LANGUAGES = (("en", "English"), ("fr", "Français"))
+
+
+@router.get(HOUSEHOLD)
+def household(request: Request, me: Me, db: Db, now: Now) -> Response:
+    context = {
+        "members": household_of(db, me.subject, now),
+        "invited": invited_by(db, me.subject, now),
+        "notice": request.query_params.get("notice"),
+    }
+    return render_page(request, "family/household.html", context)
+
+
+def _form_context(db: Session, account: Account, now: datetime) -> dict[str, Any]:
+    mine = applications_of_applicant(db, account.subject)
+    portals = {a.portal_client_id: find_client(db, a.portal_client_id) for a in mine}
+    names = {cid: (c.name if c else cid) for cid, c in portals.items()}
+    return {
+        "applications": [
+            {"id": a.id, "label": f"{a.program} {a.portal_reference} ({names[a.portal_client_id]})"}
+            for a in mine
+        ],
+        "all_at": sorted(
+            ((ALL_AT_PREFIX + cid, n) for cid, n in names.items()), key=lambda p: p[1]
+        ),
+        "actions": [(a.value, ACTION_LABELS[a]) for a in Action if a in READ_ACTIONS],
+        "languages": LANGUAGES,
+        "values": {
+            "locale": account.locale,
+            "actions": [a.value for a in Action if a in READ_ACTIONS],
+            "valid_until": (now + timedelta(days=DEFAULT_DAYS)).date().isoformat(),
+        },
+        "errors": {},
+    }
+
+
+def _until(value: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(value), time(23, 59), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def read_invite(form: Params) -> tuple[FamilyInvite, dict[str, str]]:
+    """The invitation the form asks for, and what is wrong with its choices."""
+    chosen = form.all.get("applications", [])
+    whole = [c.removeprefix(ALL_AT_PREFIX) for c in chosen if c.startswith(ALL_AT_PREFIX)]
+    named = [c for c in chosen if not c.startswith(ALL_AT_PREFIX)]
+    errors: dict[str, str] = {}
+    if not chosen:
+        errors["applications"] = "choose_applications"
+    elif len(whole) > 1 or (whole and named):
+        errors["applications"] = "one_portal_or_named"
+    try:
+        actions = parse_actions(form.all.get("actions", []))
+    except ValueError:
+        actions = []
+    if not actions:
+        errors["actions"] = "invalid_choice"
+    invite = FamilyInvite(
+        name=form.text("name"),
+        email=form.text("email"),
+        locale=form.text("locale"),
+        actions=actions,
+        valid_until=_until(form.text("valid_until")),
+        application_ids=named,
+        portal_client_id=whole[0] if whole else None,
+    )
+    return invite, errors
+
+
+@router.get(INVITE)
+def invite_form(request: Request, me: RecentSecondFactor, db: Db, now: Now) -> Response:
+    return render_page(request, "family/invite.html", _form_context(db, me.account, now))
+
+
+@router.post(INVITE)
+def invite_submit(
+    request: Request,
+    form: CsrfForm,
+    me: RecentSecondFactor,
+    db: Db,
+    settings: AppSettings,
+    mail: Mail,
+    now: Now,
+) -> Response:
+    invite, errors = read_invite(form)
+    errors = check_family_invite(db, me.account, invite, now) | errors
+    if not errors:
+        mail.send(invite_family_member(db, me.account, invite, issuer=settings.issuer, now=now))
+        return RedirectResponse(f"{HOUSEHOLD}?notice=invited", status_code=303)
+    context = _form_context(db, me.account, now)
+    context["values"] = {
+        "name": invite.name,
+        "email": invite.email,
+        "locale": invite.locale,
+        "applications": form.all.get("applications", []),
+        "actions": form.all.get("actions", []),
+        "valid_until": form.text("valid_until"),
+    }
+    context["errors"] = errors
+    return render_page(request, "family/invite.html", context, status_code=400)
+
+
+@router.post(HOUSEHOLD + "/invitations/{family_invitation_id}/cancel", dependencies=CSRF_CHECKED)
+def cancel(family_invitation_id: str, me: Me, db: Db, now: Now) -> Response:
+    done = cancel_family_invitation(db, me.subject, family_invitation_id, now)
+    notice = "cancelled" if done else "not_cancelled"
+    return RedirectResponse(f"{HOUSEHOLD}?notice={notice}", status_code=303)

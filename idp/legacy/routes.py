@@ -1,0 +1,141 @@
+"""Pages to bring an account from a legacy portal: `/account/legacy` (prove it with its
+password, or ask for a code at its email), `/account/legacy/code` (enter the code),
+`/account/legacy/confirm` (see what will be linked, confirm or cancel).
+
+Wrong answers say the same whether the username, the password or the code was wrong, and
+asking for a code says the same whether or not the username exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import RedirectResponse, Response
+
+from idp.authn.deps import BudgetsDep, Me, SignedIn
+from idp.http.csrf import CSRF_CHECKED, CsrfForm
+from idp.http.deps import Db, Now, Store
+from idp.http.pages import render_page
+from idp.legacy.linking import (
+    candidates_for,
+    forget_proof,
+    legacy_portals,
+    legacy_view,
+    link_proven_account,
+    linked_to,
+    portal_name,
+    prove_with_email_code,
+    prove_with_password,
+    proven_account,
+    start_email_proof,
+)
+from idp.legacy.mails import legacy_linked_mail
+from idp.notifications.deps import Mail
+
+router = APIRouter()
+LEGACY = "/account/legacy"
+CONFIRM = f"{LEGACY}/confirm"
+
+
+def _page(
+    request: Request, db: Session, me: SignedIn, extra: dict[str, Any], status_code: int = 200
+) -> Response:
+    locale = request.state.locale
+    context = {
+        "portals": [(slug, portal_name(slug, locale)) for slug in legacy_portals(db)],
+        "suggested": [legacy_view(c, locale) for c in candidates_for(db, me.account)],
+        "linked": [legacy_view(row, locale) for row in linked_to(db, me.account)],
+        "values": {},
+        "error": None,
+        "retry": 0,
+        "notice": request.query_params.get("notice"),
+        **extra,
+    }
+    return render_page(request, "legacy/link.html", context, status_code=status_code)
+
+
+@router.get(LEGACY)
+def legacy_home(request: Request, me: Me, db: Db) -> Response:
+    return _page(request, db, me, {})
+
+
+@router.post(f"{LEGACY}/password")
+def prove_password(
+    request: Request, form: CsrfForm, me: Me, db: Db, store: Store, budgets: BudgetsDep
+) -> Response:
+    values = {"portal": form.text("portal"), "username": form.text("username")}
+    proof = prove_with_password(
+        db, store, budgets.password_per_account, me.account, password=form.text("password"),
+        **values,
+    )  # fmt: skip
+    if proof.ok:
+        return RedirectResponse(CONFIRM, status_code=303)
+    status = 429 if proof.reason == "rate_limited" else 400
+    extra = {"values": values, "error": proof.reason, "retry": proof.retry_after_seconds}
+    return _page(request, db, me, extra, status)
+
+
+@router.post(f"{LEGACY}/code")
+def send_code(
+    request: Request,
+    form: CsrfForm,
+    me: Me,
+    db: Db,
+    store: Store,
+    budgets: BudgetsDep,
+    mail: Mail,
+) -> Response:
+    values = {"portal": form.text("portal"), "username": form.text("code-username")}
+    proof, message = start_email_proof(
+        db, store, budgets.email_code, me.account, locale=request.state.locale, **values
+    )
+    if not proof.ok:
+        extra = {"values": values, "error": proof.reason, "retry": proof.retry_after_seconds}
+        return _page(request, db, me, extra, 429)
+    if message is not None:
+        mail.send(message)
+    context = {"portal": portal_name(values["portal"], request.state.locale), "error": None}
+    return render_page(request, "legacy/code.html", context | {"username": values["username"]})
+
+
+@router.post(f"{LEGACY}/code/verify")
+def verify_code(request: Request, form: CsrfForm, me: Me, store: Store) -> Response:
+    proof = prove_with_email_code(store, me.account, form.text("code"))
+    if proof.ok:
+        return RedirectResponse(CONFIRM, status_code=303)
+    context = {"portal": form.text("portal_name"), "username": form.text("username")}
+    context |= {"error": proof.reason}
+    return render_page(request, "legacy/code.html", context, status_code=400)
+
+
+@router.get(CONFIRM)
+def confirm_form(request: Request, me: Me, db: Db, store: Store) -> Response:
+    legacy = proven_account(db, store, me.account)
+    if legacy is None:
+        return RedirectResponse(f"{LEGACY}?notice=expired", status_code=303)
+    context = {"legacy": legacy_view(legacy, request.state.locale), "name": legacy.name}
+    return render_page(request, "legacy/confirm.html", context)
+
+
+@router.post(CONFIRM, dependencies=CSRF_CHECKED)
+def confirm_link(me: Me, db: Db, store: Store, mail: Mail, now: Now) -> Response:
+    linked = link_proven_account(db, store, me.account, now)
+    if linked is None:
+        return RedirectResponse(f"{LEGACY}?notice=expired", status_code=303)
+    legacy, numbers = linked
+    name = portal_name(legacy.legacy_portal, me.account.locale)
+    mail.send(
+        legacy_linked_mail(
+            me.account.email, me.account.locale, portal=name, username=legacy.username,
+            count=len(numbers),
+        )
+    )  # fmt: skip
+    return RedirectResponse(f"{LEGACY}?notice=linked", status_code=303)
+
+
+@router.post(f"{LEGACY}/cancel", dependencies=CSRF_CHECKED)
+def cancel(me: Me, store: Store) -> Response:
+    forget_proof(store, me.account)
+    return RedirectResponse(LEGACY, status_code=303)

@@ -1,0 +1,169 @@
+"""Linking a legacy account: proven by its password or a code at its email, confirmed,
+then linked with its applications; never by email alone."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from fastapi.testclient import TestClient
+
+from consent import applications_of_applicant, register_application
+from idp.legacy.hashes import make_legacy_hash
+from idp.legacy.importer import LegacyPortal, stage_batch
+from idp.legacy.models import LegacyAccount
+from idp.legacy.rows import LegacyApplication, LegacyRow
+from tests.factories.idp import make_account, transaction
+from tests.idp.flows import csrf_of, sign_in
+
+OLD_PASSWORD = "my old mycic password"
+
+
+@pytest.fixture
+def legacy(components, mycic):
+    """A staged MyCIC account whose email is not the person's Passerelle email."""
+    email = f"old-{secrets.token_hex(4)}@example.ca"
+    row = LegacyRow(
+        line=2, username="amara.o", email=email, name="Amara Okafor",
+        password_hash=make_legacy_hash(OLD_PASSWORD, "salt", 1_000),
+        applications=(LegacyApplication("E000001", "Study permit", "in_process"),
+                      LegacyApplication("W000002")),
+    )  # fmt: skip
+    portal = LegacyPortal("mycic", "MyCIC (legacy client portal)", mycic.client_id)
+    with transaction(components) as db:
+        stage_batch(db, portal, [row], components.clock.now())
+    return row
+
+
+@pytest.fixture
+def person(components, browser):
+    amara = make_account(components, name="Amara Okafor")
+    sign_in(browser, "/login", amara.email)
+    return amara
+
+
+def _prove_with_password(browser, password, username="amara.o"):
+    page = browser.get("/account/legacy")
+    data = {"portal": "mycic", "username": username, "password": password}
+    return browser.post("/account/legacy/password", data=data | {"csrf_token": csrf_of(page)})
+
+
+def _confirm(browser):
+    page = browser.get("/account/legacy/confirm")
+    assert page.status_code == 200, page.text[-500:]
+    return browser.post("/account/legacy/confirm", data={"csrf_token": csrf_of(page)})
+
+
+def _linked(components, _account) -> LegacyAccount:
+    with transaction(components) as db:
+        return db.query(LegacyAccount).one()
+
+
+def test_the_legacy_password_proves_it_and_linking_brings_the_applications(
+    components, legacy, person, browser, mail
+):
+    proved = _prove_with_password(browser, OLD_PASSWORD)
+    assert proved.headers["location"] == "/account/legacy/confirm"
+    assert "E000001, W000002" in browser.get("/account/legacy/confirm").text
+    assert _confirm(browser).headers["location"] == "/account/legacy?notice=linked"
+    with transaction(components) as db:
+        mine = {a.portal_reference: a for a in applications_of_applicant(db, person.subject)}
+    assert set(mine) == {"E000001", "W000002"}
+    assert mine["E000001"].status == "in_process"
+    row = _linked(components, person)
+    assert (row.linked_account_id, row.linked_by) == (person.id, "password")
+    assert "linked to your Passerelle account" in mail.texts(person.email)[-1]
+    assert "E000001" in browser.get("/account/applications").text
+
+
+def test_a_wrong_password_and_an_unknown_username_get_the_same_answer(legacy, person, browser):
+    wrong = _prove_with_password(browser, "not the old password")
+    unknown = _prove_with_password(browser, OLD_PASSWORD, username="nobody")
+    assert wrong.status_code == unknown.status_code == 400
+    assert "The username or password is not right." in wrong.text
+    assert "The username or password is not right." in unknown.text
+    assert browser.get("/account/legacy/confirm").headers["location"].endswith("notice=expired")
+
+
+def test_wrong_passwords_run_out_and_wait(legacy, person, browser):
+    for _ in range(10):
+        _prove_with_password(browser, "guess")
+    blocked = _prove_with_password(browser, OLD_PASSWORD)
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.text
+
+
+def test_a_code_at_the_legacy_email_proves_it(components, legacy, person, browser, mail):
+    page = browser.get("/account/legacy")
+    data = {"portal": "mycic", "code-username": "amara.o", "csrf_token": csrf_of(page)}
+    asked = browser.post("/account/legacy/code", data=data)
+    assert "we sent an 8-digit code" in asked.text
+    wrong = browser.post(
+        "/account/legacy/code/verify", data={"code": "00000000", "csrf_token": csrf_of(asked)}
+    )
+    assert wrong.status_code == 400
+    code = mail.last_code(legacy.email)
+    proved = browser.post(
+        "/account/legacy/code/verify", data={"code": code, "csrf_token": csrf_of(asked)}
+    )
+    assert proved.headers["location"] == "/account/legacy/confirm"
+    _confirm(browser)
+    assert _linked(components, person).linked_by == "email_code"
+
+
+def test_asking_a_code_for_an_unknown_username_sends_nothing_and_says_the_same(
+    legacy, person, browser, mail
+):
+    page = browser.get("/account/legacy")
+    data = {"portal": "mycic", "code-username": "nobody", "csrf_token": csrf_of(page)}
+    asked = browser.post("/account/legacy/code", data=data)
+    assert asked.status_code == 200
+    assert "we sent an 8-digit code" in asked.text
+    assert mail.texts(legacy.email) == []
+
+
+def test_the_same_email_only_suggests_the_account_it_never_links_it(components, legacy, browser):
+    same = make_account(components, email=legacy.email)
+    sign_in(browser, "/login", same.email)
+    home = browser.get("/account")
+    assert "You may have an account on MyCIC (legacy client portal) (username amara.o)" in home.text
+    assert _linked(components, same).linked_account_id is None
+    with transaction(components) as db:
+        assert applications_of_applicant(db, same.subject) == []
+
+
+def test_declining_forgets_the_proof(components, legacy, person, browser):
+    _prove_with_password(browser, OLD_PASSWORD)
+    page = browser.get("/account/legacy/confirm")
+    browser.post("/account/legacy/cancel", data={"csrf_token": csrf_of(page)})
+    assert browser.get("/account/legacy/confirm").headers["location"].endswith("notice=expired")
+    assert _linked(components, person).linked_account_id is None
+
+
+def test_an_application_the_portal_holds_for_someone_else_stays_theirs(
+    components, legacy, person, browser, mycic
+):
+    other = make_account(components)
+    with transaction(components) as db:
+        register_application(
+            db, portal_client_id=mycic.client_id, portal_reference="W000002", program="Work",
+            applicant_subject=other.subject, status="received", now=components.clock.now(),
+        )  # fmt: skip
+    _prove_with_password(browser, OLD_PASSWORD)
+    _confirm(browser)
+    with transaction(components) as db:
+        mine = [a.portal_reference for a in applications_of_applicant(db, person.subject)]
+        theirs = [a.portal_reference for a in applications_of_applicant(db, other.subject)]
+    assert mine == ["E000001"]
+    assert theirs == ["W000002"]
+
+
+def test_a_linked_account_cannot_be_linked_again(components, legacy, person, browser, app):
+    _prove_with_password(browser, OLD_PASSWORD)
+    _confirm(browser)
+    intruder = make_account(components)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
+        sign_in(other, "/login", intruder.email)
+        again = _prove_with_password(other, OLD_PASSWORD)
+    assert again.status_code == 400
+    assert "The username or password is not right." in again.text
