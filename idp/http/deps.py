@@ -103,6 +103,24 @@ async def db_session(work: Work) -> Session:
     return work.session
 
 
+def _close(session: Session) -> None:
+    session.close()
+
+
+async def read_only_session(request: Request) -> AsyncIterator[Session]:
+    """A session for a request that only reads (introspection): each statement runs on its
+    own, with no BEGIN or COMMIT round trip, and nothing may be written (`flush` refuses)."""
+    factory = cast(sessionmaker[Session], shared(request, "read_session_factory"))
+    session = factory()
+    try:
+        yield session
+    finally:
+        if has_used_database(session):
+            await run_in_threadpool(_close, session)
+        else:
+            session.close()
+
+
 async def app_clock(request: Request) -> Clock:
     return cast(Clock, shared(request, "clock"))
 
@@ -129,6 +147,7 @@ async def app_master_key(request: Request) -> MasterKey:
 
 
 Db = Annotated[Session, Depends(db_session)]
+ReadDb = Annotated[Session, Depends(read_only_session, scope="function")]
 Now = Annotated[datetime, Depends(request_time)]
 AppClock = Annotated[Clock, Depends(app_clock)]
 Store = Annotated[EphemeralStore, Depends(app_store)]
