@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from adapters import MembershipRegister
+from consent import ConsentError
 from idp.accounts.models import Account
 from idp.delegation.deps import Events
 from idp.enrolment import web
@@ -132,23 +133,25 @@ def decide(
     values = {"decision": form.text("decision"), "message": form.text("message")}
     try:
         decision = parse_decision(values["decision"], values["message"], form.text("version"))
-        decided = decide_enrolment(
-            db,
-            enrolment_id[:32],
-            decision,
-            by=officer.account.id,
-            parts=Collaborators(events, settings.issuer),
-            now=now,
-        )
-    except (InvalidInput, DecidedElsewhere) as error:
+        # A savepoint: a refused conversion (a suspended representative) leaves nothing.
+        with db.begin_nested():
+            decided = decide_enrolment(
+                db,
+                enrolment_id[:32],
+                decision,
+                by=officer.account.id,
+                parts=Collaborators(events, settings.issuer),
+                now=now,
+            )
+    except (InvalidInput, DecidedElsewhere, ConsentError) as error:
         context = _detail(request, db, register, enrolment_id, now)
         field = error.field if isinstance(error, InvalidInput) else "decision"
-        context |= {"values": values, "errors": {field: error.code}}
+        context |= {"values": values, "errors": {field or "decision": error.code}}
         return render_page(
             request,
             "officer/enrolment.html",
             context,
-            status_code=409 if isinstance(error, DecidedElsewhere) else 400,
+            status_code=400 if isinstance(error, InvalidInput) else 409,
         )
     for message in decided.mails:
         mail.send(message)

@@ -8,9 +8,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from consent import Action, DelegationKind, DelegationRequest
-from idp.accounts.models import Account
 from idp.delegation import service
-from tests.factories.idp import connect, make_account, transaction
+from tests.factories.idp import connect, make_account, make_representative, transaction
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -32,8 +31,7 @@ ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # a URN
 
 def _paid_delegation(components, portal):
     applicant, rep = make_account(components), make_account(components)
-    with transaction(components) as db:
-        db.get(Account, rep.id).roles = ["representative"]
+    make_representative(components, rep)  # an approved enrolment, not merely the role
     client, secret = portal_client(components)
     connect(components, applicant, client)
     application = register_application(

@@ -269,3 +269,27 @@ def test_a_failure_in_the_middle_of_the_approval_leaves_everything_as_before(
     assert officer_decides(officer_browser, enrolment_id, "approve").status_code == 303
     with transaction(components) as db:
         assert len(db.scalars(select(ClientFile)).all()) == 2
+
+
+def test_a_suspended_person_cannot_be_converted_and_nothing_is_left_half_done(
+    components, browser, officer_browser, portal, clock, mail, converting
+):
+    from consent import suspend_actor
+    from idp.representatives.models import Representative
+
+    filer, ids, _ = converting
+    with transaction(components) as db:
+        suspend_actor(
+            db,
+            filer.account.subject,
+            by="officer",
+            reason="complaint",
+            now=components.clock.now(),
+            events=components.delegation_events,
+        )
+    refused = _approve(components, officer_browser, clock, reference_of(browser))
+    assert refused.status_code == 409
+    with transaction(components) as db:
+        assert db.scalar(select(Representative)) is None
+        assert db.scalar(select(ClientFile)) is None
+        assert get_application(db, ids["E100002"]).applicant_subject == filer.account.subject
