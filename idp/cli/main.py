@@ -38,6 +38,7 @@ app.add_typer(operations.outbox, name="outbox")
 app.add_typer(operations.audit, name="audit")
 app.add_typer(accounts.representatives, name="representatives")
 APP_FACTORY = "idp.app:create_app_from_environment"
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def _run_uvicorn(target: object, settings: Settings, host: str, port: int, workers: int) -> None:
@@ -52,6 +53,9 @@ def _run_uvicorn(target: object, settings: Settings, host: str, port: int, worke
         access_log=False,  # query strings carry codes and hints; see idp.http.access_log
         proxy_headers=True,
         server_header=False,
+        # uvicorn kills a worker that does not answer its supervisor's ping in time; a worker
+        # building its components on a loaded machine can take longer than the default 5 s.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
