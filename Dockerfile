@@ -1,4 +1,5 @@
-# Passerelle: one OpenID Connect provider for the immigration portals.
+# Passerelle: one OpenID Connect provider for the immigration portals (and the sample
+# portal, `python -m sample_portal`, which docker-compose.yml runs from the same image).
 FROM python:3.11-slim AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -10,9 +11,12 @@ COPY idp ./idp
 COPY keys ./keys
 COPY consent ./consent
 COPY adapters ./adapters
+COPY sample_portal ./sample_portal
 RUN pip install . && rm -rf /root/.cache
 
 USER idp
+# The data dir (embedded mode) and the sample portals' credentials volume, owned by idp.
+RUN mkdir -p /home/idp/data /home/idp/portals
 ENV IDP_DATA_DIR=/home/idp/data
 EXPOSE 8000
 # Readiness: the database, Redis and the signing keys answer (503 naming the part otherwise).

@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 .PHONY: help setup serve demo test test-embedded test-real lint fmt migration db-regen upgrade i18n bench
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 setup: ## Install the service and its test and lint tools (editable)
 	$(PYTHON) -m pip install -q -e '.[test,lint]'
@@ -49,6 +49,18 @@ i18n: ## Extract messages and update the English and French catalogues
 	pybabel extract -F babel.cfg -o idp/locale/messages.pot --no-location --omit-header --sort-output --ignore-dirs ".* __pycache__" .
 	pybabel update -i idp/locale/messages.pot -d idp/locale -D messages --no-fuzzy-matching --omit-header
 
-bench: ## Print figures for the hot paths (token endpoint; decisions with 1M delegations)
+bench: export PYTHONPATH := $(CURDIR)
+bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegations (docs/performance.md)
 	$(PYTHON) bench/token_endpoint.py
 	$(PYTHON) bench/decisions.py
+	$(PYTHON) bench/signin.py
+	$(PYTHON) bench/refresh.py
+	$(PYTHON) bench/delegated.py
+	$(PYTHON) bench/micro_costs.py
+	@if command -v wrk >/dev/null; then \
+		$(PYTHON) bench/http_floor.py && $(PYTHON) bench/lean_shapes.py && \
+		$(PYTHON) bench/lean_shapes.py 5 3 postgres && $(PYTHON) bench/replicas.py; \
+	else echo "http_floor, lean_shapes, replicas: skipped (no wrk; apt-get install wrk)"; fi
+	@if command -v wrk >/dev/null && command -v py-spy >/dev/null; then \
+		$(PYTHON) bench/profile_endpoints.py; \
+	else echo "profile_endpoints: skipped (needs wrk and py-spy)"; fi

@@ -102,6 +102,28 @@ def verify_audit_chain(db: Session) -> ChainCheck:
     return ChainCheck(True, count)
 
 
+def events_between(
+    db: Session,
+    principal: str,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+) -> list[AuditEntry]:
+    """The principal's entries at or after `start` and before `end`, newest first."""
+    query = select(AuditEntry).where(AuditEntry.principal_subject == principal)
+    if start is not None:
+        query = query.where(AuditEntry.at >= start)
+    if end is not None:
+        query = query.where(AuditEntry.at < end)
+    return list(db.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
+
+
+def find_event(db: Session, principal: str, seq: int) -> AuditEntry | None:
+    """One entry of the principal's record, or None (another person's, or none)."""
+    entry = db.get(AuditEntry, seq)
+    return entry if entry is not None and entry.principal_subject == principal else None
+
+
 def events_for(db: Session, principal: str, limit: int = 200) -> list[AuditEntry]:
     return list(
         db.scalars(

@@ -4,7 +4,12 @@ ConsentError
 ├── ApplicationNotFound     (application_not_found)
 ├── DelegationNotFound      (delegation_not_found)
 ├── InvalidDelegation       (invalid_delegation): names the field and the rule broken
-└── DelegationStateError    (delegation_state): the step does not fit the current status
+├── DelegationStateError    (delegation_state): the step does not fit the current status
+├── ActorSuspended          (actor_suspended): the actor is suspended (field `actor`)
+└── AccessRefused           (access_refused): no one delegation grants what was asked;
+                            `reason` is a `Decision` reason code (or `several_applicants`,
+                            `not_one_delegation`), `application` and `action` name what
+                            was refused
 """
 
 from __future__ import annotations
@@ -35,3 +40,23 @@ class InvalidDelegation(ConsentError):
 
 class DelegationStateError(ConsentError):
     code = "delegation_state"
+
+
+class ActorSuspended(ConsentError):
+    code = "actor_suspended"
+
+    def __init__(self, actor: str) -> None:
+        super().__init__("this representative is suspended", field="actor")
+        self.actor = actor
+
+
+class AccessRefused(ConsentError):
+    code = "access_refused"
+
+    def __init__(
+        self, message: str, *, reason: str, application: str | None, action: str | None = None
+    ) -> None:
+        super().__init__(message, field="authorization_details")
+        self.reason = reason
+        self.application = application
+        self.action = action

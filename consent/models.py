@@ -1,4 +1,5 @@
-"""Tables of the consent domain (prefix `consent_`): applications, delegations, the audit log.
+"""Tables of the consent domain (prefix `consent_`): applications, delegations, actor
+suspensions, the audit log.
 
 People appear by their public subject identifier (`sub`), portals by client id: links to
 other packages are identifiers, never foreign keys (DESIGN.md section 3).
@@ -67,6 +68,20 @@ class Delegation(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ended_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The status a suspension stopped (requested, pending_acceptance or active), restored
+    # by reinstatement; None when the delegation is not suspended.
+    suspended_from: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class ActorSuspension(Base):
+    """An actor (representative) suspended by an officer: one row while it lasts."""
+
+    __tablename__ = "consent_actor_suspensions"
+
+    actor_subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    suspended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    suspended_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
 
 
 class DelegationApplication(Base):

@@ -24,6 +24,7 @@ from idp.bootstrap import Components, build_components, signing_algs
 from idp.clock import Clock
 from idp.console.routes import routers as console_routers
 from idp.dev.routes import router as dev_router
+from idp.enrolment.routes import routers as enrolment_routers
 from idp.http.access_log import RequestLog
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
@@ -33,7 +34,8 @@ from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
 from idp.oauth.routes import router as oauth_router
-from idp.officer.routes import router as officer_router
+from idp.officer.identity_routes import router as identity_checks_router
+from idp.officer.routes import routers as officer_routers
 from idp.oidc.jwks import JWKS_CACHE_SECONDS, JWKS_MEDIA_TYPE
 from idp.oidc.routes import DISCOVERY_PATHS
 from idp.oidc.routes import router as oidc_router
@@ -42,6 +44,7 @@ from idp.ops.health import Readiness
 from idp.ops.routes import router as ops_router
 from idp.outbox.dispatcher import OutboxDispatcher
 from idp.portal_api.routes import router as portal_api_router
+from idp.selfservice.identity_routes import router as identity_router
 from idp.selfservice.routes import router as selfservice_router
 from idp.settings import Settings
 
@@ -52,8 +55,11 @@ PAGE_ROUTERS = (
     authn_router,
     webauthn_router,
     selfservice_router,
+    identity_router,
     *console_routers,
-    officer_router,
+    *enrolment_routers,
+    *officer_routers,
+    identity_checks_router,
     dev_router,
 )
 

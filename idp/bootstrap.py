@@ -25,13 +25,29 @@ from limits import parse
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
+from adapters import (
+    DevMailbox,
+    EphemeralStore,
+    FileMembershipRegister,
+    Mailer,
+    MembershipRegister,
+    MemoryStore,
+    RedisStore,
+    RegisterError,
+    SmtpMailer,
+)
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
+from idp.clients.profiles import PortalProfiles
 from idp.clock import Clock, SystemClock
-from idp.db import DatabaseLimits, create_session_factory, unit_of_work
-from idp.delegation.events import PortalAnnouncer
+from idp.db import (
+    DatabaseLimits,
+    create_read_session_factory,
+    create_session_factory,
+    unit_of_work,
+)
+from idp.delegation.events import SecurityEventOutbox
 from idp.http.documents import StaticDocument
 from idp.migrations.runner import upgrade_database
 from idp.oauth.server import IdpAuthorizationServer, ServerConfig
@@ -40,7 +56,7 @@ from idp.oidc.backchannel import BackchannelLogout
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokenExtension
 from idp.oidc.jwks import PublishedKeys
-from idp.settings import Settings
+from idp.settings import Settings, SettingsError
 from idp.startup import (
     StartupRefused,
     first_start_lock,
@@ -50,6 +66,7 @@ from idp.startup import (
     require_migrated,
     require_signing_keys,
 )
+from idp.subjects.service import SubjectIdentifiers
 from keys import InvalidMasterKey, Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
@@ -63,6 +80,7 @@ class Components:
     clock: Clock
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     store: EphemeralStore
     master_key: MasterKey
     keyring: Keyring
@@ -74,9 +92,12 @@ class Components:
     session_listener: SessionEndListener
     token_policy: TokenPolicy
     oauth_server: IdpAuthorizationServer
-    announcer: PortalAnnouncer
+    delegation_events: SecurityEventOutbox
     discovery: StaticDocument
     jwks: PublishedKeys
+    membership_register: MembershipRegister
+    subjects: SubjectIdentifiers
+    portal_profiles: PortalProfiles
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -204,6 +225,14 @@ def create_mailer(settings: Settings) -> tuple[Mailer, DevMailbox | None]:
     return mailbox, mailbox
 
 
+def create_membership_register(settings: Settings) -> MembershipRegister:
+    """The file-backed register (the shipped sample unless IDP_MEMBERSHIP_REGISTER_DIR)."""
+    try:
+        return FileMembershipRegister(settings.membership_register_dir)
+    except RegisterError as error:
+        raise SettingsError(f"IDP_MEMBERSHIP_REGISTER_DIR: {error}") from None
+
+
 def create_passwords(settings: Settings) -> Passwords:
     return Passwords(
         PasswordPolicy(
@@ -230,7 +259,11 @@ def create_token_policy(settings: Settings) -> TokenPolicy:
 
 
 def create_oauth_server(
-    settings: Settings, keyring: Keyring, store: EphemeralStore, tokens: TokenPolicy
+    settings: Settings,
+    keyring: Keyring,
+    store: EphemeralStore,
+    tokens: TokenPolicy,
+    subjects: SubjectIdentifiers,
 ) -> IdpAuthorizationServer:
     config = ServerConfig(
         issuer=settings.issuer,
@@ -240,7 +273,9 @@ def create_oauth_server(
         id_token_default_alg=settings.id_token_default_alg,
         interaction_ttl_seconds=settings.interaction_ttl_seconds,
     )
-    return IdpAuthorizationServer(config, keyring, store, token_extensions=[IdTokenExtension()])
+    return IdpAuthorizationServer(
+        config, keyring, store, subjects, token_extensions=[IdTokenExtension()]
+    )
 
 
 def build_components(
@@ -262,11 +297,13 @@ def build_components(
     jwks = PublishedKeys(factory, clock)
     jwks.load()
     metadata = json.dumps(provider_metadata(settings.issuer), separators=(",", ":"))
+    subjects = SubjectIdentifiers.from_master_key(master)
     return Components(
         settings=settings,
         clock=clock,
         engine=engine,
         session_factory=factory,
+        read_session_factory=create_read_session_factory(engine),
         store=store,
         master_key=master,
         keyring=keyring,
@@ -276,11 +313,20 @@ def build_components(
         budgets=create_budgets(settings),
         session_policy=SessionPolicy(settings.session_ttl_seconds),
         session_listener=BackchannelLogout(
-            issuer=settings.issuer, default_alg=settings.id_token_default_alg
+            issuer=settings.issuer,
+            default_alg=settings.id_token_default_alg,
+            subjects=subjects,
         ),
         token_policy=tokens,
-        oauth_server=create_oauth_server(settings, keyring, store, tokens),
-        announcer=PortalAnnouncer(issuer=settings.issuer, alg=settings.access_token_alg),
+        oauth_server=create_oauth_server(settings, keyring, store, tokens, subjects),
+        delegation_events=SecurityEventOutbox(
+            issuer=settings.issuer,
+            alg=settings.access_token_alg,
+            subjects=subjects,
+        ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,
+        membership_register=create_membership_register(settings),
+        subjects=subjects,
+        portal_profiles=PortalProfiles.load(settings.portal_profiles_dir),
     )

@@ -55,7 +55,11 @@ class Settings(BaseSettings):
         description="PostgreSQL `statement_timeout` of the service's connections.",
     )
     database_pool_size: int = Field(
-        10, ge=1, le=200, description="PostgreSQL connections kept open per process."
+        20,
+        ge=1,
+        le=200,
+        description="Database connections kept open per process (about the requests it "
+        "serves at once).",
     )
     redis_timeout_seconds: float = Field(
         0.5,
@@ -88,6 +92,11 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(
         "Passerelle <no-reply@passerelle.localhost>", description="Sender of every message."
+    )
+    portal_profiles_dir: Path | None = Field(
+        None,
+        description="Folder of portal profiles (`<slug>.toml`) the service names portals and "
+        "statuses with, and `idp portals sync` registers. Empty: the shipped profiles.",
     )
     outbox_dispatcher: bool = Field(
         True,
@@ -132,6 +141,18 @@ class Settings(BaseSettings):
     )
     password_hash_time_cost: int = Field(2, ge=2, description="argon2id passes (OWASP floor: 2).")
     password_hash_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
+    document_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=64 * 1024,
+        le=50 * 1024 * 1024,
+        description="Largest identity document a representative may upload (bytes; "
+        "JPEG, PNG or PDF). Larger uploads are refused with 413 and this limit named.",
+    )
+    membership_register_dir: Path | None = Field(
+        None,
+        description="Folder holding the membership register's `bodies.csv` and `members.csv` "
+        "(see `adapters/registers`). Empty: the sample register shipped with the service.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log level of the structured logs."
     )
@@ -145,6 +166,11 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("IDP_ISSUER must not carry a query or fragment")
         return value.rstrip("/")
+
+    @field_validator("membership_register_dir", mode="before")
+    @classmethod
+    def _empty_register_dir_is_the_sample(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @property
     def is_loopback_issuer(self) -> bool:

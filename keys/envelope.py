@@ -3,7 +3,8 @@
 Each sealed item gets a fresh 256-bit data key; the item is encrypted under the data key
 and the data key is wrapped under the master key, both with AES-256-GCM and 96-bit random
 nonces (NIST SP 800-38D). The caller's `aad` (a key id, a document id) is bound to both
-layers, so a ciphertext cannot be moved to another row. Format, version 1:
+layers, so a ciphertext cannot be moved to another row. `MasterKey.derive` gives
+keys for other purposes (the pairwise-subject key). Format, version 1:
 `b"\\x01" | wrap_nonce(12) | wrapped_key(48) | nonce(12) | ciphertext+tag`.
 """
 
@@ -15,7 +16,9 @@ import os
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from keys.errors import InvalidMasterKey, SealBroken
 
@@ -53,6 +56,16 @@ class MasterKey:
 
     def to_b64url(self) -> str:
         return base64.urlsafe_b64encode(self.secret).rstrip(b"=").decode()
+
+    def derive(self, purpose: bytes, length: int = KEY_BYTES) -> bytes:
+        """A key for one purpose only (HKDF-SHA256, RFC 5869, `purpose` as its info): the
+        master key itself never leaves envelope encryption, and keys of two purposes are
+        unrelated to whoever holds one of them."""
+        if not purpose:
+            raise ValueError("a derived key needs a purpose")
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(
+            self.secret
+        )
 
 
 def seal(master: MasterKey, plaintext: bytes, aad: bytes) -> bytes:

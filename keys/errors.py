@@ -4,6 +4,7 @@ KeyringError
 ├── InvalidMasterKey  (invalid_master_key)  IDP_MASTER_KEY is not 32 base64url bytes
 ├── SealBroken        (seal_broken)         ciphertext tampered, wrong key or wrong aad
 ├── KeyNotFound       (key_not_found)       no current signing key for an algorithm
+├── RotationTooEarly  (rotation_too_early)  the next key is not yet published long enough
 └── InvalidToken      (invalid_token, token_expired, token_not_yet_valid)
 """
 
@@ -34,3 +35,11 @@ class KeyNotFound(KeyringError):
 
 class InvalidToken(KeyringError):
     code = "invalid_token"
+
+
+class RotationTooEarly(KeyringError):
+    code = "rotation_too_early"
+
+    def __init__(self, message: str, *, wait_seconds: int) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds

@@ -1,16 +1,19 @@
 """Signing keys: creation, rotation, the public JWKS, and the per-process `Keyring` cache.
 
 Rotation (next → current → retired) never leaves a verifier without the key it needs: the
-next key is in the JWKS before it signs, and a retired key stays there until every token
-it signed has expired (`verify_until`). `Keyring` is the hot-path object: it keeps
-decrypted keys by `kid` and re-reads which key is current at most every
-`refresh_seconds`; an unknown `kid` at verification triggers an immediate re-read, so a
-rotation done by another replica is honoured at once.
+next key is in the JWKS for at least the JWKS cache time before it signs (rotations are
+serialized and refuse a younger next key), and a retired key stays there until every
+token it signed has expired (`verify_until`). The database holds one current and one next
+key per algorithm (`keys.models`), even when two processes create them at once.
+`Keyring` is the hot-path object: it keeps decrypted keys by `kid` and re-reads which key
+is current at most every `refresh_seconds`; an unknown `kid` at verification triggers an
+immediate re-read, so a rotation done by another replica is honoured at once.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import threading
 import time
@@ -22,16 +25,19 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from keys.envelope import MasterKey, open_sealed, seal
-from keys.errors import InvalidToken, KeyNotFound
-from keys.models import signing_keys
+from keys.errors import InvalidToken, KeyNotFound, RotationTooEarly
+from keys.models import LIVE_STATES, signing_keys
 
 Key = ECKey | RSAKey | OKPKey
 SUPPORTED_ALGS = ("ES256", "RS256", "EdDSA")
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi"})
+MAX_VERIFIED_TOKENS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,36 +80,70 @@ def public_jwk(key: Key) -> dict[str, Any]:
     return {k: v for k, v in key.as_dict(private=False).items() if k not in PRIVATE_MEMBERS}
 
 
-def _create_key(session: Session, master: MasterKey, alg: str, state: str, now: datetime) -> str:
+# Where two writers may insert the same live key (two first starts at once), the second
+# insert does nothing: the unique partial index `uq_keys_signing_keys_alg_live_state`
+# arbitrates, and the caller reads the winner's key.
+_LIVE_KEY_CONFLICT: dict[str, Any] = {
+    "index_elements": ["alg", "state"],
+    "index_where": text("state IN ('current', 'next')"),
+}
+# pg_advisory_xact_lock key serializing rotations (the ASCII of "keysrot8").
+ROTATION_LOCK_KEY = 0x6B657973726F7438
+
+
+def _insert_key(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a key row; False when the unique live-key index refused it (lost a race)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql_insert(signing_keys).on_conflict_do_nothing(
+            **_LIVE_KEY_CONFLICT
+        )
+    elif dialect == "sqlite":
+        statement = sqlite_insert(signing_keys).on_conflict_do_nothing(**_LIVE_KEY_CONFLICT)
+    else:
+        statement = insert(signing_keys)
+    result = session.execute(statement.values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an INSERT
+
+
+def _create_key(
+    session: Session, master: MasterKey, alg: str, state: str, now: datetime
+) -> str | None:
+    """Create a key in `state`; None when another writer created that live key first."""
     kid = secrets.token_urlsafe(12)
     key = _generate(alg, kid)
     document = public_jwk(key)
     document.update({"kid": kid, "alg": alg, "use": "sig"})
     private = json.dumps(key.as_dict(private=True)).encode()
-    session.execute(
-        insert(signing_keys).values(
-            kid=kid,
-            alg=alg,
-            use="sig",
-            state=state,
-            public_jwk=json.dumps(document),
-            private_key_sealed=seal(master, private, kid.encode()),
-            created_at=now,
-            activated_at=now if state == "current" else None,
-        )
+    created = _insert_key(
+        session,
+        {
+            "kid": kid,
+            "alg": alg,
+            "use": "sig",
+            "state": state,
+            "public_jwk": json.dumps(document),
+            "private_key_sealed": seal(master, private, kid.encode()),
+            "created_at": now,
+            "activated_at": now if state == "current" else None,
+        },
     )
-    return kid
+    return kid if created else None
 
 
 def ensure_signing_keys(
     session: Session, master: MasterKey, algs: Iterable[str], now: datetime
 ) -> None:
-    """Create a current and a next key for each algorithm that has none (idempotent)."""
+    """Create a current and a next key for each algorithm that has none (idempotent).
+
+    Safe when several processes start at once: the database keeps one current and one
+    next key per algorithm, and a process that loses the race keeps the winner's keys.
+    """
     for alg in algs:
         states = set(
             session.scalars(
                 select(signing_keys.c.state).where(
-                    signing_keys.c.alg == alg, signing_keys.c.state.in_(("current", "next"))
+                    signing_keys.c.alg == alg, signing_keys.c.state.in_(LIVE_STATES)
                 )
             )
         )
@@ -113,20 +153,55 @@ def ensure_signing_keys(
             _create_key(session, master, alg, "next", now)
 
 
+def _lock_rotation(session: Session) -> None:
+    """One rotation at a time (PostgreSQL advisory lock until the transaction ends; SQLite
+    has one writer at a time). What a rotation reads next is what the previous committed."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(ROTATION_LOCK_KEY)))
+
+
+def _published_next_key(
+    session: Session, alg: str, now: datetime, min_published_seconds: int
+) -> str:
+    """The next key of `alg`, if relying parties have had time to fetch it; else refuse."""
+    row = session.execute(
+        select(signing_keys.c.kid, signing_keys.c.created_at).where(
+            signing_keys.c.alg == alg, signing_keys.c.state == "next"
+        )
+    ).one()
+    published = (now - (_utc(row.created_at) or now)).total_seconds()
+    if published < min_published_seconds:
+        wait = math.ceil(min_published_seconds - published)
+        raise RotationTooEarly(
+            f"the next {alg} key was published {max(0, int(published))}s ago and JWKS caches "
+            f"keep keys {min_published_seconds}s: rotate again in {wait}s",
+            wait_seconds=wait,
+        )
+    return str(row.kid)
+
+
 def rotate_signing_keys(
     session: Session,
     master: MasterKey,
     algs: Iterable[str],
     now: datetime,
     retire_after_seconds: int,
+    *,
+    min_published_seconds: int,
 ) -> list[str]:
     """Retire current keys, promote next ones, publish new next keys.
 
+    A next key is promoted only once it has been in the JWKS for `min_published_seconds`
+    (the JWKS cache time), so every verifier already holds it; otherwise `RotationTooEarly`
+    says how long to wait and nothing changes. Rotations are serialized: a second one
+    started at the same time finds the fresh next key of the first and is refused.
     Returns the kids that became current.
     """
+    algs = tuple(algs)
+    _lock_rotation(session)
     ensure_signing_keys(session, master, algs, now)
-    promoted = []
-    for alg in algs:
+    promoted = {alg: _published_next_key(session, alg, now, min_published_seconds) for alg in algs}
+    for alg, kid in promoted.items():
         session.execute(
             update(signing_keys)
             .where(signing_keys.c.alg == alg, signing_keys.c.state == "current")
@@ -136,19 +211,13 @@ def rotate_signing_keys(
                 verify_until=now + timedelta(seconds=retire_after_seconds),
             )
         )
-        kid = session.scalar(
-            select(signing_keys.c.kid).where(
-                signing_keys.c.alg == alg, signing_keys.c.state == "next"
-            )
-        )
         session.execute(
             update(signing_keys)
             .where(signing_keys.c.kid == kid)
             .values(state="current", activated_at=now)
         )
         _create_key(session, master, alg, "next", now)
-        promoted.append(str(kid))
-    return promoted
+    return list(promoted.values())
 
 
 def prune_retired_keys(session: Session, now: datetime) -> int:
@@ -199,6 +268,7 @@ class Keyring:
         self._decrypted: dict[str, SigningKey] = {}
         self._current: dict[str, tuple[str, float]] = {}
         self._verification: tuple[KeySet, frozenset[str], float] | None = None
+        self._verified: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
 
     def signing_key(self, session: Session, alg: str) -> SigningKey:
         cached = self._current.get(alg)
@@ -228,6 +298,28 @@ class Keyring:
         kids = frozenset(k["kid"] for k in document["keys"])
         self._verification = (keyset, kids, self._now())
         return keyset
+
+    def verify(
+        self, session: Session, token: str, algorithms: list[str], now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """`verify_jwt` against the published keys, remembering tokens already verified.
+
+        A signature that verified once verifies again while its key is still published;
+        introspection asks about the same token over and over, and an ECDSA verification
+        costs more than the rest of the request. Time claims are the caller's to check at
+        every use. The memory is bounded (`MAX_VERIFIED_TOKENS`, then it starts over).
+        """
+        kid = kid_of(token)
+        keyset = self.verification_keys(session, now, kid=kid)
+        remembered = self._verified.get(token)
+        published = self._verification[1] if self._verification is not None else frozenset()
+        if remembered is not None and remembered[0] in published:
+            return dict(remembered[1]), dict(remembered[2])
+        header, claims = verify_jwt(token, keyset, algorithms)
+        if len(self._verified) >= MAX_VERIFIED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = (str(header.get("kid")), header, claims)
+        return dict(header), dict(claims)
 
 
 def sign_jwt(key: SigningKey, claims: dict[str, Any], typ: str | None = None) -> str:

@@ -2,7 +2,9 @@
 
 A key moves next → current → retired. `next` is published in the JWKS before it ever
 signs; `retired` stays published until `verify_until`, the moment every token it signed
-has expired. The private key is stored sealed (`keys.envelope`), never in clear.
+has expired. The private key is stored sealed (`keys.envelope`), never in clear. The
+database holds at most one `current` and one `next` key per algorithm (a unique partial
+index, on PostgreSQL and SQLite alike), whatever runs concurrently.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 NAMING_CONVENTION = {
@@ -27,6 +30,9 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+LIVE_STATES = ("current", "next")
+_LIVE = text("state IN ('current', 'next')")
 
 signing_keys = Table(
     "keys_signing_keys",
@@ -42,4 +48,12 @@ signing_keys = Table(
     Column("retired_at", DateTime(timezone=True), nullable=True),
     Column("verify_until", DateTime(timezone=True), nullable=True),
     Index("ix_keys_signing_keys_alg_state", "alg", "state"),
+    Index(
+        "uq_keys_signing_keys_alg_live_state",
+        "alg",
+        "state",
+        unique=True,
+        postgresql_where=_LIVE,
+        sqlite_where=_LIVE,
+    ),
 )

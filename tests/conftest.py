@@ -23,10 +23,14 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from adapters import EphemeralStore, MemoryStore, RedisStore
+from idp.app import create_app
+from idp.bootstrap import Components, build_components
 from idp.clock import ManualClock
 from idp.db import create_db_engine, create_session_factory
 from idp.migrations.runner import upgrade_database
@@ -249,6 +253,36 @@ def settings(
 @pytest.fixture
 def mail(smtp_inbox: tuple[str, Inbox]) -> MailReader:
     return MailReader(smtp_inbox[1])
+
+
+# The service's components and TestClients on them (https base URL: Secure cookies) -------
+
+
+@pytest.fixture
+def components(
+    settings: Settings, clock: ManualClock, store: EphemeralStore
+) -> Iterator[Components]:
+    built = build_components(settings, clock=clock, store=store)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, components: Components) -> FastAPI:
+    return create_app(settings, components=components)
+
+
+@pytest.fixture
+def browser(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def portal(app: FastAPI) -> Iterator[TestClient]:
+    """A second client with its own cookie jar: the portal's back channel."""
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        yield client
 
 
 pytest_plugins = ["tests.e2e.fixtures"]

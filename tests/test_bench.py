@@ -3,8 +3,10 @@ figures themselves are never asserted: performance is read, not tested)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(*args: str) -> str:
+def _run(*args: str, **extra_env: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's packages, not another install's
+    env.update(extra_env)
     result = subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -42,3 +46,77 @@ def test_soak_runs_two_instances_and_finds_every_write():
     assert "errors: none" in out, out
     assert re.search(r"^RSS instance 1 .* end [\d.]+ MiB$", out, flags=re.M), out
     assert re.search(r"^writes checked: .*: all present$", out, flags=re.M), out
+
+
+def _needs_postgres() -> None:
+    if shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true and PostgreSQL's binaries are missing")
+    pytest.skip("PostgreSQL's binaries are missing")
+
+
+def test_signin_benchmark_prints_both_rates_and_their_ratio():
+    out = _run("bench/signin.py", "2", "1", "1")
+    assert re.search(r"^argon2id verify \(.*\) +[\d.]+ /s", out, flags=re.M), out
+    assert re.search(r"^sign-in \(authorize\.\.token.* [\d.]+ /s +p50", out, flags=re.M), out
+    assert re.search(r"^RATIO sign-ins/argon2id [\d.]+", out, flags=re.M), out
+
+
+def test_refresh_benchmark_prints_rotations_beside_client_credentials():
+    out = _run("bench/refresh.py", "10", "1", "1")
+    assert re.search(r"^refresh_token rotation .* /s +p50", out, flags=re.M), out
+    assert re.search(r"^RATIO rotation/client_credentials [\d.]+", out, flags=re.M), out
+
+
+def test_delegated_benchmark_compares_a_large_and_a_small_database():
+    _needs_postgres()
+    out = _run("bench/delegated.py", "100", "10", "1", "1", SMALL="40")
+    for kind in ("exchange", "introspect"):
+        assert re.search(rf"^RATIO {kind} large/small rps [\d.]+", out, flags=re.M), out
+    assert "failed" not in out, out
+
+
+def test_micro_costs_print_a_line_per_unit_cost():
+    _needs_postgres()
+    out = _run("bench/micro_costs.py", "50")
+    assert re.search(r"^thread-pool hop: anyio.* µs CPU$", out, flags=re.M), out
+    assert re.search(r"^ES256 verify, cryptography .* µs CPU$", out, flags=re.M), out
+    assert re.search(r"^PostgreSQL: psycopg on a held connection .* µs CPU$", out, flags=re.M), out
+
+
+needs_wrk = pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+
+
+@needs_wrk
+def test_http_floor_prints_a_rate_per_server_shape():
+    out = _run("bench/http_floor.py", "1", "1")
+    assert re.search(r"^raw ASGI, httptools +\d+ req/s .* µs CPU/request$", out, flags=re.M), out
+
+
+@needs_wrk
+def test_lean_shapes_print_a_rate_and_a_cpu_cost_per_shape():
+    out = _run("bench/lean_shapes.py", "1", "1")
+    line = r"^client_credentials: def \+ SELECT \+ INSERT +\d+ req/s +\d+ µs CPU/request$"
+    assert re.search(line, out, flags=re.M), out
+    assert len(re.findall(r"µs CPU/request$", out, flags=re.M)) >= 8, out
+
+
+@needs_wrk
+@pytest.mark.skipif(shutil.which("py-spy") is None, reason="py-spy is not installed")
+def test_endpoint_profile_splits_each_endpoint_by_component():
+    out = _run("bench/profile_endpoints.py", "1")
+    split = r"CPU per request \d+ µs = event-loop thread -?\d+ \+ other threads -?\d+"
+    assert len(re.findall(split, out)) == 4, out
+
+
+@needs_wrk
+def test_replicas_benchmark_prints_a_line_per_case_and_process_count():
+    _needs_postgres()
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is missing")
+    out = _run("bench/replicas.py", "1", "1", "1")
+    assert re.search(r"^client_credentials, 1 replica +\d+ req/s x1.00", out, flags=re.M), out
+    assert re.search(r"^introspection, 1 replica +\d+ req/s", out, flags=re.M), out

@@ -82,3 +82,12 @@ def test_dev_mailbox_outside_the_embedded_loopback_defaults_stops_startup(values
 def test_dev_mailbox_is_allowed_on_the_embedded_defaults_with_a_loopback_issuer(tmp_path):
     settings = Settings(data_dir=tmp_path, issuer="https://localhost")
     assert settings.allows_dev_mailbox
+
+
+def test_an_unreadable_membership_register_stops_startup_naming_the_variable(tmp_path):
+    from idp.bootstrap import create_membership_register
+
+    settings = Settings(data_dir=tmp_path, membership_register_dir=tmp_path / "missing")
+    with pytest.raises(SettingsError, match="IDP_MEMBERSHIP_REGISTER_DIR"):
+        create_membership_register(settings)
+    assert Settings(membership_register_dir="").membership_register_dir is None

@@ -21,6 +21,7 @@ from idp.accounts.models import Account, Invitation
 from idp.accounts.passwords import Passwords
 from idp.accounts.service import (
     SUPPORTED_LOCALES,
+    UNCLAIMED,
     create_account,
     find_account_by_email,
     validate_email,
@@ -79,6 +80,50 @@ def create_invitation(
     return IssuedInvitation(invitation, token)
 
 
+def invite_to_claim(
+    db: Session, account: Account, *, invited_by: str | None, now: datetime
+) -> IssuedInvitation:
+    """An invitation to claim an unclaimed identity (conversion): accepting it sets the
+    password of *that* account, so its `sub` and its applications stay."""
+    if account.status != UNCLAIMED:
+        raise Conflict("this account is already claimed", code="email_taken")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        id=uuid.uuid4().hex,
+        email=account.email,
+        name=account.name,
+        token_digest=_digest(token),
+        invited_by=invited_by,
+        locale=account.locale,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_TTL_DAYS),
+        account_id=account.id,
+    )
+    db.add(invitation)
+    db.flush()
+    return IssuedInvitation(invitation, token)
+
+
+def _claim_account(
+    db: Session,
+    passwords: Passwords,
+    invitation: Invitation,
+    name: str,
+    password: str,
+    now: datetime,
+) -> Account | None:
+    """The unclaimed identity this invitation was made for, now active; None otherwise."""
+    account = db.get(Account, invitation.account_id) if invitation.account_id else None
+    if account is None or account.status != UNCLAIMED:
+        return None
+    account.password_hash = passwords.hash(password)
+    account.name = (name or account.name).strip()[:MAX_NAME_LENGTH]
+    account.email_verified = True
+    account.status = "active"
+    account.password_changed_at = account.updated_at = now
+    return account
+
+
 def find_open_invitation(db: Session, token: str, now: datetime) -> Invitation | None:
     if not token or len(token) > 100:
         return None
@@ -117,6 +162,9 @@ def accept_invitation(
         raise InvalidInput(
             "token", "this invitation is used, expired or unknown", code="invitation_closed"
         )
+    claimed_account = _claim_account(db, passwords, invitation, name, password, now)
+    if claimed_account is not None:
+        return claimed_account
     account = create_account(
         db,
         passwords,

@@ -21,6 +21,7 @@ from idp.errors import Conflict, InvalidInput, NotFound
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 200
 SUPPORTED_LOCALES = ("en", "fr")
+UNCLAIMED = "unclaimed"  # an identity made for someone (conversion), waiting to be claimed
 
 
 class AccountNotFound(NotFound):
@@ -94,6 +95,34 @@ def create_account(
         password_hash=passwords.hash(password) if password is not None else None,
         locale=locale,
         status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def create_unclaimed_account(
+    session: Session, *, email: str, name: str, locale: str, now: datetime
+) -> Account:
+    """An identity that owns applications filed for a person before they have an account.
+
+    It has no password and cannot sign in (its status is not `active`); its owner claims
+    it through an invitation (`invitations.invite_to_claim`), keeping its `sub`.
+    """
+    email = validate_email(email)
+    if find_account_by_email(session, email) is not None:
+        raise Conflict("an account with this email already exists", code="email_taken")
+    account = Account(
+        id=uuid.uuid4().hex,
+        subject=secrets.token_urlsafe(24),
+        email=email,
+        email_verified=False,
+        name=name.strip()[:MAX_NAME_LENGTH] or email,
+        password_hash=None,
+        locale=locale if locale in SUPPORTED_LOCALES else "en",
+        status=UNCLAIMED,
         created_at=now,
         updated_at=now,
     )

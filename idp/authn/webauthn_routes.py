@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from adapters import EphemeralStore
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, RecentSecondFactor, SessionListener, SessionPolicyDep, SignedIn
+from idp.authn.sessions import step_up_session
 from idp.authn.signin import PENDING_COOKIE, PendingSignIns, second_factors
 from idp.authn.web import browser_of, complete_sign_in, continue_to, finish_step_up
 from idp.authn.webauthn import (
@@ -104,9 +105,12 @@ def register_verify(
             errors=[{"field": "credential", "message": "required", "limit": None}],
         )
     try:
-        register_passkey(db, store, _rp(settings), me.account.id, credential, name, now)
+        passkey = register_passkey(db, store, _rp(settings), me.account.id, credential, name, now)
     except PasskeyRejected as error:
         return _rejected(error)
+    # The passkey just made proves itself (user verification): a second-factor session now.
+    amr = ["swk" if passkey.backed_up else "hwk", "user"]
+    step_up_session(db, me.cookie, account_id=me.account.id, amr=amr, acr=ACR_MULTI_FACTOR, now=now)
     mail.send(notice_mail(me.account.email, me.account.locale, "passkey_added"))
     return JSONResponse({"redirect": "/account/security?notice=passkey_added"})
 

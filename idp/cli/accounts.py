@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
+from idp.accounts.models import Account
 from idp.accounts.service import create_account, find_account_by_email
 from idp.cli.output import JsonOption, components, emit, fail
 from idp.db import unit_of_work
-from idp.delegation.service import REPRESENTATIVE_ROLE, suspend_representative
+from idp.delegation.service import REPRESENTATIVE_ROLE
 from idp.errors import IdpError, InvalidInput
 from idp.notifications.mails import with_help
 from idp.officer.invitations import invite
+from idp.officer.suspension import reinstate, suspend
 
 users = typer.Typer(help="People's accounts.", no_args_is_help=True)
 invitations = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
@@ -82,19 +85,79 @@ def invitations_create(
     emit({"email": message.to, "status": "sent"}, as_json, f"invitation sent to {message.to}")
 
 
+ReasonOption = Annotated[str, typer.Option(help="Why (kept in the audit log, shown to them).")]
+OfficerOption = Annotated[
+    str, typer.Option("--officer", help="Who decides (an officer's email; the audit names them).")
+]
+
+
+def _officer_subject(db: Session, officer: str, as_json: bool) -> str:
+    account = find_account_by_email(db, officer) if officer else None
+    if account is None or "officer" not in (account.roles or []):
+        fail("officer", "--officer must be the email of an officer's account", as_json)
+    return account.subject
+
+
 @representatives.command("suspend")
 def representatives_suspend(
     email: Annotated[str, typer.Option(help="The representative's email.")],
+    officer: OfficerOption,
+    reason: ReasonOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Suspend a representative: every delegation to them stops at once."""
-    with components() as parts, unit_of_work(parts.session_factory) as db:
-        account = find_account_by_email(db, email)
-        if account is None:
-            fail("email", "no account with this email", as_json)
-        suspended = suspend_representative(
-            db, parts.announcer, account.subject, "officer", parts.clock.now()
-        )
-        account.roles = [r for r in account.roles or [] if r != REPRESENTATIVE_ROLE]
-        count = len(suspended)
+    """Suspend a representative, with a reason: every delegation to them, pending ones
+    included, stops at once, and they can take none until reinstated."""
+    try:
+        with components() as parts:
+            with unit_of_work(parts.session_factory) as db:
+                by = _officer_subject(db, officer, as_json)
+                account = _account(db, email, as_json)
+                change = suspend(
+                    db,
+                    parts.delegation_events,
+                    account,
+                    by=by,
+                    reason=reason,
+                    now=parts.clock.now(),
+                )
+            parts.mailer.send(with_help(change.mail, parts.settings.issuer))
+    except InvalidInput as error:
+        fail(error.field, error.message, as_json)
+    count = change.delegations
     emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")
+
+
+@representatives.command("reinstate")
+def representatives_reinstate(
+    email: Annotated[str, typer.Option(help="The representative's email.")],
+    officer: OfficerOption,
+    reason: ReasonOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """End a representative's suspension, with a reason: exactly what it stopped is
+    restored, with their representative record."""
+    try:
+        with components() as parts:
+            with unit_of_work(parts.session_factory) as db:
+                by = _officer_subject(db, officer, as_json)
+                account = _account(db, email, as_json)
+                change = reinstate(
+                    db,
+                    parts.delegation_events,
+                    account,
+                    by=by,
+                    reason=reason,
+                    now=parts.clock.now(),
+                )
+            parts.mailer.send(with_help(change.mail, parts.settings.issuer))
+    except InvalidInput as error:
+        fail(error.field, error.message, as_json)
+    count = change.delegations
+    emit({"reinstated_delegations": count}, as_json, f"{count} delegations reinstated")
+
+
+def _account(db: Session, email: str, as_json: bool) -> Account:
+    account = find_account_by_email(db, email)
+    if account is None:
+        fail("email", "no account with this email", as_json)
+    return account

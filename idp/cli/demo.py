@@ -15,16 +15,19 @@ from consent import (
     Action,
     DelegationKind,
     DelegationRequest,
+    NoEvents,
     accept_delegation,
     grant_delegation,
     register_application,
 )
+from idp.accounts.models import Account
 from idp.accounts.passwords import Passwords
 from idp.accounts.service import create_account, find_account_by_email
 from idp.bootstrap import create_passwords, prepare_database
 from idp.clients.service import create_client, list_clients
 from idp.clock import SystemClock
 from idp.db import create_session_factory, unit_of_work
+from idp.representatives.service import ApprovedProfile, RepresentativeType, record_approval
 from idp.settings import Settings
 
 DEMO_EMAIL = "applicant@example.ca"
@@ -35,6 +38,29 @@ DEMO_APPLICATIONS = (
     ("E000123", "Study permit", "In review", 2),
     ("W000456", "Work permit", "Received", 0),
 )
+
+
+def _approve_demo_representative(db: Session, account: Account, now: datetime) -> None:
+    """The demo representative is an approved CICC licensee (sample register member)."""
+    profile = ApprovedProfile(
+        representative_type=RepresentativeType.CICC,
+        legal_name="Rep Lee",
+        membership_body="cicc",
+        membership_number="R702364",
+        firm="Lee Immigration",
+        contact_email=DEMO_REPRESENTATIVE,
+        phone="+1 613 555 0100",
+        address={
+            "street_address": "1 Demo Street",
+            "locality": "Ottawa",
+            "region": "Ontario",
+            "postal_code": "K1A 0A1",
+            "country": "Canada",
+        },
+        enrolment_reference="EN-DEMO-0001",
+        evidence=[{"type": "passport", "issuer": "Canada", "expiry": "2031-01-01"}],
+    )
+    record_approval(db, account, profile, by="demo", now=now)
 
 
 def _seed_delegation(
@@ -64,7 +90,7 @@ def _seed_delegation(
         now=now,
         email_verified=True,
     )
-    representative.roles = ["representative"]
+    _approve_demo_representative(db, representative, now)
     delegation = grant_delegation(
         db,
         DelegationRequest(
@@ -77,8 +103,9 @@ def _seed_delegation(
         ),
         actor_is_approved_representative=True,
         now=now,
+        events=NoEvents(),  # the demo portal registers no events_uri
     )
-    accept_delegation(db, delegation.id, representative.subject, now)
+    accept_delegation(db, delegation.id, representative.subject, now, events=NoEvents())
 
 
 def seed_demo(settings: Settings, port: int) -> list[str]:

@@ -1,7 +1,8 @@
 """The `idp` command for operators: serve, demo, and the command groups of `idp/cli/`.
 
 - `output.py`: settings, components, JSON or text output (shared by every command).
-- `keys.py`, `accounts.py`, `portals.py`, `operations.py`: the command groups.
+- `keys.py`, `accounts.py`, `portals.py` (clients), `profiles.py` (`idp portals sync`),
+  `operations.py`: the command groups.
 - `demo.py`: what `idp demo` seeds.
 """
 
@@ -18,7 +19,7 @@ import uvicorn
 
 from idp.app import create_app
 from idp.bootstrap import build_components
-from idp.cli import accounts, keys, operations, portals
+from idp.cli import accounts, keys, operations, portals, profiles
 from idp.cli.demo import seed_demo
 from idp.cli.output import REFUSALS, fail, load_settings, refuse
 from idp.logs import LOG_LEVELS, logging_config
@@ -33,6 +34,7 @@ app.add_typer(operations.db_app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(accounts.users, name="users")
 app.add_typer(portals.app, name="clients")
+app.add_typer(profiles.app, name="portals")
 app.add_typer(accounts.invitations, name="invitations")
 app.add_typer(operations.outbox, name="outbox")
 app.add_typer(operations.audit, name="audit")

@@ -55,6 +55,13 @@ def clients_create(
     scope: Annotated[
         str | None, typer.Option(help="Allowed scopes, space-separated (e.g. applications:write).")
     ] = None,
+    subject_type: Annotated[
+        str, typer.Option(help="public | pairwise: the sub it receives (OIDC Core section 8).")
+    ] = "public",
+    sector_identifier: Annotated[
+        str | None,
+        typer.Option(help="Pairwise sector host (default: the host of its redirect URIs)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a portal; prints client_id and client_secret (shown once)."""
@@ -73,6 +80,8 @@ def clients_create(
                 id_token_signed_response_alg=id_token_alg,
                 backchannel_logout_uri=backchannel_logout_uri,
                 events_uri=events_uri,
+                subject_type=subject_type,
+                sector_identifier=sector_identifier,
                 **({"scope": scope} if scope else {}),
                 now=parts.clock.now(),
             )
@@ -97,6 +106,9 @@ def clients_list(as_json: JsonOption = False) -> None:
                 "redirect_uris": list(c.redirect_uris),
                 "post_logout_redirect_uris": list(c.post_logout_redirect_uris),
                 "first_party": c.first_party,
+                "subject_type": c.subject_type,
+                "sector_identifier": c.sector_identifier,
+                "profile": c.profile_slug,
             }
             for c in list_clients(db)
         ]

@@ -2,7 +2,10 @@
 
 Secrets are stored as SHA-256 digests of 256-bit random values (shown once), so a fast
 digest is safe and keeps the token endpoint fast; redirect URIs are kept exactly as
-registered, to be compared character for character.
+registered, to be compared character for character. A client registered from a portal
+profile carries the profile's slug (`idp portals sync` finds it by that, so the portal's
+name can change); `subject_type` and `sector_identifier` choose its `sub` (OpenID Connect
+Core §8).
 """
 
 from __future__ import annotations
@@ -32,4 +35,7 @@ class Client(Base):
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(16), nullable=True)
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     events_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    profile_slug: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    subject_type: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
+    sector_identifier: Mapped[str | None] = mapped_column(String(253), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

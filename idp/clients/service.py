@@ -4,16 +4,18 @@ Redirect URIs are compared exactly, character for character (RFC 9700 section 4.
 Core 3.1.2.1): no wildcards, no prefix or path matching, no normalisation. They must be
 absolute, fragment-free, and https unless they point at a loopback host (RFC 8252
 section 7.3). Secrets are 256-bit random values shown once and kept as SHA-256 digests,
-compared in constant time.
+compared in constant time. A client gets `public` or `pairwise` subject identifiers
+(OpenID Connect Core §8); a pairwise client's sector is fixed at registration.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,13 +38,20 @@ SUPPORTED_SCOPES = (
     "offline_access",
     "applications:write",
     "delegations:read",
+    "representative",  # an approved representative's contact details (idp.oidc.claims)
 )
 DEFAULT_SCOPE = "openid profile email offline_access"
 ID_TOKEN_ALGS = ("RS256", "ES256", "EdDSA")
 MAX_NAME_LENGTH = 200
 MAX_URI_LENGTH = 2000
 MAX_URIS = 20
+MAX_CLIENT_ID_LENGTH = 64
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+SUBJECT_PUBLIC = "public"
+SUBJECT_PAIRWISE = "pairwise"
+SUBJECT_TYPES = (SUBJECT_PUBLIC, SUBJECT_PAIRWISE)
+MAX_SECTOR_LENGTH = 253
+SECTOR_PATTERN = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
 def digest_secret(secret: str) -> str:
@@ -66,6 +75,9 @@ class RegisteredClient:
     id_token_signed_response_alg: str | None
     backchannel_logout_uri: str | None
     events_uri: str | None = None
+    profile_slug: str | None = None
+    subject_type: str = SUBJECT_PUBLIC
+    sector_identifier: str | None = None
 
     @classmethod
     def from_row(cls, row: Client) -> RegisteredClient:
@@ -83,7 +95,15 @@ class RegisteredClient:
             id_token_signed_response_alg=row.id_token_signed_response_alg,
             backchannel_logout_uri=row.backchannel_logout_uri,
             events_uri=row.events_uri,
+            profile_slug=row.profile_slug,
+            subject_type=row.subject_type,
+            sector_identifier=row.sector_identifier,
         )
+
+    @property
+    def is_pairwise(self) -> bool:
+        """OpenID Connect Core §8.1: its `sub` values are its sector's own."""
+        return self.subject_type == SUBJECT_PAIRWISE and self.sector_identifier is not None
 
     @property
     def is_public(self) -> bool:
@@ -189,6 +209,87 @@ def _check_alg_and_scope(alg: str | None, scope: str) -> None:
         raise InvalidInput("scope", f"unsupported scope {bad_scope[0]!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """What a portal registers, and what `idp portals sync` keeps up to date, named as the
+    `idp_clients` columns name them."""
+
+    name: str
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    grant_types: tuple[str, ...] = ("authorization_code", "refresh_token")
+    token_endpoint_auth_method: str = "client_secret_basic"  # noqa: S105  # a method name
+    scope: str = DEFAULT_SCOPE
+    first_party: bool = False
+    backchannel_logout_uri: str | None = None
+    events_uri: str | None = None
+    subject_type: str = SUBJECT_PUBLIC
+    sector_identifier: str | None = None
+
+
+def _check_sector(settings: ClientSettings) -> str | None:
+    """OpenID Connect Core §8.1: pairwise subjects are computed within a sector, named by a
+    host; without one, the host every redirect URI shares. Kept as registered, so the
+    portal's `sub` values never change when its redirect URIs do."""
+    if settings.subject_type not in SUBJECT_TYPES:
+        raise InvalidInput("subject_type", f"subject_type must be {' or '.join(SUBJECT_TYPES)}")
+    if settings.subject_type == SUBJECT_PUBLIC:
+        if settings.sector_identifier:
+            raise InvalidInput("sector_identifier", "sector_identifier needs pairwise subjects")
+        return None
+    sector = (settings.sector_identifier or "").strip().lower()
+    if not sector:
+        hosts = {urlsplit(u).hostname for u in settings.redirect_uris}
+        if len(hosts) != 1:
+            raise InvalidInput(
+                "sector_identifier",
+                "pairwise subjects need a sector_identifier when the redirect URIs are on "
+                "several hosts (or none)",
+            )
+        sector = str(hosts.pop())
+    if len(sector) > MAX_SECTOR_LENGTH or not SECTOR_PATTERN.fullmatch(sector):
+        raise InvalidInput(
+            "sector_identifier",
+            f"sector_identifier must be a host name of at most {MAX_SECTOR_LENGTH} characters",
+            limit=MAX_SECTOR_LENGTH,
+        )
+    return sector
+
+
+def check_client_settings(
+    settings: ClientSettings,
+    *,
+    jwks: dict[str, Any] | None = None,
+    id_token_signed_response_alg: str | None = None,
+) -> ClientSettings:
+    """The settings as they will be stored, or `InvalidInput` naming the field at fault."""
+    auth_method, grant_types = settings.token_endpoint_auth_method, settings.grant_types
+    _check_grants(grant_types, auth_method, settings.redirect_uris)
+    if auth_method == "private_key_jwt":
+        _check_jwks(jwks)
+    _check_alg_and_scope(id_token_signed_response_alg, settings.scope)
+    for uri, field in (
+        (settings.backchannel_logout_uri, "backchannel_logout_uri"),
+        (settings.events_uri, "events_uri"),
+    ):
+        if uri:
+            validate_redirect_uri(uri, field)
+    return replace(
+        settings,
+        name=_check_name(settings.name),
+        redirect_uris=tuple(_check_list(settings.redirect_uris, "redirect_uri")),
+        post_logout_redirect_uris=tuple(
+            _check_list(settings.post_logout_redirect_uris, "post_logout_redirect_uri")
+        ),
+        grant_types=tuple(dict.fromkeys(grant_types)),
+        sector_identifier=_check_sector(settings),
+    )
+
+
+def needs_secret(auth_method: str) -> bool:
+    return auth_method not in ("none", "private_key_jwt")
+
+
 def create_client(
     session: Session,
     *,
@@ -203,47 +304,75 @@ def create_client(
     id_token_signed_response_alg: str | None = None,
     backchannel_logout_uri: str | None = None,
     events_uri: str | None = None,
+    subject_type: str = SUBJECT_PUBLIC,
+    sector_identifier: str | None = None,
     now: datetime,
 ) -> tuple[RegisteredClient, str | None]:
     """Register a client; return it with its secret (shown once) or None for public ones."""
-    name = _check_name(name)
-    _check_grants(grant_types, auth_method, redirect_uris)
-    if auth_method == "private_key_jwt":
-        _check_jwks(jwks)
-    _check_alg_and_scope(id_token_signed_response_alg, scope)
-    redirects = _check_list(redirect_uris, "redirect_uri")
-    logouts = _check_list(post_logout_redirect_uris, "post_logout_redirect_uri")
-    if backchannel_logout_uri:
-        validate_redirect_uri(backchannel_logout_uri, "backchannel_logout_uri")
-    if events_uri:
-        validate_redirect_uri(events_uri, "events_uri")
-    if session.scalar(select(Client.client_id).where(Client.name == name)):
-        raise Conflict(f"a client named {name!r} already exists", code="client_name_taken")
-
-    secret = None if auth_method in ("none", "private_key_jwt") else secrets.token_urlsafe(32)
-    row = Client(
-        client_id=secrets.token_urlsafe(18),
+    settings = ClientSettings(
         name=name,
-        secret_digest=digest_secret(secret) if secret else None,
+        redirect_uris=tuple(redirect_uris),
+        post_logout_redirect_uris=tuple(post_logout_redirect_uris),
+        grant_types=tuple(grant_types),
         token_endpoint_auth_method=auth_method,
-        redirect_uris=redirects,
-        post_logout_redirect_uris=logouts,
-        grant_types=list(dict.fromkeys(grant_types)),
         scope=scope,
         first_party=first_party,
-        jwks=jwks,
-        id_token_signed_response_alg=id_token_signed_response_alg,
         backchannel_logout_uri=backchannel_logout_uri,
         events_uri=events_uri,
+        subject_type=subject_type,
+        sector_identifier=sector_identifier,
+    )
+    return register_client(
+        session,
+        settings,
+        jwks=jwks,
+        id_token_signed_response_alg=id_token_signed_response_alg,
+        now=now,
+    )
+
+
+def register_client(
+    session: Session,
+    settings: ClientSettings,
+    *,
+    now: datetime,
+    profile_slug: str | None = None,
+    jwks: dict[str, Any] | None = None,
+    id_token_signed_response_alg: str | None = None,
+) -> tuple[RegisteredClient, str | None]:
+    """Check and register `settings`; return the client and its secret (shown once)."""
+    settings = check_client_settings(
+        settings, jwks=jwks, id_token_signed_response_alg=id_token_signed_response_alg
+    )
+    if session.scalar(select(Client.client_id).where(Client.name == settings.name)):
+        raise Conflict(f"a client named {settings.name!r} already exists", code="client_name_taken")
+    secret = (
+        secrets.token_urlsafe(32) if needs_secret(settings.token_endpoint_auth_method) else None
+    )
+    row = Client(
+        client_id=secrets.token_urlsafe(18),
+        secret_digest=digest_secret(secret) if secret else None,
+        jwks=jwks,
+        id_token_signed_response_alg=id_token_signed_response_alg,
+        profile_slug=profile_slug,
         created_at=now,
+        **settings_columns(settings),
     )
     session.add(row)
     session.flush()
     return RegisteredClient.from_row(row), secret
 
 
+def settings_columns(settings: ClientSettings) -> dict[str, Any]:
+    """The settings as column values (lists where the table stores JSON arrays)."""
+    return {
+        f.name: list(value) if isinstance(value := getattr(settings, f.name), tuple) else value
+        for f in fields(ClientSettings)
+    }
+
+
 def find_client(session: Session, client_id: str) -> RegisteredClient | None:
-    if not client_id or len(client_id) > 64:
+    if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
         return None
     row = session.get(Client, client_id)
     return RegisteredClient.from_row(row) if row else None

@@ -9,19 +9,18 @@ introspecting active (tokens issued through a browser session end with it).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from idp.authn.deps import Me, SessionListener
 from idp.authn.sessions import (
     SESSION_COOKIE,
-    BrowserSession,
     end_all_sessions,
     end_session_by_sid,
     list_sessions,
 )
 from idp.authn.web import clear_cookie
-from idp.clients.service import find_client
+from idp.clients.service import SUPPORTED_SCOPES
+from idp.console.deps import Portals
 from idp.console.views import describe_device
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now
@@ -47,18 +46,9 @@ def home() -> Response:
     return RedirectResponse("/account", status_code=303)
 
 
-def _portal_names(db: Session, sessions: list[BrowserSession]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for client_id in {c for s in sessions for c in s.client_ids}:
-        client = find_client(db, client_id)
-        names[client_id] = client.name if client else client_id
-    return names
-
-
 @router.get("/account/sessions")
-def sessions_page(request: Request, me: Me, db: Db, now: Now) -> Response:
+def sessions_page(request: Request, me: Me, db: Db, names: Portals, now: Now) -> Response:
     sessions = list_sessions(db, me.account.id, now)
-    names = _portal_names(db, sessions)
     rows = [
         {
             "sid": s.sid,
@@ -67,7 +57,7 @@ def sessions_page(request: Request, me: Me, db: Db, now: Now) -> Response:
             "ip": s.ip,
             "signed_in": s.auth_time,
             "last_seen": s.last_seen_at,
-            "portals": [names.get(c, c) for c in s.client_ids],
+            "portals": [names.name(c) for c in s.client_ids],
         }
         for s in sessions
     ]
@@ -102,20 +92,24 @@ def _signed_out_everywhere(settings: AppSettings) -> Response:
     return response
 
 
+def _scope_order(scope: str) -> int:
+    """`openid` first, then the order of discovery's `scopes_supported`."""
+    return SUPPORTED_SCOPES.index(scope) if scope in SUPPORTED_SCOPES else len(SUPPORTED_SCOPES)
+
+
 @router.get("/account/portals")
-def connected_portals(request: Request, me: Me, db: Db) -> Response:
-    rows = []
-    for access in portals_holding_access(db, me.account.id):
-        client = find_client(db, access.client_id)
-        rows.append(
-            {
-                "client_id": access.client_id,
-                "name": client.name if client else access.client_id,
-                "scopes": list(access.scopes),
-                "offline": access.offline,
-                "since": access.since.date().isoformat(),
-            }
-        )
+def connected_portals(request: Request, me: Me, db: Db, names: Portals) -> Response:
+    """Each portal holding consent or a living grant, named in the person's language, with
+    what it may receive in plain words (`_macros/scopes.html`)."""
+    rows = [
+        {
+            "client_id": access.client_id,
+            "name": names.name(access.client_id),
+            "scopes": sorted(access.scopes, key=_scope_order),
+            "since": access.since.date().isoformat(),
+        }
+        for access in portals_holding_access(db, me.account.id)
+    ]
     context = {"portals": rows, "notice": request.query_params.get("notice")}
     return render_page(request, "console/portals.html", context)
 

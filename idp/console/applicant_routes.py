@@ -1,5 +1,5 @@
-"""The applicant's side of delegation: "My applications", "My representatives" (appoint,
-change, approve a request, remove) and "Activity".
+"""The applicant's side of delegation: "My applications" and "My representatives" (appoint,
+change, approve a request, remove); "Activity" is `activity_routes.py`.
 
 Appointing, changing and approving need a second factor proven in the last 15 minutes
 (`RecentSecondFactor`): whoever holds a password-only session cannot hand someone the
@@ -21,26 +21,30 @@ from consent import (
     KIND_LABELS,
     Action,
     ConsentError,
+    Delegation,
     DelegationKind,
     DelegationRequest,
     application_ids_of,
     applications_of_applicant,
     delegations_of_principal,
     effective_status,
-    events_for,
     get_delegation,
     parse_actions,
 )
 from idp.accounts.models import Account
 from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
+from idp.console.deps import Portals
 from idp.console.views import PortalNames, application_view, delegation_view, people
 from idp.delegation import service
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
+from idp.delegation.notices import notify
+from idp.enrolment.conversion import client_files_to_confirm, filed_for_marks
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
 from idp.http.params import Params
+from idp.notifications.deps import Mail
 
 router = APIRouter()
 REPRESENTATIVES = "/account/representatives"
@@ -48,8 +52,7 @@ ALL_AT_PREFIX = "all:"
 
 
 @router.get("/account/applications")
-def my_applications(request: Request, me: Me, db: Db) -> Response:
-    portals = PortalNames(db)
+def my_applications(request: Request, me: Me, db: Db, portals: Portals) -> Response:
     rows = [application_view(a, portals) for a in applications_of_applicant(db, me.subject)]
     claims = [
         {
@@ -63,6 +66,8 @@ def my_applications(request: Request, me: Me, db: Db) -> Response:
     context = {
         "applications": rows,
         "claims": claims,
+        "filed_for": filed_for_marks(db, me.account.id),
+        "client_files": len(client_files_to_confirm(db, me.account)),
         "notice": request.query_params.get("notice"),
     }
     return render_page(request, "console/applications.html", context)
@@ -78,17 +83,15 @@ def decide_application_claim(form: CsrfForm, me: Me, db: Db, now: Now) -> Respon
 
 
 @router.get(REPRESENTATIVES)
-def my_representatives(request: Request, me: Me, db: Db, now: Now) -> Response:
+def my_representatives(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     delegations = delegations_of_principal(db, me.subject)
     names = people(db, {d.actor_subject for d in delegations} | {me.subject})
-    portals = PortalNames(db)
     rows = [delegation_view(db, d, names, portals, now) for d in delegations]
     context = {"delegations": rows, "notice": request.query_params.get("notice")}
     return render_page(request, "console/representatives.html", context)
 
 
-def _form_context(db: Session, account: Account) -> dict[str, Any]:
-    portals = PortalNames(db)
+def _form_context(db: Session, account: Account, portals: PortalNames) -> dict[str, Any]:
     applications = [
         application_view(a, portals) for a in applications_of_applicant(db, account.subject)
     ]
@@ -105,8 +108,8 @@ def _form_context(db: Session, account: Account) -> dict[str, Any]:
 
 
 @router.get(f"{REPRESENTATIVES}/new")
-def grant_form(request: Request, me: RecentSecondFactor, db: Db) -> Response:
-    return render_page(request, "console/grant.html", _form_context(db, me.account))
+def grant_form(request: Request, me: RecentSecondFactor, db: Db, portals: Portals) -> Response:
+    return render_page(request, "console/grant.html", _form_context(db, me.account, portals))
 
 
 def _parse_date(value: str) -> datetime | None:
@@ -158,21 +161,23 @@ def _values(form: Params) -> dict[str, Any]:
     }
 
 
-def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str, str]:
-    """Appoint the person the form names; return the errors by field (none: done)."""
+def _appoint(
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
+) -> tuple[dict[str, str], Delegation | None]:
+    """Appoint the person the form names; return the errors by field, or the delegation."""
     choice = read_choice(form)
     errors = dict(choice.errors)
     actor = service.find_actor(db, form.text("email"))
     if actor is None:
         errors["email"] = "unknown_person"
     elif actor.id == me.account.id:
-        errors = {"email": "self_appointment"}
+        return {"email": "self_appointment"}, None  # the one thing to fix, whatever else
     try:
         kind = DelegationKind(form.text("kind"))
     except ValueError:
-        errors["kind"] = "invalid_choice"
+        errors["kind"] = "choose_kind"
     if errors or actor is None or choice.valid_until is None:
-        return errors
+        return errors, None
     request = DelegationRequest(
         principal=me.subject,
         actor=actor.subject,
@@ -183,28 +188,35 @@ def _appoint(db: Session, me: SignedIn, form: Params, now: datetime) -> dict[str
         portal_client_id=choice.portal_client_id,
     )
     try:
-        service.grant(db, request, now)
+        return {}, service.grant(db, events, request, now)
     except ConsentError as error:
-        return {error.field or "email": error.code}
-    return {}
+        return {error.field or "email": error.code}, None
 
 
 @router.post(f"{REPRESENTATIVES}/new")
 def grant_submit(
-    request: Request, form: CsrfForm, me: RecentSecondFactor, db: Db, now: Now
+    request: Request,
+    form: CsrfForm,
+    me: RecentSecondFactor,
+    db: Db,
+    portals: Portals,
+    events: Events,
+    mail: Mail,
+    now: Now,
 ) -> Response:
-    errors = _appoint(db, me, form, now)
-    if not errors:
+    errors, delegation = _appoint(db, events, me, form, now)
+    if delegation is not None:
+        notify(mail, db, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
-    context = _form_context(db, me.account) | {"values": _values(form), "errors": errors}
+    context = _form_context(db, me.account, portals) | {"values": _values(form), "errors": errors}
     return render_page(request, "console/grant.html", context, status_code=400)
 
 
 def _change_context(
-    db: Session, account: Account, delegation_id: str, now: datetime
+    db: Session, account: Account, portals: PortalNames, delegation_id: str, now: datetime
 ) -> dict[str, Any] | None:
     """The form filled with a living delegation of this applicant; None otherwise."""
-    context = _form_context(db, account)
+    context = _form_context(db, account, portals)
     try:
         delegation = get_delegation(db, delegation_id[:32])
     except ConsentError:
@@ -238,9 +250,14 @@ def _state_changed() -> Response:
 
 @router.get(REPRESENTATIVES + "/{delegation_id}/change")
 def change_form(
-    request: Request, delegation_id: str, me: RecentSecondFactor, db: Db, now: Now
+    request: Request,
+    delegation_id: str,
+    me: RecentSecondFactor,
+    db: Db,
+    portals: Portals,
+    now: Now,
 ) -> Response:
-    context = _change_context(db, me.account, delegation_id, now)
+    context = _change_context(db, me.account, portals, delegation_id, now)
     if context is None:
         return _state_changed()
     return render_page(request, "console/grant.html", context)
@@ -253,7 +270,9 @@ def change_submit(
     form: CsrfForm,
     me: RecentSecondFactor,
     db: Db,
-    announcer: Announcer,
+    portals: Portals,
+    events: Events,
+    mail: Mail,
     now: Now,
 ) -> Response:
     choice = read_choice(form)
@@ -263,7 +282,7 @@ def change_submit(
             before = get_delegation(db, delegation_id[:32]).status
             changed = service.change(
                 db,
-                announcer,
+                events,
                 delegation_id[:32],
                 me.subject,
                 actions=choice.actions,
@@ -273,11 +292,12 @@ def change_submit(
             )
             if before == "active" and changed.status == "pending_acceptance":
                 notice = "changed_needs_acceptance"
+            notify(mail, db, changed, "changed")
         except ConsentError as error:
             errors = {error.field or "applications": error.code}
     if not errors:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={notice}", status_code=303)
-    context = _change_context(db, me.account, delegation_id, now)
+    context = _change_context(db, me.account, portals, delegation_id, now)
     if context is None:
         return _state_changed()
     context.update({"values": _values(form), "errors": errors})
@@ -285,11 +305,12 @@ def change_submit(
 
 
 @router.post(REPRESENTATIVES + "/{delegation_id}/revoke", dependencies=CSRF_CHECKED)
-def revoke(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+def revoke(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
     try:
-        service.revoke(db, announcer, delegation_id[:32], me.subject, now)
+        revoked = service.revoke(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
+    notify(mail, db, revoked, "revoked")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=revoked", status_code=303)
 
 
@@ -298,27 +319,13 @@ def approve(
     delegation_id: str,
     me: Annotated[SignedIn, Depends(recent_second_factor_then(REPRESENTATIVES))],
     db: Db,
-    announcer: Announcer,
+    events: Events,
+    mail: Mail,
     now: Now,
 ) -> Response:
     try:
-        service.approve(db, announcer, delegation_id[:32], me.subject, now)
+        approved = service.approve(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
+    notify(mail, db, approved, "appointed")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=approved", status_code=303)
-
-
-@router.get("/account/activity")
-def activity(request: Request, me: Me, db: Db) -> Response:
-    entries = events_for(db, me.subject)
-    names = people(db, {e.actor for e in entries})
-    rows = [
-        {
-            "when": e.at.replace(tzinfo=e.at.tzinfo or UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "who": names.name(e.actor),
-            "event": e.event,
-            "portal": e.details.get("portal", ""),
-        }
-        for e in entries
-    ]
-    return render_page(request, "console/activity.html", {"entries": rows})

@@ -15,22 +15,31 @@ from starlette.responses import RedirectResponse, Response
 
 from consent import (
     ACTION_LABELS,
+    KIND_LABELS,
     Action,
     ConsentError,
+    Delegation,
     DelegationKind,
     DelegationRequest,
     applications_of_applicant,
     delegations_of_actor,
+    get_delegation,
     parse_actions,
 )
+from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
-from idp.console.views import PortalNames, delegation_view, people
+from idp.console.deps import Portals
+from idp.console.views import delegation_view, people
 from idp.delegation import service
-from idp.delegation.deps import Announcer
+from idp.delegation.deps import Events
+from idp.delegation.notices import notify
+from idp.errors import StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now
 from idp.http.pages import render_page
 from idp.http.params import Params
+from idp.notifications.deps import Mail
+from idp.representatives.service import find_representative
 
 router = APIRouter()
 DELEGATIONS = "/account/delegations"
@@ -38,29 +47,54 @@ MAX_NUMBER_LENGTH = 64
 
 
 @router.get(DELEGATIONS)
-def delegations_to_me(request: Request, me: Me, db: Db, now: Now) -> Response:
+def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     delegations = delegations_of_actor(db, me.subject)
     names = people(db, {d.principal_subject for d in delegations})
-    portals = PortalNames(db)
     context: dict[str, object] = {
         "delegations": [delegation_view(db, d, names, portals, now) for d in delegations],
         "notice": request.query_params.get("notice"),
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
         "errors": {},
+        "asking_as": KIND_LABELS[
+            DelegationKind.REPRESENTATIVE_PAID
+            if service.is_approved_representative(db, me.subject)
+            else DelegationKind.REPRESENTATIVE_UNPAID
+        ],
+        "representative": find_representative(db, me.subject),
     }
     return render_page(request, "console/delegations.html", context)
 
 
 @router.post(DELEGATIONS + "/{delegation_id}/accept", dependencies=CSRF_CHECKED)
-def accept(delegation_id: str, me: Me, db: Db, announcer: Announcer, now: Now) -> Response:
+def accept(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
     try:
-        service.accept(db, announcer, delegation_id[:32], me.subject, now)
+        paid = get_delegation(db, delegation_id[:32]).kind == DelegationKind.REPRESENTATIVE_PAID
     except ConsentError as error:
         return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
+    if paid and me.session.acr != ACR_MULTI_FACTOR:
+        raise StepUpRequired(DELEGATIONS)  # paid representation needs a second factor
+    try:
+        delegation = service.accept(db, events, delegation_id[:32], me.subject, now)
+    except ConsentError as error:
+        return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
+    notify(mail, db, delegation, "accepted")
     return RedirectResponse(f"{DELEGATIONS}?notice=accepted", status_code=303)
 
 
-def _ask_for_access(db: Session, me: SignedIn, form: Params, now: datetime) -> str:
+@router.post(DELEGATIONS + "/{delegation_id}/decline", dependencies=CSRF_CHECKED)
+def decline(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
+    """The representative says no to an appointment; the applicant is told."""
+    try:
+        delegation = service.decline(db, events, delegation_id[:32], me.subject, now)
+    except ConsentError as error:
+        return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
+    notify(mail, db, delegation, "declined")
+    return RedirectResponse(f"{DELEGATIONS}?notice=declined", status_code=303)
+
+
+def _ask_for_access(
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
+) -> tuple[str, Delegation | None]:
     number = form.text("application_number")[:MAX_NUMBER_LENGTH]
     applicant = service.find_actor(db, form.text("email"))
     matches = (
@@ -75,9 +109,9 @@ def _ask_for_access(db: Session, me: SignedIn, form: Params, now: datetime) -> s
     try:
         actions = parse_actions(form.all.get("actions", [])) or [Action.APPLICATION_READ]
     except ValueError:
-        return "invalid"
+        return "invalid", None
     if not matches or matches[0].applicant_subject == me.subject:
-        return "requested"  # the same answer whether the email or the number is wrong
+        return "requested", None  # the same answer whether the email or the number is wrong
     kind = (
         DelegationKind.REPRESENTATIVE_PAID
         if service.is_approved_representative(db, me.subject)
@@ -92,14 +126,19 @@ def _ask_for_access(db: Session, me: SignedIn, form: Params, now: datetime) -> s
         application_ids=[matches[0].id],
     )
     try:
-        service.ask(db, request, now)
+        return "requested", service.ask(db, events, request, now)
     except ConsentError:
-        return "requested"
-    return "requested"
+        return "requested", None
 
 
 @router.post(DELEGATIONS + "/request")
-def request_access(form: CsrfForm, me: Me, db: Db, now: Now) -> Response:
-    """A representative asks an applicant for access to one application (by number)."""
-    notice = _ask_for_access(db, me, form, now)
+def request_access(
+    form: CsrfForm, me: Me, db: Db, events: Events, mail: Mail, now: Now
+) -> Response:
+    """A representative asks an applicant for access to one application (by number); the
+    request says truthfully whether they ask as a paid representative (only an approved
+    one may) and the applicant is told by mail."""
+    notice, delegation = _ask_for_access(db, events, me, form, now)
+    if delegation is not None:
+        notify(mail, db, delegation, "requested")
     return RedirectResponse(f"{DELEGATIONS}?notice={notice}", status_code=303)

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from adapters import EphemeralStore
 from idp.accounts.service import validate_password
+from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.attempts import record_failure, record_success, seconds_blocked
 from idp.authn.deps import (
     BudgetsDep,
@@ -29,7 +30,7 @@ from idp.authn.deps import (
 )
 from idp.authn.models import WebAuthnCredential
 from idp.authn.recovery_codes import regenerate_recovery_codes
-from idp.authn.sessions import end_all_sessions
+from idp.authn.sessions import end_all_sessions, step_up_session
 from idp.authn.signin import second_factors
 from idp.authn.totp import confirm_totp, remove_totp, start_totp_enrolment
 from idp.errors import InvalidInput, StepUpRequired
@@ -122,6 +123,10 @@ def totp_confirm(
     if not confirm_totp(db, master, me.account.id, secret, form.text("code"), now):
         return _totp_page(request, secret, me.account.email, "wrong")
     store.delete(TOTP_PENDING_KEY + me.account.id)
+    # The code just typed proves the new factor: this session is now a second-factor one.
+    step_up_session(
+        db, me.cookie, account_id=me.account.id, amr=["otp"], acr=ACR_MULTI_FACTOR, now=now
+    )
     had_codes = second_factors(db, me.account.id).recovery_codes > 0
     mail.send(notice_mail(me.account.email, me.account.locale, "totp_enabled"))
     if had_codes:
@@ -155,6 +160,8 @@ def _check_current_password(
         return "rate_limited"
     if not passwords.verify(me.account.password_hash, current):
         record_failure(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id)
+        if seconds_blocked(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id):
+            return "rate_limited"  # this guess used the budget up
         return "current_wrong"
     record_success(store, PASSWORD_CHANGE_FACTOR, me.account.id)
     return None

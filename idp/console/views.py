@@ -2,7 +2,8 @@
 
 Templates get these, never ORM rows: an application as the applicant sees it (which
 portal, its status, its unread messages), a delegation as either side sees it, a device
-name from a User-Agent. Portal names are read once per page (`PortalNames`).
+name from a User-Agent. Portal names and status labels come from the portals' profiles,
+in the page's language, each portal read once per page (`PortalNames`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 
 from consent import (
     ACTION_LABELS,
@@ -26,23 +28,37 @@ from consent import (
     get_application,
 )
 from idp.accounts.models import Account
-from idp.clients.service import find_client
+from idp.clients.profiles import PortalProfiles
+from idp.clients.service import RegisteredClient, find_client
 
 
 @dataclass
 class PortalNames:
-    """Portal display names by client id, each read once per page."""
+    """Portal names and status labels in the page's language (from the portals' profiles),
+    each client read once per page; a portal without a profile shows its registered name
+    and its status codes as they are."""
 
     db: Session
-    _names: dict[str, str] = field(default_factory=dict)
+    profiles: PortalProfiles
+    language: str = "en"
+    _clients: dict[str, RegisteredClient | None] = field(default_factory=dict)
+
+    def _client(self, client_id: str) -> RegisteredClient | None:
+        if client_id not in self._clients:
+            self._clients[client_id] = find_client(self.db, client_id)
+        return self._clients[client_id]
 
     def name(self, client_id: str | None) -> str:
         if not client_id:
             return ""
-        if client_id not in self._names:
-            client = find_client(self.db, client_id)
-            self._names[client_id] = client.name if client else client_id
-        return self._names[client_id]
+        return self.profiles.portal_name(self._client(client_id), self.language) or client_id
+
+    def status(self, client_id: str, code: str) -> str:
+        return self.profiles.status_label(self._client(client_id), code, self.language)
+
+
+def portal_names(request: Request, db: Session, profiles: PortalProfiles) -> PortalNames:
+    return PortalNames(db, profiles, getattr(request.state, "locale", "en"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +98,7 @@ def application_view(application: Application, portals: PortalNames) -> Applicat
         id=application.id,
         number=application.portal_reference,
         program=application.program,
-        status=application.status,
+        status=portals.status(application.portal_client_id, application.status),
         unread=application.unread_count,
         link=application.deep_link,
         portal=portals.name(application.portal_client_id),
@@ -115,7 +131,8 @@ def delegation_view(
         kind=KIND_LABELS[DelegationKind(delegation.kind)],
         actions=[ACTION_LABELS[Action(a)] for a in delegation.actions],
         applications=[
-            f"{a.program} {a.portal_reference} ({portals.name(a.portal_client_id)})"
+            f"{a.program} {a.portal_reference} ({portals.name(a.portal_client_id)}) — "
+            f"{portals.status(a.portal_client_id, a.status)}"
             for a in applications
         ],
         all_at=portals.name(delegation.portal_client_id) if delegation.all_applications else "",

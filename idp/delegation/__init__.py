@@ -2,5 +2,6 @@
 
 - `service.py`: grant, ask, accept, approve, revoke, change, suspend, as the console, the
   CLI and the portal API call them; who counts as an approved representative.
-- `events.py`: Security Event Tokens telling portals (`PortalAnnouncer`).
+- `events.py`: the `consent.DelegationEvents` the service runs with: Security Event Tokens
+  telling portals (`SecurityEventOutbox`).
 """

@@ -1,4 +1,4 @@
-"""The delegation announcer as a request dependency (built once by `create_app`)."""
+"""The delegation events implementation as a request dependency (built once at start)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Annotated, cast
 from fastapi import Depends
 from starlette.requests import Request
 
-from idp.delegation.events import PortalAnnouncer
+from idp.delegation.events import SecurityEventOutbox
 from idp.http.deps import shared
 
 
-async def delegation_announcer(request: Request) -> PortalAnnouncer:
-    return cast(PortalAnnouncer, shared(request, "announcer"))
+async def delegation_events(request: Request) -> SecurityEventOutbox:
+    return cast(SecurityEventOutbox, shared(request, "delegation_events"))
 
 
-Announcer = Annotated[PortalAnnouncer, Depends(delegation_announcer)]
+Events = Annotated[SecurityEventOutbox, Depends(delegation_events)]

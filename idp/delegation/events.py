@@ -1,108 +1,107 @@
 """Security Event Tokens (RFC 8417) telling portals a delegation changed, pushed (RFC 8935).
 
-Each portal concerned (it holds one of the delegation's applications, or the delegation
-covers all of the applicant's applications there) that registered an `events_uri` gets a
-`secevent+jwt` in the outbox, in the same transaction as the change, signed when it is
-sent (`iat` is the delivery, `toe` the change; the `jti` stays the same across attempts).
+`SecurityEventOutbox` implements `consent.DelegationEvents`: for each change a portal must
+know about, every portal concerned (`DelegationChange.portals`: it holds one of the
+delegation's applications, held one before a change, or the delegation covers all of the
+applicant's applications there) that registered an `events_uri` gets a `secevent+jwt` in
+the outbox, in the same transaction as the change, signed when it is sent (`iat` is the
+delivery, `toe` the change; the `jti` stays the same across attempts).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from consent import Delegation, application_ids_of, get_application
+from consent import DelegationChange, DelegationEvent
 from idp.clients.service import find_client
 from idp.outbox.service import TokenEnvelope, enqueue_token
+from idp.subjects.service import SubjectIdentifiers
 
 EVENT_BASE = "https://passerelle.example/events/"
 SET_CONTENT_TYPE = "application/secevent+jwt"
 SECURITY_EVENT_TOKEN = TokenEnvelope(typ="secevent+jwt", content_type=SET_CONTENT_TYPE)
+# The SET each delegation event becomes; the others concern no portal yet.
+SET_EVENTS = {
+    DelegationEvent.APPROVED: "delegation-activated",
+    DelegationEvent.ACCEPTED: "delegation-activated",
+    DelegationEvent.CHANGED: "delegation-changed",
+    DelegationEvent.REVOKED: "delegation-revoked",
+    DelegationEvent.SUSPENDED: "delegation-suspended",
+    DelegationEvent.REINSTATED: "delegation-reinstated",
+}
 
 
-def portals_of(db: Session, delegation: Delegation) -> dict[str, list[str]]:
-    """Portal client id → application numbers it holds under this delegation."""
-    portals: dict[str, list[str]] = {}
-    if delegation.portal_client_id:
-        portals.setdefault(delegation.portal_client_id, [])
-    for application_id in application_ids_of(db, delegation.id):
-        application = get_application(db, application_id)
-        portals.setdefault(application.portal_client_id, []).append(application.portal_reference)
-    return portals
+def event_claims(
+    change: DelegationChange,
+    event: str,
+    client_id: str,
+    issuer: str,
+    numbers: tuple[str, ...] | list[str],
+    seen: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "iss": issuer,
+        "aud": client_id,
+        "toe": int(change.at.timestamp()),
+        "sub_id": {"format": "opaque", "id": change.delegation_id},
+        "events": {
+            EVENT_BASE + event: {
+                "delegation_id": change.delegation_id,
+                "principal": seen.get(change.principal, change.principal),
+                "actor": seen.get(change.actor, change.actor),
+                "applications": list(numbers),
+                "status": change.status.value,
+                "actions": list(change.actions),
+                "valid_until": int(change.valid_until.timestamp()),
+            }
+        },
+    }
 
 
 def announce_delegation_event(
     db: Session,
-    delegation: Delegation,
+    change: DelegationChange,
     event: str,
     *,
     issuer: str,
     alg: str,
-    now: datetime,
-    portals: dict[str, list[str]] | None = None,
+    subjects: SubjectIdentifiers,
 ) -> int:
-    """Queue one SET per portal concerned (`portals`, by default `portals_of`); return how
-    many were queued."""
+    """Queue one SET per portal concerned; return how many were queued."""
     queued = 0
-    for client_id, numbers in (
-        portals if portals is not None else portals_of(db, delegation)
-    ).items():
+    for client_id, numbers in change.portals.items():
         client = find_client(db, client_id)
         if client is None or not client.events_uri:
             continue
-        claims = {
-            "iss": issuer,
-            "aud": client_id,
-            "toe": int(now.timestamp()),
-            "sub_id": {"format": "opaque", "id": delegation.id},
-            "events": {
-                EVENT_BASE + event: {
-                    "delegation_id": delegation.id,
-                    "principal": delegation.principal_subject,
-                    "actor": delegation.actor_subject,
-                    "applications": numbers,
-                    "status": delegation.status,
-                    "actions": list(delegation.actions),
-                    "valid_until": int(delegation.valid_until.timestamp()),
-                }
-            },
-        }
+        # Principal and actor as this portal knows them (public or pairwise, OIDC Core §8).
+        seen = subjects.subjects_of(db, [change.principal, change.actor], client)
         enqueue_token(
             db,
             kind="security_event",
             url=client.events_uri,
-            claims=claims,
+            claims=event_claims(change, event, client_id, issuer, numbers, seen),
             alg=alg,
             envelope=SECURITY_EVENT_TOKEN,
-            now=now,
+            now=change.at,
         )
         queued += 1
     return queued
 
 
-class PortalAnnouncer:
-    """Tells portals a delegation changed: SETs queued, signed with the service's keys when
-    sent."""
+@dataclass(frozen=True, slots=True)
+class SecurityEventOutbox:
+    """`consent.DelegationEvents` through the outbox: SETs to the portals concerned."""
 
-    def __init__(self, *, issuer: str, alg: str) -> None:
-        self._issuer = issuer
-        self._alg = alg
+    issuer: str
+    alg: str
+    subjects: SubjectIdentifiers
 
-    def announce(
-        self,
-        db: Session,
-        delegation: Delegation,
-        event: str,
-        now: datetime,
-        portals: dict[str, list[str]] | None = None,
-    ) -> int:
-        return announce_delegation_event(
-            db,
-            delegation,
-            event,
-            issuer=self._issuer,
-            alg=self._alg,
-            now=now,
-            portals=portals,
-        )
+    def delegation_changed(self, db: Session, change: DelegationChange) -> None:
+        event = SET_EVENTS.get(change.event)
+        if event is not None:
+            announce_delegation_event(
+                db, change, event, issuer=self.issuer, alg=self.alg, subjects=self.subjects
+            )

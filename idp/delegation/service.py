@@ -1,9 +1,11 @@
 """Delegation operations as the console, the CLI and the portal API call them.
 
 Wraps `consent` with what only the composition root knows: who is an approved
-representative (the `representative` role, until enrolment), and the portals to tell
-(Security Event Tokens through the outbox, `PortalAnnouncer`) in the same transaction
-as the change.
+representative (an approved, active enrolment of a paid type: `idp.representatives`),
+and the
+`consent.DelegationEvents` implementation the operations report to (Security Event Tokens
+to portals through the outbox, `SecurityEventOutbox`), in the same transaction as the
+change.
 """
 
 from __future__ import annotations
@@ -11,27 +13,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import (
     Action,
     Delegation,
+    DelegationEvents,
     DelegationRequest,
     accept_delegation,
     approve_request,
     change_delegation,
+    decline_delegation,
     get_delegation,
     grant_delegation,
+    reinstate_actor,
     request_delegation,
     revoke_delegation,
     suspend_actor,
 )
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
-from idp.delegation.events import PortalAnnouncer, portals_of
+from idp.representatives.service import REPRESENTATIVE_ROLE as REPRESENTATIVE_ROLE
+from idp.representatives.service import is_approved_representative as _approved
 
-REPRESENTATIVE_ROLE = "representative"
 DEFAULT_DURATION = timedelta(days=365)
 
 
@@ -41,55 +45,62 @@ def find_actor(db: Session, email: str) -> Account | None:
 
 
 def is_approved_representative(db: Session, subject: str) -> bool:
-    actor = db.scalar(select(Account).where(Account.subject == subject))
-    return actor is not None and REPRESENTATIVE_ROLE in (actor.roles or [])
+    """Paid delegation needs an approved representative enrolment (DESIGN.md section 2),
+    not merely the `representative` role."""
+    return _approved(db, subject)
 
 
-def grant(db: Session, request: DelegationRequest, now: datetime) -> Delegation:
+def grant(
+    db: Session, events: DelegationEvents, request: DelegationRequest, now: datetime
+) -> Delegation:
     return grant_delegation(
         db,
         request,
         actor_is_approved_representative=is_approved_representative(db, request.actor),
         now=now,
+        events=events,
     )
 
 
-def ask(db: Session, request: DelegationRequest, now: datetime) -> Delegation:
+def ask(
+    db: Session, events: DelegationEvents, request: DelegationRequest, now: datetime
+) -> Delegation:
     return request_delegation(
         db,
         request,
         actor_is_approved_representative=is_approved_representative(db, request.actor),
         now=now,
+        events=events,
     )
 
 
 def accept(
-    db: Session, announcer: PortalAnnouncer, delegation_id: str, actor: str, now: datetime
+    db: Session, events: DelegationEvents, delegation_id: str, actor: str, now: datetime
 ) -> Delegation:
-    delegation = accept_delegation(db, delegation_id, actor, now)
-    announcer.announce(db, delegation, "delegation-activated", now)
-    return delegation
+    return accept_delegation(db, delegation_id, actor, now, events=events)
+
+
+def decline(
+    db: Session, events: DelegationEvents, delegation_id: str, actor: str, now: datetime
+) -> Delegation:
+    return decline_delegation(db, delegation_id, actor, now, events=events)
 
 
 def approve(
-    db: Session, announcer: PortalAnnouncer, delegation_id: str, principal: str, now: datetime
+    db: Session, events: DelegationEvents, delegation_id: str, principal: str, now: datetime
 ) -> Delegation:
-    delegation = approve_request(db, delegation_id, principal, now)
-    announcer.announce(db, delegation, "delegation-activated", now)
-    return delegation
+    return approve_request(db, delegation_id, principal, now, events=events)
 
 
 def revoke(
-    db: Session, announcer: PortalAnnouncer, delegation_id: str, by: str, now: datetime
+    db: Session, events: DelegationEvents, delegation_id: str, by: str, now: datetime
 ) -> Delegation:
-    delegation = revoke_delegation(db, delegation_id, by, now)
-    announcer.announce(db, delegation, "delegation-revoked", now)
-    return delegation
+    return revoke_delegation(db, delegation_id, by, now, events=events)
 
 
 def change(
     db: Session,
-    announcer: PortalAnnouncer,
+    events: DelegationEvents,
     delegation_id: str,
     by: str,
     *,
@@ -100,8 +111,7 @@ def change(
 ) -> Delegation:
     """Change a delegation; every portal that held it before or holds it now is told."""
     before = get_delegation(db, delegation_id)  # change_delegation checks who may change it
-    portals: dict[str, list[str]] = {client_id: [] for client_id in portals_of(db, before)}
-    delegation = change_delegation(
+    return change_delegation(
         db,
         delegation_id,
         by,
@@ -110,19 +120,26 @@ def change(
         application_ids=application_ids,
         actor_is_approved_representative=is_approved_representative(db, before.actor_subject),
         now=now,
+        events=events,
     )
-    portals.update(portals_of(db, delegation))
-    announcer.announce(db, delegation, "delegation-changed", now, portals)
-    return delegation
 
 
 def suspend_representative(
-    db: Session, announcer: PortalAnnouncer, actor: str, by: str, now: datetime
+    db: Session, events: DelegationEvents, actor: str, *, by: str, reason: str, now: datetime
 ) -> list[Delegation]:
-    suspended = suspend_actor(db, actor, by, now)
-    for delegation in suspended:
-        announcer.announce(db, delegation, "delegation-suspended", now)
-    return suspended
+    return suspend_actor(db, actor, by=by, reason=reason, now=now, events=events)
+
+
+def reinstate_representative(
+    db: Session,
+    events: DelegationEvents,
+    actor: str,
+    *,
+    by: str,
+    now: datetime,
+    reason: str = "",
+) -> list[Delegation]:
+    return reinstate_actor(db, actor, by=by, now=now, events=events, reason=reason)
 
 
 def default_end(now: datetime) -> datetime:

@@ -44,7 +44,8 @@ class CsrfCookieMiddleware:
         scope.setdefault("state", {})["csrf_token"] = token
 
         async def send_with_cookie(message: Message) -> None:
-            if issued and message["type"] == "http.response.start":
+            # Only a page carries a form: JSON answers (tokens, APIs) get no cookie.
+            if issued and message["type"] == "http.response.start" and _is_html(message):
                 attributes = "Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
                 headers = list(message.get("headers", []))
                 headers.append((b"set-cookie", f"{CSRF_COOKIE}={token}; {attributes}".encode()))
@@ -52,6 +53,13 @@ class CsrfCookieMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def _is_html(message: Message) -> bool:
+    return any(
+        key == b"content-type" and value.startswith(b"text/html")
+        for key, value in message.get("headers", [])
+    )
 
 
 def read_cookie(scope: Scope, name: str) -> str | None:

@@ -35,6 +35,7 @@ from starlette.requests import Request
 
 from adapters import EphemeralStore, Mailer, MailError, OutgoingMail
 from idp.clock import Clock
+from idp.db import has_used_database
 from idp.errors import Unavailable
 from idp.settings import Settings
 from keys import Keyring, MasterKey
@@ -89,6 +90,9 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     except BaseException:
         await run_in_threadpool(_discard, work)
         raise
+    if not has_used_database(work.session) and not work.outgoing:
+        work.session.close()  # nothing was read or written: ending it is no I/O
+        return
     await run_in_threadpool(_commit, work, cast(Mailer, shared(request, "mailer")))
 
 
@@ -97,6 +101,24 @@ Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 async def db_session(work: Work) -> Session:
     return work.session
+
+
+def _close(session: Session) -> None:
+    session.close()
+
+
+async def read_only_session(request: Request) -> AsyncIterator[Session]:
+    """A session for a request that only reads (introspection): each statement runs on its
+    own, with no BEGIN or COMMIT round trip, and nothing may be written (`flush` refuses)."""
+    factory = cast(sessionmaker[Session], shared(request, "read_session_factory"))
+    session = factory()
+    try:
+        yield session
+    finally:
+        if has_used_database(session):
+            await run_in_threadpool(_close, session)
+        else:
+            session.close()
 
 
 async def app_clock(request: Request) -> Clock:
@@ -125,6 +147,7 @@ async def app_master_key(request: Request) -> MasterKey:
 
 
 Db = Annotated[Session, Depends(db_session)]
+ReadDb = Annotated[Session, Depends(read_only_session, scope="function")]
 Now = Annotated[datetime, Depends(request_time)]
 AppClock = Annotated[Clock, Depends(app_clock)]
 Store = Annotated[EphemeralStore, Depends(app_store)]

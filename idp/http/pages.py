@@ -58,7 +58,9 @@ def switch_url(request: Request, other_locale: str) -> str:
     except ValueError:
         pairs = []
     kept = [(k, v) for k, v in pairs if k != "lang"]
-    return f"{request.url.path}?{urlencode([*kept, ('lang', other_locale)])}"
+    # `//evil.example/x` would be a link to another host: one leading slash, always.
+    path = "/" + request.url.path.lstrip("/\\")
+    return f"{path}?{urlencode([*kept, ('lang', other_locale)])}"
 
 
 class Pages:

@@ -129,3 +129,44 @@ def with_help(mail: OutgoingMail, issuer: str) -> OutgoingMail:
         phone=SUPPORT_PHONE,
     )
     return replace(mail, text=f"{mail.text}\n\n{footer}")
+
+
+def identity_check_mail(
+    to: str, locale: str, event: str, reference: str, reason: str = ""
+) -> OutgoingMail:
+    """The request to confirm who someone is: received, approved or refused."""
+    if event == "received":
+        subject = tr(locale, "We received your request (reference %(ref)s)", ref=reference)
+        lines = [
+            tr(
+                locale,
+                "An officer will check who you are and contact you within 2 business days, "
+                "by email or at the telephone number you gave. Nothing changes on your "
+                "account until then.",
+            )
+        ]
+    elif event == "approved":
+        subject = tr(locale, "Your identity was confirmed (reference %(ref)s)", ref=reference)
+        lines = [
+            tr(
+                locale,
+                "Your old second factors were removed and every session was signed out. "
+                "Choose a new password with the account recovery page, then set up a new "
+                "authenticator app or passkey at once.",
+            )
+        ]
+    else:
+        subject = tr(
+            locale, "We could not confirm your identity (reference %(ref)s)", ref=reference
+        )
+        lines = [tr(locale, "An officer could not confirm who you are: %(reason)s", reason=reason)]
+    lines += [
+        tr(locale, "Reference: %(ref)s", ref=reference),
+        tr(
+            locale,
+            "If this was not you, recover your account now and contact us: the help page "
+            "below says how.",
+        ),
+        signature(locale),
+    ]
+    return OutgoingMail(to=to, subject=subject, text="\n\n".join(lines), language=locale)

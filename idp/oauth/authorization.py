@@ -30,11 +30,16 @@ from authlib.common.urls import add_params_to_uri
 from sqlalchemy import select
 
 from idp.accounts.models import Account
+from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.sessions import BrowserSession, add_client
 from idp.authn.signin import required_acr, second_factors
 from idp.oauth.authorization_code import AuthenticatedUser
-from idp.oauth.authorization_details import parse_authorization_details, resolve_delegated_access
+from idp.oauth.authorization_details import (
+    needs_second_factor,
+    parse_authorization_details,
+    resolve_delegated_access,
+)
 from idp.oauth.consents import has_consent
 from idp.oauth.errors import (
     AccessDeniedError,
@@ -222,6 +227,12 @@ def check_delegated_access(auth: Authorization) -> Outcome | None:
         )
     except OAuth2Error as error:
         return auth.fail(error)
+    browser = auth.browser
+    assert browser is not None  # the session step said so
+    if needs_second_factor(access) and browser.acr != ACR_MULTI_FACTOR:
+        if "none" in auth.prompt:
+            return auth.fail(InteractionRequiredError())
+        return ShowStepUp(auth.pending().id, account.id, browser.sid)
     if auth.interaction is not None and auth.interaction.consent_done:
         ctx.delegated = access
         return None
@@ -232,7 +243,7 @@ def check_delegated_access(auth: Authorization) -> Outcome | None:
         auth.pending().id,
         client.name,
         principal or "?",
-        list(access.granted),
+        access.to_claims(),
         auth.params.get("ui_locales"),
     )
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
-from consent import delegation_allows
+from consent import DelegatedAccess, DelegationKind, access_allows
 from idp.accounts.models import Account
 from idp.db import serialize_with_writers
-from idp.oauth.authorization_details import DelegatedAccess, granted_pairs
+from idp.oauth.claims_request import parse_claims_request
 from idp.oauth.errors import (
     InvalidClientError,
     InvalidGrantError,
@@ -50,6 +50,28 @@ class AuthenticatedUser:
     amr: list[str]
 
 
+def _delegated_record(access: DelegatedAccess) -> dict[str, Any]:
+    """A `DelegatedAccess` as JSON for the code store (`_delegated_access` reads it)."""
+    return {
+        "delegation_id": access.delegation_id,
+        "principal": access.principal,
+        "actor": access.actor,
+        "kind": access.kind.value,
+        "authorization_details": access.to_claims(),
+    }
+
+
+def _delegated_access(record: dict[str, Any], client_id: str) -> DelegatedAccess:
+    return DelegatedAccess.from_claims(
+        record["authorization_details"],
+        delegation_id=record["delegation_id"],
+        principal=record["principal"],
+        actor=record["actor"],
+        kind=DelegationKind(record["kind"]),
+        portal_client_id=client_id,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
     """What a code stands for; authlib reads it through the `get_*` methods."""
@@ -67,7 +89,8 @@ class IssuedCode:
     amr: list[str] = field(default_factory=list)
     nonce: str | None = None
     expires_at: int = 0
-    delegated: dict[str, Any] | None = None  # DelegatedAccess fields, for RFC 9396 requests
+    delegated: dict[str, Any] | None = None  # `_delegated_record`, for RFC 9396 requests
+    claims: dict[str, Any] | None = None  # the `claims` parameter (OIDC Core 5.5), parsed
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -111,6 +134,7 @@ def check_oidc_parameters(data: dict[str, str], repeated: list[str]) -> None:
     max_age = data.get("max_age")
     if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
         raise InvalidRequestError("'max_age' must be a non-negative integer of seconds")
+    parse_claims_request(data.get("claims"))
 
 
 class RequestNotSupportedError(InvalidRequestError):  # type: ignore[misc]  # authlib untyped
@@ -184,7 +208,8 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
             amr=user.amr,
             nonce=data.get("nonce"),
             expires_at=ctx.timestamp + ttl,
-            delegated=asdict(ctx.delegated) if ctx.delegated else None,
+            delegated=_delegated_record(ctx.delegated) if ctx.delegated else None,
+            claims=parse_claims_request(data.get("claims")),
         )
         self.server.store.set(
             CODE_KEY + digest_token(code), json.dumps(asdict(issued)).encode(), ttl
@@ -223,11 +248,9 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
         issued: IssuedCode = self.request.authorization_code
         ctx = self.request.ctx
         if issued.delegated is not None:
-            access = DelegatedAccess(**issued.delegated)
+            access = _delegated_access(issued.delegated, issued.client_id)
             serialize_with_writers(ctx.db)
-            if not delegation_allows(
-                ctx.db, access.delegation_id, ctx.now, granted_pairs(access.granted)
-            ):
+            if not access_allows(ctx.db, access.delegation_id, ctx.now, access.grants, lock=True):
                 raise InvalidGrantError("the delegation behind this code no longer allows it")
             ctx.delegated = access
         record_grant(
@@ -240,5 +263,6 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
             acr=issued.acr,
             amr=issued.amr,
             grant_id=issued.grant_id,
+            claims_request=issued.claims,
         )
         return super().create_token_response()

@@ -1,14 +1,17 @@
 """`private_key_jwt` client authentication (RFC 7523 section 2.2, OIDC Core section 9).
 
 The assertion is signed by a key of the client's registered JWKS; its `aud` must be our
-token endpoint or issuer; its `jti` is remembered in the shared store until the assertion
-expires, so a replay is refused on every replica.
+token endpoint or issuer; it may not live longer than `MAX_ASSERTION_LIFETIME_SECONDS`
+(an `exp` a year ahead is refused: its `jti` could not be remembered that long); its `jti`
+is remembered in the shared store until the assertion expires, so a replay is refused on
+every replica.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Any
 
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -16,13 +19,15 @@ from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from adapters import EphemeralStore
 
 MAX_ASSERTION_LIFETIME_SECONDS = 600
+MAX_JTI_LENGTH = 256
+LEEWAY_SECONDS = 30
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
     def __init__(self, issuer: str, token_url: str, store: EphemeralStore) -> None:
-        super().__init__(validate_jti=True, leeway=30)
+        super().__init__(validate_jti=True, leeway=LEEWAY_SECONDS)
         self._token_url = token_url
         self._issuer = issuer
         self._store = store
@@ -31,10 +36,14 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
         return [self._token_url, self._issuer]
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
-        if not isinstance(jti, str) or len(jti) > 256:
+        if not isinstance(jti, str) or len(jti) > MAX_JTI_LENGTH:
             return False
+        exp = claims.get("exp")
+        remaining = exp - time.time() if isinstance(exp, int | float) else None
+        if remaining is None or remaining > MAX_ASSERTION_LIFETIME_SECONDS + LEEWAY_SECONDS:
+            return False  # a long-lived assertion would outlive the memory of its jti
         key = f"client-assertion:{claims['sub']}:{jti}"
-        return self._store.add(key, b"1", MAX_ASSERTION_LIFETIME_SECONDS + 60)
+        return self._store.add(key, b"1", int(remaining) + LEEWAY_SECONDS + 1)
 
     def resolve_client_public_key(self, client: Any) -> Any:
         return client.public_keys()

@@ -3,18 +3,63 @@
 The token's `sub` is the client id (RFC 9068 section 2.2). Without a `scope` parameter the
 client gets the scopes it is registered for, minus the ones that only make sense for a
 person (`openid`, `offline_access`); never a refresh token (RFC 6749 section 4.4.3).
+
+A portal's own tokens all belong to one *service grant* per client, written once and
+reused, rather than a grant row per token: issuing a client-credentials token then writes
+nothing (the hottest endpoint stays a read). Revoking that grant still ends every one of
+the portal's own tokens at once (introspection checks it); a revoked service grant is
+replaced by a new one at the next issuance, at most `SERVICE_GRANT_RECHECK_SECONDS` later.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from idp.oauth.errors import InvalidScopeError
-from idp.oauth.issuance import IssuingGrant, record_grant
+from idp.oauth.issuance import IssuingGrant
+from idp.oauth.models import Grant
+from idp.oauth.tokens import create_grant
 
 PERSON_ONLY_SCOPES = frozenset({"openid", "offline_access", "profile", "email"})
+SERVICE_SCOPE = "service"
+SERVICE_GRANT_RECHECK_SECONDS = 5.0
+
+
+class ServiceGrants:
+    """The living service grant of each client, remembered per process for a few seconds."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._now = monotonic
+        self._known: dict[str, tuple[Grant, float]] = {}
+
+    def for_client(self, db: Session, client_id: str, now: datetime) -> Grant:
+        known = self._known.get(client_id)
+        if known is not None and self._now() - known[1] < SERVICE_GRANT_RECHECK_SECONDS:
+            return known[0]
+        grant = db.scalar(
+            select(Grant)
+            .where(
+                Grant.client_id == client_id,
+                Grant.account_id.is_(None),
+                Grant.scope == SERVICE_SCOPE,
+                Grant.revoked_at.is_(None),
+            )
+            .limit(1)
+        )
+        if grant is None:  # remembered only once committed: the next request reads it back
+            return create_grant(
+                db, client_id=client_id, account_id=None, scope=SERVICE_SCOPE, now=now
+            )
+        db.expunge(grant)  # a plain value from here on, shared by later requests
+        self._known[client_id] = (grant, self._now())
+        return grant
 
 
 class ClientCredentialsGrant(IssuingGrant, grants.ClientCredentialsGrant):  # type: ignore[misc]
@@ -35,7 +80,8 @@ class ClientCredentialsGrant(IssuingGrant, grants.ClientCredentialsGrant):  # ty
             scope = " ".join(wanted)
         else:
             scope = " ".join(sorted(registered))
-        record_grant(self.request.ctx, client_id=client.client_id, account_id=None, scope=scope)
+        ctx = self.request.ctx
+        ctx.grant = self.server.service_grants.for_client(ctx.db, client.client_id, ctx.now)
         token = self.generate_token(scope=scope, include_refresh_token=False)
         self.save_token(token)
         return 200, token, self.TOKEN_RESPONSE_HEADER

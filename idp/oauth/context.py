@@ -12,15 +12,19 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from idp.clients.service import RegisteredClient, find_client
-from idp.oauth.authorization_details import DelegatedAccess
+from consent import DelegatedAccess
+from idp.clients.cache import ClientDirectory
+from idp.clients.service import RegisteredClient
 from idp.oauth.models import Grant
+from idp.subjects.service import SubjectIdentifiers
 
 
 @dataclass
 class OAuthContext:
     db: Session
     now: datetime
+    clients: ClientDirectory
+    subjects: SubjectIdentifiers
     grant: Grant | None = None  # the grant the tokens being issued belong to
     delegated: DelegatedAccess | None = None  # an RFC 9396 token being issued
     _clients: dict[str, RegisteredClient | None] = field(default_factory=dict)
@@ -34,5 +38,5 @@ class OAuthContext:
         if not isinstance(client_id, str):
             return None
         if client_id not in self._clients:
-            self._clients[client_id] = find_client(self.db, client_id)
+            self._clients[client_id] = self.clients.find(self.db, client_id)
         return self._clients[client_id]

@@ -5,6 +5,8 @@ Both accept access tokens (our RFC 9068 JWTs) and refresh tokens, with or withou
 foreign or unknown token introspects as `{"active": false}` and nothing else (RFC 7662
 section 2.2). A client may introspect the tokens issued to it or meant for it (`aud`);
 revocation of a token that is already dead succeeds silently (RFC 7009 section 2.2).
+An access token's `sub` is already the one its client knows (an access token's `aud` is
+its client); a refresh token's is computed for its client (`idp.subjects`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,18 @@ class FoundToken:
         return [aud] if isinstance(aud, str) else list(aud)
 
 
+def _subject_of_grant(ctx: OAuthContext, grant_id: str, client_id: str) -> str | None:
+    """The `sub` the refresh token's client knows its person by (OIDC Core §8)."""
+    grant = ctx.db.get(Grant, grant_id)
+    if grant is None or grant.account_id is None:
+        return None
+    account = ctx.db.get(Account, grant.account_id)
+    client = ctx.find_client(client_id)
+    if account is None or client is None:
+        return None
+    return ctx.subjects.subject_for(ctx.db, account, client)
+
+
 def find_token(server: Any, ctx: OAuthContext, token: str, hint: str | None) -> FoundToken | None:
     session, now = ctx.db, ctx.now
     order = (
@@ -69,11 +83,7 @@ def find_token(server: Any, ctx: OAuthContext, token: str, hint: str | None) -> 
             row = find_refresh_token(session, token)
             if row is not None:
                 active = is_refresh_token_active(session, row, now)
-                grant = session.get(Grant, row.grant_id)
-                subject = None
-                if grant is not None and grant.account_id is not None:
-                    account = session.get(Account, grant.account_id)
-                    subject = account.subject if account is not None else None
+                subject = _subject_of_grant(ctx, row.grant_id, row.client_id)
                 return FoundToken(kind, row.client_id, refresh=row, active=active, subject=subject)
     return None
 

@@ -50,7 +50,7 @@ def issue_tokens(
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
             "scope": scope,
-            "authorization_details": ctx.delegated.granted,
+            "authorization_details": ctx.delegated.to_claims(),
         }
     extra: dict[str, Any] = {}
     if user is not None and grant.auth_time is not None:
@@ -60,7 +60,9 @@ def issue_tokens(
         keyring,
         server.config.tokens,
         client_id=client.client_id,
-        subject=user.subject if user is not None else client.client_id,
+        subject=(
+            ctx.subjects.subject_for(ctx.db, user, client) if user is not None else client.client_id
+        ),
         scope=scope,
         grant_id=grant.id,
         now=ctx.now,

@@ -12,6 +12,7 @@ digest is safe and keeps the token endpoint fast.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,9 @@ class Grant(Base):
     auth_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acr: Mapped[str | None] = mapped_column(String(64), nullable=True)
     amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The `claims` request parameter (OIDC Core 5.5) of the authorization, for its ID
+    # tokens and userinfo answers.
+    claims_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -20,7 +20,7 @@ from idp.authn.interactions import Interaction, Interactions
 from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Now, Store
+from idp.http.deps import AppSettings, Db, Now, ReadDb, Store
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import Params, read_form, read_query
@@ -148,7 +148,7 @@ def _run_authorization(
 ) -> Response:
     auth = Authorization(
         server=server,
-        request=OAuthRequest(info, OAuthContext(db, now)),
+        request=OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects)),
         interactions=Interactions(store, settings.interaction_ttl_seconds),
         browser=me.session if me else None,
         interaction=interaction,
@@ -269,7 +269,7 @@ def _endpoint(
         )
     if not has_readable_basic_credentials(info.headers.get("authorization")):
         return oauth_json_error(InvalidClientError("the Basic credentials cannot be read"))
-    request = OAuthRequest(info, OAuthContext(db, now))
+    request = OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects))
     if name is None:
         response: Response = server.create_token_response(request)
     else:
@@ -289,7 +289,7 @@ def token(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
 
 
 @router.post("/introspect")
-def introspect(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
+def introspect(info: FormInfo, db: ReadDb, server: Server, now: Now) -> Response:
     return _endpoint(info, db, server, now, "introspection")
 
 

@@ -23,16 +23,18 @@ from authlib.oauth2.rfc6749.authenticate_client import ClientAuthentication
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from adapters import EphemeralStore
+from idp.clients.cache import ClientDirectory
 from idp.clients.service import SUPPORTED_SCOPES
 from idp.oauth.authorization_code import AuthorizationCodeGrant
 from idp.oauth.client_auth import PrivateKeyJwt
-from idp.oauth.client_credentials import ClientCredentialsGrant
+from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
 from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
 from idp.oauth.token_exchange import TokenExchangeGrant
 from idp.oauth.tokens import TokenPolicy
+from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -55,12 +57,16 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         config: ServerConfig,
         keyring: Keyring,
         store: EphemeralStore,
+        subjects: SubjectIdentifiers,
         token_extensions: Sequence[GrantExtension] = (),
     ) -> None:
         super().__init__(scopes_supported=list(SUPPORTED_SCOPES))
         self.config = config
         self.keyring = keyring
         self.store = store
+        self.subjects = subjects  # the `sub` each client receives (OIDC Core §8)
+        self.clients = ClientDirectory()  # shared: every request reads clients through it
+        self.service_grants = ServiceGrants()
         self._private_key_jwt = PrivateKeyJwt(config.issuer, config.issuer + "/token", store)
         extensions = list(token_extensions)
         self.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), *extensions])

@@ -17,9 +17,14 @@ from typing import Any
 from authlib.oauth2.rfc6749.grants import BaseGrant
 from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
 
+from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.clients.service import TOKEN_EXCHANGE
 from idp.db import serialize_with_writers
-from idp.oauth.authorization_details import parse_authorization_details, resolve_delegated_access
+from idp.oauth.authorization_details import (
+    needs_second_factor,
+    parse_authorization_details,
+    resolve_delegated_access,
+)
 from idp.oauth.delegated_tokens import issue_delegated_token
 from idp.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
 from idp.oauth.issuance import record_grant
@@ -62,11 +67,19 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             raise InvalidGrantError("'subject_token' is not an active token of a person")
         if claims.get("client_id") != client.client_id:
             raise InvalidGrantError("'subject_token' was issued to another client")
+        # The portal knows the representative by its own `sub` (public or pairwise).
+        actor = ctx.subjects.account_for_subject(ctx.db, str(claims["sub"]), client)
+        if actor is None:
+            raise InvalidGrantError("'subject_token' is not an active token of a person")
         details = parse_authorization_details(form.get("authorization_details"))
         serialize_with_writers(ctx.db)  # SQLite: from here on, exclusive with every revoke
         ctx.delegated = resolve_delegated_access(
-            ctx.db, client.client_id, str(claims["sub"]), details, ctx.now
+            ctx.db, client.client_id, actor.subject, details, ctx.now
         )
+        if needs_second_factor(ctx.delegated) and claims.get("acr") != ACR_MULTI_FACTOR:
+            raise InvalidGrantError(
+                "a paid representative acts only with a token from a second-factor sign-in"
+            )
 
     def create_token_response(self) -> Any:
         ctx = self.request.ctx
@@ -80,6 +93,6 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
-            "authorization_details": ctx.delegated.granted,
+            "authorization_details": ctx.delegated.to_claims(),
         }
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -20,10 +20,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from consent import delegation_allows
-from idp.oauth.authorization_details import granted_pairs
+from consent import access_allows, grants_of
 from idp.oauth.models import Grant, RefreshToken, RevokedAccessToken
-from keys import InvalidToken, Keyring, check_time_claims, kid_of, sign_jwt, verify_jwt
+from keys import InvalidToken, Keyring, check_time_claims, sign_jwt
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105  # RFC 9068 media type, not a secret
 ACCESS_TOKEN_ALGS = ["ES256", "RS256", "EdDSA"]
@@ -61,6 +60,7 @@ def create_grant(
     acr: str | None = None,
     amr: list[str] | None = None,
     grant_id: str | None = None,
+    claims_request: dict[str, Any] | None = None,
 ) -> Grant:
     grant = Grant(
         id=grant_id or new_id(),
@@ -71,6 +71,7 @@ def create_grant(
         auth_time=auth_time,
         acr=acr,
         amr=amr or [],
+        claims_request=claims_request,
         created_at=now,
     )
     session.add(grant)
@@ -165,8 +166,7 @@ def read_access_token(
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         return None
     try:
-        keyset = keyring.verification_keys(session, now, kid=kid_of(token))
-        header, claims = verify_jwt(token, keyset, ACCESS_TOKEN_ALGS)
+        header, claims = keyring.verify(session, token, ACCESS_TOKEN_ALGS, now)
         check_time_claims(claims, now)
     except InvalidToken:
         return None
@@ -179,8 +179,8 @@ def read_access_token(
     if alive is None or not alive[0] or alive.token_revoked:
         return None
     delegation_id = claims.get("delegation_id")
-    if delegation_id is not None and not delegation_allows(
-        session, str(delegation_id), now, granted_pairs(claims.get("authorization_details") or [])
+    if delegation_id is not None and not access_allows(
+        session, str(delegation_id), now, grants_of(claims.get("authorization_details") or [])
     ):
         return None  # revoking or narrowing a delegation is immediate (DESIGN.md section 5)
     return claims

@@ -1,4 +1,6 @@
-"""Officer pages: `/officer/invitations` (invite a person, as the PR portal does).
+"""Officer pages: `/officer/invitations` (invite a person, as the PR portal does); the
+enrolment review (`review_routes.py`) and representatives' suspension
+(`representative_routes.py`) have modules of their own, gathered in `routers`.
 
 They need an officer signed in with a second factor (`Officer`).
 """
@@ -19,6 +21,8 @@ from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.officer.deps import OFFICERS_ONLY, Officer
 from idp.officer.invitations import invite
+from idp.officer.representative_routes import router as representatives_router
+from idp.officer.review_routes import router as review_router
 
 router = APIRouter()
 INVITATIONS = "/officer/invitations"
@@ -75,3 +79,6 @@ def invitations_create(
         return _page(request, db, now, {"values": values, "errors": {"email": error.code}}, 409)
     mail.send(message)
     return _page(request, db, now, {"created": message.to})
+
+
+routers = (router, review_router, representatives_router)

@@ -4,10 +4,10 @@ Every grant issued through the session is revoked (tokens issued through a brows
 session end with it, DESIGN.md section 8), and each portal signed into through it that
 registered a `backchannel_logout_uri` gets a logout token (section 2.4: `typ:
 logout+jwt`, `iss`, `aud`, `iat`, `exp`, `jti`, `events`, `sub`, `sid`, never a
-`nonce`), queued in the outbox in the ending transaction and posted with retries. The
-token is signed when it is sent (`idp.outbox.delivery`): its `iat` and `exp` count from
-the delivery, so a portal that was down for an hour still gets a valid token, with the
-same `jti` on every attempt.
+`nonce`; `sub` as that portal knows the person, `idp.subjects`), queued in the outbox in
+the ending transaction and posted with retries. The token is signed when it is sent
+(`idp.outbox.delivery`): its `iat` and `exp` count from the delivery, so a portal that was
+down for an hour still gets a valid token, with the same `jti` on every attempt.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from idp.authn.models import BrowserSessionRow
 from idp.clients.service import find_client
 from idp.oauth.tokens import revoke_session_grants
 from idp.outbox.service import TokenEnvelope, enqueue_token
+from idp.subjects.service import SubjectIdentifiers
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TTL_SECONDS = 120
@@ -49,9 +50,10 @@ def logout_token_claims(issuer: str, subject: str, client_id: str, sid: str) -> 
 class BackchannelLogout:
     """The `SessionEndListener` the service runs with (wired by `create_app`)."""
 
-    def __init__(self, *, issuer: str, default_alg: str) -> None:
+    def __init__(self, *, issuer: str, default_alg: str, subjects: SubjectIdentifiers) -> None:
         self._issuer = issuer
         self._default_alg = default_alg
+        self._subjects = subjects
 
     def session_ended(self, db: Session, row: BrowserSessionRow, now: datetime) -> None:
         revoke_session_grants(db, row.sid, f"session_{row.ended_reason or 'ended'}"[:32], now)
@@ -62,11 +64,12 @@ class BackchannelLogout:
             client = find_client(db, client_id)
             if client is None or not client.backchannel_logout_uri:
                 continue
+            subject = self._subjects.subject_for(db, account, client)
             enqueue_token(
                 db,
                 kind="backchannel_logout",
                 url=client.backchannel_logout_uri,
-                claims=logout_token_claims(self._issuer, account.subject, client_id, row.sid),
+                claims=logout_token_claims(self._issuer, subject, client_id, row.sid),
                 alg=client.id_token_signed_response_alg or self._default_alg,
                 envelope=LOGOUT_TOKEN,
                 now=now,

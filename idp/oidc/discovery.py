@@ -11,6 +11,7 @@ from typing import Any
 from idp.authn.assurance import ACR_VALUES_SUPPORTED
 from idp.clients.service import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
 from idp.oauth.tokens import ACCESS_TOKEN_ALGS
+from idp.oidc.verified_claims import discovery_metadata as verified_claims_metadata
 
 CLAIMS_SUPPORTED = (
     "sub",
@@ -30,6 +31,13 @@ CLAIMS_SUPPORTED = (
     "email_verified",
     "locale",
     "updated_at",
+    "phone_number",
+    "address",
+    "firm",
+    "representative_id",
+    "representative_type",
+    "membership",
+    "verified_claims",
 )
 
 
@@ -47,7 +55,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": list(GRANT_TYPES),
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
@@ -56,7 +64,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": list(CLAIMS_SUPPORTED),
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "require_request_uri_registration": False,
@@ -70,4 +78,5 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "authorization_details_types_supported": ["passerelle_application"],
+        **verified_claims_metadata(),
     }

@@ -4,7 +4,8 @@ Signed with the client's registered `id_token_signed_response_alg`, RS256 otherw
 default OIDC Registration section 2 sets). Carries `auth_time`, `acr`, `amr`, `sid`,
 `nonce` when the request had one, `at_hash` (left half of the access token's hash with the
 signing algorithm's hash function), and `locale` (the Government of Canada profile), with
-the profile and email claims the granted scopes allow.
+the claims the granted scopes allow and the `verified_claims` the `claims` request
+parameter asked for (`claims.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 from typing import Any
 
 from idp.accounts.models import Account
-from idp.oidc.claims import userinfo_claims
+from idp.oidc.claims import released_claims
 from keys import sign_jwt
 
 ALG_HASHES = {"RS256": hashlib.sha256, "ES256": hashlib.sha256, "EdDSA": hashlib.sha512}
@@ -28,10 +29,8 @@ def at_hash(access_token: str, alg: str) -> str:
 def build_id_token_claims(
     *,
     issuer: str,
-    account: Account,
-    subject: str,
+    released: dict[str, Any],
     client_id: str,
-    scope: str,
     now: int,
     ttl_seconds: int,
     auth_time: int,
@@ -57,7 +56,7 @@ def build_id_token_claims(
         claims["nonce"] = nonce
     if access_token:
         claims["at_hash"] = at_hash(access_token, alg)
-    claims.update(userinfo_claims(account, subject, scope))
+    claims.update(released)
     return claims
 
 
@@ -80,12 +79,14 @@ class IdTokenExtension:
         account: Account = grant.request.user
         alg = client.id_token_signed_response_alg or server.config.id_token_default_alg
         code = getattr(grant.request, "authorization_code", None)
+        subject = server.subjects.subject_for(ctx.db, account, client)
+        released = released_claims(
+            ctx.db, account, token["scope"], row.claims_request, "id_token", subject=subject
+        )
         claims = build_id_token_claims(
             issuer=server.config.issuer,
-            account=account,
-            subject=account.subject,
+            released=released,
             client_id=client.client_id,
-            scope=token["scope"],
             now=ctx.timestamp,
             ttl_seconds=server.config.id_token_ttl_seconds,
             auth_time=int(row.auth_time.timestamp()) if row.auth_time else 0,

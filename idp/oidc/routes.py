@@ -46,7 +46,12 @@ async def jwks(request: Request) -> Response:
 
 def _userinfo(request: Request, db: Db, server: Server, now: Now) -> Response:
     answer = answer_userinfo(
-        db, server.keyring, server.config.tokens, request.headers.get("authorization"), now
+        db,
+        server.keyring,
+        server.config.tokens,
+        request.headers.get("authorization"),
+        now,
+        server.subjects,
     )
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if answer.challenge:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from idp.accounts.models import Account
+from idp.clients.service import find_client
+from idp.oauth.models import Grant
 from idp.oauth.tokens import TokenPolicy, read_access_token
-from idp.oidc.claims import userinfo_claims
+from idp.oidc.claims import released_claims
+from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring
 
 REALM = "passerelle"
@@ -52,6 +53,7 @@ def answer_userinfo(
     policy: TokenPolicy,
     authorization: str | None,
     now: datetime,
+    subjects: SubjectIdentifiers,
 ) -> UserinfoAnswer:
     token = bearer_token(authorization)
     if token is None:
@@ -72,7 +74,14 @@ def answer_userinfo(
             {"error": "insufficient_scope", "error_description": "the token lacks openid"},
             f'Bearer realm="{REALM}", error="insufficient_scope", scope="openid"',
         )
-    account = db.scalar(select(Account).where(Account.subject == claims["sub"]))
+    # The token's `sub` is the one its client knows (public or pairwise, OIDC Core §8).
+    client = find_client(db, str(claims.get("client_id", "")))
+    account = subjects.account_for_subject(db, str(claims["sub"]), client) if client else None
     if account is None or account.status != "active":
         return _invalid("the account behind this token is no longer active")
-    return UserinfoAnswer(200, userinfo_claims(account, account.subject, scope))
+    grant = db.get(Grant, str(claims.get("gid", "")))
+    claims_request = grant.claims_request if grant is not None else None
+    released = released_claims(
+        db, account, scope, claims_request, "userinfo", subject=str(claims["sub"])
+    )
+    return UserinfoAnswer(200, released)

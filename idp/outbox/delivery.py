@@ -100,7 +100,7 @@ def _lease(db: Session, message_id: str, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
 
-def _body(db: Session, keyring: Keyring, message: OutboxMessage, now: datetime) -> str:
+def body_at_delivery(db: Session, keyring: Keyring, message: OutboxMessage, now: datetime) -> str:
     """The stored body, or the stored claims signed now (`iat`, and `exp` when it has one)."""
     if message.claims is None or message.alg is None:
         return message.body
@@ -135,7 +135,7 @@ def claim(
                     url=message.url,
                     destination=message.destination or message.url,
                     content_type=message.content_type,
-                    body=_body(db, keyring, message, now),
+                    body=body_at_delivery(db, keyring, message, now),
                     attempts=message.attempts,
                     event_id=message.event_id,
                 )

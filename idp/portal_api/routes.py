@@ -3,10 +3,13 @@
 - `POST /api/applications` (scope `applications:write`, `Idempotency-Key` honoured):
   register an application for an applicant named by `sub` (who signed in to this portal)
   or by the email they signed in with (`login_hint`: a claim the person confirms);
-  `PATCH /api/applications/{number}` updates status, unread count and link;
+  `PATCH /api/applications/{number}` updates status, unread count and link (the
+  applicant is mailed a new status or new messages);
   `GET /api/applications` lists the portal's applications.
 - `POST /api/decisions` (scope `delegations:read`): may this actor do this action on this
   application now? Errors are `application/problem+json` naming the field.
+
+Every `sub` in and out is the one this portal knows (public or pairwise, `idp.subjects`).
 """
 
 from __future__ import annotations
@@ -27,17 +30,20 @@ from consent import (
     find_portal_application,
     update_application,
 )
+from idp.applications.notices import ApplicationState, news_mail
 from idp.applications.service import (
     ReportedApplication,
     check_deep_link,
     claim_for_email,
     register_for_subject,
 )
+from idp.clients.deps import Profiles
 from idp.clients.service import RegisteredClient
 from idp.errors import InvalidInput
-from idp.http.deps import Db, Now
+from idp.http.deps import AppSettings, Db, Now
 from idp.http.errors import problem
 from idp.metrics import DELEGATION_DECISIONS
+from idp.notifications.deps import Mail
 from idp.portal_api.deps import ReadingPortal, WritingPortal
 from idp.portal_api.models import IdempotencyRecord
 from idp.portal_api.schemas import (
@@ -49,12 +55,14 @@ from idp.portal_api.schemas import (
     DecisionOut,
     problem_responses,
 )
+from idp.subjects.deps import Subjects
+from idp.subjects.service import SubjectIdentifiers
 
 router = APIRouter(prefix="/api", tags=["portal API"])
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
 
-def _out(application: Application) -> dict[str, object]:
+def _out(application: Application, applicant_sub: str) -> dict[str, object]:
     return ApplicationOut(
         id=application.id,
         application_number=application.portal_reference,
@@ -62,7 +70,7 @@ def _out(application: Application) -> dict[str, object]:
         status=application.status,
         unread_count=application.unread_count,
         deep_link=application.deep_link,
-        applicant_sub=application.applicant_subject,
+        applicant_sub=applicant_sub,
         # SQLite gives back naive datetimes; RFC 3339 (OpenAPI date-time) needs the offset.
         updated_at=application.updated_at.replace(tzinfo=application.updated_at.tzinfo or UTC),
     ).model_dump(mode="json")
@@ -74,7 +82,11 @@ def _field_problem(code: str, field: str | None, message: str, limit: object = N
 
 
 def _register(
-    db: Session, portal: RegisteredClient, body: ApplicationIn, now: Now
+    db: Session,
+    subjects: SubjectIdentifiers,
+    portal: RegisteredClient,
+    body: ApplicationIn,
+    now: Now,
 ) -> tuple[int, dict[str, object]] | Response:
     report = ReportedApplication(
         body.application_number, body.program, body.status, body.unread_count, body.deep_link
@@ -83,16 +95,18 @@ def _register(
         claim = claim_for_email(db, portal, body.applicant.login_hint, report, now)
         out = ClaimOut(application_number=claim.application_number, status="pending_confirmation")
         return 202, out.model_dump(mode="json")
+    # The portal names the applicant by the `sub` it knows (public or pairwise).
+    account = subjects.account_for_subject(db, body.applicant.sub or "", portal)
     registered = (
-        register_for_subject(db, portal, body.applicant.sub, report, now)
-        if body.applicant.sub
+        register_for_subject(db, portal, account.subject, report, now)
+        if account is not None
         else None
     )
     if registered is None:
         message = "no account of this portal matches applicant.sub or applicant.login_hint"
         return _field_problem("unknown_applicant", "applicant", message)
     application, created = registered
-    return (201 if created else 200), _out(application)
+    return (201 if created else 200), _out(application, str(body.applicant.sub))
 
 
 @router.post(
@@ -110,6 +124,7 @@ def create_application(
     body: ApplicationIn,
     portal: WritingPortal,
     db: Db,
+    subjects: Subjects,
     now: Now,
     idempotency_key: str | None = Header(
         None, alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_LENGTH
@@ -127,7 +142,7 @@ def create_application(
                 )
             return JSONResponse(record.body, status_code=record.status_code)
     try:
-        answer = _register(db, portal, body, now)
+        answer = _register(db, subjects, portal, body, now)
     except (ConsentError, InvalidInput) as error:
         return _refused(error)
     if isinstance(answer, Response):
@@ -159,8 +174,18 @@ def _refused(error: ConsentError | InvalidInput) -> Response:
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 def patch_application(
-    application_number: str, body: ApplicationPatch, portal: WritingPortal, db: Db, now: Now
+    application_number: str,
+    body: ApplicationPatch,
+    portal: WritingPortal,
+    db: Db,
+    subjects: Subjects,
+    mail: Mail,
+    profiles: Profiles,
+    settings: AppSettings,
+    now: Now,
 ) -> Response:
+    """One mail to the applicant when the status changes or new messages wait
+    (`idp.applications.notices`)."""
     application = find_portal_application(db, portal.client_id, application_number[:64])
     if application is None:
         return problem(
@@ -169,6 +194,7 @@ def patch_application(
             "Not found",
             f"no application {application_number[:64]!r} at this portal",
         )
+    before = ApplicationState.of(application)
     try:
         link = check_deep_link(portal, body.deep_link) if body.deep_link is not None else None
         change = ApplicationChange(
@@ -177,7 +203,11 @@ def patch_application(
         update_application(application, change, now)
     except (ConsentError, InvalidInput) as error:
         return _refused(error)
-    return JSONResponse(_out(application))
+    notice = news_mail(db, application, before, portal, profiles, settings.issuer)
+    if notice is not None:
+        mail.send(notice)
+    applicant_sub = subjects.subject_of(db, application.applicant_subject, portal)
+    return JSONResponse(_out(application, applicant_sub))
 
 
 @router.get(
@@ -186,8 +216,12 @@ def patch_application(
     summary="List this portal's applications",
     responses=problem_responses(401, 403),
 )
-def list_applications(portal: WritingPortal, db: Db) -> Response:
-    return JSONResponse([_out(a) for a in applications_of_portal(db, portal.client_id)])
+def list_applications(portal: WritingPortal, db: Db, subjects: Subjects) -> Response:
+    applications = applications_of_portal(db, portal.client_id)
+    seen = subjects.subjects_of(db, {a.applicant_subject for a in applications}, portal)
+    return JSONResponse(
+        [_out(a, seen.get(a.applicant_subject, a.applicant_subject)) for a in applications]
+    )
 
 
 @router.post(
@@ -196,13 +230,18 @@ def list_applications(portal: WritingPortal, db: Db) -> Response:
     summary="May this actor do this action on this application now?",
     responses=problem_responses(400, 401, 403, 413, 422),
 )
-def decision(body: DecisionIn, portal: ReadingPortal, db: Db, now: Now) -> Response:
+def decision(
+    body: DecisionIn, portal: ReadingPortal, db: Db, subjects: Subjects, now: Now
+) -> Response:
     application = find_portal_application(db, portal.client_id, body.application_number)
     if application is None:
         DELEGATION_DECISIONS.labels("no_application").inc()
         return JSONResponse(DecisionOut(allowed=False, reason="no_application").model_dump())
+    actor = subjects.account_for_subject(db, body.actor_sub, portal)
+    if actor is None:  # nobody this portal knows: nobody it may let act
+        return JSONResponse(DecisionOut(allowed=False, reason="no_delegation").model_dump())
     result = decide(
-        db, actor=body.actor_sub, action=body.action, application_id=application.id, now=now
+        db, actor=actor.subject, action=body.action, application_id=application.id, now=now
     )
     DELEGATION_DECISIONS.labels("allowed" if result.allowed else str(result.reason)).inc()
     out = DecisionOut(

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from consent import Action, DelegationKind, DelegationRequest, register_application
+from consent import Action, DelegationKind, DelegationRequest, NoEvents, register_application
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NO_EVENTS = NoEvents()
 _n = itertools.count()
 
 

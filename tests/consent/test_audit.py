@@ -44,3 +44,26 @@ def test_removed_tail_is_detected(db_session, now):
     check = verify_audit_chain(db_session)
     assert check.ok is False
     assert "end" in check.reason
+
+
+def test_a_period_holds_the_entries_from_its_start_to_before_its_end(db_session, now):
+    from datetime import timedelta
+
+    from consent import events_between
+
+    times = [now + timedelta(days=d) for d in range(4)]
+    for day, at in enumerate(times):
+        record_event(db_session, event=f"d{day}", actor="a", principal="p", now=at)
+    record_event(db_session, event="other", actor="a", principal="q", now=times[1])
+    found = events_between(db_session, "p", times[1], times[3], limit=10)
+    assert [e.event for e in found] == ["d2", "d1"]
+    assert [e.event for e in events_between(db_session, "p", None, None, limit=2)] == ["d3", "d2"]
+
+
+def test_one_entry_is_found_only_in_its_principals_record(db_session, now):
+    from consent import find_event
+
+    entry = record_event(db_session, event="e", actor="a", principal="p", now=now)
+    assert find_event(db_session, "p", entry.seq) is entry
+    assert find_event(db_session, "q", entry.seq) is None
+    assert find_event(db_session, "p", entry.seq + 1) is None

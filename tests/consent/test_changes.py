@@ -21,7 +21,7 @@ from consent import (
     grant_delegation,
     revoke_delegation,
 )
-from tests.consent.conftest import request_for
+from tests.consent.conftest import NO_EVENTS, request_for
 
 READ, UPLOAD, PAY = Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD, Action.PAYMENT_MAKE
 
@@ -30,9 +30,13 @@ READ, UPLOAD, PAY = Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD, Action.PAY
 def active(db_session, make_application, now):
     first, second = make_application(), make_application()
     delegation = grant_delegation(
-        db_session, request_for([first, second]), actor_is_approved_representative=False, now=now
+        db_session,
+        request_for([first, second]),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db_session, delegation.id, "rep-sub", now)
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     return delegation, first, second
 
 
@@ -45,7 +49,7 @@ def _change(db_session, delegation, now, *, by="applicant-sub", **fields):
         "now": now,
     }
     values.update(fields)
-    return change_delegation(db_session, delegation.id, by, **values)
+    return change_delegation(db_session, delegation.id, by, **values, events=NO_EVENTS)
 
 
 def test_narrowing_stays_active_and_removed_access_stops_at_once(db_session, active, now):
@@ -78,16 +82,20 @@ def test_widening_needs_the_actor_to_accept_again(db_session, active, now, widen
     changed = _change(db_session, delegation, now, **fields)
     assert changed.status == DelegationStatus.PENDING_ACCEPTANCE
     assert not delegation_allows(db_session, delegation.id, now, [(first.id, ["application.read"])])
-    accept_delegation(db_session, delegation.id, "rep-sub", now)
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert delegation_allows(db_session, delegation.id, now, [(first.id, ["application.read"])])
 
 
 def test_adding_an_application_is_widening(db_session, make_application, now):
     first, later = make_application(), make_application()
     delegation = grant_delegation(
-        db_session, request_for([first]), actor_is_approved_representative=False, now=now
+        db_session,
+        request_for([first]),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db_session, delegation.id, "rep-sub", now)
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     changed = _change(db_session, delegation, now, application_ids=[first.id, later.id])
     assert changed.status == DelegationStatus.PENDING_ACCEPTANCE
 
@@ -99,6 +107,7 @@ def test_the_rules_of_granting_hold_for_changes(db_session, make_application, no
         request_for([application], kind=DelegationKind.DESIGNATED_INDIVIDUAL, actions=[READ]),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
     with pytest.raises(InvalidDelegation) as error:
         _change(db_session, designated, now, actions=[READ, PAY])
@@ -116,7 +125,7 @@ def test_only_the_applicant_changes_and_only_a_living_delegation(db_session, act
     delegation, *_ = active
     with pytest.raises(DelegationNotFound):
         _change(db_session, delegation, now, by="rep-sub")
-    revoke_delegation(db_session, delegation.id, "applicant-sub", now)
+    revoke_delegation(db_session, delegation.id, "applicant-sub", now, events=NO_EVENTS)
     with pytest.raises(DelegationStateError):
         _change(db_session, delegation, now)
 
@@ -137,11 +146,34 @@ def test_all_applications_at_a_portal_covers_only_that_portal(db_session, make_a
         request_for([], portal="portal-a"),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db_session, delegation.id, "rep-sub", now)
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert delegation_allows(db_session, delegation.id, now, [(here.id, ["application.read"])])
     assert not delegation_allows(
         db_session, delegation.id, now, [(elsewhere.id, ["application.read"])]
     )
     assert not delegation_allows(db_session, delegation.id, now, [(here.id, ["payment.make"])])
     assert not delegation_allows(db_session, "no-such-delegation", now)
+
+
+@pytest.mark.parametrize(
+    ("portal", "status"),
+    [("portal-a", DelegationStatus.ACTIVE), ("portal-b", DelegationStatus.PENDING_ACCEPTANCE)],
+)
+def test_naming_applications_of_an_all_applications_delegation_narrows_only_at_its_portal(
+    db_session, make_application, now, portal, status
+):
+    make_application(portal="portal-a")
+    named = make_application(portal=portal)
+    delegation = grant_delegation(
+        db_session,
+        request_for([], portal="portal-a"),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
+    )
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    changed = _change(db_session, delegation, now, application_ids=[named.id])
+    assert changed.status == status
+    assert (changed.all_applications, changed.portal_client_id) == (False, None)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from consent import Action, accept_delegation, decide, grant_delegation, revoke_delegation
-from tests.consent.conftest import request_for
+from tests.consent.conftest import NO_EVENTS, request_for
 
 
 def _active(db, applications, now, **kwargs):
     delegation = grant_delegation(
-        db, request_for(applications, **kwargs), actor_is_approved_representative=True, now=now
+        db,
+        request_for(applications, **kwargs),
+        actor_is_approved_representative=True,
+        now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db, delegation.id, kwargs.get("actor", "rep-sub"), now)
+    accept_delegation(db, delegation.id, kwargs.get("actor", "rep-sub"), now, events=NO_EVENTS)
     return delegation
 
 
@@ -83,7 +87,11 @@ def test_all_applications_at_a_portal_covers_new_ones_there_only(db_session, mak
 def test_pending_revoked_and_expired_delegations_allow_nothing(db_session, make_application, now):
     application = make_application()
     pending = grant_delegation(
-        db_session, request_for([application]), actor_is_approved_representative=True, now=now
+        db_session,
+        request_for([application]),
+        actor_is_approved_representative=True,
+        now=now,
+        events=NO_EVENTS,
     )
     assert (
         decide(
@@ -95,7 +103,7 @@ def test_pending_revoked_and_expired_delegations_allow_nothing(db_session, make_
         ).reason
         == "no_delegation"
     )
-    accept_delegation(db_session, pending.id, "rep-sub", now)
+    accept_delegation(db_session, pending.id, "rep-sub", now, events=NO_EVENTS)
     later = now + timedelta(days=31)
     assert (
         decide(
@@ -107,7 +115,7 @@ def test_pending_revoked_and_expired_delegations_allow_nothing(db_session, make_
         ).reason
         == "expired"
     )
-    revoke_delegation(db_session, pending.id, "applicant-sub", now)
+    revoke_delegation(db_session, pending.id, "applicant-sub", now, events=NO_EVENTS)
     assert (
         decide(
             db_session,

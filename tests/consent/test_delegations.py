@@ -15,22 +15,27 @@ from consent import (
     InvalidDelegation,
     accept_delegation,
     approve_request,
+    decline_delegation,
     effective_status,
+    events_for,
     grant_delegation,
     request_delegation,
     revoke_delegation,
-    suspend_actor,
 )
-from tests.consent.conftest import request_for
+from tests.consent.conftest import NO_EVENTS, request_for
 
 
 def test_granted_delegation_waits_for_the_actor_to_accept(db_session, make_application, now):
     application = make_application()
     delegation = grant_delegation(
-        db_session, request_for([application]), actor_is_approved_representative=False, now=now
+        db_session,
+        request_for([application]),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
     )
     assert delegation.status == DelegationStatus.PENDING_ACCEPTANCE
-    accepted = accept_delegation(db_session, delegation.id, "rep-sub", now)
+    accepted = accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert accepted.status == DelegationStatus.ACTIVE
 
 
@@ -40,19 +45,24 @@ def test_only_the_named_actor_can_accept(db_session, make_application, now):
         request_for([make_application()]),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
     with pytest.raises(DelegationNotFound) as error:
-        accept_delegation(db_session, delegation.id, "someone-else", now)
+        accept_delegation(db_session, delegation.id, "someone-else", now, events=NO_EVENTS)
     assert error.value.code == "delegation_not_found"
 
 
 def test_paid_representation_needs_an_approved_representative(db_session, make_application, now):
     request = request_for([make_application()], kind=DelegationKind.REPRESENTATIVE_PAID)
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(db_session, request, actor_is_approved_representative=False, now=now)
+        grant_delegation(
+            db_session, request, actor_is_approved_representative=False, now=now, events=NO_EVENTS
+        )
     assert error.value.code == "paid_needs_approved_representative"
     assert error.value.field == "kind"
-    assert grant_delegation(db_session, request, actor_is_approved_representative=True, now=now)
+    assert grant_delegation(
+        db_session, request, actor_is_approved_representative=True, now=now, events=NO_EVENTS
+    )
 
 
 def test_designated_individual_gets_read_actions_only(db_session, make_application, now):
@@ -62,21 +72,29 @@ def test_designated_individual_gets_read_actions_only(db_session, make_applicati
         actions=(Action.APPLICATION_READ, Action.PAYMENT_MAKE),
     )
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(db_session, request, actor_is_approved_representative=False, now=now)
+        grant_delegation(
+            db_session, request, actor_is_approved_representative=False, now=now, events=NO_EVENTS
+        )
     assert error.value.code == "designated_individual_read_only"
     ok = request_for(
         [make_application()],
         kind=DelegationKind.DESIGNATED_INDIVIDUAL,
         actions=(Action.APPLICATION_READ, Action.CORRESPONDENCE_READ),
     )
-    assert grant_delegation(db_session, ok, actor_is_approved_representative=False, now=now)
+    assert grant_delegation(
+        db_session, ok, actor_is_approved_representative=False, now=now, events=NO_EVENTS
+    )
 
 
 def test_someone_elses_application_cannot_be_delegated(db_session, make_application, now):
     theirs = make_application(applicant="other-sub")
     with pytest.raises(InvalidDelegation) as error:
         grant_delegation(
-            db_session, request_for([theirs]), actor_is_approved_representative=False, now=now
+            db_session,
+            request_for([theirs]),
+            actor_is_approved_representative=False,
+            now=now,
+            events=NO_EVENTS,
         )
     assert error.value.field == "applications"
 
@@ -93,6 +111,7 @@ def test_end_date_must_be_in_the_future_and_within_three_years(
             request_for([make_application()], days=days),
             actor_is_approved_representative=False,
             now=now,
+            events=NO_EVENTS,
         )
     assert error.value.field == field
 
@@ -104,6 +123,7 @@ def test_no_delegation_to_oneself_nor_without_actions(db_session, make_applicati
             request_for([make_application()], actor="applicant-sub"),
             actor_is_approved_representative=False,
             now=now,
+            events=NO_EVENTS,
         )
     with pytest.raises(InvalidDelegation) as error:
         grant_delegation(
@@ -111,6 +131,7 @@ def test_no_delegation_to_oneself_nor_without_actions(db_session, make_applicati
             request_for([make_application()], actions=()),
             actor_is_approved_representative=False,
             now=now,
+            events=NO_EVENTS,
         )
     assert error.value.field == "actions"
 
@@ -123,11 +144,12 @@ def test_representative_request_becomes_active_when_the_applicant_approves(
         request_for([make_application()]),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
     assert requested.status == DelegationStatus.REQUESTED
     with pytest.raises(DelegationStateError):
-        accept_delegation(db_session, requested.id, "rep-sub", now)
-    approved = approve_request(db_session, requested.id, "applicant-sub", now)
+        accept_delegation(db_session, requested.id, "rep-sub", now, events=NO_EVENTS)
+    approved = approve_request(db_session, requested.id, "applicant-sub", now, events=NO_EVENTS)
     assert approved.status == DelegationStatus.ACTIVE
 
 
@@ -137,12 +159,13 @@ def test_revoked_delegation_cannot_be_accepted_again(db_session, make_applicatio
         request_for([make_application()]),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db_session, delegation.id, "rep-sub", now)
-    revoked = revoke_delegation(db_session, delegation.id, "applicant-sub", now)
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    revoked = revoke_delegation(db_session, delegation.id, "applicant-sub", now, events=NO_EVENTS)
     assert revoked.status == DelegationStatus.REVOKED
     with pytest.raises(DelegationStateError):
-        accept_delegation(db_session, delegation.id, "rep-sub", now)
+        accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
 
 
 def test_delegation_expires_at_its_end_date(db_session, make_application, now):
@@ -151,28 +174,62 @@ def test_delegation_expires_at_its_end_date(db_session, make_application, now):
         request_for([make_application()], days=1),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db_session, delegation.id, "rep-sub", now)
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert effective_status(delegation, now) == DelegationStatus.ACTIVE
     assert effective_status(delegation, now + timedelta(days=1)) == DelegationStatus.EXPIRED
 
 
-def test_suspending_a_representative_suspends_their_active_delegations(
+def test_the_actor_declines_a_pending_appointment(db_session, make_application, now):
+    delegation = grant_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
+    )
+    with pytest.raises(DelegationNotFound):
+        decline_delegation(db_session, delegation.id, "someone-else", now, events=NO_EVENTS)
+    declined = decline_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    assert declined.status == DelegationStatus.DECLINED
+    assert (declined.ended_at, declined.ended_by) == (now, "rep-sub")
+    with pytest.raises(DelegationStateError):
+        accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    (entry,) = [e for e in events_for(db_session, "applicant-sub") if e.event.endswith("declined")]
+    assert (entry.event, entry.actor) == ("delegation.declined", "rep-sub")
+
+
+def test_only_a_pending_appointment_can_be_declined(db_session, make_application, now):
+    delegation = grant_delegation(
+        db_session,
+        request_for([make_application()]),
+        actor_is_approved_representative=False,
+        now=now,
+        events=NO_EVENTS,
+    )
+    accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    with pytest.raises(DelegationStateError) as error:
+        decline_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
+    assert error.value.code == "delegation_state"
+
+
+def test_only_the_applicant_approves_and_only_the_two_parties_revoke(
     db_session, make_application, now
 ):
-    first = grant_delegation(
+    requested = request_delegation(
         db_session,
         request_for([make_application()]),
         actor_is_approved_representative=False,
         now=now,
+        events=NO_EVENTS,
     )
-    accept_delegation(db_session, first.id, "rep-sub", now)
-    pending = grant_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-    )
-    suspended = suspend_actor(db_session, "rep-sub", "officer-sub", now)
-    assert [d.id for d in suspended] == [first.id]
-    assert pending.status == DelegationStatus.PENDING_ACCEPTANCE
+    with pytest.raises(DelegationNotFound):
+        approve_request(db_session, requested.id, "someone-else", now, events=NO_EVENTS)
+    with pytest.raises(DelegationNotFound):
+        revoke_delegation(db_session, requested.id, "someone-else", now, events=NO_EVENTS)
+    for unknown in ("no-such-delegation", "x" * 33):
+        with pytest.raises(DelegationNotFound) as error:
+            revoke_delegation(db_session, unknown, "applicant-sub", now, events=NO_EVENTS)
+        assert error.value.code == "delegation_not_found"
+    assert revoke_delegation(db_session, requested.id, "rep-sub", now, events=NO_EVENTS)

@@ -120,7 +120,7 @@ def test_key_rotated_at_one_instance_is_served_by_both(two_instances):
 
     with browser_client(a.url) as client_a, browser_client(b.url) as client_b:
         before = kids(client_b)
-        a.cli("keys", "rotate")
+        a.cli("keys", "rotate", "--min-published-seconds", "0")
         deadline = time.monotonic() + 15
         while (kids(client_a) != kids(client_b) or kids(client_b) == before) and (
             time.monotonic() < deadline
@@ -142,7 +142,7 @@ def test_tokens_signed_after_rotation_verify_on_both(two_instances):
         "client_credentials",
     )
     auth = (client["client_id"], client["client_secret"])
-    a.cli("keys", "rotate")
+    a.cli("keys", "rotate", "--min-published-seconds", "0")  # fresh JWKS reads here
     time.sleep(0.1)
     with browser_client(a.url) as client_a, browser_client(b.url) as client_b:
         token = client_a.post("/token", data={"grant_type": "client_credentials"}, auth=auth).json()

@@ -56,7 +56,61 @@ def make_client(components: Components, **fields: Any) -> tuple[RegisteredClient
         return create_client(db, now=components.clock.now(), **values)
 
 
+def make_profile_client(components: Components, slug: str) -> tuple[RegisteredClient, str | None]:
+    """The client of a shipped portal profile, registered as `idp portals sync` does."""
+    from adapters.portals import load_portal_profile
+    from adapters.portals.loader import PROFILES_FOLDER
+    from idp.clients.service import find_client
+    from idp.clients.sync import sync_portal_profiles
+
+    profile = load_portal_profile(PROFILES_FOLDER / f"{slug}.toml")
+    with transaction(components) as db:
+        (result,) = sync_portal_profiles(db, [profile], components.clock.now())
+        client = find_client(db, str(result.client_id))
+    assert client is not None
+    return client, result.client_secret
+
+
 def connect(components: Components, account: Account, client: RegisteredClient) -> None:
     """The person has signed in to this portal once (their consent to it is remembered)."""
     with transaction(components) as db:
         record_consent(db, account.id, client.client_id, "openid", components.clock.now())
+
+
+def make_representative(components: Components, account: Account, **fields: Any) -> str:
+    """Record `account` as an approved representative (what an approval writes); return
+    the representative ID."""
+    from idp.representatives.service import (
+        ApprovedProfile,
+        RepresentativeType,
+        record_approval,
+    )
+
+    values: dict[str, Any] = {
+        "representative_type": RepresentativeType.CICC,
+        "legal_name": account.name,
+        "membership_body": "cicc",
+        "membership_number": "R712345",
+        "firm": "Sandhu Immigration",
+        "contact_email": "office@sandhu.example",
+        "phone": "+1 613 555 0100",
+        "address": {
+            "street_address": "100 Wellington Street",
+            "locality": "Ottawa",
+            "region": "Ontario",
+            "postal_code": "K1A 0A9",
+            "country": "Canada",
+        },
+        "enrolment_reference": "EN-TEST-0001",
+        "evidence": [
+            {"type": "passport", "issuer": "Canada", "expiry": "2031-05-01"},
+            {"type": "driving_permit", "issuer": "Ontario", "expiry": "2029-09-30"},
+        ],
+    }
+    values.update(fields)
+    with transaction(components) as db:
+        stored = db.get(Account, account.id)
+        record = record_approval(
+            db, stored, ApprovedProfile(**values), by="officer", now=components.clock.now()
+        )
+        return record.representative_id

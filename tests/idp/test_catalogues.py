@@ -38,16 +38,21 @@ def _french():
 
 
 def _template_ids() -> set[str]:
-    return {m.id for m in _catalog(LOCALE / "messages.pot") if m.id}
+    return {_forms(m.id)[0] for m in _catalog(LOCALE / "messages.pot") if m.id}
+
+
+def _forms(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A message's texts: one, or each plural form (`ngettext`)."""
+    return value if isinstance(value, tuple) else (value,)
 
 
 def test_every_message_has_a_french_translation_that_is_not_fuzzy():
-    missing = [m.id for m in _french() if m.id and (not m.string or m.fuzzy)]
+    missing = [m.id for m in _french() if m.id and (not all(_forms(m.string)) or m.fuzzy)]
     assert not missing, missing
 
 
 def test_the_french_catalogue_translates_exactly_the_template_messages():
-    french = {m.id for m in _french() if m.id}
+    french = {_forms(m.id)[0] for m in _french() if m.id}
     assert french == _template_ids(), {
         "untranslated": _template_ids() - french,
         "stale": french - _template_ids(),
@@ -58,16 +63,20 @@ def test_placeholders_match_between_english_and_french():
     wrong = [
         m.id
         for m in _french()
-        if m.id and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+        if m.id
+        for english, french in zip(_forms(m.id), _forms(m.string), strict=False)
+        if sorted(PLACEHOLDER.findall(english)) != sorted(PLACEHOLDER.findall(french))
     ]
     assert not wrong, wrong
 
 
 def test_french_puts_a_non_breaking_space_before_colons_and_inside_guillemets():
     wrong = [
-        m.string
+        text
         for m in _french()
-        if m.id and re.search(r" :|« | »|«[^\u00a0]|[^\u00a0]»", m.string)
+        if m.id
+        for text in _forms(m.string)
+        if re.search(r" :|« | »|«[^\u00a0]|[^\u00a0]»", text)
     ]
     assert not wrong, wrong
 
@@ -89,7 +98,7 @@ def test_message_template_is_up_to_date_with_the_sources(tmp_path):
         check=True,
         capture_output=True,
     )
-    extracted = {m.id for m in _catalog(fresh) if m.id}
+    extracted = {_forms(m.id)[0] for m in _catalog(fresh) if m.id}
     assert extracted == _template_ids(), {
         "missing": extracted - _template_ids(),
         "stale": _template_ids() - extracted,

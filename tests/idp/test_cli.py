@@ -168,7 +168,9 @@ def test_clients_create_refuses_a_non_https_redirect(cli_env):
 
 def test_keys_rotate_publishes_a_new_next_key(cli_env, portal):
     before = {k["kid"] for k in portal.get("/jwks").json()["keys"]}
-    rotated = _json(cli_env.invoke(app, ["keys", "rotate", "--json"]))
+    rotated = _json(
+        cli_env.invoke(app, ["keys", "rotate", "--min-published-seconds", "0", "--json"])
+    )
     assert set(rotated["current_kids"]) <= before  # the promoted keys were already published
     # New next keys are published before they sign: the JWKS, served from memory, shows
     # them within its refresh interval (5 s).
@@ -178,6 +180,16 @@ def test_keys_rotate_publishes_a_new_next_key(cli_env, portal):
         time.sleep(0.25)
         after = {k["kid"] for k in portal.get("/jwks").json()["keys"]}
     assert after - before
+
+
+def test_keys_rotate_waits_until_the_next_key_has_been_published_for_the_cache_time(cli_env):
+    _json(cli_env.invoke(app, ["keys", "rotate", "--min-published-seconds", "0", "--json"]))
+    # The new next keys are a moment old; JWKS caches keep keys 300 s, the default wait.
+    refused = cli_env.invoke(app, ["keys", "rotate", "--json"])
+    assert refused.exit_code == 2
+    error = json.loads(refused.output)
+    assert error["field"] == "min_published_seconds"
+    assert "rotate again in" in error["message"]
 
 
 def test_keys_master_prints_a_usable_key(cli_env):

@@ -1,22 +1,23 @@
-"""Database errors never carry SQL parameters (issue 7 item 18): what they print or log
-names the statement, not the values (which may be codes, digests or emails)."""
+"""The read-only unit of work: statements on their own, and no write ever slips through."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 
-from idp.db import create_db_engine
+from idp.accounts.models import Account
+from idp.db import create_read_session_factory, has_used_database
+from tests.factories.idp import make_account
 
 
-def test_a_failing_statement_does_not_show_its_parameters(database_url):
-    engine = create_db_engine(database_url)
-    secret = "a-parameter-that-is-a-secret"
-    try:
-        with pytest.raises(DBAPIError) as raised, engine.connect() as connection:
-            connection.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": secret})
-    finally:
-        engine.dispose()
-    assert secret not in str(raised.value)
-    assert "hidden due to hide_parameters" in str(raised.value)
+def test_a_read_only_session_reads_and_refuses_to_write(components):
+    account = make_account(components)
+    factory = create_read_session_factory(components.engine)
+    with factory() as db:
+        assert not has_used_database(db)
+        found = db.scalar(select(Account).where(Account.id == account.id))
+        assert found is not None
+        assert has_used_database(db)
+        found.name = "Changed"
+        with pytest.raises(RuntimeError, match="read-only"):
+            db.flush()

@@ -58,3 +58,17 @@ def test_malformed_master_key_names_the_variable(text):
 def test_master_key_repr_hides_the_secret():
     assert MASTER.to_b64url() not in repr(MASTER)
     assert str(MASTER.secret) not in repr(MASTER)
+
+
+def test_derived_keys_are_stable_per_purpose_and_differ_across_purposes():
+    first = MASTER.derive(b"pairwise subjects v1")
+    assert first == MASTER.derive(b"pairwise subjects v1")
+    assert len(first) == 32
+    assert first != MASTER.derive(b"another purpose")
+    assert first != MasterKey.generate().derive(b"pairwise subjects v1")
+    assert first != MASTER.secret
+
+
+def test_a_derived_key_needs_a_purpose():
+    with pytest.raises(ValueError, match="purpose"):
+        MASTER.derive(b"")

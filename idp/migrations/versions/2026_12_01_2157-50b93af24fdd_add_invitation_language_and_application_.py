@@ -1,7 +1,7 @@
 """add invitation language and application claims
 
 Revision ID: 50b93af24fdd
-Revises: 0902a5543ea9
+Revises: aa9a629b1278
 Create Date: 2026-12-01 21:57:03.725326
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '50b93af24fdd'
-down_revision: str | None = '0902a5543ea9'
+down_revision: str | None = 'aa9a629b1278'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -168,12 +169,14 @@ def test_wrong_codes_spend_the_accounts_budget_even_across_new_sign_ins(
 
 
 def test_acr_values_for_multi_factor_steps_up_a_password_session(
-    components, browser, portal, clock
+    components, app, browser, portal, clock
 ):
     account = make_account(components)
     client, client_secret = make_client(components, first_party=True)
     authorize_code(browser, authorization_request(client.client_id), account.email)  # loa1
-    secret, _ = enable_totp(browser, clock.now().timestamp())
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as phone:
+        sign_in(phone, "/login", account.email)  # the factor is set up from another device
+        secret, _ = enable_totp(phone, clock.now().timestamp())
     request = authorization_request(client.client_id, acr_values=LOA2)
     step = browser.get("/authorize?" + request.query)
     assert step.headers["location"] == "/login/second-factor"
@@ -220,3 +223,18 @@ def test_password_login_of_an_account_without_second_factor_is_single_factor(
     body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
     claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
     assert claims["acr"] == "urn:passerelle:loa:1"
+
+
+def test_a_code_typed_twice_in_its_window_says_to_wait_for_the_next(components, browser, clock):
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor")
+    used = current_code(secret, clock.now().timestamp())  # the one typed at set-up
+    answer = browser.post(
+        "/login/second-factor",
+        data={"method": "totp", "code": used, "csrf_token": csrf_of(page)},
+    )
+    assert answer.status_code == 401
+    assert "Wait for the next code" in answer.text
+    assert "not right" not in answer.text

@@ -91,6 +91,7 @@ def test_regenerating_recovery_codes_invalidates_the_old_ones(components, browse
     sign_in(browser, "/login", account.email)
     secret, old_codes = enable_totp(browser, clock.now().timestamp())
     page = browser.get("/account/security")
+    clock.advance(16 * 60)  # the code typed at set-up is no longer recent
     refused = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
     assert refused.headers["location"].startswith("/account/step-up")
     step_up(browser, clock, secret)

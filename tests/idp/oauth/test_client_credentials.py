@@ -7,8 +7,12 @@ import time
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
+from sqlalchemy import func, select
 
-from tests.factories.idp import make_client
+from idp.oauth.client_credentials import SERVICE_GRANT_RECHECK_SECONDS, ServiceGrants
+from idp.oauth.models import Grant
+from idp.oauth.tokens import revoke_grant
+from tests.factories.idp import make_client, transaction
 
 
 def _service_client(components, **fields):
@@ -124,3 +128,39 @@ def test_client_assertion_for_another_audience_is_refused(components, portal):
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+def _cc_token(portal, client, secret):
+    response = portal.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def test_a_portals_own_tokens_share_one_service_grant_and_die_with_it(components, portal):
+    client, secret = _service_client(components)
+    tokens = [_cc_token(portal, client, secret) for _ in range(3)]
+    with transaction(components) as db:
+        (grant_id,) = db.scalars(select(Grant.id).where(Grant.client_id == client.client_id))
+        revoke_grant(db, grant_id, "client_disabled", components.clock.now())
+    for token in tokens:
+        answer = portal.post("/introspect", data={"token": token}, auth=(client.client_id, secret))
+        assert answer.json() == {"active": False}
+
+
+def test_a_revoked_service_grant_is_replaced_after_the_recheck_interval(
+    components, db_session, clock
+):
+    ticks = [0.0]
+    grants = ServiceGrants(monotonic=lambda: ticks[0])
+    first = grants.for_client(db_session, "portal-x", clock.now())  # created
+    db_session.flush()
+    again = grants.for_client(db_session, "portal-x", clock.now())  # read back, remembered
+    assert again.id == first.id
+    revoke_grant(db_session, first.id, "client_disabled", clock.now())
+    assert grants.for_client(db_session, "portal-x", clock.now()).id == first.id  # cached
+    ticks[0] = SERVICE_GRANT_RECHECK_SECONDS + 1
+    replaced = grants.for_client(db_session, "portal-x", clock.now())
+    assert replaced.id != first.id
+    assert db_session.scalar(select(func.count()).where(Grant.client_id == "portal-x")) == 2

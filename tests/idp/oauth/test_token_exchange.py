@@ -46,6 +46,7 @@ def _world(
     with transaction(components) as db:
         delegation = service.grant(
             db,
+            components.delegation_events,
             DelegationRequest(
                 principal=applicant.subject,
                 actor=rep.subject,
@@ -56,7 +57,9 @@ def _world(
             ),
             components.clock.now(),
         )
-        service.accept(db, components.announcer, delegation.id, rep.subject, components.clock.now())
+        service.accept(
+            db, components.delegation_events, delegation.id, rep.subject, components.clock.now()
+        )
         delegation_id = delegation.id
     request = authorization_request(client.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
@@ -174,7 +177,11 @@ def test_revocation_is_immediate_and_the_portal_gets_a_security_event(
         delegated = _exchange(portal, client, secret, rep_token).json()["access_token"]
         with transaction(components) as db:
             service.revoke(
-                db, components.announcer, delegation_id, applicant.subject, components.clock.now()
+                db,
+                components.delegation_events,
+                delegation_id,
+                applicant.subject,
+                components.clock.now(),
             )
         assert portal.post(
             "/introspect", data={"token": delegated}, auth=(client.client_id, secret)
@@ -297,7 +304,11 @@ def test_a_code_for_a_revoked_delegation_cannot_be_redeemed(components, browser,
     )["code"]
     with transaction(components) as db:
         service.revoke(
-            db, components.announcer, delegation_id, applicant.subject, components.clock.now()
+            db,
+            components.delegation_events,
+            delegation_id,
+            applicant.subject,
+            components.clock.now(),
         )
     response = redeem(portal, code, request.verifier, client.client_id, secret)
     assert response.status_code == 400
@@ -316,7 +327,11 @@ def test_a_portal_that_is_down_gets_the_security_event_when_it_comes_back(
         received.status = 503  # the portal is down
         with transaction(components) as db:
             service.revoke(
-                db, components.announcer, delegation_id, applicant.subject, components.clock.now()
+                db,
+                components.delegation_events,
+                delegation_id,
+                applicant.subject,
+                components.clock.now(),
             )
         assert app.state.outbox.deliver_now() == 0
         received.status = 200

@@ -1,0 +1,170 @@
+"""Officer pages of enrolment review: the queue (`/officer/enrolments`, filtered by
+status, age and membership body), one enrolment beside its documents and the automatic
+checks (`/officer/enrolments/{id}`), the decision, and each document's file.
+
+A decision carries the version of the enrolment the officer saw: when another officer
+decided first, the page says so instead of deciding twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from adapters import MembershipRegister
+from idp.accounts.models import Account
+from idp.delegation.deps import Events
+from idp.enrolment import web
+from idp.enrolment.checks import run_checks
+from idp.enrolment.deps import Register
+from idp.enrolment.documents import Reader, documents_of, open_file, reads_of
+from idp.enrolment.review import (
+    AGE_CHOICES,
+    Collaborators,
+    DecidedElsewhere,
+    QueueFilter,
+    decide_enrolment,
+    parse_decision,
+    review_queue,
+)
+from idp.enrolment.service import EnrolmentStatus, events_of, get_enrolment
+from idp.errors import InvalidInput, NotFound
+from idp.http.csrf import CsrfForm
+from idp.http.deps import AppSettings, Db, Master, Now
+from idp.http.pages import render_page
+from idp.http.params import Query
+from idp.notifications.deps import Mail
+from idp.officer.deps import OFFICERS_ONLY, Officer
+
+router = APIRouter()
+QUEUE = "/officer/enrolments"
+
+
+def _filter(query: Query) -> QueueFilter:
+    statuses = [s.value for s in EnrolmentStatus if s is not EnrolmentStatus.DRAFT]
+    status = query.get("status")
+    age = query.text("age")
+    return QueueFilter(
+        status=status if status in statuses else ("" if status == "all" else "submitted"),
+        min_age_days=int(age) if age.isdigit() and int(age) in AGE_CHOICES else 0,
+        body=query.text("body")[:32],
+    )
+
+
+@router.get(QUEUE, dependencies=OFFICERS_ONLY)
+def queue(request: Request, query: Query, db: Db, register: Register, now: Now) -> Response:
+    wanted = _filter(query)
+    rows = [
+        {
+            "id": e.id,
+            "reference": e.reference,
+            "name": e.legal_name,
+            "type": e.representative_type,
+            "body": web.body_name(register, e.membership_body, request.state.locale),
+            "status": e.status,
+            "days": (now - e.submitted_at).days if e.submitted_at else 0,
+            "conversion": e.conversion,
+        }
+        for e in review_queue(db, wanted, now)
+    ]
+    context = {
+        "rows": rows,
+        "filter": wanted,
+        "ages": AGE_CHOICES,
+        "statuses": [s.value for s in EnrolmentStatus if s is not EnrolmentStatus.DRAFT],
+        "bodies": web.body_choices(register, request.state.locale),
+        "type_labels": dict(web.type_choices()),
+    }
+    return render_page(request, "officer/enrolments.html", context)
+
+
+def _detail(
+    request: Request, db: Session, register: MembershipRegister, enrolment_id: str, now: Now
+) -> dict[str, Any]:
+    try:
+        enrolment = get_enrolment(db, enrolment_id)
+    except NotFound:
+        raise HTTPException(404) from None
+    documents = documents_of(db, enrolment.id)
+    account = db.get(Account, enrolment.account_id)
+    return {
+        "enrolment": enrolment,
+        "account_email": account.email if account else "",
+        "documents": [d for _, d in sorted(documents.items())],
+        "checks": run_checks(db, enrolment, documents, register, now.date()),
+        "events": events_of(db, enrolment.id),
+        "reads": reads_of(db, enrolment.id),
+        "type_labels": dict(web.type_choices()),
+        "document_labels": dict(web.document_choices()),
+        "body": web.body_name(register, enrolment.membership_body, request.state.locale),
+        "today": now.date(),
+        "values": {},
+        "errors": {},
+        "notice": request.query_params.get("notice"),
+    }
+
+
+@router.get(QUEUE + "/{enrolment_id}", dependencies=OFFICERS_ONLY)
+def enrolment_detail(
+    request: Request, enrolment_id: str, db: Db, register: Register, now: Now
+) -> Response:
+    context = _detail(request, db, register, enrolment_id, now)
+    return render_page(request, "officer/enrolment.html", context)
+
+
+@router.post(QUEUE + "/{enrolment_id}/decision")
+def decide(
+    request: Request,
+    enrolment_id: str,
+    form: CsrfForm,
+    officer: Officer,
+    db: Db,
+    register: Register,
+    events: Events,
+    settings: AppSettings,
+    mail: Mail,
+    now: Now,
+) -> Response:
+    values = {"decision": form.text("decision"), "message": form.text("message")}
+    try:
+        decision = parse_decision(values["decision"], values["message"], form.text("version"))
+        decided = decide_enrolment(
+            db,
+            enrolment_id[:32],
+            decision,
+            by=officer.account.id,
+            parts=Collaborators(events, settings.issuer),
+            now=now,
+        )
+    except (InvalidInput, DecidedElsewhere) as error:
+        context = _detail(request, db, register, enrolment_id, now)
+        field = error.field if isinstance(error, InvalidInput) else "decision"
+        context |= {"values": values, "errors": {field: error.code}}
+        return render_page(
+            request,
+            "officer/enrolment.html",
+            context,
+            status_code=409 if isinstance(error, DecidedElsewhere) else 400,
+        )
+    for message in decided.mails:
+        mail.send(message)
+    return RedirectResponse(f"{QUEUE}/{enrolment_id[:32]}?notice=decided", status_code=303)
+
+
+@router.get(QUEUE + "/{enrolment_id}/documents/{document_id}")
+def officer_document(
+    enrolment_id: str, document_id: str, officer: Officer, db: Db, master: Master, now: Now
+) -> Response:
+    try:
+        document, data = open_file(
+            db, master, document_id, reader_id=officer.account.id, role=Reader.OFFICER, now=now
+        )
+    except NotFound:
+        raise HTTPException(404) from None
+    if document.enrolment_id != enrolment_id[:32]:
+        raise HTTPException(404)
+    return web.file_response(document, data)

@@ -1,0 +1,93 @@
+"""Portals and statuses in the person's words: profile names and status labels in their
+language, scopes in plain words, and help offered on every error page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from consent import Action, DelegationKind, DelegationRequest
+from idp.delegation import service
+from tests.factories.idp import connect, make_account, make_profile_client, transaction
+from tests.idp.flows import (
+    authorization_request,
+    authorize_code,
+    portal_token,
+    redeem,
+    register_application,
+    sign_in,
+)
+
+
+def _filed(components, portal, status="in_review"):
+    applicant = make_account(components)
+    client, secret = make_profile_client(components, "ircc-portal")
+    connect(components, applicant, client)
+    token = portal_token(portal, client, secret)
+    application = register_application(portal, token, applicant.subject, "W300", status=status)
+    return applicant, client, application.json()
+
+
+def test_my_applications_show_the_portals_status_label_in_my_language(components, portal, browser):
+    applicant, _, _ = _filed(components, portal)
+    sign_in(browser, "/login", applicant.email)
+    english = browser.get("/account/applications").text
+    assert "<td>In review</td>" in english
+    assert "in_review" not in english
+    french = browser.get("/account/applications?lang=fr").text
+    assert "<td>En cours d&#39;examen</td>" in french
+    assert "Portail d&#39;IRCC" in french
+
+
+def test_an_unknown_status_code_shows_as_the_portal_sent_it(components, portal, browser):
+    applicant, _, _ = _filed(components, portal, status="queued_for_triage")
+    sign_in(browser, "/login", applicant.email)
+    assert "<td>queued_for_triage</td>" in browser.get("/account/applications").text
+
+
+def test_the_representative_sees_the_status_of_each_application(components, portal, browser):
+    applicant, _, application = _filed(components, portal)
+    rep = make_account(components)
+    with transaction(components) as db:
+        service.grant(
+            db,
+            components.delegation_events,
+            DelegationRequest(
+                principal=applicant.subject,
+                actor=rep.subject,
+                kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+                actions=[Action.APPLICATION_READ],
+                valid_until=components.clock.now() + timedelta(days=30),
+                application_ids=[application["id"]],
+            ),
+            components.clock.now(),
+        )
+    sign_in(browser, "/login", rep.email)
+    page = browser.get("/account/delegations?lang=fr").text
+    assert "Study permit W300 (Portail d&#39;IRCC) — En cours d&#39;examen" in page
+
+
+def test_connected_portals_are_named_in_my_language_with_scopes_in_plain_words(
+    components, portal, browser
+):
+    person = make_account(components)
+    client, secret = make_profile_client(components, "ircc-portal")
+    callback = "https://ircc-portal.example/oidc/callback"
+    request = authorization_request(
+        client.client_id, scope="openid profile email", redirect_uri=callback
+    )
+    code = authorize_code(browser, request, person.email)["code"]
+    redeem(portal, code, request.verifier, client.client_id, secret, redirect_uri=callback)
+    page = browser.get("/account/portals?lang=fr").text
+    assert "Portail d&#39;IRCC" in page
+    assert "Confirmer que c’est bien vous" in page
+    english = browser.get("/account/portals?lang=en").text
+    assert "Confirm that it is you" in english
+    assert "See your email address" in english
+    assert "<code>openid</code>" not in english
+
+
+def test_every_error_page_offers_help(browser):
+    page = browser.get("/no-such-page")
+    assert page.status_code == 404
+    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert '<a href="/help">' in main

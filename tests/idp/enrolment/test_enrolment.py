@@ -1,0 +1,174 @@
+"""Enrolment, the person's side: the steps in order, the code, the profile, the draft kept
+across sign-out, the receipt shown and mailed."""
+
+from __future__ import annotations
+
+from tests.factories.idp import make_account
+from tests.idp.enrolment.journey import (
+    PROFILE,
+    any_csrf,
+    enrol,
+    new_person,
+    reference_of,
+    save_profile,
+    start_and_confirm_email,
+    submit,
+    upload,
+)
+from tests.idp.flows import csrf_of, sign_in
+
+
+def test_a_person_enrols_and_gets_a_receipt_shown_and_mailed(components, browser, clock, mail):
+    person = new_person(components, browser, clock)
+    enrol(browser, mail, person.account.email)
+    reference = reference_of(browser)
+    assert reference in browser.get("/enrolment/receipt").text
+    assert any(reference in text for text in mail.texts(person.account.email))
+    assert "with an officer" in browser.get("/enrolment").text
+
+
+def test_signed_out_visitors_are_told_what_to_prepare_and_where_to_start(browser):
+    page = browser.get("/enrolment")
+    assert page.status_code == 200
+    assert 'href="/register"' in page.text
+    assert "two government-issued identification documents" in page.text
+
+
+def test_the_email_code_comes_before_anything_else(components, browser, clock, mail):
+    new_person(components, browser, clock)
+    browser.post("/enrolment/start", data={"csrf_token": any_csrf(browser)})
+    for step in ("/enrolment/profile", "/enrolment/documents", "/enrolment/submit"):
+        assert browser.get(step).headers["location"] == "/enrolment/email", step
+
+
+def test_a_second_factor_in_use_is_required_before_the_profile(components, browser, mail):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    start_and_confirm_email(browser, mail, account.email)
+    assert browser.get("/enrolment/profile").headers["location"] == "/enrolment/second-factor"
+    page = browser.get("/enrolment/second-factor")
+    assert 'href="/account/security/totp"' in page.text
+    refused = browser.post("/enrolment/profile", data={**PROFILE, "csrf_token": any_csrf(browser)})
+    assert refused.headers["location"] == "/enrolment/second-factor"
+
+
+def test_a_wrong_code_is_refused_and_five_burn_it(components, browser, clock, mail):
+    person = new_person(components, browser, clock)
+    browser.post("/enrolment/start", data={"csrf_token": any_csrf(browser)})
+    good = mail.last_code(person.account.email)
+    wrong = "00000000" if good != "00000000" else "11111111"
+    for _ in range(4):
+        answer = browser.post(
+            "/enrolment/email", data={"code": wrong, "csrf_token": any_csrf(browser)}
+        )
+        assert answer.status_code == 400
+        assert "not right" in answer.text
+    last = browser.post("/enrolment/email", data={"code": wrong, "csrf_token": any_csrf(browser)})
+    assert "Too many wrong codes" in last.text
+    late = browser.post("/enrolment/email", data={"code": good, "csrf_token": any_csrf(browser)})
+    assert late.status_code == 400
+
+
+def test_the_code_expires_after_30_minutes(components, browser, clock, mail):
+    person = new_person(components, browser, clock)
+    browser.post("/enrolment/start", data={"csrf_token": any_csrf(browser)})
+    assert "expires in 30 minutes" in mail.texts(person.account.email)[-1]
+    clock.advance(30 * 60 + 1)
+    code = mail.last_code(person.account.email)
+    late = browser.post("/enrolment/email", data={"code": code, "csrf_token": any_csrf(browser)})
+    assert late.status_code == 400
+    assert "expired" in late.text
+
+
+def test_a_new_code_waits_for_the_cooldown_and_replaces_the_old_one(
+    components, browser, clock, mail
+):
+    person = new_person(components, browser, clock)
+    browser.post("/enrolment/start", data={"csrf_token": any_csrf(browser)})
+    first = mail.last_code(person.account.email)
+    sent = len(mail.texts(person.account.email))
+    early = browser.post("/enrolment/email/resend", data={"csrf_token": any_csrf(browser)})
+    assert early.headers["location"].startswith("/enrolment/email?notice=wait_")
+    assert len(mail.texts(person.account.email)) == sent
+    clock.advance(61)
+    again = browser.post("/enrolment/email/resend", data={"csrf_token": any_csrf(browser)})
+    assert again.headers["location"] == "/enrolment/email?notice=sent"
+    second = mail.last_code(person.account.email)
+    if first != second:
+        stale = browser.post(
+            "/enrolment/email", data={"code": first, "csrf_token": any_csrf(browser)}
+        )
+        assert stale.status_code == 400
+    used = browser.post("/enrolment/email", data={"code": second, "csrf_token": any_csrf(browser)})
+    assert used.headers["location"] == "/enrolment/second-factor"
+
+
+def test_the_profile_names_every_field_at_fault_and_keeps_what_was_typed(
+    components, browser, clock, mail
+):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    answer = save_profile(
+        browser,
+        legal_name="",
+        representative_type="law_society",  # with the CICC as body: a mismatch
+        phone="call me",
+        contact_email="nope",
+        postal_code="X" * 17,
+    )
+    assert answer.status_code == 400
+    for field in ("legal_name", "membership_body", "phone", "contact_email", "postal_code"):
+        assert f'id="{field}-error"' in answer.text, field
+    assert "16 characters at most" in answer.text
+    assert 'value="Sandhu Immigration"' in answer.text
+    assert 'value="call me"' in answer.text
+
+
+def test_an_unpaid_representative_needs_no_membership(components, browser, clock, mail):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    saved = save_profile(
+        browser, representative_type="unpaid", membership_body="", membership_number=""
+    )
+    assert saved.headers["location"] == "/enrolment/documents?notice=profile_saved"
+
+
+def test_the_draft_survives_signing_out(components, browser, clock, mail):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    save_profile(browser, firm="Draft & Sons")
+    upload(browser, 1)
+    browser.post("/logout", data={"csrf_token": any_csrf(browser)})
+    browser.cookies.clear()
+    sign_in(browser, "/login", person.account.email)
+    from idp.authn.totp import current_code
+
+    clock.advance(30)
+    page = browser.get("/login/second-factor")
+    browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(person.totp, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    profile = browser.get("/enrolment/profile")
+    assert 'value="Draft &amp; Sons"' in profile.text
+    documents = browser.get("/enrolment/documents")
+    assert "passport.jpg" in documents.text
+    assert 'value="AB123456"' in documents.text
+
+
+def test_submitting_names_the_step_left_and_the_declaration(components, browser, clock, mail):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    save_profile(browser)
+    early = submit(browser)
+    assert early.status_code == 400
+    assert 'href="#documents"' in early.text
+    upload(browser, 1)
+    upload(browser, 2)
+    undeclared = browser.post("/enrolment/submit", data={"csrf_token": any_csrf(browser)})
+    assert undeclared.status_code == 400
+    assert 'href="#declaration"' in undeclared.text

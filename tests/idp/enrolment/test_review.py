@@ -1,0 +1,202 @@
+"""Officer review: the queue and its filters, the checks beside the documents, the three
+decisions mailed in the person's language, the answer inside the same enrolment, and one
+decision per enrolment."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from idp.accounts.models import Account
+from idp.enrolment.models import DocumentRead
+from idp.representatives.models import Representative
+from idp.representatives.service import is_approved_representative
+from tests.factories.idp import transaction
+from tests.idp.enrolment.journey import (
+    any_csrf,
+    decide,
+    enrol,
+    enrolment_id_of,
+    make_officer,
+    new_person,
+    reference_of,
+)
+
+
+def _submitted(components, browser, clock, mail, **profile):
+    person = new_person(
+        components,
+        browser,
+        clock,
+        **({"locale": profile.pop("locale")} if "locale" in profile else {}),
+    )
+    enrol(browser, mail, person.account.email, **profile)
+    return person, reference_of(browser)
+
+
+def test_the_queue_filters_by_status_age_and_body(
+    components, browser, officer_browser, clock, mail
+):
+    _, reference = _submitted(components, browser, clock, mail)
+    clock.advance(3 * 24 * 3600)
+    make_officer(components, officer_browser, clock)
+    assert reference in officer_browser.get("/officer/enrolments").text
+    assert reference in officer_browser.get("/officer/enrolments?body=cicc").text
+    assert reference not in officer_browser.get("/officer/enrolments?body=lso").text
+    assert reference in officer_browser.get("/officer/enrolments?age=2").text
+    assert reference not in officer_browser.get("/officer/enrolments?age=7").text
+    assert reference not in officer_browser.get("/officer/enrolments?status=approved").text
+
+
+def test_the_queue_is_for_officers_with_a_second_factor(components, browser, clock):
+    new_person(components, browser, clock)
+    assert browser.get("/officer/enrolments").status_code == 403
+
+
+def test_the_officer_sees_the_enrolment_beside_its_documents_and_the_checks_passing(
+    components, browser, officer_browser, clock, mail
+):
+    _, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    page = officer_browser.get(f"/officer/enrolments/{enrolment_id}")
+    assert page.text.count('class="check-passed"') == 4, page.text
+    assert "AB123456" in page.text  # the officer compares the number with the image
+    links = re.findall(rf'href="(/officer/enrolments/{enrolment_id}/documents/\w+)"', page.text)
+    assert len(links) == 2
+    opened = officer_browser.get(links[0])
+    assert opened.headers["content-type"] == "image/jpeg"
+    with transaction(components) as db:
+        (read,) = db.scalars(select(DocumentRead))
+        assert read.reader_role == "officer"
+
+
+def test_failed_checks_are_shown(components, browser, officer_browser, clock, mail):
+    first, _ = _submitted(components, browser, clock, mail)
+    other_browser = officer_browser  # the second applicant uses the officer's browser first
+    _, reference = _submitted(
+        components,
+        other_browser,
+        clock,
+        mail,
+        legal_name="Someone Else",
+        membership_number="R712345",  # the first one's membership
+    )
+    from fastapi.testclient import TestClient
+
+    clock.advance(4 * 365 * 24 * 3600)  # both documents have expired by now
+    with TestClient(browser.app, base_url="https://testserver", follow_redirects=False) as third:
+        make_officer(components, third, clock)
+        enrolment_id = enrolment_id_of(third, reference)
+        page = third.get(f"/officer/enrolments/{enrolment_id}")
+    outcome = dict(re.findall(r"<li>([^<:]+):\s*<span class=\"check-(passed|failed)\">", page.text))
+    assert outcome == {
+        "Names match across the profile and both documents": "failed",
+        "Both documents present and not expired": "failed",
+        "Membership found in the register, in good standing": "passed",
+        "Membership not used by another account": "failed",
+    }
+    assert "another account has it" in page.text
+    assert "a document has expired" in page.text
+    del first
+
+
+def test_a_membership_missing_from_the_register_fails_its_check(
+    components, browser, officer_browser, clock, mail
+):
+    _, reference = _submitted(components, browser, clock, mail, membership_number="R999999")
+    make_officer(components, officer_browser, clock)
+    page = officer_browser.get(f"/officer/enrolments/{enrolment_id_of(officer_browser, reference)}")
+    assert "not in the register" in page.text
+
+
+def test_approval_gives_a_stable_representative_id_shown_and_mailed_in_french(
+    components, browser, officer_browser, clock, mail
+):
+    person, reference = _submitted(components, browser, clock, mail, locale="fr")
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    decided = decide(officer_browser, enrolment_id, "approve")
+    assert decided.headers["location"] == f"/officer/enrolments/{enrolment_id}?notice=decided"
+    with transaction(components) as db:
+        representative = db.scalar(select(Representative))
+        assert is_approved_representative(db, person.account.subject)
+        assert "representative" in db.get(Account, person.account.id).roles
+    assert re.fullmatch(r"REP-[A-Z0-9]{4}-[A-Z0-9]{4}", representative.representative_id)
+    assert representative.representative_id in browser.get("/enrolment").text
+    text = mail.texts(person.account.email)[-1]
+    assert representative.representative_id in text
+    assert "approuvée" in text
+    assert representative.evidence == [
+        {"type": "passport", "issuer": "Canada", "expiry": "2031-05-01"},
+        {"type": "driving_permit", "issuer": "Ontario", "expiry": "2029-09-30"},
+    ]
+
+
+def test_a_rejection_needs_a_reason_and_mails_it(components, browser, officer_browser, clock, mail):
+    person, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    silent = decide(officer_browser, enrolment_id, "reject")
+    assert silent.status_code == 400
+    assert 'href="#message"' in silent.text
+    decide(
+        officer_browser, enrolment_id, "reject", "The membership number belongs to someone else."
+    )
+    assert "belongs to someone else" in mail.texts(person.account.email)[-1]
+    home = browser.get("/enrolment")
+    assert "belongs to someone else" in home.text
+    assert 'action="/enrolment/start"' in home.text  # they may enrol again
+
+
+def test_a_request_for_information_is_answered_inside_the_same_enrolment(
+    components, browser, officer_browser, clock, mail
+):
+    person, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    decide(officer_browser, enrolment_id, "ask", "Send a clearer scan of your passport.")
+    assert "clearer scan" in mail.texts(person.account.email)[-1]
+    home = browser.get("/enrolment")
+    assert "clearer scan" in home.text
+    assert browser.get("/enrolment/documents").status_code == 200  # may replace a document
+    empty = browser.post("/enrolment/answer", data={"answer": " ", "csrf_token": any_csrf(browser)})
+    assert empty.status_code == 400
+    answered = browser.post(
+        "/enrolment/answer",
+        data={"answer": "I uploaded a new scan.", "csrf_token": any_csrf(browser)},
+    )
+    assert answered.headers["location"] == "/enrolment?notice=answered"
+    assert reference_of(browser) == reference
+    page = officer_browser.get(f"/officer/enrolments/{enrolment_id}")
+    assert "I uploaded a new scan." in page.text
+    assert decide(officer_browser, enrolment_id, "approve").status_code == 303
+
+
+def test_two_officers_cannot_decide_one_enrolment(
+    components, browser, officer_browser, clock, mail
+):
+    _, reference = _submitted(components, browser, clock, mail)
+    from fastapi.testclient import TestClient
+
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    with TestClient(browser.app, base_url="https://testserver", follow_redirects=False) as second:
+        make_officer(components, second, clock)
+        page = second.get(f"/officer/enrolments/{enrolment_id}")
+        version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+        assert decide(officer_browser, enrolment_id, "approve").status_code == 303
+        late = second.post(
+            f"/officer/enrolments/{enrolment_id}/decision",
+            data={
+                "decision": "reject",
+                "message": "No.",
+                "version": version,
+                "csrf_token": any_csrf(second),
+            },
+        )
+    assert late.status_code == 409
+    assert "Another officer decided this enrolment first" in late.text
+    with transaction(components) as db:
+        assert db.scalar(select(Representative)) is not None  # the first decision stands

@@ -1,0 +1,141 @@
+"""Recovery (issue 7 item 10): a wrong or missing second factor does not burn the emailed
+code nor call it "expired"; someone who lost both second factor and recovery codes has a
+path (an identity check an officer reviews); every mail says how to reach a person."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from idp.accounts.models import Account
+from idp.authn.totp import current_code
+from tests.factories.idp import make_account, transaction
+from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+
+NEW_PASSWORD = "a brand new long passphrase"
+
+
+def _protected(components, browser, clock):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    secret, codes = enable_totp(browser, clock.now().timestamp())
+    return account, secret, codes
+
+
+def _ask_code(browser, email):
+    page = browser.get("/recover")
+    browser.post("/recover", data={"email": email, "csrf_token": csrf_of(page)})
+    return csrf_of(page)
+
+
+def test_a_wrong_second_factor_leaves_the_emailed_code_usable(
+    components, app, browser, clock, mail
+):
+    account, secret, _ = _protected(components, browser, clock)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as stranger:
+        token = _ask_code(stranger, account.email)
+        code = mail.last_code(account.email)
+        form = {"email": account.email, "code": code, "password": NEW_PASSWORD}
+        wrong = stranger.post(
+            "/recover/verify", data={**form, "second_factor": "000000", "csrf_token": token}
+        )
+        assert wrong.status_code == 400
+        assert 'id="second_factor-error"' in wrong.text
+        assert "expired" not in wrong.text
+        missing = stranger.post("/recover/verify", data={**form, "csrf_token": token})
+        assert 'id="second_factor-error"' in missing.text
+        clock.advance(30)
+        right = stranger.post(
+            "/recover/verify",
+            data={
+                **form,
+                "second_factor": current_code(secret, clock.now().timestamp()),
+                "csrf_token": token,
+            },
+        )
+    assert right.headers["location"] == "/login?notice=password_changed"
+
+
+def test_known_and_unknown_emails_get_the_same_fields_in_recovery(components, browser, mail):
+    account = make_account(components)
+    token = _ask_code(browser, account.email)
+    answers = []
+    for email in (account.email, "nobody-here@example.ca"):
+        answer = browser.post(
+            "/recover/verify",
+            data={"email": email, "code": "12345678", "password": "short", "csrf_token": token},
+        )
+        answers.append(sorted(set(re.findall(r'id="([a-z_]+)-error"', answer.text))))
+    assert answers[0] == answers[1] == ["code", "password"]
+
+
+def test_someone_who_lost_every_factor_asks_an_officer_who_confirms_them(
+    components, app, browser, clock, mail
+):
+    account, _, _ = _protected(components, browser, clock)
+    officer = make_account(components, name="Officer Roy")
+    with transaction(components) as db:
+        db.get(Account, officer.id).roles = ["officer"]
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as person:
+        token = _ask_code(person, account.email)
+        asked = person.post(
+            "/recover/identity",
+            data={
+                "email": account.email,
+                "code": mail.last_code(account.email),
+                "name": account.name,
+                "phone": "613-555-0199",
+                "explanation": "My phone was stolen and I lost my recovery codes.",
+                "csrf_token": token,
+            },
+        )
+        assert asked.status_code == 200
+        reference = re.search(r"reference is ([A-Z0-9]{8})", asked.text).group(1)
+        assert any(reference in t for t in mail.texts(account.email))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as desk:
+        sign_in(desk, "/login", officer.email)
+        officer_secret, _ = enable_totp(desk, clock.now().timestamp())
+        clock.advance(16 * 60)
+        step_up(desk, clock, officer_secret, "/officer/identity-checks")
+        queue = desk.get("/officer/identity-checks")
+        assert reference in queue.text
+        assert "613-555-0199" in queue.text
+        check_id = re.search(r'/officer/identity-checks/([0-9a-f]{32})"', queue.text).group(1)
+        no_reason = desk.post(
+            f"/officer/identity-checks/{check_id}",
+            data={"decision": "reject", "reason": " ", "csrf_token": csrf_of(queue)},
+        )
+        assert no_reason.status_code == 400  # a refusal needs a reason
+        decided = desk.post(
+            f"/officer/identity-checks/{check_id}",
+            data={"decision": "approve", "reason": "", "csrf_token": csrf_of(queue)},
+        )
+        assert decided.headers["location"] == "/officer/identity-checks?notice=approved"
+        again = desk.post(
+            f"/officer/identity-checks/{check_id}",
+            data={"decision": "reject", "reason": "late", "csrf_token": csrf_of(queue)},
+        )
+        assert again.status_code == 409  # one decision per request
+    assert any("Your identity was confirmed" in s for s in mail.subjects(account.email))
+    # The account has no second factor left: the emailed code alone recovers it now.
+    token = _ask_code(browser, account.email)
+    recovered = browser.post(
+        "/recover/verify",
+        data={
+            "email": account.email,
+            "code": mail.last_code(account.email),
+            "password": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
+    assert recovered.headers["location"] == "/login?notice=password_changed"
+
+
+def test_every_mail_says_how_to_reach_a_person(components, browser, clock, mail):
+    account, _, _ = _protected(components, browser, clock)
+    _ask_code(browser, account.email)
+    for text in mail.texts(account.email):
+        assert "/help" in text
+        assert "1-888-242-2100" in text
+    assert browser.get("/help").status_code == 200

@@ -1,0 +1,156 @@
+"""Second factors and their budgets (issue 7 items 3, 8, 9).
+
+A step-up raises only the session of the account that proved the factor; attempt budgets
+belong to the account and the factor; changing a factor, making new recovery codes and
+changing the password need a fresh step-up (and the current password, within its budget),
+and each change is mailed to the owner.
+"""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from idp.authn.totp import current_code
+from tests.factories.idp import DEFAULT_PASSWORD, make_account
+from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+
+NEW_PASSWORD = "a brand new long passphrase"
+
+
+def test_an_attackers_code_does_not_raise_the_victims_session(components, app, browser, clock):
+    victim, attacker = make_account(components), make_account(components)
+    sign_in(browser, "/login", victim.email)  # password only
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as theirs:
+        sign_in(theirs, "/login", attacker.email)
+        secret, _ = enable_totp(theirs, clock.now().timestamp())
+        start = theirs.get("/account/step-up?return=/account/representatives/new")
+        assert start.headers["location"] == "/login/second-factor"
+        pending = theirs.cookies.get("idp_signin")
+    # The attacker plants their pending step-up in the victim's browser and answers it.
+    browser.cookies.set("idp_signin", pending)
+    clock.advance(30)
+    page = browser.get("/login/second-factor")
+    answer = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert answer.headers["location"] == "/login?notice=step_up_refused"
+    still = browser.get("/account/representatives/new")  # needs a recent second factor
+    assert still.headers["location"].startswith("/account/step-up")
+
+
+def test_without_a_second_factor_the_step_up_leads_to_setting_one_up(components, browser):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/account/step-up?return=/account/representatives/new")
+    assert page.status_code == 200
+    assert 'href="/account/security"' in page.text
+    assert "Set up a second factor" in page.text
+
+
+def test_a_shared_address_out_of_attempts_still_lets_another_person_in(components, browser):
+    typo, other = make_account(components), make_account(components)
+    page = browser.get("/login")
+    for _ in range(10):  # someone at the same office address mistypes ten times
+        browser.post(
+            "/login",
+            data={"email": typo.email, "password": "wrong", "csrf_token": csrf_of(page)},
+        )
+    refused = browser.post(
+        "/login", data={"email": typo.email, "password": "wrong", "csrf_token": csrf_of(page)}
+    )
+    assert refused.status_code == 429
+    welcome = browser.post(
+        "/login",
+        data={"email": other.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_of(page)},
+    )
+    assert welcome.status_code == 303
+    assert welcome.headers["location"] == "/account"
+
+
+def _protected_account(components, browser, clock):
+    """An account with an authenticator app, whose session proved it more than 15 min ago."""
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    secret, _ = enable_totp(browser, clock.now().timestamp())
+    clock.advance(16 * 60)
+    return account, secret
+
+
+def test_setting_up_the_first_authenticator_proves_it_for_this_session(components, browser, clock):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    enable_totp(browser, clock.now().timestamp())
+    assert browser.get("/account/representatives/new").status_code == 200  # no step-up asked
+
+
+def test_removing_the_authenticator_needs_a_fresh_step_up_and_is_mailed(
+    components, browser, clock, mail
+):
+    account, secret = _protected_account(components, browser, clock)
+    page = browser.get("/account/security")
+    refused = browser.post("/account/security/totp/remove", data={"csrf_token": csrf_of(page)})
+    assert refused.headers["location"].startswith("/account/step-up")
+    assert "Remove the authenticator app" in browser.get("/account/security").text
+    step_up(browser, clock, secret, "/account/security")
+    removed = browser.post("/account/security/totp/remove", data={"csrf_token": csrf_of(page)})
+    assert removed.headers["location"] == "/account/security?notice=totp_disabled"
+    assert any("authenticator app was removed" in t for t in mail.texts(account.email))
+
+
+def test_replacing_the_authenticator_needs_a_fresh_step_up(components, browser, clock):
+    _protected_account(components, browser, clock)
+    again = browser.get("/account/security/totp")
+    assert again.headers["location"].startswith("/account/step-up")
+
+
+def test_a_password_change_needs_a_step_up_and_the_current_password_within_its_budget(
+    components, browser, clock, mail
+):
+    account, secret = _protected_account(components, browser, clock)
+    page = browser.get("/account/security")
+    form = {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    refused = browser.post("/account/security/password", data={**form, "csrf_token": csrf_of(page)})
+    assert refused.headers["location"].startswith("/account/step-up")
+    step_up(browser, clock, secret, "/account/security")
+    for _ in range(10):
+        wrong = browser.post(
+            "/account/security/password",
+            data={**form, "current_password": "not it", "csrf_token": csrf_of(page)},
+        )
+    assert wrong.status_code == 400
+    assert "Too many attempts" in wrong.text  # the tenth wrong guess used the budget up
+    right_but_locked = browser.post(
+        "/account/security/password", data={**form, "csrf_token": csrf_of(page)}
+    )
+    assert right_but_locked.status_code == 400  # until the budget's window has passed
+    assert not any("was changed" in t for t in mail.texts(account.email))
+
+
+def test_a_password_change_is_mailed_to_the_owner(components, browser, clock, mail):
+    account, secret = _protected_account(components, browser, clock)
+    step_up(browser, clock, secret, "/account/security")
+    page = browser.get("/account/security")
+    changed = browser.post(
+        "/account/security/password",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert changed.headers["location"] == "/account/security?notice=password_changed"
+    assert any(
+        "password of your Passerelle account was changed" in t for t in mail.texts(account.email)
+    )
+
+
+def test_new_recovery_codes_need_a_fresh_step_up(components, browser, clock):
+    _protected_account(components, browser, clock)
+    page = browser.get("/account/security")
+    refused = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
+    assert refused.headers["location"].startswith("/account/step-up")
