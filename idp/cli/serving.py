@@ -15,6 +15,7 @@ from idp.settings import Settings
 from idp.startup import hold_server_lock
 
 APP_FACTORY = "idp.app:create_app_from_environment"
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def _run_uvicorn(target: object, settings: Settings, host: str, port: int, workers: int) -> None:
@@ -29,6 +30,9 @@ def _run_uvicorn(target: object, settings: Settings, host: str, port: int, worke
         access_log=False,  # query strings carry codes and hints; see idp.http.access_log
         proxy_headers=True,
         server_header=False,
+        # uvicorn kills a worker that does not answer its supervisor's ping in time; a worker
+        # building its components on a loaded machine can take longer than the default 5 s.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -124,7 +124,8 @@ def new_port() -> int:
 
 def read_http_response(sock: socket.socket) -> tuple[int, dict[str, str]]:
     """Read one HTTP/1.1 response (status, lower-cased headers) from a kept-alive socket;
-    fails if the server closed the connection instead."""
+    fails if the server closed the connection instead. One request at a time: bytes past
+    this response are not kept."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
