@@ -67,6 +67,9 @@ class RegisteredClient:
     id_token_signed_response_alg: str | None
     backchannel_logout_uri: str | None
     events_uri: str | None = None
+    frontchannel_logout_uri: str | None = None
+    frontchannel_logout_session_required: bool = False
+    require_pushed_authorization_requests: bool = False
 
     @classmethod
     def from_row(cls, row: Client) -> RegisteredClient:
@@ -84,6 +87,9 @@ class RegisteredClient:
             id_token_signed_response_alg=row.id_token_signed_response_alg,
             backchannel_logout_uri=row.backchannel_logout_uri,
             events_uri=row.events_uri,
+            frontchannel_logout_uri=row.frontchannel_logout_uri,
+            frontchannel_logout_session_required=row.frontchannel_logout_session_required,
+            require_pushed_authorization_requests=row.require_pushed_authorization_requests,
         )
 
     @property
@@ -170,13 +176,31 @@ def _check_grants(
 
 def _check_jwks(jwks: dict[str, Any] | None) -> None:
     if not jwks:
-        raise InvalidInput("jwks", "private_key_jwt needs the client's public JWKS")
+        raise InvalidInput("jwks", "jwks must list the client's public keys")
     try:
         KeySet.import_key_set(jwks)  # type: ignore[arg-type]
     except (JoseError, ValueError, KeyError, TypeError):
         raise InvalidInput("jwks", "jwks is not a valid JSON Web Key Set") from None
     if any("d" in k for k in jwks.get("keys", [])):
         raise InvalidInput("jwks", "jwks must hold public keys only")
+
+
+def _check_frontchannel_logout_uri(uri: str | None, redirect_uris: Sequence[str]) -> None:
+    """Front-Channel Logout 1.0 section 2: scheme, host and port of a redirect URI."""
+    if not uri:
+        return
+    validate_redirect_uri(uri, "frontchannel_logout_uri")
+    if origin_of(uri) not in {origin_of(r) for r in redirect_uris}:
+        raise InvalidInput(
+            "frontchannel_logout_uri",
+            "frontchannel_logout_uri must share scheme, host and port with a redirect_uri",
+        )
+
+
+def origin_of(uri: str) -> str:
+    """`scheme://host[:port]` of an absolute URI (the origin a CSP source names)."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
 
 
 def _check_alg_and_scope(alg: str | None, scope: str) -> None:
@@ -204,18 +228,26 @@ def create_client(
     id_token_signed_response_alg: str | None = None,
     backchannel_logout_uri: str | None = None,
     events_uri: str | None = None,
+    frontchannel_logout_uri: str | None = None,
+    frontchannel_logout_session_required: bool = False,
+    require_pushed_authorization_requests: bool = False,
     now: datetime,
 ) -> tuple[RegisteredClient, str | None]:
-    """Register a client; return it with its secret (shown once) or None for public ones."""
+    """Register a client; return it with its secret (shown once) or None for public ones.
+
+    `jwks` (public keys) is required for `private_key_jwt` and verifies the client's
+    signed request objects (RFC 9101) whatever its authentication method.
+    """
     name = _check_name(name)
     _check_grants(grant_types, auth_method, redirect_uris)
-    if auth_method == "private_key_jwt":
+    if auth_method == "private_key_jwt" or jwks is not None:
         _check_jwks(jwks)
     _check_alg_and_scope(id_token_signed_response_alg, scope)
     redirects = _check_list(redirect_uris, "redirect_uri")
     logouts = _check_list(post_logout_redirect_uris, "post_logout_redirect_uri")
     if backchannel_logout_uri:
         validate_redirect_uri(backchannel_logout_uri, "backchannel_logout_uri")
+    _check_frontchannel_logout_uri(frontchannel_logout_uri, redirects)
     if events_uri:
         validate_redirect_uri(events_uri, "events_uri")
     if session.scalar(select(Client.client_id).where(Client.name == name)):
@@ -236,6 +268,9 @@ def create_client(
         id_token_signed_response_alg=id_token_signed_response_alg,
         backchannel_logout_uri=backchannel_logout_uri,
         events_uri=events_uri,
+        frontchannel_logout_uri=frontchannel_logout_uri or None,
+        frontchannel_logout_session_required=frontchannel_logout_session_required,
+        require_pushed_authorization_requests=require_pushed_authorization_requests,
         created_at=now,
     )
     session.add(row)

@@ -26,14 +26,13 @@ LEEWAY_SECONDS = 30
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
-    def __init__(self, issuer: str, token_url: str, store: EphemeralStore) -> None:
+    def __init__(self, issuer: str, endpoint_urls: list[str], store: EphemeralStore) -> None:
         super().__init__(validate_jti=True, leeway=LEEWAY_SECONDS)
-        self._token_url = token_url
-        self._issuer = issuer
+        self._audiences = [*endpoint_urls, issuer]
         self._store = store
 
     def get_audiences(self) -> list[str]:
-        return [self._token_url, self._issuer]
+        return list(self._audiences)
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
         if not isinstance(jti, str) or len(jti) > MAX_JTI_LENGTH:
