@@ -7,9 +7,10 @@ give other methods their 405).
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.authn.deps import MaybeMe, SessionListener
@@ -19,7 +20,7 @@ from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.deps import AppSettings, Db, Keys, Now, shared
 from idp.http.documents import Document
 from idp.http.pages import render_page
-from idp.http.params import Form, Params, Query
+from idp.http.params import FORM_CONTENT_TYPE, Form, Params, Query, read_form
 from idp.oauth.deps import Server
 from idp.oidc.logout import LogoutRejected, LogoutRequest, validate_logout_request
 from idp.oidc.userinfo import answer_userinfo
@@ -44,10 +45,23 @@ async def jwks(request: Request) -> Response:
     return _document(request, "jwks", "application/jwk-set+json", "public, max-age=300")
 
 
-def _userinfo(request: Request, db: Db, server: Server, now: Now) -> Response:
-    answer = answer_userinfo(
-        db, server.keyring, server.config.tokens, request.headers.get("authorization"), now
-    )
+async def body_access_tokens(request: Request) -> list[str]:
+    """RFC 6750 section 2.2: `access_token` in a form-encoded body (read without blocking)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_CONTENT_TYPE:
+        return []
+    return (await read_form(request)).all.get("access_token", [])
+
+
+BodyTokens = Annotated[list[str], Depends(body_access_tokens)]
+
+
+def _userinfo(
+    request: Request, db: Db, server: Server, now: Now, body_tokens: Sequence[str] = ()
+) -> Response:
+    authorization = request.headers.get("authorization")
+    tokens = server.config.tokens
+    answer = answer_userinfo(db, server.keyring, tokens, authorization, now, body_tokens)
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if answer.challenge:
         headers["WWW-Authenticate"] = answer.challenge
@@ -60,8 +74,10 @@ def userinfo_get(request: Request, db: Db, server: Server, now: Now) -> Response
 
 
 @router.post("/userinfo")
-def userinfo_post(request: Request, db: Db, server: Server, now: Now) -> Response:
-    return _userinfo(request, db, server, now)
+def userinfo_post(
+    request: Request, body_tokens: BodyTokens, db: Db, server: Server, now: Now
+) -> Response:
+    return _userinfo(request, db, server, now, body_tokens)
 
 
 def _logout_error(request: Request, detail: str) -> Response:
