@@ -118,6 +118,9 @@ def clients_list(as_json: JsonOption = False) -> None:
                 "redirect_uris": list(c.redirect_uris),
                 "post_logout_redirect_uris": list(c.post_logout_redirect_uris),
                 "first_party": c.first_party,
+                "frontchannel_logout_uri": c.frontchannel_logout_uri,
+                "frontchannel_logout_session_required": c.frontchannel_logout_session_required,
+                "require_pushed_authorization_requests": c.require_pushed_authorization_requests,
             }
             for c in list_clients(db)
         ]

@@ -190,7 +190,8 @@ def _check_frontchannel_logout_uri(uri: str | None, redirect_uris: Sequence[str]
     if not uri:
         return
     validate_redirect_uri(uri, "frontchannel_logout_uri")
-    if origin_of(uri) not in {origin_of(r) for r in redirect_uris}:
+    origin = origin_of(uri)
+    if not origin or origin not in {origin_of(r) for r in redirect_uris}:
         raise InvalidInput(
             "frontchannel_logout_uri",
             "frontchannel_logout_uri must share scheme, host and port with a redirect_uri",
@@ -198,9 +199,15 @@ def _check_frontchannel_logout_uri(uri: str | None, redirect_uris: Sequence[str]
 
 
 def origin_of(uri: str) -> str:
-    """`scheme://host[:port]` of an absolute URI (the origin a CSP source names)."""
+    """`scheme://host[:port]` of an absolute URI, lowercase (the origin a CSP source names)."""
     parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return ""  # not a port number: no origin
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}".lower() if host else ""
 
 
 def _check_alg_and_scope(alg: str | None, scope: str) -> None:

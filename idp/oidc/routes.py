@@ -22,6 +22,7 @@ from idp.http.documents import Document
 from idp.http.pages import render_page
 from idp.http.params import FORM_CONTENT_TYPE, Form, Params, Query, read_form
 from idp.oauth.deps import Server
+from idp.oidc.frontchannel import logout_frames, signed_out_page
 from idp.oidc.logout import LogoutRejected, LogoutRequest, validate_logout_request
 from idp.oidc.userinfo import answer_userinfo
 
@@ -131,12 +132,13 @@ def _signed_out(
     now: Now,
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
-    end_session(db, cookie, reason="logout", now=now, listener=listener)
+    ended = end_session(db, cookie, reason="logout", now=now, listener=listener)
+    frames = logout_frames(db, settings.issuer, ended.client_ids, ended.sid) if ended else []
     response: Response
-    if logout.redirect_to:
+    if logout.redirect_to and not frames:
         response = RedirectResponse(logout.redirect_to, status_code=303)
-    else:
-        response = render_page(request, "oidc/logged_out.html", {})
+    else:  # Front-Channel Logout: the frames load first, then the page continues
+        response = signed_out_page(request, frames, logout.redirect_to)
     clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
     return response
 
