@@ -15,9 +15,14 @@ import time
 from typing import Any
 
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from joserfc import jwt
+from joserfc.errors import JoseError
 
 from adapters import EphemeralStore
+from idp.oauth.errors import InvalidClientError
 
+# Asymmetric only: a JWKS could hold an `oct` key, and a shared secret is not a signature.
+ASSERTION_ALGS = ["RS256", "ES256", "EdDSA"]
 MAX_ASSERTION_LIFETIME_SECONDS = 600
 MAX_JTI_LENGTH = 256
 LEEWAY_SECONDS = 30
@@ -46,6 +51,16 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
 
     def resolve_client_public_key(self, client: Any) -> Any:
         return client.public_keys()
+
+    def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
+        """authlib's, with the algorithms discovery advertises (authlib's default is
+        joserfc's "recommended" list, which has HS256 and lacks EdDSA)."""
+        try:
+            token = jwt.decode(assertion, resolve_key, algorithms=ASSERTION_ALGS)
+        except JoseError as error:
+            raise InvalidClientError(description=error.description) from error
+        self.verify_claims(token.claims)
+        return token.claims
 
 
 def has_readable_basic_credentials(header: str | None) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from idp.authn.assurance import ACR_VALUES_SUPPORTED
 from idp.clients.service import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
+from idp.oauth.client_auth import ASSERTION_ALGS
 from idp.oauth.par import PAR_PATH
 from idp.oauth.request_objects import REQUEST_OBJECT_ALGS
 from idp.oauth.tokens import ACCESS_TOKEN_ALGS
@@ -57,7 +58,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "revocation_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "code_challenge_methods_supported": ["S256"],
