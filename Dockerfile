@@ -19,7 +19,7 @@ USER idp
 RUN mkdir -p /home/idp/data /home/idp/portals
 ENV IDP_DATA_DIR=/home/idp/data
 EXPOSE 8000
-# Ready, not only alive: /readyz answers 200 once the database and the store answer.
+# Readiness: the database, Redis and the signing keys answer (503 naming the part otherwise).
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
 ENTRYPOINT ["idp"]

@@ -2,8 +2,9 @@
 
 The shared components (`idp.bootstrap.Components`) are put on `app.state`, one attribute
 each, where the typed dependencies of `idp.http.deps` and of each capability's `deps.py`
-read them; routers are included; the middlewares wrap the app, discovery and the JWKS
-outermost (served from memory before anything else runs).
+read them; routers are included; the middlewares wrap the app: the request log outermost
+(request id, access line, request metrics), then discovery and the JWKS (served from
+memory before anything else runs), and the top-level error handler innermost.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from starlette.staticfiles import StaticFiles
 from adapters import EphemeralStore
 from idp.authn.routes import router as authn_router
 from idp.authn.webauthn_routes import router as webauthn_router
-from idp.bootstrap import Components, build_components
+from idp.bootstrap import Components, build_components, signing_algs
 from idp.clock import Clock
 from idp.console.routes import routers as console_routers
 from idp.dev.routes import router as dev_router
+from idp.http.access_log import RequestLog
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
-from idp.http.errors import install_error_handlers
+from idp.http.errors import UnexpectedErrors, install_error_handlers
 from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
@@ -36,6 +38,9 @@ from idp.officer.routes import router as officer_router
 from idp.oidc.jwks import JWKS_CACHE_SECONDS, JWKS_MEDIA_TYPE
 from idp.oidc.routes import DISCOVERY_PATHS
 from idp.oidc.routes import router as oidc_router
+from idp.ops.exposition import outbox_registry
+from idp.ops.health import Readiness
+from idp.ops.routes import router as ops_router
 from idp.outbox.dispatcher import OutboxDispatcher
 from idp.portal_api.routes import router as portal_api_router
 from idp.selfservice.identity_routes import router as identity_router
@@ -66,7 +71,18 @@ def create_app(
 ) -> FastAPI:
     components = components or build_components(settings, clock=clock, store=store)
     dispatcher = OutboxDispatcher(
-        components.session_factory, components.clock, settings.outbox_poll_seconds
+        components.session_factory,
+        components.clock,
+        components.keyring,
+        settings.outbox_poll_seconds,
+    )
+
+    readiness = Readiness(
+        factory=components.session_factory,
+        store=components.store,
+        keyring=components.keyring,
+        algs=signing_algs(settings),
+        timeout_seconds=settings.readiness_timeout_seconds,
     )
 
     @asynccontextmanager
@@ -75,6 +91,7 @@ def create_app(
             dispatcher.start()
         yield
         dispatcher.stop()
+        readiness.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -89,13 +106,17 @@ def create_app(
         setattr(app.state, component.name, getattr(components, component.name))
     app.state.components = components
     app.state.outbox = dispatcher
+    app.state.readiness = readiness
+    app.state.outbox_gauges = outbox_registry(components.session_factory, components.clock)
     app.state.pages = Pages(create_template_env(load_translations(PACKAGE_DIR / "locale")))
     install_error_handlers(app)
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.include_router(portal_api_router)
+    app.include_router(ops_router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     hsts = settings.issuer.startswith("https://")
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(ApiBodyLimit)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
@@ -109,6 +130,7 @@ def create_app(
         },
         extra_headers=security_headers(hsts=hsts),
     )
+    app.add_middleware(RequestLog, fixed_paths=(*DISCOVERY_PATHS, "/jwks"))
     return app
 
 

@@ -18,10 +18,11 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from limits import parse
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters import DevMailbox, EphemeralStore, Mailer, MemoryStore, RedisStore, SmtpMailer
@@ -29,7 +30,7 @@ from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
 from idp.clock import Clock, SystemClock
-from idp.db import DatabaseLimits, create_db_engine, create_session_factory, unit_of_work
+from idp.db import DatabaseLimits, create_session_factory, unit_of_work
 from idp.delegation.events import SecurityEventOutbox
 from idp.http.documents import StaticDocument
 from idp.migrations.runner import upgrade_database
@@ -40,7 +41,16 @@ from idp.oidc.discovery import provider_metadata
 from idp.oidc.id_token import IdTokenExtension
 from idp.oidc.jwks import PublishedKeys
 from idp.settings import Settings
-from keys import Keyring, MasterKey, ensure_signing_keys
+from idp.startup import (
+    StartupRefused,
+    first_start_lock,
+    make_private_file,
+    make_private_folder,
+    open_database,
+    require_migrated,
+    require_signing_keys,
+)
+from keys import InvalidMasterKey, Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
 MASTER_KEY_FILE = "master.key"
@@ -71,14 +81,22 @@ class Components:
 
 
 def load_master_key(settings: Settings) -> MasterKey:
+    """IDP_MASTER_KEY, or (embedded mode, under the first-start lock) the generated file."""
     configured = settings.master_key.get_secret_value()
-    if configured:
-        return MasterKey.from_b64url(configured)
-    path = settings.data_dir / MASTER_KEY_FILE
+    try:
+        if configured:
+            return MasterKey.from_b64url(configured)
+        return _generated_master_key(settings.data_dir / MASTER_KEY_FILE)
+    except InvalidMasterKey as error:
+        raise StartupRefused(error.message) from None
+
+
+def _generated_master_key(path: Path) -> MasterKey:
     if path.exists():
+        make_private_file(path)
         master = MasterKey.from_b64url(path.read_text().strip())
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
         master = MasterKey.generate()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -91,15 +109,24 @@ def load_master_key(settings: Settings) -> MasterKey:
     return master
 
 
+def master_key_source(settings: Settings) -> str:
+    if settings.master_key.get_secret_value():
+        return "IDP_MASTER_KEY"
+    return f"the generated master key ({settings.data_dir / MASTER_KEY_FILE})"
+
+
 def create_store(settings: Settings) -> EphemeralStore:
-    if settings.redis_url:
+    if not settings.redis_url:
+        return MemoryStore()
+    try:
         return RedisStore(
             settings.redis_url,
             prefix=settings.redis_prefix,
             socket_timeout=settings.redis_timeout_seconds,
             connect_timeout=settings.redis_timeout_seconds,
         )
-    return MemoryStore()
+    except ValueError as error:
+        raise StartupRefused(f"IDP_REDIS_URL is malformed: {error}") from None
 
 
 def database_limits(settings: Settings) -> DatabaseLimits:
@@ -110,13 +137,56 @@ def database_limits(settings: Settings) -> DatabaseLimits:
     )
 
 
-def prepare_database(settings: Settings) -> Engine:
-    if settings.is_embedded_database:
-        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.resolved_database_url, database_limits(settings))
-    if settings.is_embedded_database:
-        upgrade_database(engine)
+def _open_embedded_database(settings: Settings) -> Engine:
+    """The SQLite file (0600, as its -wal and -shm, which SQLite creates alike), migrated."""
+    make_private_folder(settings.data_dir)
+    path = make_url(settings.resolved_database_url).database
+    if path and path != ":memory:":
+        make_private_file(Path(path))
+    engine = open_database(settings.resolved_database_url, database_limits(settings))
+    upgrade_database(engine)
     return engine
+
+
+def _open_production_database(settings: Settings) -> Engine:
+    engine = open_database(settings.resolved_database_url, database_limits(settings))
+    try:
+        require_migrated(engine)
+    except StartupRefused:
+        engine.dispose()
+        raise
+    return engine
+
+
+def prepare_database(settings: Settings) -> Engine:
+    """The database, reachable and at this version's schema (embedded mode migrates it)."""
+    if settings.is_embedded_database:
+        with first_start_lock(settings.data_dir):
+            return _open_embedded_database(settings)
+    return _open_production_database(settings)
+
+
+def _ensure_keys(engine: Engine, master: MasterKey, settings: Settings, now: datetime) -> None:
+    with unit_of_work(create_session_factory(engine)) as db:
+        ensure_signing_keys(db, master, signing_algs(settings), now)
+
+
+def prepare_storage(settings: Settings, now: datetime) -> tuple[Engine, MasterKey]:
+    """The migrated database holding signing keys, and the master key that opens them.
+
+    Embedded mode does its first start (master key file, migrations, first keys) under
+    the data folder's first-start lock, so two processes starting at once do it once.
+    """
+    if not settings.is_embedded_database:
+        master = load_master_key(settings)
+        engine = _open_production_database(settings)
+        _ensure_keys(engine, master, settings, now)
+        return engine, master
+    with first_start_lock(settings.data_dir):
+        master = load_master_key(settings)
+        engine = _open_embedded_database(settings)
+        _ensure_keys(engine, master, settings, now)
+    return engine, master
 
 
 def signing_algs(settings: Settings) -> tuple[str, ...]:
@@ -179,13 +249,15 @@ def build_components(
 ) -> Components:
     settings.validate_for_startup()
     clock = clock or SystemClock()
-    engine = prepare_database(settings)
-    factory = create_session_factory(engine)
-    master = load_master_key(settings)
-    with unit_of_work(factory) as db:
-        ensure_signing_keys(db, master, signing_algs(settings), clock.now())
     store = store or create_store(settings)
+    engine, master = prepare_storage(settings, clock.now())
+    factory = create_session_factory(engine)
     keyring = Keyring(master)
+    try:
+        require_signing_keys(factory, keyring, signing_algs(settings), master_key_source(settings))
+    except StartupRefused:
+        engine.dispose()
+        raise
     mailer, dev_mailbox = create_mailer(settings)
     tokens = create_token_policy(settings)
     jwks = PublishedKeys(factory, clock)
@@ -205,12 +277,12 @@ def build_components(
         budgets=create_budgets(settings),
         session_policy=SessionPolicy(settings.session_ttl_seconds),
         session_listener=BackchannelLogout(
-            issuer=settings.issuer, keyring=keyring, default_alg=settings.id_token_default_alg
+            issuer=settings.issuer, default_alg=settings.id_token_default_alg
         ),
         token_policy=tokens,
         oauth_server=create_oauth_server(settings, keyring, store, tokens),
         delegation_events=SecurityEventOutbox(
-            issuer=settings.issuer, keyring=keyring, alg=settings.access_token_alg
+            issuer=settings.issuer, alg=settings.access_token_alg
         ),
         discovery=StaticDocument(metadata.encode()),
         jwks=jwks,

@@ -5,6 +5,14 @@ rolled back there), a CLI command or the outbox dispatcher from `unit_of_work`; 
 only `flush()`. SQLite gets WAL and a busy timeout so the CLI can write while `idp serve`
 runs on the same file. PostgreSQL gets a connect timeout, a statement timeout and a lock
 timeout, so a stuck database answers an error instead of holding a request forever.
+
+A frozen PostgreSQL (a stopped process, a partitioned network) answers nothing, not even
+the server-side `statement_timeout`, and TCP keepalive or `tcp_user_timeout` never fire
+while the peer's kernel still acknowledges. So every wait of a connection on its server
+has a client-side deadline (`DeadlineConnection`): the statement timeout plus a margin,
+after which the connection is closed and the caller gets an `OperationalError` (503), and
+SQLAlchemy discards the connection. Measured: a query on a SIGSTOPped server fails
+after the deadline ± 0.1 s. Errors never carry SQL parameters (`hide_parameters`).
 """
 
 from __future__ import annotations
@@ -14,10 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+from psycopg import errors as pg_errors
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Beyond the server's own statement timeout, how long to wait before calling it frozen.
+RESPONSE_MARGIN_SECONDS = 1.0
+PSYCOPG_WAIT_INTERVAL_SECONDS = 0.1  # psycopg's own default: how often a wait wakes up
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +44,43 @@ class DatabaseLimits:
     pool_size: int = 10
     max_overflow: int = 20
 
+    @property
+    def response_timeout_seconds(self) -> float:
+        return self.statement_timeout_ms / 1000 + RESPONSE_MARGIN_SECONDS
+
+
+class DeadlineConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose every wait on the server ends by a deadline.
+
+    psycopg has no client-side query timeout; its `wait` takes one (psycopg >= 3.3) and
+    raises its `_WaitTimeout` (an `OperationalError`). The protocol is then in an unknown
+    state, so the connection is closed: SQLAlchemy sees it `closed` and invalidates it.
+    """
+
+    response_timeout_seconds: float = DatabaseLimits().response_timeout_seconds
+
+    def wait(
+        self,
+        gen: Any,
+        interval: float = PSYCOPG_WAIT_INTERVAL_SECONDS,
+        timeout: float | None = None,
+    ) -> Any:
+        deadline = self.response_timeout_seconds if timeout is None else timeout
+        try:
+            return super().wait(gen, interval=interval, timeout=deadline)
+        except pg_errors._WaitTimeout:  # the documented error of a wait that timed out
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {deadline:g} s; connection closed"
+            ) from None
+
 
 def create_db_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
     limits = limits or DatabaseLimits()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,14 +97,27 @@ def create_db_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
         f"-c lock_timeout={limits.lock_timeout_ms} "
         "-c idle_in_transaction_session_timeout=60000"
     )
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=limits.pool_size,
         max_overflow=limits.max_overflow,
         pool_timeout=limits.pool_timeout_seconds,
+        hide_parameters=True,
         connect_args={"connect_timeout": limits.connect_timeout_seconds, "options": options},
     )
+    if engine.dialect.driver == "psycopg":
+        deadline = limits.response_timeout_seconds
+
+        @event.listens_for(engine, "do_connect")
+        def _connect_with_deadline(
+            _dialect: Any, _record: Any, cargs: Any, cparams: Any
+        ) -> DeadlineConnection:
+            connection = DeadlineConnection.connect(*cargs, **cparams)
+            connection.response_timeout_seconds = deadline
+            return connection
+
+    return engine
 
 
 CONNECTED = "connected"

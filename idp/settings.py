@@ -63,19 +63,28 @@ class Settings(BaseSettings):
         le=30,
         description="Connect and read timeout of every Redis call (then the request answers 503).",
     )
+    readiness_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=30,
+        description="How long `/readyz` waits for each dependency (database, store, signing "
+        "keys) before answering 503 naming it.",
+    )
     redis_prefix: str = Field(
         "idp:", description="Prefix of every Redis key, so deployments can share one Redis."
     )
     master_key: SecretStr = Field(
         SecretStr(""),
         description="Base64url 32-byte key that encrypts private signing keys at rest. "
-        "Empty: generated into the data dir (embedded mode only; refused with an https issuer).",
+        "Empty: generated into the data dir (embedded SQLite mode only; refused with an "
+        "https issuer or IDP_DATABASE_URL).",
     )
     smtp_url: str = Field(
         "",
         description="SMTP server for mail, e.g. `smtp://mail:1025` or "
         "`smtps://user:pass@host:465`. "
-        "Empty: the development mailbox at `/dev/mailbox` (embedded mode only).",
+        "Empty: the development mailbox at `/dev/mailbox`, allowed only on the embedded "
+        "defaults (SQLite, in-process store) with a loopback issuer; otherwise startup refuses.",
     )
     mail_from: str = Field(
         "Passerelle <no-reply@passerelle.localhost>", description="Sender of every message."
@@ -152,6 +161,12 @@ class Settings(BaseSettings):
     def is_embedded_database(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
+    @property
+    def allows_dev_mailbox(self) -> bool:
+        """The development mailbox exists only on the embedded defaults with a loopback
+        issuer (DESIGN.md section 8): it hands out every code mailed."""
+        return self.is_embedded_database and not self.redis_url and self.is_loopback_issuer
+
     def validate_for_startup(self) -> None:
         """Refuse combinations that are unsafe outside a laptop (DESIGN section 8)."""
         https = urlsplit(self.issuer).scheme == "https"
@@ -165,7 +180,18 @@ class Settings(BaseSettings):
                 "IDP_MASTER_KEY is required with an https IDP_ISSUER: a generated key on "
                 "local disk is for embedded mode only"
             )
+        if not self.master_key.get_secret_value() and not self.is_embedded_database:
+            raise SettingsError(
+                "IDP_MASTER_KEY is required with IDP_DATABASE_URL: a generated key on local "
+                "disk is for the embedded SQLite mode only (`idp keys master` prints one)"
+            )
         if self.master_key.get_secret_value() in {"changeme", "change-me", "secret"}:
             raise SettingsError(
                 "IDP_MASTER_KEY is a placeholder; generate one with `idp keys master`"
+            )
+        if not self.smtp_url and not self.allows_dev_mailbox:
+            raise SettingsError(
+                "IDP_SMTP_URL is required: the development mailbox (/dev/mailbox) shows every "
+                "mailed code to anyone, so it exists only on the embedded defaults (SQLite, "
+                "in-process store) with a loopback IDP_ISSUER"
             )

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from adapters import DevMailbox, EphemeralStore, MemoryStore, RedisStore
+from adapters import EphemeralStore, MemoryStore, RedisStore
 from idp.app import create_app
 from idp.bootstrap import Components, build_components
 from idp.clock import ManualClock
@@ -216,25 +218,23 @@ def smtp_inbox() -> Iterator[tuple[str, Inbox]]:
 
 
 class MailReader:
-    """Reads what Passerelle mailed: from aiosmtpd (real) or the dev mailbox (embedded)."""
+    """Reads what Passerelle mailed to the test SMTP server since this reader was made (the
+    server is shared by a worker's tests)."""
 
-    def __init__(self, inbox: Inbox | None, mailbox_dir: Path) -> None:
+    def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
-        self._mailbox = DevMailbox(mailbox_dir)
+        self._start = len(inbox.messages)
+
+    def _messages(self, to: str) -> list[EmailMessage]:
+        return [m for m in self._inbox.messages[self._start :] if m["To"] == to]
 
     def texts(self, to: str) -> list[str]:
-        if self._inbox is not None:
-            return [m.get_body(preferencelist=("plain",)).get_content() for m in self._inbox.to(to)]  # type: ignore[union-attr]
-        return [m.text for m in reversed(self._mailbox.messages(to=to))]
+        return [m.get_body(preferencelist=("plain",)).get_content() for m in self._messages(to)]  # type: ignore[union-attr]
 
     def subjects(self, to: str) -> list[str]:
-        if self._inbox is not None:
-            return [str(m["Subject"]) for m in self._inbox.to(to)]
-        return [m.subject for m in reversed(self._mailbox.messages(to=to))]
+        return [str(m["Subject"]) for m in self._messages(to)]
 
     def last_code(self, to: str) -> str:
-        import re
-
         found = re.findall(r"^(\d{8})\s*$", self.texts(to)[-1], flags=re.M)
         assert found, f"no code in the last mail to {to}"
         return found[0]
@@ -242,18 +242,17 @@ class MailReader:
 
 @pytest.fixture
 def settings(
-    backend: Backend, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    backend: Backend, database_url: str, tmp_path: Path, smtp_inbox: tuple[str, Inbox]
 ) -> Settings:
-    smtp_url = ""
-    if backend.is_real:
-        smtp_url = request.getfixturevalue("smtp_inbox")[0]
-    return make_settings(backend, database_url, tmp_path, smtp_url=smtp_url)
+    """Mail goes to a real SMTP server on both backends: the development mailbox exists only
+    with a loopback issuer (tests/idp/dev covers it), and the tests' issuer is
+    https://testserver."""
+    return make_settings(backend, database_url, tmp_path, smtp_url=smtp_inbox[0])
 
 
 @pytest.fixture
-def mail(backend: Backend, settings: Settings, request: pytest.FixtureRequest) -> MailReader:
-    inbox = request.getfixturevalue("smtp_inbox")[1] if backend.is_real else None
-    return MailReader(inbox, settings.data_dir / "mailbox")
+def mail(smtp_inbox: tuple[str, Inbox]) -> MailReader:
+    return MailReader(smtp_inbox[1])
 
 
 # The service's components and TestClients on them (https base URL: Secure cookies) -------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,13 @@ from tests.servers import free_port
 class Received:
     bodies: list[tuple[str, str, bytes]] = field(default_factory=list)  # path, content type, body
     status: int = 200
+    delay_seconds: float = 0.0  # a slow portal
+    # Every request as (monotonic arrival time, status answered, body).
+    answered: list[tuple[float, int, bytes]] = field(default_factory=list)
+
+    def accepted(self) -> list[bytes]:
+        """Bodies the portal answered with a 2xx, in arrival order."""
+        return [body for _, status, body in self.answered if 200 <= status < 300]
 
 
 @contextmanager
@@ -23,11 +31,13 @@ def receiver() -> Iterator[tuple[str, Received]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # http.server's hook name
+            arrived, status = time.monotonic(), received.status
             length = int(self.headers.get("Content-Length", "0"))
-            received.bodies.append(
-                (self.path, self.headers.get("Content-Type", ""), self.rfile.read(length))
-            )
-            self.send_response(received.status)
+            body = self.rfile.read(length)
+            received.bodies.append((self.path, self.headers.get("Content-Type", ""), body))
+            received.answered.append((arrived, status, body))
+            time.sleep(received.delay_seconds)
+            self.send_response(status)
             self.end_headers()
 
         def log_message(self, *args: object) -> None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +123,42 @@ class PostgresServer:
             capture_output=True,
         )
 
+    def restart(self) -> None:
+        """Stop at once (every connection dropped) and start again on the same port."""
+        self.stop()
+        data = self.folder / "data"
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        pg_ctl = find_postgres_bin("pg_ctl")
+        log = str(self.folder / "log")
+        subprocess.run(
+            _as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]),
+            check=True,
+            capture_output=True,
+        )
+
+    def pids(self) -> list[int]:
+        """The postmaster and every backend and helper process it started."""
+        master = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        return [master, *map(int, children)]
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of this server stopped (SIGSTOP), as a hung host; then resumed."""
+        stopped = self.pids()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)
+
 
 @dataclass
 class RedisServer:
@@ -131,12 +170,12 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     @classmethod
-    def start(cls, folder: Path) -> RedisServer:
+    def start(cls, folder: Path, port: int | None = None) -> RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise ServerUnavailable("redis-server not found on PATH")
         folder.mkdir(parents=True, exist_ok=True)
-        port = free_port()
+        port = port or free_port()
         process = subprocess.Popen(
             [
                 binary,
@@ -171,3 +210,12 @@ class RedisServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server stopped (SIGSTOP): connections open, nothing answered; then resumed."""
+        self.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.process.send_signal(signal.SIGCONT)

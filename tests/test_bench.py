@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,3 +33,12 @@ def test_token_benchmark_prints_latency_and_throughput():
     out = _run("bench/token_endpoint.py", "20", "2")
     assert re.search(r"^POST /token \(client creds\) +p50 .* ms", out, flags=re.M), out
     assert re.search(r"^POST /introspect +\d+ req/s with 2 clients$", out, flags=re.M), out
+
+
+@pytest.mark.e2e
+def test_soak_runs_two_instances_and_finds_every_write():
+    out = _run("bench/soak.py", "--minutes", "0.1", "--workers", "2", "--people", "2")
+    assert re.search(r"^requests: decision \d+, introspect \d+", out, flags=re.M), out
+    assert "errors: none" in out, out
+    assert re.search(r"^RSS instance 1 .* end [\d.]+ MiB$", out, flags=re.M), out
+    assert re.search(r"^writes checked: .*: all present$", out, flags=re.M), out

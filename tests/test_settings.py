@@ -54,3 +54,31 @@ def test_environment_configures_the_service(monkeypatch):
     settings = Settings()
     assert settings.redis_url == "redis://cache:6379/0"
     assert settings.access_token_ttl_seconds == 120
+
+
+def test_postgresql_without_master_key_stops_startup_even_on_loopback():
+    settings = Settings(
+        database_url="postgresql+psycopg://idp@127.0.0.1/idp", smtp_url="smtp://127.0.0.1:25"
+    )
+    with pytest.raises(SettingsError, match="IDP_MASTER_KEY is required with IDP_DATABASE_URL"):
+        settings.validate_for_startup()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"issuer": "https://idp.example"},
+        {"database_url": "postgresql+psycopg://idp@127.0.0.1/idp"},
+        {"redis_url": "redis://127.0.0.1:6379/0"},
+    ],
+    ids=["https issuer", "postgresql", "redis"],
+)
+def test_dev_mailbox_outside_the_embedded_loopback_defaults_stops_startup(values):
+    settings = Settings(master_key="dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLSEhISE", **values)  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="IDP_SMTP_URL is required"):
+        settings.validate_for_startup()
+
+
+def test_dev_mailbox_is_allowed_on_the_embedded_defaults_with_a_loopback_issuer(tmp_path):
+    settings = Settings(data_dir=tmp_path, issuer="https://localhost")
+    assert settings.allows_dev_mailbox

@@ -2,13 +2,15 @@
 
 The embedded default shows them at `/dev/mailbox`, so a newcomer reads the confirmation
 code without a mail server; the CLI and the server share the folder, so mail sent by
-either shows up. Never used when `IDP_SMTP_URL` is set.
+either shows up. Never used when `IDP_SMTP_URL` is set. The folder (0700) and the messages
+(0600) are readable by their owner only: they hold codes.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -36,7 +38,7 @@ class DevMailbox:
         self._sender = sender
 
     def send(self, mail: OutgoingMail) -> None:
-        self._folder.mkdir(parents=True, exist_ok=True)
+        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         message = EmailMessage()
         message["From"] = self._sender
         message["To"] = mail.to
@@ -44,7 +46,9 @@ class DevMailbox:
         message["Date"] = formatdate(localtime=False)
         message.set_content(mail.text)
         name = f"{time.time_ns():020d}-{secrets.token_hex(4)}.eml"
-        (self._folder / name).write_bytes(message.as_bytes())
+        fd = os.open(self._folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
         for old in sorted(self._folder.glob("*.eml"))[:-MAX_KEPT_MESSAGES]:
             old.unlink(missing_ok=True)
 

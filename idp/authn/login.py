@@ -21,6 +21,7 @@ from idp.accounts.passwords import Passwords
 from idp.accounts.service import find_account_by_email
 from idp.authn.attempts import Budgets, just_exhausted, record_failure, record_success
 from idp.authn.attempts import seconds_blocked as blocked
+from idp.metrics import SIGN_INS
 
 MAX_LOGIN_FIELD_LENGTH = 256
 PASSWORD_FACTOR = "password"  # noqa: S105  # the name of a factor, not a secret
@@ -57,6 +58,21 @@ def check_password_login(
     passwords: Passwords,
     budgets: Budgets,
     *,
+    email: str,
+    password: str,
+    address: str,
+    now: datetime,
+) -> LoginResult:
+    result = _check_password(db, store, passwords, budgets, email, password, address, now)
+    SIGN_INS.labels("password", result.error_code or "success").inc()
+    return result
+
+
+def _check_password(
+    db: Session,
+    store: EphemeralStore,
+    passwords: Passwords,
+    budgets: Budgets,
     email: str,
     password: str,
     address: str,

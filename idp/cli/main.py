@@ -8,14 +8,23 @@
 from __future__ import annotations
 
 import logging
+import logging.config
+import os
+import tempfile
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from idp.app import create_app
+from idp.bootstrap import build_components
 from idp.cli import accounts, keys, operations, portals
 from idp.cli.demo import seed_demo
-from idp.cli.output import fail, load_settings
+from idp.cli.output import REFUSALS, fail, load_settings, refuse
+from idp.logs import LOG_LEVELS, logging_config
+from idp.ops.exposition import MULTIPROCESS_ENV
+from idp.settings import Settings
+from idp.startup import hold_server_lock
 
 app = typer.Typer(
     help="Passerelle operators' command line.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -29,6 +38,33 @@ app.add_typer(operations.outbox, name="outbox")
 app.add_typer(operations.audit, name="audit")
 app.add_typer(accounts.representatives, name="representatives")
 APP_FACTORY = "idp.app:create_app_from_environment"
+
+
+def _run_uvicorn(target: object, settings: Settings, host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        target,  # type: ignore[arg-type]  # an app, or the import string of its factory
+        factory=isinstance(target, str),
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=logging_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,  # query strings carry codes and hints; see idp.http.access_log
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Several processes: check the configuration once here (the same checks each worker
+    makes), then let uvicorn start the workers, counting metrics across them."""
+    build_components(settings).engine.dispose()
+    if os.environ.get(MULTIPROCESS_ENV):
+        _run_uvicorn(APP_FACTORY, settings, host, port, workers)
+        return
+    with tempfile.TemporaryDirectory(prefix="idp-metrics-") as folder:
+        os.environ[MULTIPROCESS_ENV] = folder  # read by each worker at import
+        _run_uvicorn(APP_FACTORY, settings, host, port, workers)
 
 
 @app.command()
@@ -48,20 +84,16 @@ def serve(
             "embedded defaults are one process",
             False,
         )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,  # query strings carry codes and hints; see idp.http.access_log
-        proxy_headers=True,
-        server_header=False,
-    )
+    if workers > 1:
+        _serve_workers(settings, host, port, workers)
+        return
+    # The embedded data folder is held for the server's life (idp.startup).
+    lock = hold_server_lock(settings.data_dir) if settings.is_embedded_database else None
+    try:
+        _run_uvicorn(create_app(settings), settings, host, port, 1)
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 @app.command()
@@ -71,11 +103,17 @@ def demo(
 ) -> None:
     """Add a sample portal and applicant, print how to try sign-in, then serve."""
     settings = load_settings()
-    logging.basicConfig(level="INFO", format="%(levelname)s %(name)s %(message)s")
     for line in seed_demo(settings, port):
         typer.echo(line)
     serve(host=host, port=port, workers=1)
 
 
 def main() -> None:
-    app()
+    """The `idp` command. What stops startup is one line on stderr and exit code 2;
+    `IDP_LOG_LEVEL=debug` adds the traceback."""
+    level = os.environ.get("IDP_LOG_LEVEL", "info").lower()
+    logging.config.dictConfig(logging_config(level if level in LOG_LEVELS else "info"))
+    try:
+        app()
+    except REFUSALS as error:
+        refuse(error, debug=level == "debug")

@@ -8,14 +8,17 @@ it works against the running service's database, the embedded SQLite file includ
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from idp.bootstrap import Components, build_components
-from idp.settings import Settings
+from idp.settings import Settings, SettingsError
+from idp.startup import StartupRefused
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -47,3 +50,25 @@ def fail(field: str, message: str, as_json: bool) -> NoReturn:
     else:
         typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=2)
+
+
+# What stops a command before it does anything: said in one line, never a traceback.
+REFUSALS = (StartupRefused, SettingsError, ValidationError)
+
+
+def _refusal_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        problems = [
+            f"IDP_{str(e['loc'][0]).upper() if e['loc'] else '?'}: {e['msg']}"
+            for e in error.errors()
+        ]
+        return "invalid settings: " + "; ".join(problems)
+    return str(error)
+
+
+def refuse(error: Exception, *, debug: bool) -> NoReturn:
+    """Print why the command cannot start (one line, exit code 2; the traceback in debug)."""
+    if debug:
+        traceback.print_exception(error)
+    typer.echo(f"error: {_refusal_text(error)}", err=True)
+    raise SystemExit(2)

@@ -3,14 +3,16 @@
 - OAuth endpoints answer their RFC errors themselves (`idp/oauth/routes.py`).
 - JSON APIs answer `application/problem+json` (RFC 9457), FastAPI's 422 body included.
 - Pages answer a translated error page.
-- Anything unexpected is logged once with a request id and answered `server_error`
-  (OAuth paths) or a 500 page/problem: the only `except Exception` of the service.
+- Anything unexpected is logged once with the request id and answered `server_error`
+  (OAuth paths) or a 500 page/problem by `UnexpectedErrors`, the only `except Exception`
+  of the request path; the connection stays usable.
+- A dependency that does not answer (database, store, mail) is a 503 with `Retry-After`,
+  in the caller's shape: `temporarily_unavailable`, a problem, or a translated page.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters import StoreUnavailable
 from idp.errors import (
@@ -36,6 +39,7 @@ from idp.errors import (
     StepUpRequired,
     Unavailable,
 )
+from idp.http.access_log import request_id_of
 from idp.http.pages import render_page
 
 log = logging.getLogger("idp.http")
@@ -251,28 +255,65 @@ HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
 )
 
 
+def unexpected_response(request: Request, exc: Exception) -> Response:
+    """Log the traceback once with the request id; answer `server_error` or a 500."""
+    request_id = request_id_of(request.scope)
+    log.error("unhandled error request_id=%s path=%s", request_id, request.url.path, exc_info=exc)
+    if request.url.path in OAUTH_JSON_PATHS:
+        return JSONResponse(
+            {"error": "server_error", "error_description": f"request id {request_id}"},
+            status_code=500,
+            headers={"Cache-Control": "no-store"},
+        )
+    if _wants_json(request):
+        return problem(500, "server_error", "Server error", f"request id {request_id}")
+    return _page(
+        request,
+        500,
+        "Something went wrong on our side",
+        "Something went wrong on our side",
+        f"request id {request_id}",
+    )
+
+
+class UnexpectedErrors:
+    """The top-level handler, innermost of the middlewares (inside the locale, so a page
+    answers in the person's language): an error no handler maps becomes a 500 that keeps
+    the connection open. (Starlette's own last-resort handler re-raises after answering,
+    and uvicorn then drops the connection without a word.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the one top-level handler (STYLE.md section 5): logged
+            if started:
+                raise
+            response = unexpected_response(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
+async def outside_the_app(request: Request, exc: Exception) -> Response:
+    """An error raised by a middleware outside `UnexpectedErrors`: Starlette re-raises it
+    after this answer and uvicorn closes the connection, so the answer says so."""
+    response = unexpected_response(request, exc)
+    response.headers["Connection"] = "close"
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     for error, handler in HANDLERS:
         app.add_exception_handler(error, handler)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        request_id = secrets.token_hex(8)
-        log.error(
-            "unhandled error request_id=%s path=%s", request_id, request.url.path, exc_info=exc
-        )
-        if request.url.path in OAUTH_JSON_PATHS:
-            return JSONResponse(
-                {"error": "server_error", "error_description": f"request id {request_id}"},
-                status_code=500,
-                headers={"Cache-Control": "no-store"},
-            )
-        if _wants_json(request):
-            return problem(500, "server_error", "Server error", f"request id {request_id}")
-        return _page(
-            request,
-            500,
-            "Something went wrong on our side",
-            "Something went wrong on our side",
-            f"request id {request_id}",
-        )
+    app.add_exception_handler(Exception, outside_the_app)

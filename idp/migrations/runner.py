@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -37,3 +39,12 @@ def check_database(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.check(config)
+
+
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """(applied heads, heads of this code's history): equal when the database is migrated."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    wanted = set(ScriptDirectory.from_config(config).get_heads())
+    with engine.connect() as connection:
+        applied = set(MigrationContext.configure(connection).get_current_heads())
+    return applied, wanted

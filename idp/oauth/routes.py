@@ -24,6 +24,7 @@ from idp.http.deps import AppSettings, Db, Now, Store
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import Params, read_form, read_query
+from idp.metrics import count_token_issued
 from idp.oauth.authorization import (
     Authorization,
     Outcome,
@@ -290,7 +291,10 @@ FormInfo = Annotated[HttpRequestInfo, Depends(form_info)]
 
 @router.post("/token")
 def token(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
-    return _endpoint(info, db, server, now, None)
+    response = _endpoint(info, db, server, now, None)
+    if response.status_code == 200:
+        count_token_issued(info.params.get("grant_type"))
+    return response
 
 
 @router.post("/introspect")

@@ -40,6 +40,7 @@ from idp.errors import InvalidInput
 from idp.http.deps import Db, Now
 from idp.http.errors import problem
 from idp.http.pages import render_page
+from idp.metrics import DELEGATION_DECISIONS
 from idp.portal_api.deps import ReadingPortal, WritingPortal
 from idp.portal_api.models import IdempotencyRecord
 from idp.portal_api.schemas import (
@@ -201,10 +202,12 @@ def list_applications(portal: WritingPortal, db: Db) -> Response:
 def decision(body: DecisionIn, portal: ReadingPortal, db: Db, now: Now) -> Response:
     application = find_portal_application(db, portal.client_id, body.application_number)
     if application is None:
+        DELEGATION_DECISIONS.labels("no_application").inc()
         return JSONResponse(DecisionOut(allowed=False, reason="no_application").model_dump())
     result = decide(
         db, actor=body.actor_sub, action=body.action, application_id=application.id, now=now
     )
+    DELEGATION_DECISIONS.labels("allowed" if result.allowed else str(result.reason)).inc()
     out = DecisionOut(
         allowed=result.allowed, reason=result.reason, delegation_id=result.delegation_id
     )

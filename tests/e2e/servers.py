@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from adapters import DevMailbox
+from tests.mail import Inbox
 from tests.servers import free_port
 
 
@@ -45,6 +48,7 @@ class IdpProcess:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    inbox: Inbox | None = None  # the SMTP server it mails to; None: the dev mailbox
     _log_handle: object = None
 
     @property
@@ -77,6 +81,14 @@ class IdpProcess:
                 time.sleep(0.2)
         raise RuntimeError(f"idp serve did not answer: {self.log.read_text()[-3000:]}")
 
+    def mail_texts(self, to: str) -> list[str]:
+        """Plain texts of the messages mailed to `to`, newest first."""
+        if self.inbox is not None:
+            found = [m.get_body(preferencelist=("plain",)) for m in self.inbox.to(to)]
+            return [body.get_content() for body in reversed(found) if body is not None]
+        mailbox = DevMailbox(Path(self.env["IDP_DATA_DIR"]) / "mailbox")
+        return [message.text for message in mailbox.messages(to=to)]
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -108,3 +120,22 @@ def idp_env(**settings: str) -> dict[str, str]:
 
 def new_port() -> int:
     return free_port()
+
+
+def read_http_response(sock: socket.socket) -> tuple[int, dict[str, str]]:
+    """Read one HTTP/1.1 response (status, lower-cased headers) from a kept-alive socket;
+    fails if the server closed the connection instead."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return int(lines[0].split()[1]), headers

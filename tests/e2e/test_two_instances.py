@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 REDIRECT = "https://portal.example/callback"
 
 
-def _pair(backend, tmp_path_factory):
+def _pair(backend, tmp_path_factory, smtp_url):
     if not backend.is_real:
         pytest.skip("two instances share state only through PostgreSQL and Redis")
     folder = tmp_path_factory.mktemp("two")
@@ -24,25 +24,25 @@ def _pair(backend, tmp_path_factory):
     while port_b == port_a:
         port_b = new_port()
     issuer = f"http://localhost:{port_a}"  # one public issuer, as behind a load balancer
-    env = server_env(backend, folder, database_url, issuer)
+    env = server_env(backend, folder, database_url, issuer, smtp_url)
     a = IdpProcess(env, port_a).start(folder)
     b = IdpProcess(env, port_b).start(folder)
     return a, b
 
 
 @pytest.fixture(scope="module")
-def two_instances(backend, tmp_path_factory):
-    a, b = _pair(backend, tmp_path_factory)
+def two_instances(backend, tmp_path_factory, smtp_inbox):
+    a, b = _pair(backend, tmp_path_factory, smtp_inbox[0])
     yield a, b
     a.stop()
     b.stop()
 
 
 @pytest.fixture
-def separate_instances(backend, tmp_path_factory):
+def separate_instances(backend, tmp_path_factory, smtp_inbox):
     """A pair of its own: a test that uses up the sign-in budget of 127.0.0.1 must not
     leave the other tests of the module rate-limited (they run in random order)."""
-    a, b = _pair(backend, tmp_path_factory)
+    a, b = _pair(backend, tmp_path_factory, smtp_inbox[0])
     yield a, b
     a.stop()
     b.stop()
@@ -111,12 +111,22 @@ def test_code_from_one_instance_is_redeemed_at_the_other_and_tokens_are_shared(t
 
 
 def test_key_rotated_at_one_instance_is_served_by_both(two_instances):
+    """Each instance re-reads the keys in the background at most every 5 s (idp.oidc.jwks),
+    so both publish the rotation within seconds."""
     a, b = two_instances
+
+    def kids(client):
+        return {k["kid"] for k in client.get("/jwks").json()["keys"]}
+
     with browser_client(a.url) as client_a, browser_client(b.url) as client_b:
-        before = {k["kid"] for k in client_b.get("/jwks").json()["keys"]}
-        a.cli("keys", "rotate", "--min-published-seconds", "0")  # fresh JWKS reads here
-        after_a = {k["kid"] for k in client_a.get("/jwks").json()["keys"]}
-        after_b = {k["kid"] for k in client_b.get("/jwks").json()["keys"]}
+        before = kids(client_b)
+        a.cli("keys", "rotate", "--min-published-seconds", "0")
+        deadline = time.monotonic() + 15
+        while (kids(client_a) != kids(client_b) or kids(client_b) == before) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        after_a, after_b = kids(client_a), kids(client_b)
     assert after_a == after_b
     assert after_b - before
 

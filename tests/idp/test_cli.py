@@ -9,6 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from idp.cli.main import app
+from idp.outbox.models import OutboxMessage
+from idp.outbox.service import enqueue
+from tests.factories.idp import transaction
 
 
 @pytest.fixture
@@ -19,6 +22,7 @@ def cli_env(settings, monkeypatch):
         "IDP_MASTER_KEY": settings.master_key.get_secret_value(),
         "IDP_DATA_DIR": str(settings.data_dir),
         "IDP_REDIS_URL": settings.redis_url,
+        "IDP_SMTP_URL": settings.smtp_url,
     }.items():
         monkeypatch.setenv(name, value)
     return CliRunner()
@@ -238,3 +242,24 @@ def test_clients_create_refuses_a_front_channel_uri_on_another_origin(cli_env):
     )
     assert result.exit_code == 2
     assert json.loads(result.output)["field"] == "frontchannel_logout_uri"
+
+
+def test_outbox_dead_letters_lists_and_replay_resends(cli_env, components):
+    with transaction(components) as db:
+        message = enqueue(
+            db,
+            kind="security_event",
+            url="https://portal.example/events",
+            content_type="application/secevent+jwt",
+            body="x",
+            now=components.clock.now(),
+        )
+        db.get_one(OutboxMessage, message.id).dead_at = components.clock.now()
+    listed = _json(cli_env.invoke(app, ["outbox", "dead-letters", "--json"]))
+    assert [(m["id"], m["destination"]) for m in listed] == [(message.id, "https://portal.example")]
+    replayed = _json(cli_env.invoke(app, ["outbox", "replay", message.id, "--json"]))
+    assert replayed["status"] == "waiting"
+    assert _json(cli_env.invoke(app, ["outbox", "dead-letters", "--json"])) == []
+    unknown = cli_env.invoke(app, ["outbox", "replay", "nope", "--json"])
+    assert unknown.exit_code == 2
+    assert json.loads(unknown.output)["field"] == "id"

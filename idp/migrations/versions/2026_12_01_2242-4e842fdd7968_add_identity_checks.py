@@ -1,7 +1,7 @@
 """add identity checks
 
 Revision ID: 4e842fdd7968
-Revises: 50b93af24fdd
+Revises: a8e3ef652c06
 Create Date: 2026-12-01 22:42:06.793788
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '4e842fdd7968'
-down_revision: str | None = '50b93af24fdd'
+down_revision: str | None = 'a8e3ef652c06'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

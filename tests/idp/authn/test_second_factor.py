@@ -223,3 +223,18 @@ def test_password_login_of_an_account_without_second_factor_is_single_factor(
     body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
     claims = jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
     assert claims["acr"] == "urn:passerelle:loa:1"
+
+
+def test_a_code_typed_twice_in_its_window_says_to_wait_for_the_next(components, browser, clock):
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor")
+    used = current_code(secret, clock.now().timestamp())  # the one typed at set-up
+    answer = browser.post(
+        "/login/second-factor",
+        data={"method": "totp", "code": used, "csrf_token": csrf_of(page)},
+    )
+    assert answer.status_code == 401
+    assert "Wait for the next code" in answer.text
+    assert "not right" not in answer.text

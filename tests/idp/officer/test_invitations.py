@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from idp.accounts.models import Account
@@ -49,6 +50,7 @@ def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, 
     assert "invite à créer votre compte" in mail.texts("kofi@example.ca")[-1]
     page = browser.get(_link(mail, "kofi@example.ca"))
     assert 'value="Kofi Mensah"' in page.text
+    assert '<html lang="fr">' in page.text  # a French invitation opens in French
     token = page.text.split('name="token" value="')[1].split('"')[0]
     created = browser.post(
         "/invitations/accept",
@@ -60,6 +62,9 @@ def test_cli_invitation_mails_a_link_that_creates_the_account(cli_env, browser, 
         },
     )
     assert created.headers["location"] == "/account/security?notice=welcome"
+    with transaction(components) as db:
+        kofi = db.scalar(select(Account).where(Account.email == "kofi@example.ca"))
+        assert kofi.locale == "fr"  # so the ID token and userinfo say `locale: fr`
     assert browser.get("/account").status_code == 200
     from idp.accounts.service import find_account_by_email
 
@@ -100,17 +105,20 @@ def test_an_applicant_opening_the_officer_page_is_told_it_is_not_for_them(compon
     assert 'name="password"' not in page.text  # not the sign-in form
 
 
-def _officer(components, browser, clock):
+def _officer(components, browser, clock, *, second_factor=True):
     officer = make_account(components)
     with transaction(components) as db:
         db.get(Account, officer.id).roles = ["officer"]
     sign_in(browser, "/login", officer.email)
+    if not second_factor:
+        return officer, None
     secret, _ = enable_totp(browser, clock.now().timestamp())
+    clock.advance(16 * 60)  # the code typed at set-up is no longer recent
     return officer, secret
 
 
 def test_an_officer_with_a_password_alone_cannot_invite(components, browser, clock):
-    _officer(components, browser, clock)  # signed in with the password only
+    _officer(components, browser, clock, second_factor=False)  # a password only
     page = browser.get("/officer/invitations")
     assert page.status_code == 303
     assert page.headers["location"].startswith("/account/step-up")
@@ -144,3 +152,26 @@ def test_officer_invites_from_the_page(components, browser, mail, clock):
     )
     assert bad.status_code == 400
     assert 'aria-invalid="true"' in bad.text
+
+
+def test_an_officer_is_told_the_person_already_has_an_account(components, browser, clock):
+    _, secret = _officer(components, browser, clock)
+    existing = make_account(components)
+    step_up(browser, clock, secret, "/officer/invitations")
+    page = browser.get("/officer/invitations")
+    refused = browser.post(
+        "/officer/invitations", data={"email": existing.email, "csrf_token": csrf_of(page)}
+    )
+    assert refused.status_code == 409
+    assert "already has an account: no invitation is needed" in refused.text
+    assert "Sign in instead" not in refused.text
+
+
+def test_the_account_page_links_officers_to_their_console(components, browser, clock):
+    _officer(components, browser, clock)
+    assert 'href="/officer/invitations"' in browser.get("/account").text
+
+
+def test_the_account_page_does_not_offer_the_console_to_applicants(components, browser):
+    sign_in(browser, "/login", make_account(components).email)
+    assert 'href="/officer/invitations"' not in browser.get("/account").text

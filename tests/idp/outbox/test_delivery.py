@@ -1,0 +1,150 @@
+"""Outbox delivery: tokens signed when sent, at least once with a stable `jti`, in order per
+destination and in parallel across destinations, failures and dead letters logged
+(issue 10 must-show 6)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import parse_qs
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from idp.delegation.events import SECURITY_EVENT_TOKEN
+from idp.oidc.backchannel import LOGOUT_TOKEN
+from idp.outbox.delivery import MAX_ATTEMPTS
+from idp.outbox.dispatcher import OutboxDispatcher
+from idp.outbox.service import dead_letters, enqueue_token, replay
+from keys import public_jwks
+from tests.factories.idp import transaction
+from tests.receiver import receiver
+
+HOUR = 3600
+
+
+def queue(components, url: str, n: int, *, logout: bool = False) -> None:
+    envelope = LOGOUT_TOKEN if logout else SECURITY_EVENT_TOKEN
+    with transaction(components) as db:
+        enqueue_token(
+            db,
+            kind="backchannel_logout" if logout else "security_event",
+            url=url,
+            claims={"iss": "https://testserver", "aud": "portal", "n": n},
+            alg="RS256" if logout else "ES256",
+            envelope=envelope,
+            now=components.clock.now(),
+        )
+
+
+def claims_of(components, body: bytes) -> dict:
+    text = body.decode()
+    if text.startswith("logout_token="):
+        text = parse_qs(text)["logout_token"][0]
+    with transaction(components) as db:
+        keys = KeySet.import_key_set(public_jwks(db, components.clock.now()))
+    return dict(jwt.decode(text, keys).claims)
+
+
+def test_a_portal_down_for_an_hour_gets_everything_after_in_order_once_per_event(
+    components, app, clock
+):
+    outbox = app.state.outbox
+    with receiver() as (down_url, down), receiver() as (up_url, up):
+        down.status = 503
+        for n in range(5):
+            queue(components, f"{down_url}/bcl", n, logout=True)
+            queue(components, f"{up_url}/events", n)
+        came_back_at = clock.now().timestamp() + HOUR
+        for _ in range(60):  # an hour down, a pass a minute
+            outbox.deliver_now()
+            clock.advance(60)
+        assert [claims_of(components, b)["n"] for b in up.accepted()] == [0, 1, 2, 3, 4]
+        tried_while_down = {claims_of(components, body)["n"] for _, _, body in down.answered}
+        down.status = 200
+        for _ in range(120):
+            if len(down.accepted()) == 5:
+                break
+            outbox.deliver_now()
+            clock.advance(60)
+    assert tried_while_down == {0}  # only the head was tried: the others wait behind it
+    delivered = [claims_of(components, body) for body in down.accepted()]
+    assert [c["n"] for c in delivered] == [0, 1, 2, 3, 4]
+    assert len({c["jti"] for c in delivered}) == 5
+    for token in delivered:  # signed when sent: valid on arrival, an hour late
+        assert token["iat"] >= came_back_at
+        assert token["exp"] == token["iat"] + 120
+
+
+def test_every_attempt_of_one_event_carries_the_same_jti(components, app, clock):
+    with receiver() as (url, portal):
+        portal.status = 500
+        queue(components, f"{url}/events", 0)
+        for _ in range(3):
+            app.state.outbox.deliver_now()
+            clock.advance(HOUR)
+    jtis = {claims_of(components, body)["jti"] for _, _, body in portal.answered}
+    assert len(portal.answered) == 3
+    assert len(jtis) == 1
+
+
+def test_a_slow_portal_does_not_delay_the_others(components, app):
+    with receiver() as (slow_url, slow), receiver() as (fast_url, fast):
+        slow.delay_seconds = 1.5
+        queue(components, f"{slow_url}/events", 0)
+        for n in range(3):
+            queue(components, f"{fast_url}/events", n)
+        assert app.state.outbox.deliver_now() == 4
+    slow_arrival = slow.answered[0][0]
+    assert len(fast.answered) == 3
+    assert max(arrival for arrival, _, _ in fast.answered) < slow_arrival + 1.0
+
+
+def test_failed_attempts_and_the_dead_letter_are_logged_then_replayed(
+    components, app, clock, caplog
+):
+    caplog.set_level(logging.WARNING, logger="idp.outbox")
+    with receiver() as (url, portal):
+        portal.status = 503
+        queue(components, f"{url}/events", 0)
+        for _ in range(MAX_ATTEMPTS):
+            app.state.outbox.deliver_now()
+            clock.advance(HOUR)
+        failures = [r for r in caplog.records if r.levelno == logging.WARNING]
+        (dead,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+        with transaction(components) as db:
+            (letter,) = dead_letters(db)
+            replay(db, letter.id, clock.now())
+        portal.status = 200
+        assert app.state.outbox.deliver_now() == 1
+    assert len(failures) == MAX_ATTEMPTS - 1
+    assert all(r.destination == url and r.reason == "HTTP 503" for r in failures)
+    assert dead.getMessage().startswith("outbox dead letter: security_event to " + url)
+    jtis = {claims_of(components, body)["jti"] for _, _, body in portal.answered}
+    assert jtis == {letter.event_id}
+
+
+def test_two_dispatchers_at_once_send_each_message_once_in_order(components, app):
+    other = OutboxDispatcher(
+        components.session_factory, components.clock, components.keyring, poll_seconds=1
+    )
+    with receiver() as (a_url, a), receiver() as (b_url, b):
+        for n in range(8):
+            queue(components, f"{a_url}/events", n)
+            queue(components, f"{b_url}/events", n)
+        barrier = threading.Barrier(2)
+
+        def run(dispatcher) -> None:
+            barrier.wait()
+            while dispatcher.deliver_now():
+                pass
+
+        threads = [threading.Thread(target=run, args=(d,)) for d in (app.state.outbox, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        app.state.outbox.deliver_now()
+    other.stop()
+    for portal in (a, b):
+        assert [claims_of(components, body)["n"] for body in portal.accepted()] == list(range(8))
