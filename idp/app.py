@@ -104,7 +104,7 @@ def create_app(
         title="Passerelle",
         summary="One identity across the immigration portals; delegation the applicant controls.",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=None,  # served by `idp.portal_api` from the package's own assets (CSP)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

@@ -71,7 +71,8 @@ from keys import InvalidMasterKey, Keyring, MasterKey, ensure_signing_keys
 
 log = logging.getLogger("idp.bootstrap")
 MASTER_KEY_FILE = "master.key"
-SIGNING_ALGS = ("ES256", "RS256")
+# Every algorithm discovery advertises for ID tokens has a key: a portal may register any.
+SIGNING_ALGS = ("ES256", "RS256", "EdDSA")
 
 
 @dataclass(frozen=True)

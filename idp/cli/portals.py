@@ -44,7 +44,10 @@ def clients_create(
     first_party: Annotated[
         bool, typer.Option("--first-party", help="Skip the consent page.")
     ] = False,
-    jwks: Annotated[Path | None, typer.Option(help="JWKS file (private_key_jwt).")] = None,
+    jwks: Annotated[
+        Path | None,
+        typer.Option(help="Public JWKS file: private_key_jwt and signed request objects."),
+    ] = None,
     id_token_alg: Annotated[str | None, typer.Option(help="id_token_signed_response_alg.")] = None,
     backchannel_logout_uri: Annotated[
         str | None, typer.Option(help="Where logout tokens are posted (Back-Channel Logout).")
@@ -52,6 +55,21 @@ def clients_create(
     events_uri: Annotated[
         str | None, typer.Option(help="Where delegation events (RFC 8417 SETs) are posted.")
     ] = None,
+    frontchannel_logout_uri: Annotated[
+        str | None,
+        typer.Option(help="Framed by the signed-out page (Front-Channel Logout 1.0)."),
+    ] = None,
+    frontchannel_logout_session_required: Annotated[
+        bool,
+        typer.Option("--frontchannel-logout-session-required", help="Add iss and sid to that URI."),
+    ] = False,
+    require_pushed_authorization_requests: Annotated[
+        bool,
+        typer.Option(
+            "--require-pushed-authorization-requests",
+            help="Accept only requests pushed to /par (RFC 9126 section 6).",
+        ),
+    ] = False,
     scope: Annotated[
         str | None, typer.Option(help="Allowed scopes, space-separated (e.g. applications:write).")
     ] = None,
@@ -82,6 +100,9 @@ def clients_create(
                 events_uri=events_uri,
                 subject_type=subject_type,
                 sector_identifier=sector_identifier,
+                frontchannel_logout_uri=frontchannel_logout_uri,
+                frontchannel_logout_session_required=frontchannel_logout_session_required,
+                require_pushed_authorization_requests=require_pushed_authorization_requests,
                 **({"scope": scope} if scope else {}),
                 now=parts.clock.now(),
             )
@@ -109,6 +130,9 @@ def clients_list(as_json: JsonOption = False) -> None:
                 "subject_type": c.subject_type,
                 "sector_identifier": c.sector_identifier,
                 "profile": c.profile_slug,
+                "frontchannel_logout_uri": c.frontchannel_logout_uri,
+                "frontchannel_logout_session_required": c.frontchannel_logout_session_required,
+                "require_pushed_authorization_requests": c.require_pushed_authorization_requests,
             }
             for c in list_clients(db)
         ]

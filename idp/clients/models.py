@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy import JSON, Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.schema import Base, UTCDateTime
@@ -34,6 +34,13 @@ class Client(Base):
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(16), nullable=True)
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    frontchannel_logout_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    frontchannel_logout_session_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     events_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     profile_slug: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     subject_type: Mapped[str] = mapped_column(String(16), default="public", server_default="public")

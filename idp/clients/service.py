@@ -78,6 +78,9 @@ class RegisteredClient:
     profile_slug: str | None = None
     subject_type: str = SUBJECT_PUBLIC
     sector_identifier: str | None = None
+    frontchannel_logout_uri: str | None = None
+    frontchannel_logout_session_required: bool = False
+    require_pushed_authorization_requests: bool = False
 
     @classmethod
     def from_row(cls, row: Client) -> RegisteredClient:
@@ -98,6 +101,9 @@ class RegisteredClient:
             profile_slug=row.profile_slug,
             subject_type=row.subject_type,
             sector_identifier=row.sector_identifier,
+            frontchannel_logout_uri=row.frontchannel_logout_uri,
+            frontchannel_logout_session_required=row.frontchannel_logout_session_required,
+            require_pushed_authorization_requests=row.require_pushed_authorization_requests,
         )
 
     @property
@@ -189,13 +195,38 @@ def _check_grants(
 
 def _check_jwks(jwks: dict[str, Any] | None) -> None:
     if not jwks:
-        raise InvalidInput("jwks", "private_key_jwt needs the client's public JWKS")
+        raise InvalidInput("jwks", "jwks must list the client's public keys")
     try:
         KeySet.import_key_set(jwks)  # type: ignore[arg-type]
     except (JoseError, ValueError, KeyError, TypeError):
         raise InvalidInput("jwks", "jwks is not a valid JSON Web Key Set") from None
     if any("d" in k for k in jwks.get("keys", [])):
         raise InvalidInput("jwks", "jwks must hold public keys only")
+
+
+def _check_frontchannel_logout_uri(uri: str | None, redirect_uris: Sequence[str]) -> None:
+    """Front-Channel Logout 1.0 section 2: scheme, host and port of a redirect URI."""
+    if not uri:
+        return
+    validate_redirect_uri(uri, "frontchannel_logout_uri")
+    origin = origin_of(uri)
+    if not origin or origin not in {origin_of(r) for r in redirect_uris}:
+        raise InvalidInput(
+            "frontchannel_logout_uri",
+            "frontchannel_logout_uri must share scheme, host and port with a redirect_uri",
+        )
+
+
+def origin_of(uri: str) -> str:
+    """`scheme://host[:port]` of an absolute URI, lowercase (the origin a CSP source names)."""
+    parts = urlsplit(uri)
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return ""  # not a port number: no origin
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}".lower() if host else ""
 
 
 def _check_alg_and_scope(alg: str | None, scope: str) -> None:
@@ -225,6 +256,9 @@ class ClientSettings:
     events_uri: str | None = None
     subject_type: str = SUBJECT_PUBLIC
     sector_identifier: str | None = None
+    frontchannel_logout_uri: str | None = None
+    frontchannel_logout_session_required: bool = False
+    require_pushed_authorization_requests: bool = False
 
 
 def _check_sector(settings: ClientSettings) -> str | None:
@@ -265,9 +299,10 @@ def check_client_settings(
     """The settings as they will be stored, or `InvalidInput` naming the field at fault."""
     auth_method, grant_types = settings.token_endpoint_auth_method, settings.grant_types
     _check_grants(grant_types, auth_method, settings.redirect_uris)
-    if auth_method == "private_key_jwt":
+    if auth_method == "private_key_jwt" or jwks is not None:
         _check_jwks(jwks)
     _check_alg_and_scope(id_token_signed_response_alg, settings.scope)
+    _check_frontchannel_logout_uri(settings.frontchannel_logout_uri, settings.redirect_uris)
     for uri, field in (
         (settings.backchannel_logout_uri, "backchannel_logout_uri"),
         (settings.events_uri, "events_uri"),
@@ -306,9 +341,16 @@ def create_client(
     events_uri: str | None = None,
     subject_type: str = SUBJECT_PUBLIC,
     sector_identifier: str | None = None,
+    frontchannel_logout_uri: str | None = None,
+    frontchannel_logout_session_required: bool = False,
+    require_pushed_authorization_requests: bool = False,
     now: datetime,
 ) -> tuple[RegisteredClient, str | None]:
-    """Register a client; return it with its secret (shown once) or None for public ones."""
+    """Register a client; return it with its secret (shown once) or None for public ones.
+
+    `jwks` (public keys) is required for `private_key_jwt` and verifies the client's
+    signed request objects (RFC 9101) whatever its authentication method.
+    """
     settings = ClientSettings(
         name=name,
         redirect_uris=tuple(redirect_uris),
@@ -321,6 +363,9 @@ def create_client(
         events_uri=events_uri,
         subject_type=subject_type,
         sector_identifier=sector_identifier,
+        frontchannel_logout_uri=frontchannel_logout_uri or None,
+        frontchannel_logout_session_required=frontchannel_logout_session_required,
+        require_pushed_authorization_requests=require_pushed_authorization_requests,
     )
     return register_client(
         session,

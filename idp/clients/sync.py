@@ -58,12 +58,8 @@ class SyncResult:
 
 
 def client_settings(profile: PortalProfile) -> ClientSettings:
-    """The registration a profile asks for.
-
-    The profile's `frontchannel_logout_uri` waits for the client column (issue 11 item 7);
-    its `claims` list is documentation for the portal team until claims are filtered per
-    client.
-    """
+    """The registration a profile asks for (its `claims` list is enforced at release,
+    `idp.oidc.claims`)."""
     fields = profile.to_client_fields()
     return ClientSettings(
         name=fields["name"],
@@ -77,6 +73,7 @@ def client_settings(profile: PortalProfile) -> ClientSettings:
         events_uri=fields["events_uri"],
         subject_type=fields["subject_type"],
         sector_identifier=fields["sector_identifier"],
+        frontchannel_logout_uri=fields["frontchannel_logout_uri"],
     )
 
 

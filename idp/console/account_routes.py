@@ -9,11 +9,13 @@ introspecting active (tokens issued through a browser session end with it).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from idp.authn.deps import Me, SessionListener
 from idp.authn.sessions import (
     SESSION_COOKIE,
+    BrowserSession,
     end_all_sessions,
     end_session_by_sid,
     list_sessions,
@@ -27,9 +29,11 @@ from idp.http.deps import AppSettings, Db, Now
 from idp.http.pages import render_page
 from idp.legacy.linking import candidates_for, legacy_view
 from idp.oauth.consents import portals_holding_access, withdraw_portal_access
+from idp.oidc.frontchannel import logout_frames, signed_out_page
 
 router = APIRouter()
 OFFICER_ROLE = "officer"
+SIGNED_OUT_LOCATION = "/login?notice=signed_out"
 
 
 @router.get("/account")
@@ -70,7 +74,13 @@ def sessions_page(request: Request, me: Me, db: Db, names: Portals, now: Now) ->
 
 @router.post("/account/sessions/end")
 def end_session(
-    form: CsrfForm, me: Me, db: Db, settings: AppSettings, listener: SessionListener, now: Now
+    request: Request,
+    form: CsrfForm,
+    me: Me,
+    db: Db,
+    settings: AppSettings,
+    listener: SessionListener,
+    now: Now,
 ) -> Response:
     target = form.text("sid")
     if target in ("others", "everywhere"):
@@ -80,17 +90,25 @@ def end_session(
         )
         if target == "others":
             return RedirectResponse(f"/account/sessions?notice=ended_{min(ended, 1)}", 303)
-        return _signed_out_everywhere(settings)
+        return _signed_out_here(request, db, settings, me.session)
     end_session_by_sid(
         db, me.account.id, target, reason="ended_by_user", now=now, listener=listener
     )
     if target == me.session.sid:
-        return _signed_out_everywhere(settings)
+        return _signed_out_here(request, db, settings, me.session)
     return RedirectResponse("/account/sessions?notice=ended_1", status_code=303)
 
 
-def _signed_out_everywhere(settings: AppSettings) -> Response:
-    response = RedirectResponse("/login?notice=signed_out", status_code=303)
+def _signed_out_here(
+    request: Request, db: Session, settings: AppSettings, session: BrowserSession
+) -> Response:
+    """This browser's session ended: its portals' front-channel logout frames, then /login."""
+    frames = logout_frames(db, settings.issuer, session.client_ids, session.sid)
+    response: Response
+    if frames:
+        response = signed_out_page(request, frames, SIGNED_OUT_LOCATION)
+    else:
+        response = RedirectResponse(SIGNED_OUT_LOCATION, status_code=303)
     clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
     return response
 

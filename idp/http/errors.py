@@ -44,7 +44,7 @@ from idp.http.pages import render_page
 
 log = logging.getLogger("idp.http")
 PROBLEM_TYPE_BASE = "https://passerelle.example/problems/"
-OAUTH_JSON_PATHS = ("/token", "/introspect", "/revoke", "/userinfo")
+OAUTH_JSON_PATHS = ("/token", "/introspect", "/revoke", "/userinfo", "/par")
 API_PREFIX = "/api/"
 JSON_PREFIXES = (API_PREFIX, "/webauthn/")
 RETRY_AFTER_SECONDS = 5

@@ -23,6 +23,9 @@ from idp.errors import InvalidParameters
 MAX_FORM_BYTES = 64 * 1024
 MAX_PARAMETERS = 64
 MAX_PARAMETER_LENGTH = 4096
+# An RFC 9101 request object carries every parameter, JSON-encoded, and a signature.
+MAX_REQUEST_OBJECT_LENGTH = 16384
+LONG_PARAMETERS = {"request": MAX_REQUEST_OBJECT_LENGTH}
 MAX_NAME_LENGTH = 64
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 REPEATABLE_PARAMETERS = frozenset({"resource", "audience"})  # RFC 8707, RFC 8693
@@ -77,8 +80,9 @@ def parse_params(raw: bytes) -> Params:
     for name, value in pairs:
         if len(name) > MAX_NAME_LENGTH or not name.isprintable():
             raise InvalidParameters("a parameter name is malformed")
-        if len(value) > MAX_PARAMETER_LENGTH:
-            raise InvalidParameters(f"parameter '{name}' exceeds {MAX_PARAMETER_LENGTH} characters")
+        limit = LONG_PARAMETERS.get(name, MAX_PARAMETER_LENGTH)
+        if len(value) > limit:
+            raise InvalidParameters(f"parameter '{name}' exceeds {limit} characters")
         if "\x00" in value:
             raise InvalidParameters(f"parameter '{name}' contains a NUL character")
         collected[name].append(value)

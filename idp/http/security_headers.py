@@ -1,10 +1,14 @@
 """Strict security headers on every response (OWASP secure headers project).
 
 The CSP allows only our own origin (no inline script or style), framing is refused
-(clickjacking of the consent page), and HSTS is sent when the issuer is https.
+(clickjacking of the consent page), and HSTS is sent when the issuer is https. A page
+that must frame others (front-channel logout) sets its own policy, built here by
+`content_security_policy` from the same base plus `frame-src`; the middleware then keeps it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,10 +17,19 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 
+CSP_HEADER = b"content-security-policy"
+
+
+def content_security_policy(*, frame_sources: Sequence[str] = ()) -> str:
+    """The service's policy, allowing frames from exactly `frame_sources` when given."""
+    if not frame_sources:
+        return CONTENT_SECURITY_POLICY
+    return f"{CONTENT_SECURITY_POLICY}; frame-src {' '.join(frame_sources)}"
+
 
 def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
     headers = [
-        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+        (CSP_HEADER, CONTENT_SECURITY_POLICY.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
@@ -40,7 +53,10 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + self.headers
+                headers = list(message.get("headers", []))
+                own_policy = any(name.lower() == CSP_HEADER for name, _ in headers)
+                extra = [h for h in self.headers if not (own_policy and h[0] == CSP_HEADER)]
+                message["headers"] = headers + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -9,4 +9,6 @@
 - RFC 9207 (`iss` in responses): `authorization.with_issuer`
 - RFC 8693 (token exchange): `token_exchange.py`
 - RFC 9396 (authorization details): `authorization_details.py`
+- RFC 9126 (pushed authorization requests): `par.py`
+- RFC 9101 (signed request objects, JAR): `request_objects.py`
 """

@@ -5,6 +5,8 @@ request, or None to go on (as node-oidc-provider's authorization actions do):
 
 | step               | ends the request with                                               |
 |--------------------|---------------------------------------------------------------------|
+| pushed or signed   | an error page: RFC 9126 `request_uri` or RFC 9101 `request` refused |
+|                    | (else their parameters replace the query's)                        |
 | client and redirect| an error page while client and redirect_uri are not proven         |
 | request            | redirect with `error`, `state`, `iss` (RFC 9207): bad parameters,  |
 |                    | or the person refused                                               |
@@ -34,6 +36,7 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.sessions import BrowserSession, add_client
 from idp.authn.signin import required_acr, second_factors
+from idp.http.params import Params
 from idp.oauth.authorization_code import AuthenticatedUser
 from idp.oauth.authorization_details import (
     needs_second_factor,
@@ -44,10 +47,14 @@ from idp.oauth.consents import has_consent
 from idp.oauth.errors import (
     AccessDeniedError,
     ConsentRequiredError,
+    InvalidClientError,
+    InvalidRequestError,
     LoginRequiredError,
     OAuth2Error,
     ascii_description,
 )
+from idp.oauth.par import redeem_request_uri
+from idp.oauth.request_objects import read_request_object
 from idp.oauth.requests import OAuthRequest
 from idp.oauth.server import IdpAuthorizationServer
 
@@ -155,6 +162,44 @@ class Authorization:
 
 
 Step = Callable[[Authorization], Outcome | None]
+REFERENCE_PARAMETERS = frozenset({"client_id", "request", "request_uri"})
+
+
+def resolve_pushed_or_signed_request(auth: Authorization) -> Outcome | None:
+    """RFC 9126 section 4 and RFC 9101 section 6.3: the parameters a `request_uri` or a
+    `request` stands for replace the query's. Their redirect URI is not proven yet, so a
+    refusal is a page."""
+    if auth.interaction is not None:
+        return None  # resumed: its parameters were resolved when it started
+    try:
+        resolved = _resolved_parameters(auth)
+    except OAuth2Error as error:
+        return ShowError(error.error, ascii_description(error.get_error_description() or ""))
+    if resolved is not None:
+        info = replace(auth.request.info, params=Params(resolved))
+        auth.request = OAuthRequest(info, auth.request.ctx)
+    return None
+
+
+def _resolved_parameters(auth: Authorization) -> dict[str, list[str]] | None:
+    params, ctx = auth.request.info.params, auth.request.ctx
+    repeated = REFERENCE_PARAMETERS & set(params.repeated())
+    if repeated:
+        raise InvalidRequestError(f"parameter '{sorted(repeated)[0]}' is repeated")
+    if "request" in params.all and "request_uri" in params.all:
+        raise InvalidRequestError("'request' and 'request_uri' cannot be used together")
+    if "request_uri" in params.all:
+        return redeem_request_uri(auth.server.store, params, ctx.timestamp)
+    client = ctx.find_client(params.get("client_id"))
+    if client is not None and client.require_pushed_authorization_requests:
+        raise InvalidRequestError("this client must push its requests to /par (RFC 9126)")
+    if "request" not in params.all:
+        return None
+    if client is None:
+        raise InvalidClientError("'client_id' names no client of this server")
+    return read_request_object(
+        params.text("request"), client, auth.server.config.issuer, ctx.timestamp
+    )
 
 
 def check_client_and_redirect(auth: Authorization) -> Outcome | None:
@@ -286,6 +331,7 @@ def issue_code(auth: Authorization) -> Outcome:
 
 
 PIPELINE: tuple[tuple[str, Step], ...] = (
+    ("pushed or signed request", resolve_pushed_or_signed_request),
     ("client and redirect", check_client_and_redirect),
     ("request", check_request),
     ("session", check_session),

@@ -115,10 +115,6 @@ def check_oidc_parameters(data: dict[str, str], repeated: list[str]) -> None:
     """Checks of OIDC Core 3.1.2.1 authlib does not make; each raises `invalid_request`."""
     if repeated:
         raise InvalidRequestError(f"parameter '{repeated[0]}' is included more than once")
-    if "request" in data:
-        raise RequestNotSupportedError("the 'request' parameter is not supported")
-    if "request_uri" in data:
-        raise RequestUriNotSupportedError("the 'request_uri' parameter is not supported")
     mode = data.get("response_mode")
     if mode is not None and mode not in SUPPORTED_RESPONSE_MODES:
         raise InvalidRequestError("'response_mode' must be query")
@@ -135,14 +131,6 @@ def check_oidc_parameters(data: dict[str, str], repeated: list[str]) -> None:
     if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
         raise InvalidRequestError("'max_age' must be a non-negative integer of seconds")
     parse_claims_request(data.get("claims"))
-
-
-class RequestNotSupportedError(InvalidRequestError):  # type: ignore[misc]  # authlib untyped
-    error = "request_not_supported"
-
-
-class RequestUriNotSupportedError(InvalidRequestError):  # type: ignore[misc]  # authlib untyped
-    error = "request_uri_not_supported"
 
 
 class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # type: ignore[misc]

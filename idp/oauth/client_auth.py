@@ -15,9 +15,14 @@ import time
 from typing import Any
 
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from joserfc import jwt
+from joserfc.errors import JoseError
 
 from adapters import EphemeralStore
+from idp.oauth.errors import InvalidClientError
 
+# Asymmetric only: a JWKS could hold an `oct` key, and a shared secret is not a signature.
+ASSERTION_ALGS = ["RS256", "ES256", "EdDSA"]
 MAX_ASSERTION_LIFETIME_SECONDS = 600
 MAX_JTI_LENGTH = 256
 LEEWAY_SECONDS = 30
@@ -26,14 +31,13 @@ LEEWAY_SECONDS = 30
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
-    def __init__(self, issuer: str, token_url: str, store: EphemeralStore) -> None:
+    def __init__(self, issuer: str, endpoint_urls: list[str], store: EphemeralStore) -> None:
         super().__init__(validate_jti=True, leeway=LEEWAY_SECONDS)
-        self._token_url = token_url
-        self._issuer = issuer
+        self._audiences = [*endpoint_urls, issuer]
         self._store = store
 
     def get_audiences(self) -> list[str]:
-        return [self._token_url, self._issuer]
+        return list(self._audiences)
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
         if not isinstance(jti, str) or len(jti) > MAX_JTI_LENGTH:
@@ -47,6 +51,16 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
 
     def resolve_client_public_key(self, client: Any) -> Any:
         return client.public_keys()
+
+    def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
+        """authlib's, with the algorithms discovery advertises (authlib's default is
+        joserfc's "recommended" list, which has HS256 and lacks EdDSA)."""
+        try:
+            token = jwt.decode(assertion, resolve_key, algorithms=ASSERTION_ALGS)
+        except JoseError as error:
+            raise InvalidClientError(description=error.description) from error
+        self.verify_claims(token.claims)
+        return token.claims
 
 
 def has_readable_basic_credentials(header: str | None) -> bool:

@@ -7,6 +7,8 @@ friends re-exported for one import place.
     OAuth2Error (authlib)
     ├── InvalidRequestError, InvalidClientError, InvalidGrantError, ... (authlib)
     ├── LoginRequiredError, ConsentRequiredError (authlib.oidc)
+    ├── InvalidRequestObjectError, InvalidRequestUriError, RequestUriNotSupportedError
+    │   (RFC 9101 section 7, authlib)
     └── InvalidTokenError (RFC 6750 section 3.1, ours)
 """
 
@@ -23,6 +25,12 @@ from authlib.oauth2.rfc6749.errors import (
     UnsupportedGrantTypeError,
     UnsupportedResponseTypeError,
     UnsupportedTokenTypeError,
+)
+from authlib.oauth2.rfc9101.errors import (
+    InvalidRequestObjectError,
+    InvalidRequestUriError,
+    RequestNotSupportedError,
+    RequestUriNotSupportedError,
 )
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 
@@ -51,10 +59,14 @@ __all__ = [
     "InvalidClientError",
     "InvalidGrantError",
     "InvalidRequestError",
+    "InvalidRequestObjectError",
+    "InvalidRequestUriError",
     "InvalidScopeError",
     "InvalidTokenError",
     "LoginRequiredError",
     "OAuth2Error",
+    "RequestNotSupportedError",
+    "RequestUriNotSupportedError",
     "UnauthorizedClientError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",

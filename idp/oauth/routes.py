@@ -1,4 +1,4 @@
-"""HTTP routes of the OAuth endpoints: authorize, consent, token, introspect, revoke.
+"""HTTP routes of the OAuth endpoints: authorize, consent, par, token, introspect, revoke.
 
 Each handler is a plain `def` (run in FastAPI's thread pool) that builds the request's
 `OAuthContext` on the unit of work's session and hands it to the pipeline
@@ -41,6 +41,7 @@ from idp.oauth.consents import record_consent
 from idp.oauth.context import OAuthContext
 from idp.oauth.deps import Server
 from idp.oauth.errors import InvalidClientError, InvalidRequestError, OAuth2Error
+from idp.oauth.par import PAR_PATH, push_authorization_request
 from idp.oauth.requests import HttpRequestInfo, OAuthRequest
 from idp.oauth.server import NO_STORE_HEADERS
 from idp.settings import Settings
@@ -130,7 +131,7 @@ def render_outcome(
         }
         return render_page(request, "oauth/delegated_consent.html", delegated)
     assert isinstance(outcome, ShowError)  # the Outcome union is closed
-    return error_page(request, outcome.description)
+    return error_page(request, f"{outcome.error}: {outcome.description}")
 
 
 def _run_authorization(
@@ -259,9 +260,8 @@ def client_auth_challenge(response: Response) -> Response:
     return response
 
 
-def _endpoint(
-    info: HttpRequestInfo, db: Session, server: Server, now: Now, name: str | None
-) -> Response:
+def _refusal(info: HttpRequestInfo) -> Response | None:
+    """Checks every client-authenticated endpoint makes before authlib sees the request."""
     repeated = info.params.repeated()
     if repeated:
         return oauth_json_error(
@@ -269,6 +269,15 @@ def _endpoint(
         )
     if not has_readable_basic_credentials(info.headers.get("authorization")):
         return oauth_json_error(InvalidClientError("the Basic credentials cannot be read"))
+    return None
+
+
+def _endpoint(
+    info: HttpRequestInfo, db: Session, server: Server, now: Now, name: str | None
+) -> Response:
+    refusal = _refusal(info)
+    if refusal is not None:
+        return refusal
     request = OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects))
     if name is None:
         response: Response = server.create_token_response(request)
@@ -296,3 +305,18 @@ def introspect(info: FormInfo, db: ReadDb, server: Server, now: Now) -> Response
 @router.post("/revoke")
 def revoke(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
     return _endpoint(info, db, server, now, "revocation")
+
+
+@router.post(PAR_PATH)
+def pushed_authorization_request(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
+    """RFC 9126 section 2: 201 with the `request_uri` to send the browser to /authorize with."""
+    refusal = _refusal(info)
+    if refusal is not None:
+        return refusal
+    request = OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects))
+    try:
+        pushed = push_authorization_request(server, request)
+    except OAuth2Error as error:
+        return oauth_json_error(error)
+    body = {"request_uri": pushed.request_uri, "expires_in": pushed.expires_in}
+    return JSONResponse(body, status_code=201, headers=NO_STORE_HEADERS)

@@ -30,6 +30,7 @@ from idp.oauth.client_auth import PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
 from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
+from idp.oauth.par import PAR_PATH
 from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
 from idp.oauth.token_exchange import TokenExchangeGrant
@@ -67,7 +68,12 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.subjects = subjects  # the `sub` each client receives (OIDC Core §8)
         self.clients = ClientDirectory()  # shared: every request reads clients through it
         self.service_grants = ServiceGrants()
-        self._private_key_jwt = PrivateKeyJwt(config.issuer, config.issuer + "/token", store)
+        token_url, par_url = config.issuer + "/token", config.issuer + PAR_PATH
+        self._private_key_jwt = {
+            "token": PrivateKeyJwt(config.issuer, [token_url], store),
+            # RFC 9126 section 2: an assertion at /par may name the issuer, /token or /par.
+            "par": PrivateKeyJwt(config.issuer, [token_url, par_url], store),
+        }
         extensions = list(token_extensions)
         self.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), *extensions])
         self.register_grant(RefreshTokenGrant, extensions)
@@ -79,7 +85,8 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Any:
         """authlib's client authentication, reading clients through this request's context."""
         authentication = ClientAuthentication(request.ctx.find_client)
-        authentication.register("private_key_jwt", self._private_key_jwt)
+        assertion = self._private_key_jwt.get(endpoint, self._private_key_jwt["token"])
+        authentication.register("private_key_jwt", assertion)
         return authentication(request, methods, endpoint)
 
     def query_client(self, client_id: str) -> Any:

@@ -7,9 +7,10 @@ give other methods their 405).
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.authn.deps import MaybeMe, SessionListener
@@ -19,8 +20,9 @@ from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.deps import AppSettings, Db, Keys, Now, shared
 from idp.http.documents import Document
 from idp.http.pages import render_page
-from idp.http.params import Form, Params, Query
+from idp.http.params import FORM_CONTENT_TYPE, Form, Params, Query, read_form
 from idp.oauth.deps import Server
+from idp.oidc.frontchannel import logout_frames, signed_out_page
 from idp.oidc.logout import LogoutRejected, LogoutRequest, validate_logout_request
 from idp.oidc.userinfo import answer_userinfo
 
@@ -44,14 +46,24 @@ async def jwks(request: Request) -> Response:
     return _document(request, "jwks", "application/jwk-set+json", "public, max-age=300")
 
 
-def _userinfo(request: Request, db: Db, server: Server, now: Now) -> Response:
+async def body_access_tokens(request: Request) -> list[str]:
+    """RFC 6750 section 2.2: `access_token` in a form-encoded body (read without blocking)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_CONTENT_TYPE:
+        return []
+    return (await read_form(request)).all.get("access_token", [])
+
+
+BodyTokens = Annotated[list[str], Depends(body_access_tokens)]
+
+
+def _userinfo(
+    request: Request, db: Db, server: Server, now: Now, body_tokens: Sequence[str] = ()
+) -> Response:
+    authorization = request.headers.get("authorization")
+    tokens = server.config.tokens
     answer = answer_userinfo(
-        db,
-        server.keyring,
-        server.config.tokens,
-        request.headers.get("authorization"),
-        now,
-        server.subjects,
+        db, server.keyring, tokens, authorization, now, server.subjects, body_tokens
     )
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if answer.challenge:
@@ -65,8 +77,10 @@ def userinfo_get(request: Request, db: Db, server: Server, now: Now) -> Response
 
 
 @router.post("/userinfo")
-def userinfo_post(request: Request, db: Db, server: Server, now: Now) -> Response:
-    return _userinfo(request, db, server, now)
+def userinfo_post(
+    request: Request, body_tokens: BodyTokens, db: Db, server: Server, now: Now
+) -> Response:
+    return _userinfo(request, db, server, now, body_tokens)
 
 
 def _logout_error(request: Request, detail: str) -> Response:
@@ -120,12 +134,13 @@ def _signed_out(
     now: Now,
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
-    end_session(db, cookie, reason="logout", now=now, listener=listener)
+    ended = end_session(db, cookie, reason="logout", now=now, listener=listener)
+    frames = logout_frames(db, settings.issuer, ended.client_ids, ended.sid) if ended else []
     response: Response
-    if logout.redirect_to:
+    if logout.redirect_to and not frames:
         response = RedirectResponse(logout.redirect_to, status_code=303)
-    else:
-        response = render_page(request, "oidc/logged_out.html", {})
+    else:  # Front-Channel Logout: the frames load first, then the page continues
+        response = signed_out_page(request, frames, logout.redirect_to)
     clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
     return response
 

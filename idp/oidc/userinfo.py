@@ -1,12 +1,16 @@
 """The UserInfo endpoint (OIDC Core section 5.3) with RFC 6750 bearer errors.
 
 GET and POST; the access token comes in the `Authorization: Bearer` header (RFC 6750
-section 2.1). No token: 401 with a bare challenge; a bad one: 401 `invalid_token`; a
-token without `openid`: 403 `insufficient_scope` (RFC 6750 section 3.1).
+section 2.1) or, in a POST only, as the `access_token` parameter of a form-encoded body
+(section 2.2; never in a query, section 2.3 being a SHOULD NOT). No token: 401 with a
+bare challenge; a token sent twice or by two methods: 400 `invalid_request` (section 2:
+"MUST NOT use more than one method"); a bad one: 401 `invalid_token`; a token without
+`openid`: 403 `insufficient_scope` (section 3.1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,6 +51,34 @@ def _invalid(description: str) -> UserinfoAnswer:
     )
 
 
+def _bad_request(description: str) -> UserinfoAnswer:
+    return UserinfoAnswer(
+        400,
+        {"error": "invalid_request", "error_description": description},
+        f'Bearer realm="{REALM}", error="invalid_request", error_description="{description}"',
+    )
+
+
+def presented_token(authorization: str | None, body_tokens: Sequence[str]) -> str | UserinfoAnswer:
+    """The one access token of the request (RFC 6750 sections 2.1 and 2.2), or the refusal."""
+    if body_tokens and authorization:
+        return _bad_request("send the access token in the Authorization header or the body")
+    if len(body_tokens) > 1:
+        return _bad_request("parameter 'access_token' is included more than once")
+    if body_tokens:
+        return body_tokens[0]
+    token = bearer_token(authorization)
+    if token is not None:
+        return token
+    if authorization:
+        return _invalid("the Authorization header is not a Bearer token")
+    return UserinfoAnswer(
+        401,
+        {"error": "invalid_request", "error_description": "no access token"},
+        f'Bearer realm="{REALM}"',
+    )
+
+
 def answer_userinfo(
     db: Session,
     keyring: Keyring,
@@ -54,16 +86,11 @@ def answer_userinfo(
     authorization: str | None,
     now: datetime,
     subjects: SubjectIdentifiers,
+    body_tokens: Sequence[str] = (),
 ) -> UserinfoAnswer:
-    token = bearer_token(authorization)
-    if token is None:
-        if authorization:
-            return _invalid("the Authorization header is not a Bearer token")
-        return UserinfoAnswer(
-            401,
-            {"error": "invalid_request", "error_description": "no access token"},
-            f'Bearer realm="{REALM}"',
-        )
+    token = presented_token(authorization, body_tokens)
+    if isinstance(token, UserinfoAnswer):
+        return token
     claims = read_access_token(db, keyring, policy, token, now)
     if claims is None:
         return _invalid("the access token is expired, revoked or not ours")

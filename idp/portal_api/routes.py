@@ -8,6 +8,8 @@
   `GET /api/applications` lists the portal's applications.
 - `POST /api/decisions` (scope `delegations:read`): may this actor do this action on this
   application now? Errors are `application/problem+json` naming the field.
+- `GET /api/docs`: the OpenAPI description in Swagger UI, from the package's own assets
+  (`idp/static/swagger-ui/`), so the page works under the service's CSP.
 
 Every `sub` in and out is the one this portal knows (public or pairwise, `idp.subjects`).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
@@ -42,6 +44,7 @@ from idp.clients.service import RegisteredClient
 from idp.errors import InvalidInput
 from idp.http.deps import AppSettings, Db, Now
 from idp.http.errors import problem
+from idp.http.pages import render_page
 from idp.metrics import DELEGATION_DECISIONS
 from idp.notifications.deps import Mail
 from idp.portal_api.deps import ReadingPortal, WritingPortal
@@ -248,3 +251,9 @@ def decision(
         allowed=result.allowed, reason=result.reason, delegation_id=result.delegation_id
     )
     return JSONResponse(out.model_dump())
+
+
+@router.get("/docs", include_in_schema=False)
+async def api_docs(request: Request) -> Response:
+    """Swagger UI on the OpenAPI document; its script and style are ours (CSP `'self'`)."""
+    return render_page(request, "portal_api/docs.html", {"openapi_url": request.app.openapi_url})

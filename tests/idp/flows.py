@@ -225,3 +225,54 @@ def step_up(browser: httpx.Client, clock, secret_totp: str, return_to: str = "/a
         },
     )
     assert done.headers["location"] == return_to, done.text[:300]
+
+
+def client_key(alg: str = "ES256") -> tuple[Any, dict[str, Any]]:
+    """A portal's signing key and the public JWKS it registers (private_key_jwt, RFC 9101)."""
+    from joserfc.jwk import ECKey, OKPKey, RSAKey
+
+    parameters: Any = {"kid": f"portal-{alg.lower()}-{secrets.token_hex(4)}", "alg": alg}
+    if alg == "RS256":
+        key: Any = RSAKey.generate_key(2048, parameters=parameters)
+    elif alg == "EdDSA":
+        key = OKPKey.generate_key("Ed25519", parameters=parameters)
+    else:
+        key = ECKey.generate_key("P-256", parameters=parameters)
+    return key, {"keys": [key.as_dict(private=False)]}
+
+
+def sign_request_object(
+    key: Any, claims: dict[str, Any], *, alg: str | None = None, typ: str = "oauth-authz-req+jwt"
+) -> str:
+    """An RFC 9101 request object signed as a portal would."""
+    from joserfc import jwt
+
+    header = {"alg": alg or key.alg, "kid": key.kid, "typ": typ}
+    return jwt.encode(header, claims, key, algorithms=[header["alg"]])
+
+
+def request_object_claims(
+    request: AuthorizationRequest, now: float, **overrides: Any
+) -> dict[str, Any]:
+    """The request's parameters as the claims of a request object for https://testserver."""
+    claims: dict[str, Any] = {
+        **request.params,
+        "iss": request.client_id,
+        "aud": "https://testserver",
+        "exp": int(now) + 300,
+        "iat": int(now),
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def push(portal: httpx.Client, params: dict[str, str], auth: Any = None) -> httpx.Response:
+    """POST the parameters to the pushed authorization request endpoint (RFC 9126)."""
+    return portal.post("/par", data=params, auth=auth)
+
+
+def by_reference(client_id: str, request_uri: str, verifier: str) -> AuthorizationRequest:
+    """The authorization request a portal sends the browser with after pushing (RFC 9126 4)."""
+    return AuthorizationRequest(
+        client_id, verifier, {"client_id": client_id, "request_uri": request_uri}
+    )

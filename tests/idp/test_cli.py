@@ -199,6 +199,51 @@ def test_keys_master_prints_a_usable_key(cli_env):
     assert MasterKey.from_b64url(key).to_b64url() == key
 
 
+def test_clients_create_registers_front_channel_logout_and_required_par(cli_env):
+    created = _json(
+        cli_env.invoke(
+            app,
+            [
+                "clients",
+                "create",
+                "--name",
+                "PR Portal",
+                "--redirect-uri",
+                "https://pr.example/cb",
+                "--frontchannel-logout-uri",
+                "https://pr.example/oidc/frontchannel-logout",
+                "--frontchannel-logout-session-required",
+                "--require-pushed-authorization-requests",
+                "--json",
+            ],
+        )
+    )
+    listed = _json(cli_env.invoke(app, ["clients", "list", "--json"]))
+    entry = next(c for c in listed if c["client_id"] == created["client_id"])
+    assert entry["frontchannel_logout_uri"] == "https://pr.example/oidc/frontchannel-logout"
+    assert entry["frontchannel_logout_session_required"] is True
+    assert entry["require_pushed_authorization_requests"] is True
+
+
+def test_clients_create_refuses_a_front_channel_uri_on_another_origin(cli_env):
+    result = cli_env.invoke(
+        app,
+        [
+            "clients",
+            "create",
+            "--name",
+            "Elsewhere",
+            "--redirect-uri",
+            "https://pr.example/cb",
+            "--frontchannel-logout-uri",
+            "https://elsewhere.example/logout",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 2
+    assert json.loads(result.output)["field"] == "frontchannel_logout_uri"
+
+
 def test_outbox_dead_letters_lists_and_replay_resends(cli_env, components):
     with transaction(components) as db:
         message = enqueue(

@@ -21,6 +21,7 @@ def cli(settings, monkeypatch):
         "IDP_MASTER_KEY": settings.master_key.get_secret_value(),
         "IDP_DATA_DIR": str(settings.data_dir),
         "IDP_REDIS_URL": settings.redis_url,
+        "IDP_SMTP_URL": settings.smtp_url,
     }.items():
         monkeypatch.setenv(name, value)
     runner = CliRunner()

@@ -77,3 +77,53 @@ def test_expired_token_is_invalid_token(components, browser, portal, clock):
     response = portal.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
+
+
+# RFC 6750 section 2.2: the form-encoded body parameter ---------------------------------
+
+
+def test_access_token_in_a_form_encoded_post_body_is_accepted(components, browser, portal):
+    account, token = _access_token(components, browser, portal)
+    response = portal.post("/userinfo", data={"access_token": token})
+    assert response.status_code == 200, response.text
+    assert response.json()["sub"] == account.subject
+
+
+def test_access_token_in_a_get_query_is_not_read(components, browser, portal):
+    _, token = _access_token(components, browser, portal)
+    response = portal.get("/userinfo", params={"access_token": token})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="passerelle"'
+
+
+def test_access_token_in_a_json_body_is_not_read(components, browser, portal):
+    _, token = _access_token(components, browser, portal)
+    response = portal.post("/userinfo", json={"access_token": token})
+    assert response.status_code == 401
+
+
+def test_access_token_in_both_header_and_body_is_invalid_request(components, browser, portal):
+    _, token = _access_token(components, browser, portal)
+    response = portal.post(
+        "/userinfo", data={"access_token": token}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert 'error="invalid_request"' in response.headers["www-authenticate"]
+
+
+def test_access_token_repeated_in_the_body_is_invalid_request(components, browser, portal):
+    _, token = _access_token(components, browser, portal)
+    response = portal.post(
+        "/userinfo",
+        content=f"access_token={token}&access_token={token}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert "access_token" in response.json()["error_description"]
+
+
+def test_bad_access_token_in_the_body_is_invalid_token(portal):
+    response = portal.post("/userinfo", data={"access_token": "not.a.token"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
