@@ -86,11 +86,13 @@ def _check_password(
         record_success(store, PASSWORD_FACTOR, email)
         return LoginResult(account=account)
     count = record_failure(store, budgets.password_per_account, PASSWORD_FACTOR, email)
-    record_failure(store, budgets.password_per_address, ADDRESS_FACTOR, address)
+    from_address = record_failure(store, budgets.password_per_address, ADDRESS_FACTOR, address)
     owner = None
     if just_exhausted(count, budgets.password_per_account):
         owner = find_account_by_email(db, email)
+    # An address past its budget is refused from its next failure on, like an account: the
+    # failure that uses the budget up is still answered as what it was.
     wait = blocked(store, budgets.password_per_address, ADDRESS_FACTOR, address)
-    if wait:
+    if wait and from_address > budgets.password_per_address.limit:
         return LoginResult(error_code="rate_limited", retry_after_seconds=wait, warn_owner=owner)
     return LoginResult(error_code="invalid_credentials", warn_owner=owner)

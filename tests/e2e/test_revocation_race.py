@@ -44,13 +44,14 @@ DETAILS = json.dumps(
 
 
 @pytest.fixture
-def race(backend, tmp_path_factory):
+def race(backend, tmp_path_factory, smtp_inbox):
     if not backend.is_real:
         pytest.skip("the race is between instances sharing PostgreSQL")
     folder = tmp_path_factory.mktemp("race")
     database_url = backend.fresh_database_url(folder)
     port_a, port_b = new_port(), new_port()
-    env = server_env(backend, folder, database_url, f"http://localhost:{port_a}")
+    issuer = f"http://localhost:{port_a}"
+    env = server_env(backend, folder, database_url, issuer, smtp_inbox[0])
     a, b = IdpProcess(env, port_a).start(folder), IdpProcess(env, port_b).start(folder)
     engine = create_db_engine(database_url)
     yield a, b, create_session_factory(engine)

@@ -73,6 +73,18 @@ def test_failed_sign_ins_are_rate_limited_per_account(components, browser):
     assert int(blocked.headers["retry-after"]) > 0
 
 
+def test_one_address_guessing_many_accounts_is_refused_once_past_its_budget(browser):
+    def guess(email: str):
+        return browser.post(
+            "/login",
+            data={"email": email, "password": "wrong password!", "csrf_token": _csrf(browser)},
+        )
+
+    statuses = [guess(f"guess{i}@example.ca").status_code for i in range(11)]
+    assert statuses == [401] * 10 + [429]  # ten accounts' first failures, then the address
+    assert int(guess("guess11@example.ca").headers["retry-after"]) > 0
+
+
 def test_password_hash_is_argon2id_at_owasp_parameters(components):
     account = make_account(components)
     assert account.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
