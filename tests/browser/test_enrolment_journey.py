@@ -16,12 +16,10 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from adapters import DevMailbox
 from idp.authn.totp import current_code
 from tests.browser.accessibility import assert_accessible
 
@@ -51,10 +49,9 @@ PROFILE = {
 
 
 def _mail(idp_server, email: str, pattern: str) -> str:
-    mailbox = DevMailbox(Path(idp_server.env["IDP_DATA_DIR"]) / "mailbox")
     for _ in range(50):
-        for message in mailbox.messages(to=email):
-            found = re.search(pattern, message.text, flags=re.M)
+        for text in idp_server.mail_texts(email):  # the SMTP inbox, or the dev mailbox
+            found = re.search(pattern, text, flags=re.M)
             if found:
                 return found.group(1)
         time.sleep(0.1)

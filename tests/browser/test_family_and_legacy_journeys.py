@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import httpx
 import pytest
 
-from adapters import DevMailbox
 from idp.authn.totp import current_code
 from idp.legacy.hashes import make_legacy_hash
 from tests.browser.accessibility import assert_accessible
@@ -71,10 +69,7 @@ def mycic(idp_server):
 
 
 def _invitation_link(server, email) -> str:
-    mailbox = DevMailbox(Path(server.env["IDP_DATA_DIR"]) / "mailbox")
-    (link,) = re.findall(
-        r"http\S+/invitations/accept\?token=\S+", mailbox.messages(to=email)[0].text
-    )
+    (link,) = re.findall(r"http\S+/invitations/accept\?token=\S+", server.mail_texts(email)[0])
     return link
 
 
