@@ -93,9 +93,13 @@ def _timed(call: Callable[[], httpx.Response]) -> tuple[float, httpx.Response]:
     return time.monotonic() - started, response
 
 
-def _token(world: World) -> tuple[float, httpx.Response]:
-    """A code redemption: the client is read from PostgreSQL, the code from Redis."""
-    data = {"grant_type": "authorization_code", "code": "x" * 43, "redirect_uri": REDIRECT}
+CODE = {"grant_type": "authorization_code", "code": "x" * 43, "redirect_uri": REDIRECT}
+REFRESH = {"grant_type": "refresh_token", "refresh_token": "x" * 43}
+
+
+def _token(world: World, data: dict[str, str] = CODE) -> tuple[float, httpx.Response]:
+    """A code redemption reads the code from Redis (the client is cached once read); a
+    refresh reads the refresh token from PostgreSQL."""
     auth = (world.client_id, world.client_secret)
     return _timed(lambda: httpx.post(world.idp.url + "/token", data=data, auth=auth, timeout=30))
 
@@ -109,8 +113,8 @@ def _ready(world: World) -> tuple[float, httpx.Response]:
     return _timed(lambda: httpx.get(world.idp.url + "/readyz", timeout=30))
 
 
-def assert_token_unavailable(world: World, budget: float) -> None:
-    elapsed, response = _token(world)
+def assert_token_unavailable(world: World, budget: float, data: dict[str, str] = CODE) -> None:
+    elapsed, response = _token(world, data)
     assert response.status_code == 503, response.text
     assert response.json()["error"] == "temporarily_unavailable"
     assert int(response.headers["retry-after"]) > 0
@@ -140,6 +144,7 @@ def assert_recovers(world: World) -> None:
         assert time.monotonic() < deadline, _ready(world)[1].text
         time.sleep(0.2)
     assert _token(world)[1].json()["error"] == "invalid_grant"
+    assert _token(world, REFRESH)[1].json()["error"] == "invalid_grant"
     assert _page(world, "/invitations/accept?token=unknown")[1].status_code < 500
 
 
@@ -165,7 +170,7 @@ def test_a_frozen_redis_answers_503_within_its_timeout_then_recovers(world):
 def test_a_restarted_postgresql_answers_503_while_down_then_recovers(world):
     world.pg.stop()
     try:
-        assert_token_unavailable(world, POSTGRES_BUDGET)
+        assert_token_unavailable(world, POSTGRES_BUDGET, REFRESH)
         assert_page_unavailable_in_french(
             world, "/invitations/accept?token=unknown", POSTGRES_BUDGET
         )
@@ -177,7 +182,7 @@ def test_a_restarted_postgresql_answers_503_while_down_then_recovers(world):
 
 def test_a_frozen_postgresql_answers_503_within_the_timeouts_then_recovers(world):
     with world.pg.frozen():
-        assert_token_unavailable(world, POSTGRES_BUDGET)
+        assert_token_unavailable(world, POSTGRES_BUDGET, REFRESH)
         assert_page_unavailable_in_french(
             world, "/invitations/accept?token=unknown", POSTGRES_BUDGET
         )
