@@ -265,6 +265,7 @@ def create_oauth_server(
     store: EphemeralStore,
     tokens: TokenPolicy,
     subjects: SubjectIdentifiers,
+    profiles: PortalProfiles,
 ) -> IdpAuthorizationServer:
     config = ServerConfig(
         issuer=settings.issuer,
@@ -275,7 +276,7 @@ def create_oauth_server(
         interaction_ttl_seconds=settings.interaction_ttl_seconds,
     )
     return IdpAuthorizationServer(
-        config, keyring, store, subjects, token_extensions=[IdTokenExtension()]
+        config, keyring, store, subjects, token_extensions=[IdTokenExtension(profiles)]
     )
 
 
@@ -299,6 +300,7 @@ def build_components(
     jwks.load()
     metadata = json.dumps(provider_metadata(settings.issuer), separators=(",", ":"))
     subjects = SubjectIdentifiers.from_master_key(master)
+    profiles = PortalProfiles.load(settings.portal_profiles_dir)
     return Components(
         settings=settings,
         clock=clock,
@@ -319,7 +321,7 @@ def build_components(
             subjects=subjects,
         ),
         token_policy=tokens,
-        oauth_server=create_oauth_server(settings, keyring, store, tokens, subjects),
+        oauth_server=create_oauth_server(settings, keyring, store, tokens, subjects, profiles),
         delegation_events=SecurityEventOutbox(
             issuer=settings.issuer,
             alg=settings.access_token_alg,
@@ -329,5 +331,5 @@ def build_components(
         jwks=jwks,
         membership_register=create_membership_register(settings),
         subjects=subjects,
-        portal_profiles=PortalProfiles.load(settings.portal_profiles_dir),
+        portal_profiles=profiles,
     )

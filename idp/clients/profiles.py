@@ -40,6 +40,12 @@ class PortalProfiles:
             return None
         return self.by_slug.get(client.profile_slug)
 
+    def claims_of(self, client: RegisteredClient | None) -> frozenset[str] | None:
+        """The claims the client's profile lists; None for a client without a profile
+        (what it receives is then decided by its scopes alone)."""
+        profile = self.of(client)
+        return None if profile is None else frozenset(profile.claims)
+
     def portal_name(self, client: RegisteredClient | None, language: str) -> str:
         profile = self.of(client)
         if profile is not None:

@@ -423,6 +423,12 @@ def find_client(session: Session, client_id: str) -> RegisteredClient | None:
     return RegisteredClient.from_row(row) if row else None
 
 
+def find_profile_client(session: Session, slug: str) -> RegisteredClient | None:
+    """The client `idp portals sync` registered for the portal profile `slug`, if any."""
+    row = session.scalar(select(Client).where(Client.profile_slug == slug))
+    return RegisteredClient.from_row(row) if row else None
+
+
 def list_clients(session: Session) -> list[RegisteredClient]:
     rows = session.scalars(select(Client).order_by(Client.created_at, Client.name))
     return [RegisteredClient.from_row(r) for r in rows]

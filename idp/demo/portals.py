@@ -1,29 +1,26 @@
-"""The demo's portals: their shipped profiles, registered as clients on loopback.
+"""The demo's portals: their shipped profiles, registered on loopback by `idp portals sync`.
 
-Each profile's client fields (`PortalProfile.to_client_fields`) are kept, except where
-the portal is reached: the demo runs every portal on `http://127.0.0.1:<port>`, so the
-redirect, logout, back-channel logout and events URIs point there. Running the demo again
-finds each portal by its name, brings those URIs up to date (the ports may differ) and
-gives it a new secret, since a secret is only ever shown once: nothing is added.
-
-TODO(#11): register through `idp portals sync` with a loopback base URL once it exists
-(it records the profile's slug on the client); until then `create_client` does it.
+Each profile is kept, except where the portal is reached: the demo runs every portal on
+`http://127.0.0.1:<port>`, so the redirect, logout, back-channel logout and events URIs
+point there (`loopback_profile`), and `sync_portal_profiles` registers it, recording its
+slug on the client. Running the demo again finds each portal by that slug, brings those
+URIs up to date (the ports may differ) and gives it a new secret, since a secret is only
+ever shown once: nothing is added. A client an older demo registered by name alone is
+adopted as its profile's client, not registered twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters import ClientFields, PortalProfile, load_portal_profiles
-from idp.clients.service import (
-    create_client,
-    list_clients,
-    rotate_client_secret,
-    update_client_uris,
-)
+from adapters import PortalProfile, load_portal_profiles
+from idp.clients.models import Client
+from idp.clients.service import rotate_client_secret
+from idp.clients.sync import sync_portal_profiles
 
 DEMO_PORTAL_SLUGS = ("ircc-portal", "pr-portal", "apr-portal")
 DEFAULT_PORTAL_PORTS = (8101, 8102, 8103)
@@ -60,48 +57,40 @@ def demo_profiles() -> list[PortalProfile]:
     return [by_slug[slug] for slug in DEMO_PORTAL_SLUGS]
 
 
-def loopback_fields(profile: PortalProfile, base_url: str) -> ClientFields:
-    """The profile's client fields, reached at `base_url` instead of its public host."""
-    fields = profile.to_client_fields()
-    fields["redirect_uris"] = [f"{base_url}/callback"]
-    fields["post_logout_redirect_uris"] = [f"{base_url}/signed-out"]
-    if profile.backchannel_logout_uri:
-        fields["backchannel_logout_uri"] = f"{base_url}/backchannel-logout"
-    if profile.events_uri:
-        fields["events_uri"] = f"{base_url}/events"
-    fields["frontchannel_logout_uri"] = None  # the sample portal has none
-    return fields
+def loopback_profile(profile: PortalProfile, base_url: str) -> PortalProfile:
+    """The profile, reached at `base_url` instead of its public host."""
+    return replace(
+        profile,
+        redirect_uris=(f"{base_url}/callback",),
+        post_logout_redirect_uris=(f"{base_url}/signed-out",),
+        backchannel_logout_uri=(
+            f"{base_url}/backchannel-logout" if profile.backchannel_logout_uri else None
+        ),
+        events_uri=f"{base_url}/events" if profile.events_uri else None,
+        frontchannel_logout_uri=None,  # the sample portal has none
+    )
 
 
 def register_demo_portal(
     db: Session, profile: PortalProfile, port: int, now: datetime
 ) -> DemoPortal:
     """Register the portal, or bring the one a previous run registered up to date."""
-    fields = loopback_fields(profile, f"http://{LOOPBACK_HOST}:{port}")
-    existing = next((c for c in list_clients(db) if c.name == fields["name"]), None)
-    if existing is None:
-        client, secret = create_client(
-            db,
-            name=fields["name"],
-            redirect_uris=fields["redirect_uris"],
-            post_logout_redirect_uris=fields["post_logout_redirect_uris"],
-            grant_types=fields["grant_types"],
-            auth_method=fields["auth_method"],
-            first_party=fields["first_party"],
-            scope=fields["scope"],
-            backchannel_logout_uri=fields["backchannel_logout_uri"],
-            events_uri=fields["events_uri"],
-            now=now,
-        )
-        return DemoPortal(profile, port, client.client_id, secret or "")
-    update_client_uris(
-        db,
-        existing.client_id,
-        redirect_uris=fields["redirect_uris"],
-        post_logout_redirect_uris=fields["post_logout_redirect_uris"],
-        backchannel_logout_uri=fields["backchannel_logout_uri"],
-        events_uri=fields["events_uri"],
+    _adopt_named_client(db, profile)
+    local = loopback_profile(profile, f"http://{LOOPBACK_HOST}:{port}")
+    (result,) = sync_portal_profiles(db, [local], now)
+    client_id = str(result.client_id)
+    secret = result.client_secret or rotate_client_secret(db, client_id)
+    return DemoPortal(profile, port, client_id, secret)
+
+
+def _adopt_named_client(db: Session, profile: PortalProfile) -> None:
+    """An older demo registered its portals by name, without their slug: tie such a client
+    to its profile, so the sync updates it instead of refusing a second one of that name."""
+    if db.scalar(select(Client.client_id).where(Client.profile_slug == profile.slug)):
+        return
+    named = db.scalar(
+        select(Client).where(Client.name == profile.names.en, Client.profile_slug.is_(None))
     )
-    return DemoPortal(
-        profile, port, existing.client_id, rotate_client_secret(db, existing.client_id)
-    )
+    if named is not None:
+        named.profile_slug = profile.slug
+        db.flush()

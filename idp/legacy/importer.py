@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from adapters import load_portal_profiles
-from idp.clients.service import list_clients
+from idp.clients.service import find_profile_client
 from idp.errors import InvalidInput
 from idp.legacy.models import LegacyAccount
 from idp.legacy.rows import LegacyRow, RowProblem
@@ -87,15 +87,13 @@ class SeenUsernames:
 
 
 def resolve_legacy_portal(db: Session, slug: str) -> LegacyPortal:
-    """The portal profile `slug` and the client registered for it.
-
-    TODO(#11): find the client by its `profile_slug` once `idp portals sync` records it;
-    until then, by the profile's English name, as the sync names clients.
-    """
+    """The portal profile `slug` and the client `idp portals sync` registered for it
+    (found by its `profile_slug`, never by name: a portal renamed in its profile is the
+    same client)."""
     profile = next((p for p in load_portal_profiles() if p.slug == slug), None)
     if profile is None:
         raise InvalidInput("portal", f"no portal profile is named {slug!r}")
-    client = next((c for c in list_clients(db) if c.name == profile.names.en), None)
+    client = find_profile_client(db, slug)
     if client is None:
         raise InvalidInput(
             "portal", f"the portal {slug!r} is not registered yet: run `idp portals sync` first"

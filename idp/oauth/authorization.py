@@ -36,6 +36,7 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.sessions import BrowserSession, add_client
 from idp.authn.signin import required_acr, second_factors
+from idp.clients.service import RegisteredClient
 from idp.http.params import Params
 from idp.oauth.authorization_code import AuthenticatedUser
 from idp.oauth.authorization_details import (
@@ -77,8 +78,10 @@ class ShowLogin:
 
 @dataclass(frozen=True, slots=True)
 class ShowConsent:
+    """The consent page; the route names `client` by its profile in the page's language."""
+
     interaction_id: str
-    client_name: str
+    client: RegisteredClient
     scopes: list[str]
     ui_locales: str | None = None
 
@@ -95,7 +98,7 @@ class ShowDelegatedConsent:
     """RFC 9396 in the browser: the representative confirms acting for the applicant."""
 
     interaction_id: str
-    client_name: str
+    client: RegisteredClient
     principal_name: str
     granted: list[dict[str, Any]]
     ui_locales: str | None = None
@@ -286,7 +289,7 @@ def check_delegated_access(auth: Authorization) -> Outcome | None:
     principal = ctx.db.scalar(select(Account.name).where(Account.subject == access.principal))
     return ShowDelegatedConsent(
         auth.pending().id,
-        client.name,
+        client,
         principal or "?",
         access.to_claims(),
         auth.params.get("ui_locales"),
@@ -307,7 +310,7 @@ def check_consent(auth: Authorization) -> Outcome | None:
         return None
     if "none" in auth.prompt:
         return auth.fail(ConsentRequiredError())
-    return ShowConsent(auth.pending().id, client.name, scope.split(), auth.params.get("ui_locales"))
+    return ShowConsent(auth.pending().id, client, scope.split(), auth.params.get("ui_locales"))
 
 
 def issue_code(auth: Authorization) -> Outcome:

@@ -19,6 +19,8 @@ from idp.authn.deps import MaybeMe
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
+from idp.clients.deps import Profiles
+from idp.clients.profiles import PortalProfiles
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now, ReadDb, Store
 from idp.http.locale import prefer_ui_locales
@@ -98,8 +100,10 @@ def expired_page(request: Request) -> Response:
 
 
 def render_outcome(
-    request: Request, outcome: Outcome, store: Store, settings: Settings
+    request: Request, outcome: Outcome, store: Store, settings: Settings, profiles: PortalProfiles
 ) -> Response:
+    """The response to an authorization step. The consent pages name the portal as its
+    profile does, in the page's language (a client without a profile: its registered name)."""
     if isinstance(outcome, Redirect):
         return RedirectResponse(outcome.location, status_code=302, headers=NO_STORE_HEADERS)
     if isinstance(outcome, ShowStepUp):
@@ -112,7 +116,7 @@ def render_outcome(
     if isinstance(outcome, ShowConsent):
         prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
         context = {
-            "client_name": outcome.client_name,
+            "client_name": profiles.portal_name(outcome.client, _language(request)),
             "scopes": outcome.scopes,
             "interaction": outcome.interaction_id,
         }
@@ -124,7 +128,7 @@ def render_outcome(
             for entry in outcome.granted
         ]
         delegated: dict[str, object] = {
-            "client_name": outcome.client_name,
+            "client_name": profiles.portal_name(outcome.client, _language(request)),
             "principal_name": outcome.principal_name,
             "entries": entries,
             "interaction": outcome.interaction_id,
@@ -132,6 +136,10 @@ def render_outcome(
         return render_page(request, "oauth/delegated_consent.html", delegated)
     assert isinstance(outcome, ShowError)  # the Outcome union is closed
     return error_page(request, f"{outcome.error}: {outcome.description}")
+
+
+def _language(request: Request) -> str:
+    return str(getattr(request.state, "locale", "en"))
 
 
 def _run_authorization(
@@ -143,6 +151,7 @@ def _run_authorization(
     server: Server,
     me: MaybeMe,
     now: Now,
+    profiles: PortalProfiles,
     interaction: Interaction | None = None,
     *,
     denied: bool = False,
@@ -155,7 +164,7 @@ def _run_authorization(
         interaction=interaction,
         denied=denied,
     )
-    return render_outcome(request, authorize(auth), store, settings)
+    return render_outcome(request, authorize(auth), store, settings, profiles)
 
 
 @router.get(AUTHORIZE_PATH)
@@ -168,8 +177,9 @@ def authorize_get(
     server: Server,
     me: MaybeMe,
     now: Now,
+    profiles: Profiles,
 ) -> Response:
-    return _run_authorization(request, info, db, store, settings, server, me, now)
+    return _run_authorization(request, info, db, store, settings, server, me, now, profiles)
 
 
 @router.post(AUTHORIZE_PATH)
@@ -182,8 +192,9 @@ def authorize_post(
     server: Server,
     me: MaybeMe,
     now: Now,
+    profiles: Profiles,
 ) -> Response:
-    return _run_authorization(request, info, db, store, settings, server, me, now)
+    return _run_authorization(request, info, db, store, settings, server, me, now, profiles)
 
 
 def _resumed(request: Request, interaction: Interaction) -> HttpRequestInfo:
@@ -204,13 +215,16 @@ def authorize_resume(
     server: Server,
     me: MaybeMe,
     now: Now,
+    profiles: Profiles,
 ) -> Response:
     interactions = Interactions(store, settings.interaction_ttl_seconds)
     interaction = interactions.find(request.query_params.get("interaction"))
     if interaction is None:
         return expired_page(request)
     info = _resumed(request, interaction)
-    return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
+    return _run_authorization(
+        request, info, db, store, settings, server, me, now, profiles, interaction
+    )
 
 
 @router.post("/authorize/consent")
@@ -223,6 +237,7 @@ def authorize_consent(
     server: Server,
     me: MaybeMe,
     now: Now,
+    profiles: Profiles,
 ) -> Response:
     interactions = Interactions(store, settings.interaction_ttl_seconds)
     interaction = interactions.find(form.get("interaction"))
@@ -232,7 +247,7 @@ def authorize_consent(
     if form.get("decision") != "allow":
         interactions.finish(interaction.id)
         return _run_authorization(
-            request, info, db, store, settings, server, me, now, interaction, denied=True
+            request, info, db, store, settings, server, me, now, profiles, interaction, denied=True
         )
     params = interaction.parameters
     if params.get("authorization_details") is None:
@@ -240,7 +255,9 @@ def authorize_consent(
         client_id, scope = params.text("client_id"), params.text("scope")
         record_consent(db, me.account.id, client_id, scope, now)
     interaction = replace(interaction, consent_done=True)
-    return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
+    return _run_authorization(
+        request, info, db, store, settings, server, me, now, profiles, interaction
+    )
 
 
 def oauth_json_error(error: OAuth2Error) -> Response:

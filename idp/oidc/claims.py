@@ -8,10 +8,15 @@ active representative's contact details for portals: `phone_number`, `address`, 
 both are granted), `firm`, `representative_id`, `representative_type` and `membership`.
 `verified_claims` (OpenID Connect for Identity Assurance) are added when the request asked
 for them (`verified_claims.py`).
+
+A portal registered from a profile (`idp portals sync`) receives only the claims its
+profile lists (`within_profile`), whatever its scopes or `claims` request would otherwise
+release; a client without a profile receives what its scopes release.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +27,8 @@ from idp.oidc.verified_claims import verified_claims
 from idp.representatives.service import contact_claims, find_representative, is_active
 
 REPRESENTATIVE_SCOPE = "representative"
+# Released whatever a profile lists: the identifier the other claims are about.
+ALWAYS_RELEASED = frozenset({"sub"})
 
 
 def userinfo_claims(account: Account, subject: str, scope: str) -> dict[str, Any]:
@@ -44,10 +51,13 @@ def released_claims(
     member: str,
     *,
     subject: str,
+    allowed: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Every claim for `member` (`id_token` or `userinfo`): the scopes', then the
     representative's and the verified claims when granted or asked for. `subject` is the
-    `sub` as the portal knows the person (`idp.subjects`: public or pairwise)."""
+    `sub` as the portal knows the person (`idp.subjects`: public or pairwise). `allowed`
+    is the client's profile's `claims` list (`PortalProfiles.claims_of`), None without a
+    profile: see `within_profile`."""
     claims = userinfo_claims(account, subject, scope)
     requested = requested_in(claims_request, member)
     needs_representative = REPRESENTATIVE_SCOPE in scope.split() or "verified_claims" in requested
@@ -61,4 +71,23 @@ def released_claims(
     verified = verified_claims(representative, requested)
     if verified is not None:
         claims["verified_claims"] = verified
-    return claims
+    return within_profile(claims, allowed)
+
+
+def within_profile(claims: dict[str, Any], allowed: Collection[str] | None) -> dict[str, Any]:
+    """The released claims a portal's profile lets it receive.
+
+    `allowed` None (a client registered without a profile) keeps every claim. Otherwise
+    only the profile's listed claims remain, and `sub` (`ALWAYS_RELEASED`), without which
+    no other claim means anything. The filter applies to the person's claims only: the
+    ID token's protocol claims (`iss`, `aud`, `azp`, `exp`, `iat`, `auth_time`, `nonce`,
+    `acr`, `amr`, `sid`, `at_hash`; `id_token.py`) are added after it and always present,
+    and access tokens (`act`, `authorization_details`, `scope`, `client_id`) are not
+    claims released about the person, so a profile never limits them. A claim a profile
+    lists but the scopes do not grant is still not released: the list narrows, never
+    widens.
+    """
+    if allowed is None:
+        return claims
+    kept = ALWAYS_RELEASED | set(allowed)
+    return {name: value for name, value in claims.items() if name in kept}

@@ -5,7 +5,8 @@ default OIDC Registration section 2 sets). Carries `auth_time`, `acr`, `amr`, `s
 `nonce` when the request had one, `at_hash` (left half of the access token's hash with the
 signing algorithm's hash function), and `locale` (the Government of Canada profile), with
 the claims the granted scopes allow and the `verified_claims` the `claims` request
-parameter asked for (`claims.py`).
+parameter asked for (`claims.py`), narrowed to its profile's `claims` list when the
+client was registered from a portal profile.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 from typing import Any
 
 from idp.accounts.models import Account
+from idp.clients.profiles import PortalProfiles
 from idp.oidc.claims import released_claims
 from keys import sign_jwt
 
@@ -63,8 +65,12 @@ def build_id_token_claims(
 class IdTokenExtension:
     """Adds the ID token to token responses of `openid` grants (OIDC Core 3.1.3.3, 12.2).
 
-    Registered on the OAuth server's code and refresh grants by `create_app`.
+    Registered on the OAuth server's code and refresh grants by `create_oauth_server`;
+    `profiles` says which claims a portal registered from a profile may receive.
     """
+
+    def __init__(self, profiles: PortalProfiles) -> None:
+        self.profiles = profiles
 
     def __call__(self, grant: Any) -> None:
         grant.register_hook("after_create_token_response", self.add_id_token)
@@ -81,7 +87,13 @@ class IdTokenExtension:
         code = getattr(grant.request, "authorization_code", None)
         subject = server.subjects.subject_for(ctx.db, account, client)
         released = released_claims(
-            ctx.db, account, token["scope"], row.claims_request, "id_token", subject=subject
+            ctx.db,
+            account,
+            token["scope"],
+            row.claims_request,
+            "id_token",
+            subject=subject,
+            allowed=self.profiles.claims_of(client),
         )
         claims = build_id_token_claims(
             issuer=server.config.issuer,

@@ -16,6 +16,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from idp.authn.deps import MaybeMe, SessionListener
 from idp.authn.sessions import SESSION_COOKIE, end_session
 from idp.authn.web import clear_cookie
+from idp.clients.deps import Profiles
+from idp.clients.profiles import PortalProfiles
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.deps import AppSettings, Db, Keys, Now, shared
 from idp.http.documents import Document
@@ -58,12 +60,17 @@ BodyTokens = Annotated[list[str], Depends(body_access_tokens)]
 
 
 def _userinfo(
-    request: Request, db: Db, server: Server, now: Now, body_tokens: Sequence[str] = ()
+    request: Request,
+    db: Db,
+    server: Server,
+    now: Now,
+    profiles: PortalProfiles,
+    body_tokens: Sequence[str] = (),
 ) -> Response:
     authorization = request.headers.get("authorization")
     tokens = server.config.tokens
     answer = answer_userinfo(
-        db, server.keyring, tokens, authorization, now, server.subjects, body_tokens
+        db, server.keyring, tokens, authorization, now, server.subjects, profiles, body_tokens
     )
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if answer.challenge:
@@ -72,15 +79,22 @@ def _userinfo(
 
 
 @router.get("/userinfo")
-def userinfo_get(request: Request, db: Db, server: Server, now: Now) -> Response:
-    return _userinfo(request, db, server, now)
+def userinfo_get(
+    request: Request, db: Db, server: Server, now: Now, profiles: Profiles
+) -> Response:
+    return _userinfo(request, db, server, now, profiles)
 
 
 @router.post("/userinfo")
 def userinfo_post(
-    request: Request, body_tokens: BodyTokens, db: Db, server: Server, now: Now
+    request: Request,
+    body_tokens: BodyTokens,
+    db: Db,
+    server: Server,
+    now: Now,
+    profiles: Profiles,
 ) -> Response:
-    return _userinfo(request, db, server, now, body_tokens)
+    return _userinfo(request, db, server, now, profiles, body_tokens)
 
 
 def _logout_error(request: Request, detail: str) -> Response:

@@ -5,7 +5,8 @@ section 2.1) or, in a POST only, as the `access_token` parameter of a form-encod
 (section 2.2; never in a query, section 2.3 being a SHOULD NOT). No token: 401 with a
 bare challenge; a token sent twice or by two methods: 400 `invalid_request` (section 2:
 "MUST NOT use more than one method"); a bad one: 401 `invalid_token`; a token without
-`openid`: 403 `insufficient_scope` (section 3.1).
+`openid`: 403 `insufficient_scope` (section 3.1). A portal registered from a profile
+receives only the claims its profile lists (`claims.within_profile`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from idp.clients.profiles import PortalProfiles
 from idp.clients.service import find_client
 from idp.oauth.models import Grant
 from idp.oauth.tokens import TokenPolicy, read_access_token
@@ -86,6 +88,7 @@ def answer_userinfo(
     authorization: str | None,
     now: datetime,
     subjects: SubjectIdentifiers,
+    profiles: PortalProfiles,
     body_tokens: Sequence[str] = (),
 ) -> UserinfoAnswer:
     token = presented_token(authorization, body_tokens)
@@ -109,6 +112,12 @@ def answer_userinfo(
     grant = db.get(Grant, str(claims.get("gid", "")))
     claims_request = grant.claims_request if grant is not None else None
     released = released_claims(
-        db, account, scope, claims_request, "userinfo", subject=str(claims["sub"])
+        db,
+        account,
+        scope,
+        claims_request,
+        "userinfo",
+        subject=str(claims["sub"]),
+        allowed=profiles.claims_of(client),
     )
     return UserinfoAnswer(200, released)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 
 import httpx
 import pytest
 
+from adapters.portals.loader import PROFILES_FOLDER
 from idp.authn.totp import current_code
 from idp.legacy.hashes import make_legacy_hash
 from tests.browser.accessibility import assert_accessible
@@ -60,12 +62,12 @@ def _application_for(server, email, number):
 
 
 @pytest.fixture(scope="module")
-def mycic(idp_server):
-    """The legacy portal, registered as its profile names it (once per server)."""
-    return idp_server.cli(
-        "clients", "create", "--name", "MyCIC (legacy client portal)",
-        "--redirect-uri", "https://mycic.example/callback",
-    )  # fmt: skip
+def mycic(idp_server, tmp_path_factory):
+    """The legacy portal, registered from its profile by `idp portals sync` (once per
+    server; a folder holding only its profile, so no other portal is registered)."""
+    folder = tmp_path_factory.mktemp("mycic-profile")
+    shutil.copy(PROFILES_FOLDER / "mycic.toml", folder / "mycic.toml")
+    return idp_server.cli("portals", "sync", "--folder", str(folder))
 
 
 def _invitation_link(server, email) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -56,14 +57,17 @@ def make_client(components: Components, **fields: Any) -> tuple[RegisteredClient
         return create_client(db, now=components.clock.now(), **values)
 
 
-def make_profile_client(components: Components, slug: str) -> tuple[RegisteredClient, str | None]:
-    """The client of a shipped portal profile, registered as `idp portals sync` does."""
+def make_profile_client(
+    components: Components, slug: str, folder: Path | None = None
+) -> tuple[RegisteredClient, str | None]:
+    """The client of a portal profile (a shipped one unless `folder` says where), registered
+    as `idp portals sync` does."""
     from adapters.portals import load_portal_profile
     from adapters.portals.loader import PROFILES_FOLDER
     from idp.clients.service import find_client
     from idp.clients.sync import sync_portal_profiles
 
-    profile = load_portal_profile(PROFILES_FOLDER / f"{slug}.toml")
+    profile = load_portal_profile((folder or PROFILES_FOLDER) / f"{slug}.toml")
     with transaction(components) as db:
         (result,) = sync_portal_profiles(db, [profile], components.clock.now())
         client = find_client(db, str(result.client_id))

@@ -20,7 +20,7 @@ from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
 from idp.authn.totp import current_code, verify_totp
 from idp.cli.demo import demo_issuer, parse_portal_ports
-from idp.clients.service import find_client, list_clients
+from idp.clients.service import create_client, find_client, list_clients
 from idp.demo.processes import busy_ports
 from idp.demo.seed import APPLICANT, DEMO_TOTP_SEED, OFFICER, REPRESENTATIVE, SPOUSE, seed_demo
 from tests.factories.idp import transaction
@@ -67,6 +67,27 @@ def test_the_three_portals_are_registered_from_their_profiles_on_loopback(compon
     assert client.first_party
     assert pr_client.events_uri is None  # no representatives there: no delegation events
     assert pr.api_scope == "applications:write"
+    assert client.check_client_secret(ircc.client_secret)
+    # Registered by `idp portals sync`: tied to their profiles by slug.
+    assert [client.profile_slug, pr_client.profile_slug] == ["ircc-portal", "pr-portal"]
+
+
+def test_a_portal_an_older_demo_registered_by_name_is_adopted_not_doubled(components):
+    with transaction(components) as db:
+        older, _ = create_client(
+            db,
+            name="IRCC Portal",
+            redirect_uris=["http://127.0.0.1:18101/callback"],
+            now=datetime.now(UTC),
+        )
+    ircc, _, _ = _seed(components)
+    assert ircc.client_id == older.client_id
+    with transaction(components) as db:
+        client = find_client(db, ircc.client_id)
+        names = [c.name for c in list_clients(db)]
+    assert client is not None
+    assert client.profile_slug == "ircc-portal"
+    assert names.count("IRCC Portal") == 1
     assert client.check_client_secret(ircc.client_secret)
 
 

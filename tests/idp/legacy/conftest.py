@@ -1,18 +1,17 @@
-"""The legacy portal (MyCIC, registered as its profile names it) and the CLI's settings."""
+"""The legacy portal (MyCIC, registered from its profile as `idp portals sync` does) and
+the CLI's settings."""
 
 from __future__ import annotations
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.factories.idp import make_client
-
-MYCIC = "MyCIC (legacy client portal)"
+from tests.factories.idp import make_profile_client
 
 
 @pytest.fixture
 def mycic(components):
-    client, _ = make_client(components, name=MYCIC)
+    client, _ = make_profile_client(components, "mycic")
     return client
 
 

@@ -11,7 +11,7 @@ from idp.accounts.models import Account
 from idp.cli.main import app as cli
 from idp.legacy.hashes import make_legacy_hash
 from idp.legacy.models import LegacyAccount
-from tests.factories.idp import transaction
+from tests.factories.idp import make_client, transaction
 
 HEADER = "username,email,name,password_hash,applications\n"
 HASH = make_legacy_hash("old portal password", "salt", 1_000)
@@ -87,6 +87,19 @@ def test_a_portal_that_is_not_registered_is_named(cli_env, tmp_path):
     answer = json.loads(result.output)
     assert answer["field"] == "portal"
     assert "not registered" in answer["message"]
+
+
+def test_a_client_merely_named_like_the_portal_is_not_its_registration(
+    cli_env, components, tmp_path
+):
+    # Registered by hand under the profile's English name, not by `idp portals sync`.
+    make_client(components, name="MyCIC (legacy client portal)")
+    export = tmp_path / "mycic.csv"
+    export.write_text(HEADER + GOOD)
+    result = _import(cli_env, export, "--json")
+    assert result.exit_code == 2
+    assert "not registered" in json.loads(result.output)["message"]
+    assert _staged(components) == {}
 
 
 def test_an_unreadable_file_stops_with_its_line_after_keeping_what_was_staged(
