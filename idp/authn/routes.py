@@ -23,6 +23,7 @@ from idp.authn.web import (
     safe_return_path,
     start_second_factor,
 )
+from idp.clients.deps import portal_name
 from idp.clients.service import find_client
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Store, client_address
@@ -63,7 +64,7 @@ def _login_page(
             "email": email,
             "error_code": error_code,
             "retry_after_seconds": retry_after_seconds,
-            "client_name": client.name if client else None,
+            "client_name": portal_name(request, client),
             "notice": request.query_params.get("notice"),
         },
         status_code=status_code,

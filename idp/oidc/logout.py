@@ -27,7 +27,7 @@ ID_TOKEN_TYP = "JWT"  # noqa: S105  # a media type, not a secret
 @dataclass(frozen=True, slots=True)
 class LogoutRequest:
     client_id: str | None
-    client_name: str | None
+    client: RegisteredClient | None
     redirect_to: str | None  # the post-logout redirect with state, when proven
     hint_sid: str | None
 
@@ -88,7 +88,7 @@ def validate_logout_request(
     sid = hint_claims.get("sid")
     return LogoutRequest(
         client_id=client.client_id if client else None,
-        client_name=client.name if client else None,
+        client=client,
         redirect_to=target,
         hint_sid=str(sid) if sid else None,
     )

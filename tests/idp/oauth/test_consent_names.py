@@ -1,5 +1,6 @@
-"""The consent page names a portal registered from a profile by its profile's name in the
-page's language; a client without a profile keeps its registered name."""
+"""The consent, sign-in and sign-out pages name a portal registered from a profile by its
+profile's name in the page's language; a client without a profile keeps its registered
+name."""
 
 from __future__ import annotations
 
@@ -51,3 +52,24 @@ def test_a_client_without_a_profile_keeps_its_registered_name_in_french(componen
     client, _ = make_client(components, name="Portail des visas")
     page = _consent_page(components, browser, client.client_id, ui_locales="fr")
     assert "<h1>Portail des visas " in page
+
+
+def test_the_sign_in_page_names_a_profile_portal_in_french(components, browser):
+    client, _ = make_profile_client(components, "ainp")
+    request = authorization_request(
+        client.client_id, redirect_uri=AINP_CALLBACK, scope="openid profile", ui_locales="fr"
+    )
+    first = browser.get("/authorize?" + request.query)
+    page = browser.get(first.headers["location"])
+    assert page.status_code == 200, page.text[:300]
+    assert AINP_FR in page.text
+    assert "Alberta Advantage Immigration Program" not in page.text
+
+
+def test_the_sign_out_question_names_a_profile_portal_in_french(components, browser):
+    client, _ = make_profile_client(components, "ainp")
+    _consent_page(components, browser, client.client_id, redirect_uri=AINP_CALLBACK)
+    page = browser.get(f"/logout?client_id={client.client_id}&lang=fr")
+    assert page.status_code == 200, page.text[:300]
+    assert AINP_FR in page.text
+    assert "Alberta Advantage Immigration Program" not in page.text
