@@ -18,8 +18,8 @@ counted as `unmatched`, so scanners cannot grow the metrics.
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 import time
 from collections.abc import Iterable
 
@@ -57,6 +57,13 @@ def route_template(scope: Scope, fixed_paths: frozenset[str]) -> str:
     return path if path in fixed_paths else UNMATCHED_ROUTE
 
 
+_ids = random.Random()  # noqa: S311  # a correlation id, not a secret: no system call needed
+
+
+def _new_request_id() -> str:
+    return f"{_ids.getrandbits(64):016x}"
+
+
 class RequestLog:
     def __init__(self, app: ASGIApp, *, fixed_paths: Iterable[str] = ()) -> None:
         """`fixed_paths`: paths answered before routing (discovery, JWKS), logged as is."""
@@ -67,7 +74,7 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope) or secrets.token_hex(8)
+        request_id = incoming_request_id(scope) or _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         bound = structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500

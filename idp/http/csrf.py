@@ -25,8 +25,19 @@ CSRF_COOKIE = "idp_csrf"
 CSRF_FIELD = "csrf_token"
 
 
+# Endpoints machines call (client-authenticated, bearer or JSON): no page, no form, so no
+# CSRF token is minted for them (a random token costs a system call on the event loop).
+MACHINE_PATHS = frozenset({"/token", "/introspect", "/revoke", "/par", "/userinfo"})
+MACHINE_PREFIXES = ("/api/applications", "/api/decisions", "/api/openapi.json")
+
+
+def _is_machine_path(path: str) -> bool:
+    return path in MACHINE_PATHS or path.startswith(MACHINE_PREFIXES)
+
+
 class CsrfCookieMiddleware:
-    """Makes sure every browser has a CSRF token and exposes it as `request.state.csrf_token`."""
+    """Makes sure every browser has a CSRF token and exposes it as `request.state.csrf_token`
+    (empty on the machine endpoints, `MACHINE_PATHS`, which serve no form)."""
 
     def __init__(self, app: ASGIApp, *, secure: bool = True) -> None:
         self.app = app
@@ -34,6 +45,10 @@ class CsrfCookieMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _is_machine_path(scope.get("path", "")):
+            scope.setdefault("state", {})["csrf_token"] = ""
             await self.app(scope, receive, send)
             return
         token = read_cookie(scope, CSRF_COOKIE)
