@@ -159,6 +159,13 @@ def has_used_database(session: Session) -> bool:
     return bool(session.info.get(CONNECTED))
 
 
+def release_in_this_thread(session: Session) -> None:
+    """Close a read-only session where its statements ran (the handler's thread), so the
+    request's dependency has nothing left to do on the event loop: no second thread hop."""
+    session.close()
+    session.info.pop(CONNECTED, None)
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction outside a request (CLI, dispatcher): commit on success, else roll back."""

@@ -21,6 +21,7 @@ from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
 from idp.clients.deps import Profiles
 from idp.clients.profiles import PortalProfiles
+from idp.db import release_in_this_thread
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now, ReadDb, Store
 from idp.http.locale import prefer_ui_locales
@@ -316,7 +317,10 @@ def token(info: FormInfo, db: Db, server: Server, now: Now) -> Response:
 
 @router.post("/introspect")
 def introspect(info: FormInfo, db: ReadDb, server: Server, now: Now) -> Response:
-    return _endpoint(info, db, server, now, "introspection")
+    try:
+        return _endpoint(info, db, server, now, "introspection")
+    finally:
+        release_in_this_thread(db)  # reads only: nothing to commit
 
 
 @router.post("/revoke")
