@@ -24,8 +24,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from adapters import load_portal_profiles
 from idp.cli.legacy import import_rows
-from idp.clients.service import create_client
+from idp.clients.sync import sync_portal_profiles
 from idp.db import create_db_engine, create_session_factory, unit_of_work
 from idp.legacy.hashes import make_legacy_hash
 from idp.legacy.importer import BATCH_ROWS, resolve_legacy_portal
@@ -35,7 +36,6 @@ from idp.migrations.runner import upgrade_database
 from tests.servers import PostgresServer
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-MYCIC = "MyCIC (legacy client portal)"
 
 
 @contextmanager
@@ -85,7 +85,8 @@ def main(rows: int) -> None:
         upgrade_database(engine)
         factory = create_session_factory(engine)
         with unit_of_work(factory) as db:
-            create_client(db, name=MYCIC, redirect_uris=["https://mycic.example/cb"], now=NOW)
+            mycic = [p for p in load_portal_profiles() if p.slug == "mycic"]
+            sync_portal_profiles(db, mycic, NOW)  # registered as `idp portals sync` does
         export = Path(folder) / "mycic.csv"
         write_export(export, rows)
         size = export.stat().st_size / 1e6
