@@ -19,8 +19,7 @@ from idp.authn.deps import MaybeMe
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
-from idp.clients.deps import Profiles
-from idp.clients.profiles import PortalProfiles
+from idp.clients.deps import portal_name
 from idp.db import release_in_this_thread
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now, ReadDb, Store
@@ -101,7 +100,7 @@ def expired_page(request: Request) -> Response:
 
 
 def render_outcome(
-    request: Request, outcome: Outcome, store: Store, settings: Settings, profiles: PortalProfiles
+    request: Request, outcome: Outcome, store: Store, settings: Settings
 ) -> Response:
     """The response to an authorization step. The consent pages name the portal as its
     profile does, in the page's language (a client without a profile: its registered name)."""
@@ -117,7 +116,7 @@ def render_outcome(
     if isinstance(outcome, ShowConsent):
         prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
         context = {
-            "client_name": profiles.portal_name(outcome.client, _language(request)),
+            "client_name": portal_name(request, outcome.client),
             "scopes": outcome.scopes,
             "interaction": outcome.interaction_id,
         }
@@ -129,7 +128,7 @@ def render_outcome(
             for entry in outcome.granted
         ]
         delegated: dict[str, object] = {
-            "client_name": profiles.portal_name(outcome.client, _language(request)),
+            "client_name": portal_name(request, outcome.client),
             "principal_name": outcome.principal_name,
             "entries": entries,
             "interaction": outcome.interaction_id,
@@ -137,10 +136,6 @@ def render_outcome(
         return render_page(request, "oauth/delegated_consent.html", delegated)
     assert isinstance(outcome, ShowError)  # the Outcome union is closed
     return error_page(request, f"{outcome.error}: {outcome.description}")
-
-
-def _language(request: Request) -> str:
-    return str(getattr(request.state, "locale", "en"))
 
 
 def _run_authorization(
@@ -152,7 +147,6 @@ def _run_authorization(
     server: Server,
     me: MaybeMe,
     now: Now,
-    profiles: PortalProfiles,
     interaction: Interaction | None = None,
     *,
     denied: bool = False,
@@ -165,7 +159,7 @@ def _run_authorization(
         interaction=interaction,
         denied=denied,
     )
-    return render_outcome(request, authorize(auth), store, settings, profiles)
+    return render_outcome(request, authorize(auth), store, settings)
 
 
 @router.get(AUTHORIZE_PATH)
@@ -178,9 +172,8 @@ def authorize_get(
     server: Server,
     me: MaybeMe,
     now: Now,
-    profiles: Profiles,
 ) -> Response:
-    return _run_authorization(request, info, db, store, settings, server, me, now, profiles)
+    return _run_authorization(request, info, db, store, settings, server, me, now)
 
 
 @router.post(AUTHORIZE_PATH)
@@ -193,9 +186,8 @@ def authorize_post(
     server: Server,
     me: MaybeMe,
     now: Now,
-    profiles: Profiles,
 ) -> Response:
-    return _run_authorization(request, info, db, store, settings, server, me, now, profiles)
+    return _run_authorization(request, info, db, store, settings, server, me, now)
 
 
 def _resumed(request: Request, interaction: Interaction) -> HttpRequestInfo:
@@ -216,16 +208,13 @@ def authorize_resume(
     server: Server,
     me: MaybeMe,
     now: Now,
-    profiles: Profiles,
 ) -> Response:
     interactions = Interactions(store, settings.interaction_ttl_seconds)
     interaction = interactions.find(request.query_params.get("interaction"))
     if interaction is None:
         return expired_page(request)
     info = _resumed(request, interaction)
-    return _run_authorization(
-        request, info, db, store, settings, server, me, now, profiles, interaction
-    )
+    return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
 
 
 @router.post("/authorize/consent")
@@ -238,7 +227,6 @@ def authorize_consent(
     server: Server,
     me: MaybeMe,
     now: Now,
-    profiles: Profiles,
 ) -> Response:
     interactions = Interactions(store, settings.interaction_ttl_seconds)
     interaction = interactions.find(form.get("interaction"))
@@ -248,7 +236,7 @@ def authorize_consent(
     if form.get("decision") != "allow":
         interactions.finish(interaction.id)
         return _run_authorization(
-            request, info, db, store, settings, server, me, now, profiles, interaction, denied=True
+            request, info, db, store, settings, server, me, now, interaction, denied=True
         )
     params = interaction.parameters
     if params.get("authorization_details") is None:
@@ -256,9 +244,7 @@ def authorize_consent(
         client_id, scope = params.text("client_id"), params.text("scope")
         record_consent(db, me.account.id, client_id, scope, now)
     interaction = replace(interaction, consent_done=True)
-    return _run_authorization(
-        request, info, db, store, settings, server, me, now, profiles, interaction
-    )
+    return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
 
 
 def oauth_json_error(error: OAuth2Error) -> Response:
