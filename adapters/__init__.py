@@ -32,12 +32,21 @@ from adapters.registers import (
     RegisterError,
     RegisterFileInvalid,
 )
-from adapters.store import EphemeralStore, MemoryStore, RedisStore, StoreUnavailable
+from adapters.store import (
+    AsyncReader,
+    AsyncRedisReader,
+    EphemeralStore,
+    MemoryStore,
+    RedisStore,
+    StoreUnavailable,
+)
 
 __all__ = [
     "DELEGATED_ACTIONS",
     "MAX_MEMBERSHIP_NUMBER_LENGTH",
     "READ_ACTIONS",
+    "AsyncReader",
+    "AsyncRedisReader",
     "BodyKind",
     "ClientFields",
     "DevMailbox",

@@ -4,7 +4,9 @@ The shared components (`idp.bootstrap.Components`) are put on `app.state`, one a
 each, where the typed dependencies of `idp.http.deps` and of each capability's `deps.py`
 read them; routers are included; the middlewares wrap the app: the request log outermost
 (request id, access line, request metrics), then discovery and the JWKS (served from
-memory before anything else runs), and the top-level error handler innermost.
+memory before anything else runs), then the machine endpoints' fast lane (client
+credentials and introspection answered from memory when they can be), and the top-level
+error handler innermost.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
 from idp.legacy.routes import router as legacy_router
+from idp.oauth.fast_lane import FAST_LANE_PATHS, MachineFastLane
 from idp.oauth.routes import router as oauth_router
 from idp.officer.identity_routes import router as identity_checks_router
 from idp.officer.routes import routers as officer_routers
@@ -98,6 +101,7 @@ def create_app(
         yield
         dispatcher.stop()
         readiness.close()
+        await components.oauth_server.liveness.generation.aclose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -127,6 +131,12 @@ def create_app(
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
+    app.add_middleware(
+        MachineFastLane,
+        server=components.oauth_server,
+        clock=components.clock,
+        extra_headers=security_headers(hsts=hsts),
+    )
     discovery = (components.discovery, b"application/json", "public, max-age=3600")
     app.add_middleware(
         PublishedDocuments,
@@ -136,7 +146,7 @@ def create_app(
         },
         extra_headers=security_headers(hsts=hsts),
     )
-    app.add_middleware(RequestLog, fixed_paths=(*DISCOVERY_PATHS, "/jwks"))
+    app.add_middleware(RequestLog, fixed_paths=(*DISCOVERY_PATHS, "/jwks", *FAST_LANE_PATHS))
     return app
 
 

@@ -50,6 +50,7 @@ from idp.db import (
 from idp.delegation.events import SecurityEventOutbox
 from idp.http.documents import StaticDocument
 from idp.migrations.runner import upgrade_database
+from idp.oauth.liveness import RevocationGeneration, TokenLiveness, watch_revocations
 from idp.oauth.server import IdpAuthorizationServer, ServerConfig
 from idp.oauth.tokens import TokenPolicy
 from idp.oidc.backchannel import BackchannelLogout
@@ -259,6 +260,14 @@ def create_token_policy(settings: Settings) -> TokenPolicy:
     )
 
 
+def create_token_liveness(store: EphemeralStore) -> TokenLiveness:
+    """Access tokens read alive, remembered until the next revocation generation. The event
+    loop reads the generation only where that cannot block: the in-process store, or a
+    non-blocking client of the Redis store; any other store (a test's) is read in threads."""
+    reader = store.async_reader() if isinstance(store, MemoryStore | RedisStore) else None
+    return TokenLiveness(RevocationGeneration(store, reader))
+
+
 def create_oauth_server(
     settings: Settings,
     keyring: Keyring,
@@ -266,6 +275,7 @@ def create_oauth_server(
     tokens: TokenPolicy,
     subjects: SubjectIdentifiers,
     profiles: PortalProfiles,
+    liveness: TokenLiveness,
 ) -> IdpAuthorizationServer:
     config = ServerConfig(
         issuer=settings.issuer,
@@ -276,7 +286,7 @@ def create_oauth_server(
         interaction_ttl_seconds=settings.interaction_ttl_seconds,
     )
     return IdpAuthorizationServer(
-        config, keyring, store, subjects, token_extensions=[IdTokenExtension(profiles)]
+        config, keyring, store, subjects, liveness, token_extensions=[IdTokenExtension(profiles)]
     )
 
 
@@ -288,6 +298,8 @@ def build_components(
     store = store or create_store(settings)
     engine, master = prepare_storage(settings, clock.now())
     factory = create_session_factory(engine)
+    liveness = create_token_liveness(store)
+    watch_revocations(factory, liveness)
     keyring = Keyring(master)
     try:
         require_signing_keys(factory, keyring, signing_algs(settings), master_key_source(settings))
@@ -321,7 +333,9 @@ def build_components(
             subjects=subjects,
         ),
         token_policy=tokens,
-        oauth_server=create_oauth_server(settings, keyring, store, tokens, subjects, profiles),
+        oauth_server=create_oauth_server(
+            settings, keyring, store, tokens, subjects, profiles, liveness
+        ),
         delegation_events=SecurityEventOutbox(
             issuer=settings.issuer,
             alg=settings.access_token_alg,

@@ -288,6 +288,13 @@ class Keyring:
             self._current[alg] = (row.kid, self._now())
         return self._decrypted[row.kid]
 
+    def signing_key_in_memory(self, alg: str) -> SigningKey | None:
+        """The current key of `alg` if this process read it less than `refresh_seconds` ago."""
+        cached = self._current.get(alg)
+        if cached is None or self._now() - cached[1] >= self._refresh:
+            return None
+        return self._decrypted[cached[0]]
+
     def verification_keys(self, session: Session, now: datetime, kid: str | None = None) -> KeySet:
         cached = self._verification
         fresh = cached is not None and self._now() - cached[2] < self._refresh
@@ -316,6 +323,25 @@ class Keyring:
         if remembered is not None and remembered[0] in published:
             return dict(remembered[1]), dict(remembered[2])
         header, claims = verify_jwt(token, keyset, algorithms)
+        if len(self._verified) >= MAX_VERIFIED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = (str(header.get("kid")), header, claims)
+        return dict(header), dict(claims)
+
+    def verify_in_memory(
+        self, token: str, algorithms: list[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """`verify` without the database: None when the published keys are not fresh here
+        (the caller then takes the path that reads them). Raises `InvalidToken` as `verify`."""
+        cached = self._verification
+        if cached is None or self._now() - cached[2] >= self._refresh:
+            return None
+        if kid_of(token) not in cached[1]:
+            return None
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            return dict(remembered[1]), dict(remembered[2])
+        header, claims = verify_jwt(token, cached[0], algorithms)
         if len(self._verified) >= MAX_VERIFIED_TOKENS:
             self._verified.clear()
         self._verified[token] = (str(header.get("kid")), header, claims)

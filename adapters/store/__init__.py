@@ -6,7 +6,14 @@
 """
 
 from adapters.store.memory import MemoryStore
-from adapters.store.ports import EphemeralStore, StoreUnavailable
-from adapters.store.redis import RedisStore
+from adapters.store.ports import AsyncReader, EphemeralStore, StoreUnavailable
+from adapters.store.redis import AsyncRedisReader, RedisStore
 
-__all__ = ["EphemeralStore", "MemoryStore", "RedisStore", "StoreUnavailable"]
+__all__ = [
+    "AsyncReader",
+    "AsyncRedisReader",
+    "EphemeralStore",
+    "MemoryStore",
+    "RedisStore",
+    "StoreUnavailable",
+]

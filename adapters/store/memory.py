@@ -74,7 +74,22 @@ class MemoryStore:
     def ping(self) -> bool:
         return True  # in-process: nothing to reach
 
+    def async_reader(self) -> MemoryAsyncReader:
+        """A reader of this store for the event loop: in process, it never waits."""
+        return MemoryAsyncReader(self)
+
     def _sweep(self) -> None:
         now = self._now()
         for key in [k for k, (_, expiry) in self._items.items() if expiry <= now]:
             del self._items[key]
+
+
+class MemoryAsyncReader:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def get(self, key: str) -> bytes | None:
+        return self._store.get(key)
+
+    async def aclose(self) -> None:
+        """Nothing to close."""

@@ -51,3 +51,13 @@ class EphemeralStore(Protocol):
     def ping(self) -> bool:
         """True when the store answers now; False (never an exception) otherwise."""
         ...
+
+
+class AsyncReader(Protocol):
+    """Reads a store's keys on the event loop without blocking it (`async_reader()` of the
+    in-process and Redis stores)."""
+
+    async def get(self, key: str) -> bytes | None:
+        """The value, or None; raises `StoreUnavailable` if the server did not answer."""
+
+    async def aclose(self) -> None: ...

@@ -15,11 +15,13 @@ codes).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import cast
 
 import redis
+import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -58,6 +60,8 @@ class RedisStore:
         except ValueError:
             # redis-py quotes the whole URL, password included: say what is expected instead.
             raise ValueError(f"the Redis URL must look like {REDIS_URL_FORMS}") from None
+        self._url = url
+        self._socket_timeout, self._connect_timeout = socket_timeout, connect_timeout
         self._prefix = prefix
         self._timeouts = f"connect {connect_timeout:g} s, command {socket_timeout:g} s"
         options = self._redis.connection_pool.connection_kwargs
@@ -117,3 +121,59 @@ class RedisStore:
 
     def close(self) -> None:
         self._redis.close()
+
+    def async_reader(self) -> AsyncRedisReader:
+        """A reader of this store's keys for the event loop (same server, prefix, timeouts)."""
+        return AsyncRedisReader(
+            self._url,
+            self._prefix,
+            socket_timeout=self._socket_timeout,
+            connect_timeout=self._connect_timeout,
+        )
+
+
+class AsyncRedisReader:
+    """Reads keys on the event loop without blocking it (`redis.asyncio`), bounded by the
+    same timeouts as `RedisStore`; for the few answers a handler gives from memory once
+    one key agrees (`idp.oauth.fast_lane`). Its client belongs to the event loop that
+    first used it; another loop (a test's) gets a client of its own."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "idp:",
+        *,
+        socket_timeout: float = REDIS_SOCKET_TIMEOUT_SECONDS,
+        connect_timeout: float = REDIS_CONNECT_TIMEOUT_SECONDS,
+    ) -> None:
+        self._url = url
+        self._prefix = prefix
+        self._socket_timeout = socket_timeout
+        self._connect_timeout = connect_timeout
+        self._client: redis.asyncio.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _client_of_this_loop(self) -> redis.asyncio.Redis:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            # a client of another loop (a test's, now closed) cannot be closed from here
+            self._client = redis.asyncio.Redis.from_url(
+                self._url,
+                socket_timeout=self._socket_timeout,
+                socket_connect_timeout=self._connect_timeout,
+            )
+            self._loop = loop
+        return self._client
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            value = await self._client_of_this_loop().get(self._prefix + key)
+        except RedisError as error:
+            raise StoreUnavailable(f"Redis did not answer GET ({type(error).__name__})") from None
+        return cast(bytes | None, value)
+
+    async def aclose(self) -> None:
+        """Close the client on the loop that made it (the app's shutdown)."""
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()

@@ -42,5 +42,13 @@ class ClientDirectory:
         self._entries[client_id] = (client, now)
         return client
 
+    def remembered(self, client_id: str) -> RegisteredClient | None:
+        """The client if this process read it less than `ttl_seconds` ago; else None (an
+        unknown client too: the caller then takes the path that reads the database)."""
+        entry = self._entries.get(client_id)
+        if entry is None or self._now() - entry[1] >= self._ttl:
+            return None
+        return entry[0]
+
     def forget(self, client_id: str) -> None:
         self._entries.pop(client_id, None)

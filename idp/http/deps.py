@@ -2,9 +2,10 @@
 
 The one rule of the app: a handler or dependency that touches the database, the store,
 the mail server or authlib is a plain `def`, which FastAPI runs in its thread pool;
-`async def` is only for code that awaits non-blocking work (reading the body) or none at
-all (discovery, JWKS from memory). So the event loop never waits on a database, Redis or
-network call.
+`async def` is only for code that awaits non-blocking work (reading the body, one Redis
+read through `redis.asyncio` under a timeout) or none at all (discovery, JWKS and the
+machine endpoints' fast lane, from memory). So the event loop never waits on a database,
+Redis or network call.
 
 Each request that declares `Db` gets one SQLAlchemy session in one transaction from
 `unit_of_work`: committed when the handler returns, rolled back when it raises, in this

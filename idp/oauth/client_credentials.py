@@ -22,6 +22,7 @@ from authlib.oauth2.rfc6749 import grants
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idp.clients.service import RegisteredClient
 from idp.oauth.errors import InvalidScopeError
 from idp.oauth.issuance import IssuingGrant
 from idp.oauth.models import Grant
@@ -38,6 +39,13 @@ class ServiceGrants:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._now = monotonic
         self._known: dict[str, tuple[Grant, float]] = {}
+
+    def remembered(self, client_id: str) -> Grant | None:
+        """The client's service grant if read less than the recheck interval ago, else None."""
+        known = self._known.get(client_id)
+        if known is None or self._now() - known[1] >= SERVICE_GRANT_RECHECK_SECONDS:
+            return None
+        return known[0]
 
     def for_client(self, db: Session, client_id: str, now: datetime) -> Grant:
         known = self._known.get(client_id)
@@ -62,6 +70,18 @@ class ServiceGrants:
         return grant
 
 
+def service_scope(client: RegisteredClient, asked: str | None) -> str:
+    """The scope of a portal's own token: what it asked for, or all it is registered for
+    (minus the scopes of a person); `invalid_scope` if it asks for more."""
+    registered = set(client.scope.split()) - PERSON_ONLY_SCOPES
+    if not asked:
+        return " ".join(sorted(registered))
+    wanted = asked.split()
+    if any(s not in registered for s in wanted):
+        raise InvalidScopeError("'scope' asks for more than the client may have")
+    return " ".join(wanted)
+
+
 class ClientCredentialsGrant(IssuingGrant, grants.ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = [  # noqa: RUF012  # authlib's class attribute
         "client_secret_basic",
@@ -71,15 +91,7 @@ class ClientCredentialsGrant(IssuingGrant, grants.ClientCredentialsGrant):  # ty
 
     def create_token_response(self) -> Any:
         client = self.request.client
-        registered = set(client.scope.split()) - PERSON_ONLY_SCOPES
-        asked = self.request.payload.scope
-        if asked:
-            wanted = asked.split()
-            if any(s not in registered for s in wanted):
-                raise InvalidScopeError("'scope' asks for more than the client may have")
-            scope = " ".join(wanted)
-        else:
-            scope = " ".join(sorted(registered))
+        scope = service_scope(client, self.request.payload.scope)
         ctx = self.request.ctx
         ctx.grant = self.server.service_grants.for_client(ctx.db, client.client_id, ctx.now)
         token = self.generate_token(scope=scope, include_refresh_token=False)

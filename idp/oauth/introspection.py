@@ -55,6 +55,30 @@ class FoundToken:
         return [aud] if isinstance(aud, str) else list(aud)
 
 
+ANSWERED_CLAIMS = (
+    "scope",
+    "client_id",
+    "sub",
+    "exp",
+    "iat",
+    "iss",
+    "aud",
+    "jti",
+    "auth_time",
+    "acr",
+    "act",
+    "authorization_details",
+    "delegation_id",
+)
+
+
+def access_token_answer(claims: dict[str, Any]) -> dict[str, Any]:
+    """What introspection tells of an active access token (authlib adds `active`)."""
+    payload = {k: claims[k] for k in ANSWERED_CLAIMS if k in claims}
+    payload["token_type"] = "Bearer"  # noqa: S105  # RFC 7662 wire value
+    return payload
+
+
 def _subject_of_grant(ctx: OAuthContext, grant_id: str, client_id: str) -> str | None:
     """The `sub` the refresh token's client knows its person by (OIDC Core §8)."""
     grant = ctx.db.get(Grant, grant_id)
@@ -76,7 +100,9 @@ def find_token(server: Any, ctx: OAuthContext, token: str, hint: str | None) -> 
     )
     for kind in order:
         if kind == "access_token":
-            claims = read_access_token(session, server.keyring, server.config.tokens, token, now)
+            claims = read_access_token(
+                session, server.keyring, server.config.tokens, token, now, server.liveness
+            )
             if claims is not None:
                 return FoundToken(kind, str(claims["client_id"]), claims=claims)
         else:
@@ -104,28 +130,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):  # type: ignore[misc]  # au
 
     def introspect_token(self, token: FoundToken) -> dict[str, Any]:
         if token.claims is not None:
-            claims = token.claims
-            payload: dict[str, Any] = {
-                k: claims[k]
-                for k in (
-                    "scope",
-                    "client_id",
-                    "sub",
-                    "exp",
-                    "iat",
-                    "iss",
-                    "aud",
-                    "jti",
-                    "auth_time",
-                    "acr",
-                    "act",
-                    "authorization_details",
-                    "delegation_id",
-                )
-                if k in claims
-            }
-            payload["token_type"] = "Bearer"  # noqa: S105  # RFC 7662 wire value
-            return payload
+            return access_token_answer(token.claims)
         row = token.refresh
         assert row is not None  # a FoundToken holds claims or a refresh row
         payload = {

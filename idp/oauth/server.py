@@ -1,9 +1,10 @@
 """authlib's authorization server, built once per process and shared by every request.
 
 The server holds only what never changes between requests: its configuration, the
-keyring, the shared store (codes, assertion `jti`s) and the registered grants and
-endpoints. Everything that belongs to one request (its database session, its time, the
-grant being recorded) travels on the `OAuthRequest` as `request.ctx`, so concurrent
+keyring, the shared store (codes, assertion `jti`s), the registered grants and endpoints,
+and the per-process memories every request reads through (clients, service grants,
+access tokens read alive). Everything that belongs to one request (its database session,
+its time, the grant being recorded) travels on the `OAuthRequest` as `request.ctx`, so concurrent
 requests in the thread pool never share state. authlib calls `authenticate_client` and
 the grants' hooks with the request; we never let it call `query_client` without one.
 
@@ -30,6 +31,7 @@ from idp.oauth.client_auth import PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
 from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
+from idp.oauth.liveness import TokenLiveness
 from idp.oauth.par import PAR_PATH
 from idp.oauth.pkce import RequiredS256CodeChallenge
 from idp.oauth.refresh_token import RefreshTokenGrant
@@ -59,6 +61,7 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         keyring: Keyring,
         store: EphemeralStore,
         subjects: SubjectIdentifiers,
+        liveness: TokenLiveness,
         token_extensions: Sequence[GrantExtension] = (),
     ) -> None:
         super().__init__(scopes_supported=list(SUPPORTED_SCOPES))
@@ -68,6 +71,7 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.subjects = subjects  # the `sub` each client receives (OIDC Core §8)
         self.clients = ClientDirectory()  # shared: every request reads clients through it
         self.service_grants = ServiceGrants()
+        self.liveness = liveness  # access tokens read alive, until the next revocation
         token_url, par_url = config.issuer + "/token", config.issuer + PAR_PATH
         self._private_key_jwt = {
             "token": PrivateKeyJwt(config.issuer, [token_url], store),

@@ -15,7 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +27,12 @@ from keys import InvalidToken, Keyring, check_time_claims, sign_jwt
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105  # RFC 9068 media type, not a secret
 ACCESS_TOKEN_ALGS = ["ES256", "RS256", "EdDSA"]
 MAX_TOKEN_LENGTH = 4096
+
+
+class Liveness(Protocol):
+    """Answers "is this access token still alive?" (`idp.oauth.liveness.TokenLiveness`)."""
+
+    def is_alive(self, session: Session, grant_id: str, jti: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +134,7 @@ def is_grant_active(session: Session, grant_id: str) -> bool:
 # Access tokens --------------------------------------------------------------------------
 
 
-def issue_access_token(
-    session: Session,
-    keyring: Keyring,
+def access_token_claims(
     policy: TokenPolicy,
     *,
     client_id: str,
@@ -140,7 +144,7 @@ def issue_access_token(
     now: datetime,
     audience: str | list[str] | None = None,
     extra_claims: dict[str, Any] | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> dict[str, Any]:
     iat = int(now.timestamp())
     claims: dict[str, Any] = {
         "iss": policy.issuer,
@@ -155,18 +159,45 @@ def issue_access_token(
     }
     if extra_claims:
         claims.update(extra_claims)
+    return claims
+
+
+def issue_access_token(
+    session: Session,
+    keyring: Keyring,
+    policy: TokenPolicy,
+    *,
+    client_id: str,
+    subject: str,
+    scope: str,
+    grant_id: str,
+    now: datetime,
+    audience: str | list[str] | None = None,
+    extra_claims: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    claims = access_token_claims(
+        policy,
+        client_id=client_id,
+        subject=subject,
+        scope=scope,
+        grant_id=grant_id,
+        now=now,
+        audience=audience,
+        extra_claims=extra_claims,
+    )
     key = keyring.signing_key(session, policy.access_token_alg)
     return sign_jwt(key, claims, typ=ACCESS_TOKEN_TYP), claims
 
 
-def read_access_token(
-    session: Session, keyring: Keyring, policy: TokenPolicy, token: str, now: datetime
-) -> dict[str, Any] | None:
-    """The claims of an active access token of ours, or None (expired, revoked, foreign)."""
-    if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
-        return None
+def looks_like_jwt(token: str) -> bool:
+    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.count(".") == 2
+
+
+def access_token_ids(
+    header: dict[str, Any], claims: dict[str, Any], policy: TokenPolicy, now: datetime
+) -> tuple[str, str] | None:
+    """The (grant id, jti) of a verified, unexpired access token of ours, else None."""
     try:
-        header, claims = keyring.verify(session, token, ACCESS_TOKEN_ALGS, now)
         check_time_claims(claims, now)
     except InvalidToken:
         return None
@@ -175,8 +206,42 @@ def read_access_token(
     jti, gid = claims.get("jti"), claims.get("gid")
     if not isinstance(jti, str) or not isinstance(gid, str):
         return None
-    alive = session.execute(_TOKEN_ALIVE, {"grant_id": gid, "jti": jti}).first()
-    if alive is None or not alive[0] or alive.token_revoked:
+    return gid, jti
+
+
+def is_access_token_alive(session: Session, grant_id: str, jti: str) -> bool:
+    """The database's answer: the grant is not revoked and the `jti` is not denied."""
+    alive = session.execute(_TOKEN_ALIVE, {"grant_id": grant_id, "jti": jti}).first()
+    return alive is not None and bool(alive[0]) and not alive.token_revoked
+
+
+def read_access_token(
+    session: Session,
+    keyring: Keyring,
+    policy: TokenPolicy,
+    token: str,
+    now: datetime,
+    liveness: Liveness | None = None,
+) -> dict[str, Any] | None:
+    """The claims of an active access token of ours, or None (expired, revoked, foreign).
+
+    `liveness` may answer "alive" from memory while nothing was revoked since it last read
+    the database (`idp.oauth.liveness`); issuance paths pass none and always read."""
+    if not looks_like_jwt(token):
+        return None
+    try:
+        header, claims = keyring.verify(session, token, ACCESS_TOKEN_ALGS, now)
+    except InvalidToken:
+        return None
+    ids = access_token_ids(header, claims, policy, now)
+    if ids is None:
+        return None
+    gid, jti = ids
+    if liveness is not None:
+        alive = liveness.is_alive(session, gid, jti)
+    else:
+        alive = is_access_token_alive(session, gid, jti)
+    if not alive:
         return None
     delegation_id = claims.get("delegation_id")
     if delegation_id is not None and not access_allows(

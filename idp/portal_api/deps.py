@@ -26,7 +26,9 @@ def portal_with_scope(scope: str) -> Callable[..., RegisteredClient]:
         token = bearer_token(request.headers.get("authorization"))
         if token is None:
             raise BearerRejected(401, "invalid_token", "a Bearer access token is required")
-        claims = read_access_token(db, server.keyring, server.config.tokens, token, now)
+        claims = read_access_token(
+            db, server.keyring, server.config.tokens, token, now, server.liveness
+        )
         client = find_client(db, str(claims.get("client_id"))) if claims else None
         if claims is None or client is None or claims.get("sub") != client.client_id:
             raise BearerRejected(401, "invalid_token", "the token is not an active portal token")

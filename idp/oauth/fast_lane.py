@@ -1,0 +1,272 @@
+"""The machine endpoints' fast lane: token answers that need nothing but this process's memory.
+
+A portal asking for its own token (client credentials) or introspecting a live access
+token asks the same question many times a second, and the answer is already known here:
+the client, its service grant and the signing keys are remembered for a few seconds
+(`ClientDirectory`, `ServiceGrants`, `Keyring`), and an access token read alive stays
+known alive until the next revocation (`idp.oauth.liveness`). For those requests, and
+only those, this pure-ASGI layer answers on the event loop without a thread hop, a
+session or a query: it reads the small form body, and gives the very answer the endpoint
+would give (same claims, same JSON, same headers).
+
+Everything else goes on, body intact, to the routes in `idp.oauth.routes`, which hold
+every rule and every error: any parameter besides the expected ones, a repeated one,
+credentials that are not plain `client_secret_basic`, a wrong secret, a client, grant or
+key not remembered, a scope to refuse, a refresh token, a delegated token, a token read
+inactive, a generation unknown (Redis not answering in time). The lane never fails a
+request: an exception in it falls through to the route as well.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from idp.clients.service import RegisteredClient
+from idp.clock import Clock
+from idp.metrics import count_token_issued
+from idp.oauth.client_credentials import service_scope
+from idp.oauth.errors import OAuth2Error
+from idp.oauth.introspection import access_token_answer
+from idp.oauth.server import IdpAuthorizationServer
+from idp.oauth.tokens import (
+    ACCESS_TOKEN_ALGS,
+    ACCESS_TOKEN_TYP,
+    access_token_claims,
+    access_token_ids,
+    looks_like_jwt,
+)
+from keys import InvalidToken, sign_jwt
+
+log = logging.getLogger("idp.oauth.fast_lane")
+
+TOKEN_PATH, INTROSPECTION_PATH = "/token", "/introspect"
+FAST_LANE_PATHS = (TOKEN_PATH, INTROSPECTION_PATH)
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MAX_BODY_BYTES = 4096  # a client-credentials or introspection form is far smaller
+TOKEN_PARAMETERS = frozenset({"grant_type", "scope"})
+INTROSPECTION_PARAMETERS = frozenset({"token", "token_type_hint"})
+Form = dict[str, str]
+
+
+def parse_small_form(body: bytes, allowed: frozenset[str]) -> Form | None:
+    """The form if it holds only `allowed` names, each once and non-empty; else None."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    form = dict(pairs)
+    if len(form) != len(pairs) or not form.keys() <= allowed or not all(form.values()):
+        return None
+    return form
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """(client id, secret) of plain `Basic` credentials with nothing to percent-decode."""
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id or not secret or "%" in decoded or "\x00" in decoded:
+        return None
+    return client_id, secret
+
+
+class MachineFastLane:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        server: IdpAuthorizationServer,
+        clock: Clock,
+        extra_headers: Sequence[tuple[bytes, bytes]],
+    ) -> None:
+        self.app = app
+        self._server = server
+        self._clock = clock
+        self._headers = [
+            (b"content-type", b"application/json"),
+            (b"cache-control", b"no-store"),
+            (b"pragma", b"no-cache"),
+            *extra_headers,
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] not in FAST_LANE_PATHS
+            or scope["method"] != "POST"
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = _headers_of(scope)
+        if headers is None:
+            await self.app(scope, receive, send)
+            return
+        received: list[Message] = []
+        body = await _read_small_body(receive, received)
+        answer = None
+        if body is not None:
+            try:
+                answer = await self._answer(scope["path"], body, headers)
+            except Exception:  # the route answers instead, with every rule
+                log.exception("fast lane failed; the endpoint answers")
+        if answer is None:
+            await self.app(scope, _replaying(received, receive), send)
+            return
+        content = json.dumps(
+            answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*self._headers, (b"content-length", str(len(content)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    async def _answer(self, path: str, body: bytes, authorization: str) -> dict[str, Any] | None:
+        credentials = basic_credentials(authorization)
+        if credentials is None:
+            return None
+        client = self._authenticated(*credentials)
+        if client is None:
+            return None
+        if path == TOKEN_PATH:
+            form = parse_small_form(body, TOKEN_PARAMETERS)
+            return self._client_credentials(client, form) if form is not None else None
+        form = parse_small_form(body, INTROSPECTION_PARAMETERS)
+        return await self._introspection(client, form) if form is not None else None
+
+    def _authenticated(self, client_id: str, secret: str) -> RegisteredClient | None:
+        client = self._server.clients.remembered(client_id)
+        if (
+            client is None
+            or client.token_endpoint_auth_method != "client_secret_basic"  # noqa: S105
+            or not client.check_client_secret(secret)
+        ):
+            return None
+        return client
+
+    def _client_credentials(self, client: RegisteredClient, form: Form) -> dict[str, Any] | None:
+        """`ClientCredentialsGrant`'s answer, when its grant and key are remembered."""
+        server = self._server
+        if form.get("grant_type") != "client_credentials" or not client.check_grant_type(
+            "client_credentials"
+        ):
+            return None
+        asked = form.get("scope")
+        if asked and not set(asked.split()) <= set(server.scopes_supported):
+            return None
+        try:
+            scope = service_scope(client, asked)
+        except OAuth2Error:
+            return None
+        grant = server.service_grants.remembered(client.client_id)
+        policy = server.config.tokens
+        key = server.keyring.signing_key_in_memory(policy.access_token_alg)
+        if grant is None or key is None:
+            return None
+        claims = access_token_claims(
+            policy,
+            client_id=client.client_id,
+            subject=client.client_id,
+            scope=scope,
+            grant_id=grant.id,
+            now=self._clock.now(),
+        )
+        count_token_issued("client_credentials")
+        return {
+            "access_token": sign_jwt(key, claims, typ=ACCESS_TOKEN_TYP),
+            "token_type": "Bearer",
+            "expires_in": claims["exp"] - claims["iat"],
+            "scope": scope,
+        }
+
+    async def _introspection(self, client: RegisteredClient, form: Form) -> dict[str, Any] | None:
+        """`IntrospectionEndpoint`'s answer for an access token known alive."""
+        token = form.get("token", "")
+        if form.get("token_type_hint", "access_token") != "access_token" or not looks_like_jwt(
+            token
+        ):
+            return None
+        server = self._server
+        try:
+            verified = server.keyring.verify_in_memory(token, ACCESS_TOKEN_ALGS)
+        except InvalidToken:
+            return None
+        if verified is None:
+            return None
+        header, claims = verified
+        ids = access_token_ids(header, claims, server.config.tokens, self._clock.now())
+        if ids is None or "delegation_id" in claims:
+            return None  # a delegation may end without a write: the route checks it
+        audience = claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
+        if claims.get("client_id") != client.client_id and client.client_id not in audiences:
+            return None
+        generation = await server.liveness.generation.current_async()
+        if not server.liveness.remembered_alive(*ids, generation):
+            return None
+        return {**access_token_answer(claims), "active": True}
+
+
+def _headers_of(scope: Scope) -> str | None:
+    """The `Authorization` value of a small form POST, or None when it is not one."""
+    authorization = content_type = length = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value
+        elif name == b"content-type":
+            content_type = value
+        elif name == b"content-length":
+            length = value
+    if authorization is None or content_type is None or length is None:
+        return None
+    media_type = content_type.split(b";", 1)[0].strip().lower()
+    if media_type != FORM_MEDIA_TYPE.encode() or not length.isdigit():
+        return None
+    if int(length) > MAX_BODY_BYTES:
+        return None
+    return bytes(authorization).decode("latin-1")
+
+
+async def _read_small_body(receive: Receive, received: list[Message]) -> bytes | None:
+    """The whole body if it is at most `MAX_BODY_BYTES`; every message read is kept in
+    `received`, so the route reads the same body."""
+    size = 0
+    chunks = []
+    while True:
+        message = await receive()
+        received.append(message)
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(received: list[Message], receive: Receive) -> Receive:
+    pending = list(received)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
