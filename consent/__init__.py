@@ -36,6 +36,7 @@ from consent.actions import (
     parse_actions,
 )
 from consent.applications import (
+    MAX_APPLICATIONS_PAGE,
     ApplicationChange,
     applications_of_applicant,
     applications_of_portal,
@@ -89,6 +90,7 @@ __all__ = [
     "ACTION_LABELS",
     "AUTHORIZATION_DETAILS_TYPE",
     "KIND_LABELS",
+    "MAX_APPLICATIONS_PAGE",
     "READ_ACTIONS",
     "AccessRefused",
     "Action",

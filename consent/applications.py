@@ -115,17 +115,23 @@ def update_application(
     return application
 
 
+MAX_APPLICATIONS_PAGE = 500
+
+
 def applications_of_portal(
-    db: Session, portal_client_id: str, limit: int = 500
+    db: Session,
+    portal_client_id: str,
+    limit: int = MAX_APPLICATIONS_PAGE,
+    after: str | None = None,
 ) -> list[Application]:
-    return list(
-        db.scalars(
-            select(Application)
-            .where(Application.portal_client_id == portal_client_id)
-            .order_by(Application.created_at)
-            .limit(limit)
-        )
-    )
+    """A page of the portal's applications in application-number order, those after the
+    number `after` (keyset pagination on the (portal, number) unique index: the thousandth
+    page costs what the first does, and an application added meanwhile is never skipped
+    or shown twice)."""
+    query = select(Application).where(Application.portal_client_id == portal_client_id)
+    if after is not None:
+        query = query.where(Application.portal_reference > after)
+    return list(db.scalars(query.order_by(Application.portal_reference).limit(limit)))
 
 
 def applications_of_applicant(db: Session, applicant_subject: str) -> list[Application]:

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from consent import (
+    MAX_APPLICATIONS_PAGE,
     Application,
     ApplicationChange,
     ConsentError,
@@ -213,17 +216,47 @@ def patch_application(
     return JSONResponse(_out(application, applicant_sub))
 
 
+NEXT_PAGE_HEADER = {
+    "Link": {
+        "description": 'When more applications follow: `<...?limit=N&after=NUMBER>; rel="next"`'
+        " (RFC 8288). The last page has none.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 @router.get(
     "/applications",
     response_model=list[ApplicationOut],
-    summary="List this portal's applications",
-    responses=problem_responses(401, 403),
+    summary="List this portal's applications, a page at a time",
+    description="In application-number order. Follow the `Link` header's `next` URL for the"
+    f" next page; `limit` is 1 to {MAX_APPLICATIONS_PAGE} (default {MAX_APPLICATIONS_PAGE}).",
+    responses={
+        200: {"description": "A page of applications.", "headers": NEXT_PAGE_HEADER},
+        **problem_responses(401, 403, 422),
+    },
 )
-def list_applications(portal: WritingPortal, db: Db, subjects: Subjects) -> Response:
-    applications = applications_of_portal(db, portal.client_id)
+def list_applications(
+    request: Request,
+    portal: WritingPortal,
+    db: Db,
+    subjects: Subjects,
+    limit: Annotated[int, Query(ge=1, le=MAX_APPLICATIONS_PAGE)] = MAX_APPLICATIONS_PAGE,
+    after: Annotated[
+        str | None,
+        Query(min_length=1, max_length=64, description="The last application number seen."),
+    ] = None,
+) -> Response:
+    page = applications_of_portal(db, portal.client_id, limit + 1, after)
+    applications, more = page[:limit], len(page) > limit
     seen = subjects.subjects_of(db, {a.applicant_subject for a in applications}, portal)
+    headers = {}
+    if more:
+        query = urlencode({"limit": limit, "after": applications[-1].portal_reference})
+        headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
     return JSONResponse(
-        [_out(a, seen.get(a.applicant_subject, a.applicant_subject)) for a in applications]
+        [_out(a, seen.get(a.applicant_subject, a.applicant_subject)) for a in applications],
+        headers=headers,
     )
 
 

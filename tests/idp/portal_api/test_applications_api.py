@@ -220,3 +220,44 @@ def test_openapi_describes_only_the_portal_api(portal):
     """The OAuth and OIDC endpoints are described by discovery, the pages by themselves."""
     paths = portal.get("/api/openapi.json").json()["paths"]
     assert all(path.startswith("/api/") for path in paths), sorted(paths)
+
+
+def _page(portal, token, url):
+    response = portal.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    found = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers.get("link", ""))
+    return [a["application_number"] for a in response.json()], found.group(1) if found else None
+
+
+def test_the_list_comes_a_page_at_a_time_with_a_next_link(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal, applicant)
+    numbers = ["E-05", "E-01", "E-04", "E-02", "E-03"]
+    for number in numbers:
+        assert register_application(portal, token, applicant.subject, number).status_code == 201
+    seen, url, pages = [], "/api/applications?limit=2", 0
+    while url is not None:
+        page, url = _page(portal, token, url)
+        assert len(page) <= 2
+        seen += page
+        pages += 1
+        if pages == 1:  # added between two pages, before the cursor: not shown again later
+            register_application(portal, token, applicant.subject, "E-00")
+    assert seen == sorted(numbers)
+    assert pages == 3
+    whole, last = _page(portal, token, "/api/applications")
+    assert whole == ["E-00", *sorted(numbers)]
+    assert last is None
+
+
+def test_a_page_size_out_of_bounds_is_a_problem_naming_the_limit(components, portal):
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal, applicant)
+    headers = {"Authorization": f"Bearer {token}"}
+    for query, limit in (("limit=0", 1), ("limit=501", 500), ("after=" + "9" * 65, 64)):
+        response = portal.get(f"/api/applications?{query}", headers=headers)
+        assert response.status_code == 422, query
+        assert response.headers["content-type"].startswith("application/problem+json")
+        (error,) = response.json()["errors"]
+        assert error["field"] == "query." + query.split("=")[0]
+        assert error["limit"] == limit
