@@ -94,7 +94,7 @@ class PortalApi:
                     ) from None
             return self._client
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         client = await self._authorized_client()
         response: httpx.Response = await client.request(
             method, f"{self._config.issuer}{path}", **kwargs
@@ -104,7 +104,20 @@ class PortalApi:
             raise ProviderUnavailable(f"the portal API answered {response.status_code}")
         if response.status_code >= 400:
             raise PortalApiError(response.status_code, response.json())
-        return response.json()
+        return response
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return (await self._request(method, path, **kwargs)).json()
+
+    async def _every_page(self, path: str) -> list[dict[str, Any]]:
+        """All the items of a paged list, following `Link: <...>; rel="next"` (RFC 8288)."""
+        items: list[dict[str, Any]] = []
+        next_path: str | None = path
+        while next_path is not None:
+            response = await self._request("GET", next_path)
+            items += response.json()
+            next_path = response.links.get("next", {}).get("url")
+        return items
 
     async def register_application(
         self, *, subject: str, number: str, program: str, status: str, unread_count: int
@@ -132,7 +145,7 @@ class PortalApi:
 
     async def applications_of(self, subject: str) -> list[dict[str, Any]]:
         """This portal's applications filed by `subject` (the API lists the portal's all)."""
-        listed = await self._call("GET", "/api/applications")
+        listed = await self._every_page("/api/applications")
         return [a for a in listed if a["applicant_sub"] == subject]
 
     async def decide(self, *, actor_sub: str, action: str, application_number: str) -> Decision:

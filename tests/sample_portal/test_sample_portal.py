@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from sample_portal.portal_api import sample_application_number
+from sample_portal.config import load_config
+from sample_portal.portal_api import PortalApi, sample_application_number
+from sample_portal.provider import Provider
 from tests.e2e.servers import browser_client
 from tests.idp.flows import csrf_of
 from tests.sample_portal.journeys import (
@@ -18,6 +22,7 @@ from tests.sample_portal.journeys import (
     text_of,
     wait_until,
 )
+from tests.sample_portal.servers import portal_env
 
 pytestmark = pytest.mark.e2e
 
@@ -119,3 +124,27 @@ def test_an_event_that_is_not_a_security_event_token_is_refused(world):
     response = httpx.post(f"{world.portal.url}/events", json={"events": {}}, timeout=10)
     assert response.status_code == 400
     assert response.json()["err"] == "invalid_request"
+
+
+def test_the_portal_api_client_reads_every_page_of_the_list(world):
+    """The list comes in pages (`Link: rel="next"`); the sample portal follows them all."""
+    for name in ("Ama Owusu", "Jomo Kariuki"):
+        with browser_client(world.provider.url) as browser:
+            sign_in_at_portal(browser, world.portal.url, create_person(world.provider, name))
+    config = load_config(portal_env(world.provider, world.registration, 8000, "pages"))
+
+    async def both_ways() -> tuple[list[str], list[str]]:
+        provider = Provider(config)
+        api = PortalApi(config, provider)
+        try:
+            paged = await api._every_page("/api/applications?limit=1")
+            whole = await api._every_page("/api/applications")
+        finally:
+            await api.aclose()
+            await provider.aclose()
+        return [a["application_number"] for a in paged], [a["application_number"] for a in whole]
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever pytest's thread holds
+        paged, whole = thread.submit(asyncio.run, both_ways()).result()
+    assert len(whole) >= 4  # two sample applications for each of the two people
+    assert paged == whole
