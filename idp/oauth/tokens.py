@@ -163,28 +163,10 @@ def access_token_claims(
 
 
 def issue_access_token(
-    session: Session,
-    keyring: Keyring,
-    policy: TokenPolicy,
-    *,
-    client_id: str,
-    subject: str,
-    scope: str,
-    grant_id: str,
-    now: datetime,
-    audience: str | list[str] | None = None,
-    extra_claims: dict[str, Any] | None = None,
+    session: Session, keyring: Keyring, policy: TokenPolicy, **fields: Any
 ) -> tuple[str, dict[str, Any]]:
-    claims = access_token_claims(
-        policy,
-        client_id=client_id,
-        subject=subject,
-        scope=scope,
-        grant_id=grant_id,
-        now=now,
-        audience=audience,
-        extra_claims=extra_claims,
-    )
+    """A signed access token and its claims; `fields` are `access_token_claims`'s."""
+    claims = access_token_claims(policy, **fields)
     key = keyring.signing_key(session, policy.access_token_alg)
     return sign_jwt(key, claims, typ=ACCESS_TOKEN_TYP), claims
 
