@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from consent import Action, Delegation, DelegationKind, DelegationRequest
 from idp.accounts.models import Account
 from idp.accounts.service import create_account
 from idp.bootstrap import Components
 from idp.clients.service import RegisteredClient, create_client
 from idp.db import unit_of_work
+from idp.delegation import service as delegation_service
 from idp.oauth.consents import record_consent
 
 _n = itertools.count()
@@ -118,3 +121,39 @@ def make_representative(components: Components, account: Account, **fields: Any)
             db, stored, ApprovedProfile(**values), by="officer", now=components.clock.now()
         )
         return record.representative_id
+
+
+def grant_delegation(
+    components: Components,
+    applicant: Account,
+    representative: Account,
+    application_ids: Sequence[str],
+    *,
+    kind: DelegationKind = DelegationKind.REPRESENTATIVE_UNPAID,
+    actions: Sequence[Action] = (Action.APPLICATION_READ,),
+    days: int = 30,
+    accept: bool = False,
+) -> Delegation:
+    """`applicant` appoints `representative` on these applications for `days` from now,
+    through the delegation service; with `accept`, the representative accepts it in the
+    same unit of work. Return the delegation as granted."""
+    now = components.clock.now()
+    with transaction(components) as db:
+        delegation = delegation_service.grant(
+            db,
+            components.delegation_events,
+            DelegationRequest(
+                principal=applicant.subject,
+                actor=representative.subject,
+                kind=kind,
+                actions=list(actions),
+                valid_until=now + timedelta(days=days),
+                application_ids=list(application_ids),
+            ),
+            now,
+        )
+        if accept:
+            delegation_service.accept(
+                db, components.delegation_events, delegation.id, representative.subject, now
+            )
+        return delegation

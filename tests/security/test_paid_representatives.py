@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from consent import Action, DelegationKind, DelegationRequest
-from idp.delegation import service
-from tests.factories.idp import connect, make_account, make_representative, transaction
+from consent import DelegationKind
+from tests.factories.idp import connect, grant_delegation, make_account, make_representative
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -37,21 +35,9 @@ def _paid_delegation(components, portal):
     application = register_application(
         portal, portal_token(portal, client, secret), applicant.subject, "P1"
     ).json()
-    now = components.clock.now()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_PAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=now + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            now,
-        )
+    delegation = grant_delegation(
+        components, applicant, rep, [application["id"]], kind=DelegationKind.REPRESENTATIVE_PAID
+    )
     return rep, client, secret, delegation.id
 
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from consent import Action, DelegationKind, DelegationRequest
-from idp.delegation import service
-from tests.factories.idp import connect, make_account, make_client, transaction
+from tests.factories.idp import connect, grant_delegation, make_account, make_client
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -34,22 +31,7 @@ def _delegation_world(components, browser, portal):
     connect(components, applicant, client_a)
     app_token = portal_token(portal, client_a, secret_a)
     application = register_application(portal, app_token, applicant.subject, "E55").json()
-    now = components.clock.now()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=now + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            now,
-        )
-        service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
+    grant_delegation(components, applicant, rep, [application["id"]], accept=True)
     request = authorization_request(client_b.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
     b_token = redeem(portal, code, request.verifier, client_b.client_id, secret_b).json()

@@ -6,15 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from consent import Action, DelegationKind, DelegationRequest, delegations_of_actor
-from idp.delegation import service
-from tests.factories.idp import connect, make_account, make_representative, transaction
+from consent import Action, delegations_of_actor
+from tests.factories.idp import (
+    connect,
+    grant_delegation,
+    make_account,
+    make_representative,
+    transaction,
+)
 from tests.idp.flows import csrf_of, portal_client, portal_token, register_application, sign_in
 
 
 def _world(components, portal, rep, *, days=(200, 10)):
     """Two applicants at two portals, each appointing `rep` on one application."""
-    now = components.clock.now()
     rows = []
     for n, (name, portal_name, number, unread, valid_days) in enumerate(
         [
@@ -35,21 +39,15 @@ def _world(components, portal, rep, *, days=(200, 10)):
             status="in review" if n == 0 else "received",
             deep_link=f"https://portal.example/{number}?tab=1",
         ).json()
-        with transaction(components) as db:
-            delegation = service.grant(
-                db,
-                components.delegation_events,
-                DelegationRequest(
-                    principal=applicant.subject,
-                    actor=rep.subject,
-                    kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                    actions=[Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD],
-                    valid_until=now + timedelta(days=valid_days),
-                    application_ids=[application["id"]],
-                ),
-                now,
-            )
-            service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
+        delegation = grant_delegation(
+            components,
+            applicant,
+            rep,
+            [application["id"]],
+            actions=[Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD],
+            days=valid_days,
+            accept=True,
+        )
         rows.append((client, delegation.id))
     return rows
 
@@ -140,21 +138,7 @@ def test_the_applicant_hears_of_the_acceptance_and_the_representative_of_a_revoc
     application = register_application(
         portal, portal_token(portal, client, secret), applicant.subject, "E3"
     ).json()
-    now = components.clock.now()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=now + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            now,
-        )
+    delegation = grant_delegation(components, applicant, rep, [application["id"]])
     sign_in(browser, "/login", rep.email)
     page = browser.get("/account/delegations")
     browser.post(f"/account/delegations/{delegation.id}/accept", data={"csrf_token": csrf_of(page)})
@@ -219,21 +203,7 @@ def test_the_applicant_hears_when_the_representative_declines(components, portal
     application = register_application(
         portal, portal_token(portal, client, secret), applicant.subject, "E5"
     ).json()
-    now = components.clock.now()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=now + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            now,
-        )
+    delegation = grant_delegation(components, applicant, rep, [application["id"]])
     sign_in(browser, "/login", rep.email)
     page = browser.get("/account/delegations")
     declined = browser.post(

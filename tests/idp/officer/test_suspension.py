@@ -5,17 +5,21 @@ stop, the representative is told in their language."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from typer.testing import CliRunner
 
-from consent import Action, DelegationKind, DelegationRequest, decide
+from consent import Action, DelegationKind, decide
 from idp.accounts.models import Account
 from idp.cli.main import app as cli
-from idp.delegation import service
 from idp.representatives.service import find_representative, is_approved_representative
-from tests.factories.idp import connect, make_account, make_representative, transaction
+from tests.factories.idp import (
+    connect,
+    grant_delegation,
+    make_account,
+    make_representative,
+    transaction,
+)
 from tests.idp.enrolment.journey import make_officer
 from tests.idp.flows import csrf_of, portal_client, portal_token, register_application
 
@@ -29,22 +33,14 @@ def _paid_delegation(components, portal):
     application = register_application(
         portal, portal_token(portal, client, secret), applicant.subject, "E9"
     ).json()
-    now = components.clock.now()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_PAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=now + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            now,
-        )
-        service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
+    grant_delegation(
+        components,
+        applicant,
+        rep,
+        [application["id"]],
+        kind=DelegationKind.REPRESENTATIVE_PAID,
+        accept=True,
+    )
     return rep, representative_id, application["id"]
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from consent import Action, DelegationKind, DelegationRequest
-from idp.delegation import service
-from tests.factories.idp import connect, make_account, make_representative, transaction
+from consent import DelegationKind
+from tests.factories.idp import connect, grant_delegation, make_account, make_representative
 from tests.idp.enrolment.journey import signed_in_with_second_factor
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
@@ -199,22 +197,14 @@ def test_delegated_tokens_name_the_representative_and_membership_in_act(
     connect(components, applicant, client)
     app_token = portal_token(portal, client, secret)
     application = register_application(portal, app_token, applicant.subject, "E555").json()
-    now = components.clock.now()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_PAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=now + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            now,
-        )
-        service.accept(db, components.delegation_events, delegation.id, rep.subject, now)
+    grant_delegation(
+        components,
+        applicant,
+        rep,
+        [application["id"]],
+        kind=DelegationKind.REPRESENTATIVE_PAID,
+        accept=True,
+    )
     signed_in_with_second_factor(browser, clock, rep)  # paid representatives use one
     request = authorization_request(client.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
