@@ -42,31 +42,53 @@ log = logging.getLogger("idp.oauth.liveness")
 GENERATION_KEY = "revocations:generation"
 GENERATION_TTL_SECONDS = 30 * 24 * 3600  # renewed by every bump; an expired one reads as 0
 LIVENESS_RECHECK_SECONDS = 2.0
+READ_PAUSE_SECONDS = 5.0
 MAX_REMEMBERED_TOKENS = 100_000
 MAY_REVOKE = "idp.may_revoke"
 
 
 class RevocationGeneration:
     """The shared counter. `current` and `bump` run in threads (the store may be Redis);
-    `current_async` runs on the event loop and never blocks (None: unknown right now)."""
+    `current_async` runs on the event loop and never blocks (None: unknown right now).
 
-    def __init__(self, store: EphemeralStore, reader: AsyncReader | None = None) -> None:
+    Reading is optional (unknown means "read the database"), so after the store failed
+    to answer, reads are not tried again for `READ_PAUSE_SECONDS`: an outage of Redis
+    costs introspection one timeout, not one per request. A bump is always tried."""
+
+    def __init__(
+        self,
+        store: EphemeralStore,
+        reader: AsyncReader | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
         self._reader = reader
+        self._now = monotonic
+        self._paused_until = 0.0
+
+    def _paused(self) -> bool:
+        return self._now() < self._paused_until
+
+    def _pause(self) -> None:
+        self._paused_until = self._now() + READ_PAUSE_SECONDS
+        log.warning("revocation generation unreadable: reading the database meanwhile")
 
     def current(self) -> bytes | None:
+        if self._paused():
+            return None
         try:
             return self._store.get(GENERATION_KEY) or b"0"
         except StoreUnavailable:
+            self._pause()
             return None
 
     async def current_async(self) -> bytes | None:
-        if self._reader is None:
+        if self._reader is None or self._paused():
             return None
         try:
             return (await self._reader.get(GENERATION_KEY)) or b"0"
         except Exception:  # unknown: the caller reads the database instead
-            log.warning("revocation generation unreadable", exc_info=True)
+            self._pause()
             return None
 
     async def aclose(self) -> None:

@@ -12,9 +12,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
+from adapters import StoreUnavailable
 from idp.app import create_app
 from idp.bootstrap import build_components
-from idp.oauth.liveness import GENERATION_KEY, RevocationGeneration, TokenLiveness
+from idp.oauth.liveness import (
+    GENERATION_KEY,
+    READ_PAUSE_SECONDS,
+    RevocationGeneration,
+    TokenLiveness,
+)
 from idp.oauth.models import Grant
 from idp.oauth.tokens import revoke_grant
 from tests.factories.idp import make_client, transaction
@@ -275,3 +281,32 @@ def test_only_a_committed_write_moves_the_generation(components):
     with transaction(components) as db:
         db.execute(update(Grant).where(Grant.client_id == "nobody").values(revoked_reason="x"))
     assert generation() != before
+
+
+class SilentStore:
+    """A store that does not answer (an outage), counting how often it was asked."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def get(self, _key):
+        self.asked += 1
+        raise StoreUnavailable("Redis did not answer GET")
+
+    def incr(self, _key, _ttl_seconds):
+        self.asked += 1
+        raise StoreUnavailable("Redis did not answer INCR")
+
+
+def test_an_unreadable_generation_costs_one_timeout_then_reads_the_database():
+    ticks = Ticks()
+    store = SilentStore()
+    generation = RevocationGeneration(store, None, ticks)
+    assert generation.current() is None
+    assert generation.current() is None
+    assert store.asked == 1  # the second read did not wait on the store
+    assert generation.bump() is False  # a bump is always tried
+    assert store.asked == 2
+    ticks.now = READ_PAUSE_SECONDS
+    assert generation.current() is None
+    assert store.asked == 3  # tried again after the pause
