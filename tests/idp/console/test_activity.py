@@ -4,16 +4,19 @@ acted; a period or one entry exports as a JWS that verifies with the published J
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from joserfc import jws
 from joserfc.jwk import KeySet
 
-from consent import Action, DelegationKind, DelegationRequest
-from idp.delegation import service
-from tests.factories.idp import connect, make_account, make_profile_client, transaction
+from consent import Action
+from tests.factories.idp import (
+    connect,
+    grant_delegation,
+    make_account,
+    make_profile_client,
+)
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -30,23 +33,15 @@ DAY = 24 * 3600
 
 
 def _appoint(components, applicant, rep, application_id):
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                actions=[Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD],
-                valid_until=components.clock.now() + timedelta(days=90),
-                application_ids=[application_id],
-            ),
-            components.clock.now(),
-        )
-        service.accept(
-            db, components.delegation_events, delegation.id, rep.subject, components.clock.now()
-        )
+    grant_delegation(
+        components,
+        applicant,
+        rep,
+        [application_id],
+        actions=[Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD],
+        days=90,
+        accept=True,
+    )
 
 
 def _act(app, portal, client, secret, rep):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from consent import Action, DelegationKind, DelegationRequest
+from consent import Action
 from idp.delegation import service
-from tests.factories.idp import connect, make_account, transaction
+from tests.factories.idp import connect, grant_delegation, make_account, transaction
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -43,24 +42,9 @@ def _world(
     app_token = portal_token(portal, client, secret)
     connect(components, applicant, client)
     application = register_application(portal, app_token, applicant.subject, "E777").json()
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                actions=list(actions),
-                valid_until=components.clock.now() + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            components.clock.now(),
-        )
-        service.accept(
-            db, components.delegation_events, delegation.id, rep.subject, components.clock.now()
-        )
-        delegation_id = delegation.id
+    delegation_id = grant_delegation(
+        components, applicant, rep, [application["id"]], actions=list(actions), accept=True
+    ).id
     request = authorization_request(client.client_id, scope="openid")
     code = authorize_code(browser, request, rep.email)["code"]
     rep_token = redeem(portal, code, request.verifier, client.client_id, secret).json()[

@@ -9,7 +9,6 @@ API, and every `sub` it sends back is read through the same pairing.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from urllib.parse import parse_qs
 
 from fastapi.testclient import TestClient
@@ -17,11 +16,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
-from consent import Action, DelegationKind, DelegationRequest
-from idp.delegation import service
 from idp.outbox.delivery import body_at_delivery
 from idp.outbox.models import OutboxMessage
-from tests.factories.idp import make_account, transaction
+from tests.factories.idp import grant_delegation, make_account, transaction
 from tests.idp.flows import (
     TOKEN_EXCHANGE,
     authorization_request,
@@ -105,23 +102,7 @@ def test_a_logout_token_names_the_person_as_the_portal_knows_them(components, br
 
 
 def _appoint(components, applicant, rep, application_id):
-    with transaction(components) as db:
-        delegation = service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.REPRESENTATIVE_UNPAID,
-                actions=[Action.APPLICATION_READ],
-                valid_until=components.clock.now() + timedelta(days=30),
-                application_ids=[application_id],
-            ),
-            components.clock.now(),
-        )
-        service.accept(
-            db, components.delegation_events, delegation.id, rep.subject, components.clock.now()
-        )
+    grant_delegation(components, applicant, rep, [application_id], accept=True)
 
 
 def test_the_portal_api_events_and_token_exchange_speak_the_portals_subs(
