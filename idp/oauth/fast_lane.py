@@ -11,10 +11,10 @@ would give (same claims, same JSON, same headers).
 
 Everything else goes on, body intact, to the routes in `idp.oauth.routes`, which hold
 every rule and every error: any parameter besides the expected ones, a repeated one,
-credentials that are not plain `client_secret_basic`, a wrong secret, a client, grant or
-key not remembered, a scope to refuse, a refresh token, a delegated token, a token read
-inactive, a generation unknown (Redis not answering in time). The lane never fails a
-request: an exception in it falls through to the route as well.
+credentials that are not plain `client_secret_basic` or `client_secret_post`, a wrong
+secret, a client, grant or key not remembered, a scope to refuse, a refresh token, a
+delegated token, a token read inactive, a generation unknown (Redis not answering in
+time). The lane never fails a request: an exception in it falls through to the route.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY_BYTES = 4096  # a client-credentials or introspection form is far smaller
 TOKEN_PARAMETERS = frozenset({"grant_type", "scope"})
 INTROSPECTION_PARAMETERS = frozenset({"token", "token_type_hint"})
+POST_CREDENTIALS = frozenset({"client_id", "client_secret"})
 Form = dict[str, str]
 
 
@@ -66,6 +67,13 @@ def parse_small_form(body: bytes, allowed: frozenset[str]) -> Form | None:
     if len(form) != len(pairs) or not form.keys() <= allowed or not all(form.values()):
         return None
     return form
+
+
+def _posted_credentials(form: Form | None) -> tuple[str, str] | None:
+    """(client id, secret) taken out of a `client_secret_post` form, or None."""
+    if form is None or "client_id" not in form or "client_secret" not in form:
+        return None
+    return form.pop("client_id"), form.pop("client_secret")
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:
@@ -137,23 +145,29 @@ class MachineFastLane:
         await send({"type": "http.response.body", "body": content})
 
     async def _answer(self, path: str, body: bytes, authorization: str) -> dict[str, Any] | None:
-        credentials = basic_credentials(authorization)
-        if credentials is None:
+        allowed = TOKEN_PARAMETERS if path == TOKEN_PATH else INTROSPECTION_PARAMETERS
+        if authorization:
+            credentials = basic_credentials(authorization)
+            form = parse_small_form(body, allowed)
+            method = "client_secret_basic"
+        else:  # client_secret_post: the credentials are in the form
+            form = parse_small_form(body, allowed | POST_CREDENTIALS)
+            credentials = _posted_credentials(form)
+            method = "client_secret_post"
+        if credentials is None or form is None:
             return None
-        client = self._authenticated(*credentials)
+        client = self._authenticated(*credentials, method)
         if client is None:
             return None
         if path == TOKEN_PATH:
-            form = parse_small_form(body, TOKEN_PARAMETERS)
-            return self._client_credentials(client, form) if form is not None else None
-        form = parse_small_form(body, INTROSPECTION_PARAMETERS)
-        return await self._introspection(client, form) if form is not None else None
+            return self._client_credentials(client, form)
+        return await self._introspection(client, form)
 
-    def _authenticated(self, client_id: str, secret: str) -> RegisteredClient | None:
+    def _authenticated(self, client_id: str, secret: str, method: str) -> RegisteredClient | None:
         client = self._server.clients.remembered(client_id)
         if (
             client is None
-            or client.token_endpoint_auth_method != "client_secret_basic"  # noqa: S105
+            or client.token_endpoint_auth_method != method
             or not client.check_client_secret(secret)
         ):
             return None
@@ -223,7 +237,8 @@ class MachineFastLane:
 
 
 def _headers_of(scope: Scope) -> str | None:
-    """The `Authorization` value of a small form POST, or None when it is not one."""
+    """The `Authorization` value of a small form POST ("" without one: the credentials may
+    be in the form), or None when the request is not a small form POST."""
     authorization = content_type = length = None
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -232,14 +247,14 @@ def _headers_of(scope: Scope) -> str | None:
             content_type = value
         elif name == b"content-length":
             length = value
-    if authorization is None or content_type is None or length is None:
+    if content_type is None or length is None:
         return None
     media_type = content_type.split(b";", 1)[0].strip().lower()
     if media_type != FORM_MEDIA_TYPE.encode() or not length.isdigit():
         return None
     if int(length) > MAX_BODY_BYTES:
         return None
-    return bytes(authorization).decode("latin-1")
+    return bytes(authorization).decode("latin-1") if authorization is not None else ""
 
 
 async def _read_small_body(receive: Receive, received: list[Message]) -> bytes | None:

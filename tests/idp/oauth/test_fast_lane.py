@@ -105,6 +105,45 @@ def test_a_token_read_alive_introspects_without_the_database(components, portal)
     assert _stable(second.headers) == _stable(first.headers)
 
 
+def test_client_secret_post_is_answered_from_memory_too(components, portal):
+    client, secret = make_client(
+        components,
+        grant_types=["client_credentials"],
+        redirect_uris=[],
+        scope=SERVICE_SCOPE,
+        auth_method="client_secret_post",
+    )
+    posted = {"client_id": client.client_id, "client_secret": secret}
+
+    def token():
+        return portal.post("/token", data={"grant_type": "client_credentials", **posted})
+
+    def introspect(value):
+        return portal.post("/introspect", data={"token": value, **posted})
+
+    token(), token()  # the route writes the service grant, then reads it back
+    with statements(components) as sent:
+        issued = token()
+    assert sent == []
+    assert issued.status_code == 200
+    value = issued.json()["access_token"]
+    first = introspect(value)
+    with statements(components) as sent:
+        again = introspect(value)
+    assert sent == []
+    assert again.json() == first.json()
+    assert again.json()["active"] is True
+    # Basic credentials for a client_secret_post client: the route refuses them.
+    refused = portal.post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
+    )
+    assert refused.status_code == 401
+    # A wrong posted secret: the route refuses it too.
+    wrong = {**posted, "client_secret": "not-the-secret"}
+    refused = portal.post("/token", data={"grant_type": "client_credentials", **wrong})
+    assert refused.status_code == 401
+
+
 def test_revoking_a_token_is_seen_by_the_very_next_introspection(components, portal):
     client, secret = _service_client(components)
     token = _token(portal, client, secret).json()["access_token"]
