@@ -1,10 +1,13 @@
 """Nothing blocks the event loop: with the store and the database frozen (fakes that block
-until released), discovery and the JWKS still answer within 100 ms, while requests that
-need the frozen parts wait in the thread pool."""
+until released), discovery and the JWKS still answer within 100 ms, and so do a portal's
+own token and its introspection from the fast lane's memory, while requests that need
+the frozen parts wait in the thread pool."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import sqlite3
 import threading
 import time
@@ -18,7 +21,8 @@ from sqlalchemy import create_engine
 from adapters import MemoryStore
 from idp.app import create_app
 from idp.bootstrap import build_components
-from idp.db import create_session_factory
+from idp.clients.service import create_client
+from idp.db import create_db_engine, create_session_factory, unit_of_work
 from idp.oidc.jwks import PublishedKeys
 
 FROZEN_REQUESTS = 48  # more than the thread pool (40): every worker thread is stuck
@@ -106,3 +110,80 @@ def test_discovery_and_jwks_answer_while_the_store_and_database_are_frozen(froze
     assert all(response.json() for _, response in answers)
     slowest = max(elapsed for elapsed, _ in answers)
     assert slowest < BUDGET_SECONDS, f"slowest answer took {slowest * 1000:.0f} ms"
+
+
+def test_a_portals_own_token_and_its_introspection_answer_from_memory_meanwhile(
+    frozen_app, settings
+):
+    """The machine endpoints' fast lane needs neither the database nor a blocking store
+    once the client, its service grant, the key and the token's liveness are known."""
+    app, thaw = frozen_app
+    components = app.state.components
+    server = components.oauth_server
+    engine = create_db_engine(settings.resolved_database_url)  # the database, not frozen
+    unfrozen = create_session_factory(engine)
+    client, secret, grant = _remembered_service_client(components, unfrozen)
+    auth = (client.client_id, secret)
+
+    async def scenario() -> list[tuple[float, httpx.Response]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+            stuck = [
+                asyncio.create_task(http.get("/login?interaction=x"))
+                for _ in range(FROZEN_REQUESTS)
+            ]
+            await asyncio.sleep(0.3)
+            assert not any(task.done() for task in stuck)
+            started = time.perf_counter()
+            issued = await http.post("/token", data={"grant_type": "client_credentials"}, auth=auth)
+            answers = [(time.perf_counter() - started, issued)]
+            token = issued.json()["access_token"]
+            gid, jti = grant.id, jwt_claims(token)["jti"]
+            with unit_of_work(unfrozen) as db:
+                assert server.liveness.is_alive(db, gid, jti)  # read once, as the route does
+            for _ in range(5):
+                started = time.perf_counter()
+                answer = await http.post("/introspect", data={"token": token}, auth=auth)
+                answers.append((time.perf_counter() - started, answer))
+            thaw.set()
+            await asyncio.gather(*stuck)
+            return answers
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            answers = pool.submit(asyncio.run, scenario()).result()
+    finally:
+        engine.dispose()
+    assert all(response.status_code == 200 for _, response in answers)
+    assert all(response.json()["active"] is True for _, response in answers[1:])
+    slowest = max(elapsed for elapsed, _ in answers)
+    assert slowest < BUDGET_SECONDS, f"slowest answer took {slowest * 1000:.0f} ms"
+
+
+def _remembered_service_client(components, unfrozen):
+    """A client_credentials client, its service grant and the keys, read as the routes
+    would have read them before the freeze (so the fast lane remembers them)."""
+    server, now = components.oauth_server, components.clock.now()
+    with unit_of_work(unfrozen) as db:
+        client, secret = create_client(
+            db,
+            now=now,
+            name="Service",
+            redirect_uris=[],
+            post_logout_redirect_uris=[],
+            grant_types=["client_credentials"],
+            scope="applications:write",
+        )
+    with unit_of_work(unfrozen) as db:
+        server.clients.find(db, client.client_id)
+        grant = server.service_grants.for_client(db, client.client_id, now)  # written
+    with unit_of_work(unfrozen) as db:
+        server.service_grants.for_client(db, client.client_id, now)  # read back, remembered
+        server.keyring.signing_key(db, components.settings.access_token_alg)
+        server.keyring.verification_keys(db, now)
+    return client, secret, grant
+
+
+def jwt_claims(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
