@@ -54,6 +54,7 @@ bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegation
 	$(PYTHON) bench/token_endpoint.py
 	$(PYTHON) bench/decisions.py
 	$(PYTHON) bench/signin.py
+	$(PYTHON) bench/signin_steps.py
 	$(PYTHON) bench/refresh.py
 	$(PYTHON) bench/delegated.py
 	$(PYTHON) bench/micro_costs.py

@@ -65,6 +65,14 @@ def test_signin_benchmark_prints_both_rates_and_their_ratio():
     assert re.search(r"^RATIO sign-ins/argon2id [\d.]+", out, flags=re.M), out
 
 
+def test_signin_steps_print_the_cpu_of_each_request_and_the_rest_beside_a_hash():
+    out = _run("bench/signin_steps.py", "2")
+    for step in ("GET /authorize", "GET /login", "POST /login", "POST /token"):
+        assert re.search(rf"^  {step} +[\d.]+ ms +x1\.0$", out, flags=re.M), out
+    assert re.search(r"^total per sign-in [\d.]+ ms; argon2id verify alone [\d.]+ ms", out, re.M)
+    assert re.search(r"^the rest -?[\d.]+ ms = -?[\d.]+ of a hash", out, flags=re.M), out
+
+
 def test_refresh_benchmark_prints_rotations_beside_client_credentials():
     out = _run("bench/refresh.py", "10", "1", "1")
     assert re.search(r"^refresh_token rotation .* /s +p50", out, flags=re.M), out
