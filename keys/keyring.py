@@ -316,10 +316,14 @@ class Keyring:
         costs more than the rest of the request. Time claims are the caller's to check at
         every use. The memory is bounded (`MAX_VERIFIED_TOKENS`, then it starts over).
         """
-        kid = kid_of(token)
-        keyset = self.verification_keys(session, now, kid=kid)
-        remembered = self._verified.get(token)
+        keyset = self.verification_keys(session, now, kid=kid_of(token))
         published = self._verification[1] if self._verification is not None else frozenset()
+        return self._verify_remembering(token, keyset, published, algorithms)
+
+    def _verify_remembering(
+        self, token: str, keyset: KeySet, published: frozenset[str], algorithms: list[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        remembered = self._verified.get(token)
         if remembered is not None and remembered[0] in published:
             return dict(remembered[1]), dict(remembered[2])
         header, claims = verify_jwt(token, keyset, algorithms)
@@ -338,14 +342,7 @@ class Keyring:
             return None
         if kid_of(token) not in cached[1]:
             return None
-        remembered = self._verified.get(token)
-        if remembered is not None:
-            return dict(remembered[1]), dict(remembered[2])
-        header, claims = verify_jwt(token, cached[0], algorithms)
-        if len(self._verified) >= MAX_VERIFIED_TOKENS:
-            self._verified.clear()
-        self._verified[token] = (str(header.get("kid")), header, claims)
-        return dict(header), dict(claims)
+        return self._verify_remembering(token, cached[0], cached[1], algorithms)
 
 
 def sign_jwt(key: SigningKey, claims: dict[str, Any], typ: str | None = None) -> str:

@@ -48,9 +48,9 @@ class ServiceGrants:
         return known[0]
 
     def for_client(self, db: Session, client_id: str, now: datetime) -> Grant:
-        known = self._known.get(client_id)
-        if known is not None and self._now() - known[1] < SERVICE_GRANT_RECHECK_SECONDS:
-            return known[0]
+        known = self.remembered(client_id)
+        if known is not None:
+            return known
         grant = db.scalar(
             select(Grant)
             .where(
