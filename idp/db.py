@@ -24,7 +24,9 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Insert, create_engine, event, insert, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -186,3 +188,14 @@ def serialize_with_writers(session: Session) -> None:
     connection = session.connection()
     if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         connection.execute(text("BEGIN IMMEDIATE"))
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Any]) -> Insert:
+    """INSERT that skips a row whose key another transaction wrote first (`ON CONFLICT DO
+    NOTHING` on both backends), so concurrent first writes of one key do not fail."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql_insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite_insert(model).on_conflict_do_nothing()
+    return insert(model)

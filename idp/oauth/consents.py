@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from idp.db import insert_ignoring_duplicates
 from idp.oauth.models import Consent, Grant
 
 
@@ -23,13 +24,20 @@ def has_consent(db: Session, account_id: str, client_id: str, scope: str) -> boo
 
 
 def record_consent(db: Session, account_id: str, client_id: str, scope: str, now: datetime) -> None:
-    """Remember the scopes approved for this portal (merged with earlier ones)."""
-    existing = db.get(Consent, (account_id, client_id), with_for_update=True)
-    if existing is None:
-        db.add(Consent(account_id=account_id, client_id=client_id, scope=scope, granted_at=now))
-        return
-    existing.scope = " ".join(sorted(set(existing.scope.split()) | set(scope.split())))
-    existing.granted_at = now
+    """Remember the scopes approved for this portal (merged with earlier ones).
+
+    Two tabs may consent at once: the row is inserted if absent (a concurrent first insert
+    is skipped, not an error), then read locked and merged."""
+    db.execute(
+        insert_ignoring_duplicates(db, Consent),
+        {"account_id": account_id, "client_id": client_id, "scope": scope, "granted_at": now},
+    )
+    existing = db.get(
+        Consent, (account_id, client_id), with_for_update=True, populate_existing=True
+    )
+    if existing is not None:  # always: inserted above or by the transaction that won
+        existing.scope = " ".join(sorted(set(existing.scope.split()) | set(scope.split())))
+        existing.granted_at = now
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,13 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account
 from idp.clients.service import RegisteredClient
+from idp.db import insert_ignoring_duplicates
 from idp.subjects.models import PairwiseSubject
 from keys import MasterKey
 
@@ -116,14 +114,4 @@ def _remember(db: Session, sector: str, values: dict[str, str]) -> None:
         if a not in known
     ]
     if missing:
-        db.execute(_insert_ignoring_duplicates(db), missing)
-
-
-def _insert_ignoring_duplicates(db: Session) -> Any:
-    """INSERT that skips a row another transaction wrote first (the value is the same)."""
-    dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql_insert(PairwiseSubject).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite_insert(PairwiseSubject).on_conflict_do_nothing()
-    return insert(PairwiseSubject)
+        db.execute(insert_ignoring_duplicates(db, PairwiseSubject), missing)
