@@ -15,6 +15,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from idp.accounts.models import Account
@@ -63,8 +64,14 @@ def find_signed_in(db: Session, cookie: str | None, now: datetime) -> SignedIn |
     return SignedIn(browser, account, cookie)
 
 
-def maybe_signed_in(request: Request, db: Db, now: Now) -> SignedIn | None:
-    return find_signed_in(db, request.cookies.get(SESSION_COOKIE), now)
+async def maybe_signed_in(request: Request, db: Db, now: Now) -> SignedIn | None:
+    """The person, if the request carries a session cookie that is live: without a cookie
+    the answer is known on the event loop (no thread hop); with one, the session and the
+    account are read in the pool."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    return await run_in_threadpool(find_signed_in, db, cookie, now)
 
 
 async def signed_in(me: Annotated[SignedIn | None, Depends(maybe_signed_in)]) -> SignedIn:

@@ -4,7 +4,7 @@ sign in through `webauthn_routes.py`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -26,7 +26,7 @@ from idp.authn.web import (
 from idp.clients.deps import portal_name
 from idp.clients.service import find_client
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Master, Now, Store, client_address
+from idp.http.deps import AppSettings, Db, Master, Now, Router, Store, client_address
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import Query
@@ -34,7 +34,7 @@ from idp.notifications.deps import Mail
 from idp.notifications.mails import notice_mail
 from idp.settings import Settings
 
-router = APIRouter()
+router = Router()
 
 
 def _interactions(store: Store, settings: Settings) -> Interactions:

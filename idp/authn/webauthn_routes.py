@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -34,13 +34,13 @@ from idp.authn.webauthn import (
 )
 from idp.errors import CsrfRejected, InvalidParameters, StepUpRequired
 from idp.http.csrf import CsrfForm, is_valid_csrf
-from idp.http.deps import AppSettings, Db, Now, Store
+from idp.http.deps import AppSettings, Db, Now, Router, Store
 from idp.http.errors import problem
 from idp.http.params import read_body
 from idp.notifications.deps import Mail
 from idp.notifications.mails import notice_mail
 
-router = APIRouter()
+router = Router()
 MAX_JSON_BYTES = 64 * 1024
 
 

@@ -8,7 +8,7 @@ introspecting active (tokens issued through a browser session end with it).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -25,13 +25,13 @@ from idp.clients.service import SUPPORTED_SCOPES
 from idp.console.deps import Portals
 from idp.console.views import describe_device
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Now
+from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.pages import render_page
 from idp.legacy.linking import candidates_for, legacy_view
 from idp.oauth.consents import portals_holding_access, withdraw_portal_access
 from idp.oidc.frontchannel import logout_frames, signed_out_page
 
-router = APIRouter()
+router = Router()
 OFFICER_ROLE = "officer"
 SIGNED_OUT_LOCATION = "/login?notice=signed_out"
 

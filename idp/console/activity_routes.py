@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -35,11 +35,11 @@ from idp.console.activity import (
 )
 from idp.console.deps import Portals
 from idp.console.views import PortalNames, people
-from idp.http.deps import AppSettings, Db, Keys, Now
+from idp.http.deps import AppSettings, Db, Keys, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params, Query
 
-router = APIRouter()
+router = Router()
 ACTIVITY = "/account/activity"
 PAGE_ENTRIES = 200
 JOSE_MEDIA_TYPE = "application/jose"  # RFC 7515 §9.2.1: a JWS in compact serialization

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -41,12 +41,12 @@ from idp.delegation.deps import Events
 from idp.delegation.notices import notify
 from idp.enrolment.conversion import client_files_to_confirm, filed_for_marks
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params
 from idp.notifications.deps import Mail
 
-router = APIRouter()
+router = Router()
 REPRESENTATIVES = "/account/representatives"
 ALL_AT_PREFIX = "all:"
 

@@ -3,18 +3,18 @@ filtered by portal, application status, unread correspondence and access ending 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from idp.authn.deps import Me
 from idp.console.dashboard import EXPIRING_SOON_DAYS, DashboardFilter, dashboard_rows
 from idp.console.deps import Portals
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Query
 from idp.representatives.service import find_representative_of_account
 
-router = APIRouter()
+router = Router()
 MAX_FILTER_LENGTH = 64
 
 

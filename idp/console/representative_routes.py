@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -35,13 +35,13 @@ from idp.delegation.deps import Events
 from idp.delegation.notices import notify
 from idp.errors import StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params
 from idp.notifications.deps import Mail
 from idp.representatives.service import find_representative
 
-router = APIRouter()
+router = Router()
 DELEGATIONS = "/account/delegations"
 MAX_NUMBER_LENGTH = 64
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -35,13 +35,13 @@ from idp.authn.signin import second_factors
 from idp.authn.totp import confirm_totp, remove_totp, start_totp_enrolment
 from idp.errors import InvalidInput, StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Master, Now, Store
+from idp.http.deps import Db, Master, Now, Router, Store
 from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.notifications.mails import notice_mail
 from idp.oauth.tokens import revoke_account_grants
 
-router = APIRouter()
+router = Router()
 TOTP_PENDING_KEY = "totp-pending:"
 TOTP_PENDING_TTL_SECONDS = 900
 PASSWORD_CHANGE_FACTOR = "password-change"  # noqa: S105  # a budget's name, not a secret

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from starlette.responses import Response
 
 from adapters import DevMailbox
-from idp.http.deps import shared
+from idp.http.deps import Router, shared
 from idp.http.pages import render_page
 
-router = APIRouter()
+router = Router()
 SHOWN_MESSAGES = 50
 
 

@@ -4,7 +4,7 @@ client file made for you (`/account/client-files`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -21,10 +21,10 @@ from idp.enrolment.conversion import (
     unmark_filed_for,
 )
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 
-router = APIRouter()
+router = Router()
 FILED_FOR = "/account/applications/{application_id}/filed-for"
 CLIENT_FILES = "/account/client-files"
 

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -25,10 +25,10 @@ from idp.enrolment.profile import DocumentDetails
 from idp.enrolment.service import DOCUMENT_SLOTS, find_latest_enrolment, find_open_enrolment
 from idp.enrolment.uploads import CheckedUpload
 from idp.errors import NotFound
-from idp.http.deps import AppSettings, Db, Master, Now
+from idp.http.deps import AppSettings, Db, Master, Now, Router
 from idp.http.pages import render_page
 
-router = APIRouter()
+router = Router()
 
 
 def _details_of(document: EnrolmentDocument | None) -> dict[str, str]:

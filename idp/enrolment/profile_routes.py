@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -32,12 +32,12 @@ from idp.enrolment.service import (
 )
 from idp.errors import InvalidInput
 from idp.http.csrf import CsrfForm
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.notifications.enrolment_mails import receipt_mail
 
-router = APIRouter()
+router = Router()
 LIMITS = {
     "legal_name": 200,
     "firm": 200,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -39,13 +39,13 @@ from idp.enrolment.service import (
 )
 from idp.errors import IdpError, InvalidInput
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now, Store
+from idp.http.deps import Db, Now, Router, Store
 from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.notifications.enrolment_mails import enrolment_code_mail
 from idp.representatives.service import find_representative_of_account
 
-router = APIRouter()
+router = Router()
 
 
 def _question(db: Session, enrolment: Enrolment) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -27,12 +27,12 @@ from idp.family.invitations import (
     invite_family_member,
 )
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import AppSettings, Db, Now
+from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params
 from idp.notifications.deps import Mail
 
-router = APIRouter()
+router = Router()
 HOUSEHOLD = "/account/household"
 INVITE = f"{HOUSEHOLD}/invite"
 ALL_AT_PREFIX = "all:"

@@ -9,7 +9,10 @@ Redis or network call.
 
 Each request that declares `Db` gets one SQLAlchemy session in one transaction from
 `unit_of_work`: committed when the handler returns, rolled back when it raises, in this
-one place (before the response is sent: `scope="function"`). Services receive the
+one place (before the response is sent: `scope="function"`). A plain `def` handler's
+transaction commits in the handler's own pool thread as it returns (`Router`'s routes
+wrap the handler with `finish_unit_of_work`), so a request costs one thread hop, not two;
+the dependency then only checks it is done. Services receive the
 session and never commit. Mail queued during the request (`work.outgoing`, through
 `idp.notifications.deps.Mail`) is sent after the commit, so nothing is announced that did
 not happen.
@@ -21,13 +24,17 @@ The objects shared by every request (clock, store, keyring, mailer, settings) we
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, cast
 
-from fastapi import Depends
+from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,10 +61,20 @@ class UnitOfWork:
     """One request's transaction and the mail to send once it has committed."""
 
     session: Session
+    mailer: Mailer
     outgoing: list[OutgoingMail] = field(default_factory=list)
+    finished: bool = False
 
 
-def _commit(work: UnitOfWork, mailer: Mailer) -> None:
+# The request's unit of work, for the handler's thread to finish (anyio copies the context).
+_CURRENT_WORK: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+
+def _commit(work: UnitOfWork) -> None:
+    work.finished = True
+    if not has_used_database(work.session) and not work.outgoing:
+        work.session.close()  # nothing was read or written: ending it is no I/O
+        return
     try:
         work.session.commit()
     except (DBAPIError, PoolTimeout) as error:
@@ -68,7 +85,7 @@ def _commit(work: UnitOfWork, mailer: Mailer) -> None:
         work.session.close()
     for mail in work.outgoing:
         try:
-            mailer.send(mail)
+            work.mailer.send(mail)
         except MailError as error:
             raise Unavailable("mail", str(error)) from None
 
@@ -84,17 +101,50 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     # Creating a session and beginning its transaction does no I/O (the connection is taken
     # at the first statement, in the thread pool); commit and rollback run there too.
     factory = cast(sessionmaker[Session], shared(request, "session_factory"))
-    work = UnitOfWork(factory())
+    work = UnitOfWork(factory(), cast(Mailer, shared(request, "mailer")))
     work.session.begin()
+    _CURRENT_WORK.set(work)
     try:
         yield work
     except BaseException:
-        await run_in_threadpool(_discard, work)
+        if not work.finished:
+            await run_in_threadpool(_discard, work)
         raise
+    if work.finished:  # committed in the handler's thread
+        return
     if not has_used_database(work.session) and not work.outgoing:
         work.session.close()  # nothing was read or written: ending it is no I/O
         return
-    await run_in_threadpool(_commit, work, cast(Mailer, shared(request, "mailer")))
+    await run_in_threadpool(_commit, work)
+
+
+def finish_unit_of_work(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """`handler` (a plain `def`) that commits the request's unit of work in its own thread
+    when it returns; when it raises, the dependency rolls back as before."""
+
+    @functools.wraps(handler)
+    def finishing(*args: Any, **kwargs: Any) -> Any:
+        response = handler(*args, **kwargs)
+        work = _CURRENT_WORK.get()
+        if work is not None and not work.finished:
+            _commit(work)
+        return response
+
+    return finishing
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose plain-`def` handler finishes the unit of work in its own thread."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = finish_unit_of_work(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def Router(**kwargs: Any) -> APIRouter:  # noqa: N802  # reads as the class it builds
+    """Every capability's router: `APIRouter` with `UnitOfWorkRoute` routes."""
+    return APIRouter(route_class=UnitOfWorkRoute, **kwargs)
 
 
 Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]

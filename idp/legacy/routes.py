@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from idp.authn.deps import BudgetsDep, Me, SignedIn
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now, Store
+from idp.http.deps import Db, Now, Router, Store
 from idp.http.pages import render_page
 from idp.legacy.linking import (
     candidates_for,
@@ -34,7 +34,7 @@ from idp.legacy.linking import (
 from idp.legacy.mails import legacy_linked_mail
 from idp.notifications.deps import Mail
 
-router = APIRouter()
+router = Router()
 LEGACY = "/account/legacy"
 CONFIRM = f"{LEGACY}/confirm"
 

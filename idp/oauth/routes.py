@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -22,7 +22,7 @@ from idp.authn.web import start_second_factor
 from idp.clients.deps import portal_name
 from idp.db import release_in_this_thread
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Now, ReadDb, Store
+from idp.http.deps import AppSettings, Db, Now, ReadDb, Router, Store
 from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import Params, read_form, read_query
@@ -48,7 +48,7 @@ from idp.oauth.requests import HttpRequestInfo, OAuthRequest
 from idp.oauth.server import NO_STORE_HEADERS
 from idp.settings import Settings
 
-router = APIRouter()
+router = Router()
 AUTHORIZE_PATH = "/authorize"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -15,14 +15,14 @@ from idp.authn.deps import SessionListener
 from idp.authn.identity_checks import decide_identity_check, pending_identity_checks
 from idp.errors import Conflict, InvalidInput, NotFound
 from idp.http.csrf import CsrfForm
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.notifications.mails import identity_check_mail
 from idp.oauth.tokens import revoke_account_grants
 from idp.officer.deps import OFFICERS_ONLY, Officer
 
-router = APIRouter()
+router = Router()
 CHECKS = "/officer/identity-checks"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -16,7 +16,7 @@ from idp.accounts.service import find_account_by_email
 from idp.delegation.deps import Events
 from idp.errors import InvalidInput
 from idp.http.csrf import CsrfForm
-from idp.http.deps import Db, Now
+from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Query
 from idp.notifications.deps import Mail
@@ -24,7 +24,7 @@ from idp.officer.deps import OFFICERS_ONLY, Officer
 from idp.officer.suspension import reinstate, suspend
 from idp.representatives.models import Representative
 
-router = APIRouter()
+router = Router()
 REPRESENTATIVES = "/officer/representatives"
 MAX_QUERY_LENGTH = 254
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
@@ -35,13 +35,13 @@ from idp.enrolment.review import (
 from idp.enrolment.service import EnrolmentStatus, events_of, get_enrolment
 from idp.errors import InvalidInput, NotFound
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Master, Now
+from idp.http.deps import AppSettings, Db, Master, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Query
 from idp.notifications.deps import Mail
 from idp.officer.deps import OFFICERS_ONLY, Officer
 
-router = APIRouter()
+router = Router()
 QUEUE = "/officer/enrolments"
 
 

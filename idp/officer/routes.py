@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from idp.accounts.invitations import list_invitations
 from idp.errors import IdpError, InvalidInput
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Now
+from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.officer.deps import OFFICERS_ONLY, Officer
@@ -24,7 +24,7 @@ from idp.officer.invitations import invite
 from idp.officer.representative_routes import router as representatives_router
 from idp.officer.review_routes import router as review_router
 
-router = APIRouter()
+router = Router()
 INVITATIONS = "/officer/invitations"
 
 

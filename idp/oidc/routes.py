@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.authn.deps import MaybeMe, SessionListener
@@ -19,7 +19,7 @@ from idp.authn.web import clear_cookie
 from idp.clients.deps import Profiles, portal_name
 from idp.clients.profiles import PortalProfiles
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
-from idp.http.deps import AppSettings, Db, Keys, Now, shared
+from idp.http.deps import AppSettings, Db, Keys, Now, Router, shared
 from idp.http.documents import Document
 from idp.http.pages import render_page
 from idp.http.params import FORM_CONTENT_TYPE, Form, Params, Query, read_form
@@ -28,7 +28,7 @@ from idp.oidc.frontchannel import logout_frames, signed_out_page
 from idp.oidc.logout import LogoutRejected, LogoutRequest, validate_logout_request
 from idp.oidc.userinfo import answer_userinfo
 
-router = APIRouter()
+router = Router()
 DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
 

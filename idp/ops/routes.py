@@ -10,15 +10,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import JSONResponse, Response
 
+from idp.http.deps import Router
 from idp.http.errors import RETRY_AFTER_SECONDS
 from idp.ops.deps import OutboxGauges, ReadinessDep
 from idp.ops.exposition import render_metrics
 
-router = APIRouter()
+router = Router()
 NO_STORE = {"Cache-Control": "no-store"}
 
 

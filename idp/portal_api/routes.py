@@ -21,7 +21,7 @@ from datetime import UTC
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
@@ -45,7 +45,7 @@ from idp.applications.service import (
 from idp.clients.deps import Profiles
 from idp.clients.service import RegisteredClient
 from idp.errors import InvalidInput
-from idp.http.deps import AppSettings, Db, Now
+from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.errors import problem
 from idp.http.pages import render_page
 from idp.metrics import DELEGATION_DECISIONS
@@ -64,7 +64,7 @@ from idp.portal_api.schemas import (
 from idp.subjects.deps import Subjects
 from idp.subjects.service import SubjectIdentifiers
 
-router = APIRouter(prefix="/api", tags=["portal API"])
+router = Router(prefix="/api", tags=["portal API"])
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
 

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from idp.accounts.service import find_account_by_email
 from idp.authn.email_code import consume_code, verify_code
 from idp.authn.identity_checks import IdentityClaim, request_identity_check
 from idp.http.csrf import CsrfForm
-from idp.http.deps import Db, Now, Store
+from idp.http.deps import Db, Now, Router, Store
 from idp.http.pages import render_page
 from idp.http.params import Query
 from idp.notifications.deps import Mail
@@ -18,7 +18,7 @@ from idp.notifications.mails import SUPPORT_PHONE, identity_check_mail
 from idp.selfservice.recovery import RECOVER
 from idp.selfservice.registration import email_key
 
-router = APIRouter()
+router = Router()
 IDENTITY = "/recover/identity"
 
 

@@ -8,7 +8,7 @@ person typed (never secrets) and says the same whether or not an email has an ac
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +22,7 @@ from idp.delegation.deps import Events
 from idp.errors import InvalidInput
 from idp.family.invitations import appoint_invited
 from idp.http.csrf import CsrfForm
-from idp.http.deps import AppSettings, Db, Master, Now, Store, client_address
+from idp.http.deps import AppSettings, Db, Master, Now, Router, Store, client_address
 from idp.http.pages import render_page
 from idp.http.params import Query
 from idp.notifications.deps import Mail
@@ -36,7 +36,7 @@ from idp.selfservice.registration import (
     validate_registration,
 )
 
-router = APIRouter()
+router = Router()
 MAX_TOKEN_LENGTH = 100
 
 
