@@ -73,6 +73,21 @@ def test_signin_steps_print_the_cpu_of_each_request_and_the_rest_beside_a_hash()
     assert re.search(r"^the rest -?[\d.]+ ms = -?[\d.]+ of a hash", out, flags=re.M), out
 
 
+def test_stack_costs_print_each_path_three_ways():
+    out = _run("bench/stack_costs.py", "5")
+    rows = [line for line in out.splitlines() if line.startswith("/")]
+    assert [row.split()[0] for row in rows] == [
+        "/healthz",
+        "/api/applications",
+        "/userinfo",
+        "/account/dashboard",
+        "/no-such-page",
+    ]
+    assert all(row.count("µs") == 3 for row in rows), out
+    assert rows[0].split()[1] == "200", out
+    assert rows[-1].split()[1] == "404", out
+
+
 def test_refresh_benchmark_prints_rotations_beside_client_credentials():
     out = _run("bench/refresh.py", "10", "1", "1")
     assert re.search(r"^refresh_token rotation .* /s +p50", out, flags=re.M), out
