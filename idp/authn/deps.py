@@ -64,6 +64,12 @@ def find_signed_in(db: Session, cookie: str | None, now: datetime) -> SignedIn |
     return SignedIn(browser, account, cookie)
 
 
+def signed_in_here(request: Request, db: Session, now: datetime) -> SignedIn | None:
+    """`MaybeMe` read in the handler's own thread: for the authorization endpoints, which
+    read the session on every step (one thread hop a request instead of two)."""
+    return find_signed_in(db, request.cookies.get(SESSION_COOKIE), now)
+
+
 async def maybe_signed_in(request: Request, db: Db, now: Now) -> SignedIn | None:
     """The person, if the request carries a session cookie that is live: without a cookie
     the answer is known on the event loop (no thread hop); with one, the session and the

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from consent import ACTION_LABELS, Action
-from idp.authn.deps import MaybeMe
+from idp.authn.deps import SignedIn, signed_in_here
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
@@ -145,7 +145,7 @@ def _run_authorization(
     store: Store,
     settings: Settings,
     server: Server,
-    me: MaybeMe,
+    me: SignedIn | None,
     now: Now,
     interaction: Interaction | None = None,
     *,
@@ -170,9 +170,9 @@ def authorize_get(
     store: Store,
     settings: AppSettings,
     server: Server,
-    me: MaybeMe,
     now: Now,
 ) -> Response:
+    me = signed_in_here(request, db, now)
     return _run_authorization(request, info, db, store, settings, server, me, now)
 
 
@@ -184,9 +184,9 @@ def authorize_post(
     store: Store,
     settings: AppSettings,
     server: Server,
-    me: MaybeMe,
     now: Now,
 ) -> Response:
+    me = signed_in_here(request, db, now)
     return _run_authorization(request, info, db, store, settings, server, me, now)
 
 
@@ -206,14 +206,13 @@ def authorize_resume(
     store: Store,
     settings: AppSettings,
     server: Server,
-    me: MaybeMe,
     now: Now,
 ) -> Response:
     interactions = Interactions(store, settings.interaction_ttl_seconds)
     interaction = interactions.find(request.query_params.get("interaction"))
     if interaction is None:
         return expired_page(request)
-    info = _resumed(request, interaction)
+    info, me = _resumed(request, interaction), signed_in_here(request, db, now)
     return _run_authorization(request, info, db, store, settings, server, me, now, interaction)
 
 
@@ -225,11 +224,11 @@ def authorize_consent(
     store: Store,
     settings: AppSettings,
     server: Server,
-    me: MaybeMe,
     now: Now,
 ) -> Response:
     interactions = Interactions(store, settings.interaction_ttl_seconds)
     interaction = interactions.find(form.get("interaction"))
+    me = signed_in_here(request, db, now) if interaction is not None else None
     if interaction is None or me is None:
         return expired_page(request)
     info = _resumed(request, interaction)

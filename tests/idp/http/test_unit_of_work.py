@@ -20,7 +20,7 @@ from adapters import OutgoingMail
 from idp.accounts.models import Account
 from idp.http.deps import Db, Router, Work
 from tests.factories.idp import make_account, make_client, transaction
-from tests.idp.flows import authorization_request
+from tests.idp.flows import authorization_request, sign_in
 
 IDP = Path(__file__).resolve().parents[3] / "idp"
 
@@ -148,4 +148,18 @@ def test_a_sign_in_page_costs_one_thread_hop(components, browser, hops):
     assert len(hops) == 1, hops
     hops.clear()
     assert browser.get(started.headers["location"]).status_code == 200
+    assert len(hops) == 1, hops
+
+
+def test_the_consent_page_of_a_signed_in_person_costs_one_thread_hop(components, browser, hops):
+    """The authorization endpoints read the session in the handler's own thread."""
+    account = make_account(components)
+    client, _ = make_client(components)
+    request = authorization_request(client.client_id, prompt="consent")
+    started = browser.get("/authorize?" + request.query)
+    signed = sign_in(browser, started.headers["location"], account.email)
+    assert signed.status_code == 303
+    hops.clear()
+    consent = browser.get(signed.headers["location"])
+    assert 'name="decision"' in consent.text
     assert len(hops) == 1, hops
