@@ -39,6 +39,7 @@ from adapters import (
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
 from idp.authn.sessions import SessionEndListener, SessionPolicy
+from idp.clients.cache import ClientDirectory
 from idp.clients.profiles import PortalProfiles
 from idp.clock import Clock, SystemClock
 from idp.db import (
@@ -94,6 +95,7 @@ class Components:
     session_listener: SessionEndListener
     token_policy: TokenPolicy
     oauth_server: IdpAuthorizationServer
+    clients: ClientDirectory  # the server's: every request reads clients through it
     delegation_events: SecurityEventOutbox
     discovery: StaticDocument
     jwks: PublishedKeys
@@ -313,6 +315,7 @@ def build_components(
     metadata = json.dumps(provider_metadata(settings.issuer), separators=(",", ":"))
     subjects = SubjectIdentifiers.from_master_key(master)
     profiles = PortalProfiles.load(settings.portal_profiles_dir)
+    server = create_oauth_server(settings, keyring, store, tokens, subjects, profiles, liveness)
     return Components(
         settings=settings,
         clock=clock,
@@ -333,9 +336,8 @@ def build_components(
             subjects=subjects,
         ),
         token_policy=tokens,
-        oauth_server=create_oauth_server(
-            settings, keyring, store, tokens, subjects, profiles, liveness
-        ),
+        oauth_server=server,
+        clients=server.clients,
         delegation_events=SecurityEventOutbox(
             issuer=settings.issuer,
             alg=settings.access_token_alg,

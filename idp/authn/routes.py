@@ -23,8 +23,8 @@ from idp.authn.web import (
     safe_return_path,
     start_second_factor,
 )
-from idp.clients.deps import portal_name
-from idp.clients.service import find_client
+from idp.clients.cache import ClientDirectory
+from idp.clients.deps import Clients, portal_name
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Router, Store, client_address
 from idp.http.locale import prefer_ui_locales
@@ -44,6 +44,7 @@ def _interactions(store: Store, settings: Settings) -> Interactions:
 def _login_page(
     request: Request,
     db: Session,
+    clients: ClientDirectory,
     interaction: Interaction | None,
     *,
     email: str = "",
@@ -55,7 +56,7 @@ def _login_page(
     if interaction is not None:
         params = interaction.parameters
         prefer_ui_locales(request.state, request.query_params.get("lang"), params.get("ui_locales"))
-        client = find_client(db, params.text("client_id"))
+        client = clients.find(db, params.text("client_id"))
     response = render_page(
         request,
         "authn/login.html",
@@ -76,11 +77,11 @@ def _login_page(
 
 @router.get("/login")
 def login_form(
-    request: Request, query: Query, db: Db, store: Store, settings: AppSettings
+    request: Request, query: Query, db: Db, clients: Clients, store: Store, settings: AppSettings
 ) -> Response:
     interaction = _interactions(store, settings).find(query.get("interaction"))
     hint = interaction.parameters.get("login_hint") if interaction else None
-    return _login_page(request, db, interaction, email=hint or "")
+    return _login_page(request, db, clients, interaction, email=hint or "")
 
 
 @router.post("/login")
@@ -88,6 +89,7 @@ def login_submit(
     request: Request,
     form: CsrfForm,
     db: Db,
+    clients: Clients,
     store: Store,
     settings: AppSettings,
     passwords: PasswordsDep,
@@ -117,6 +119,7 @@ def login_submit(
         return _login_page(
             request,
             db,
+            clients,
             interaction,
             email=email,
             error_code=result.error_code,

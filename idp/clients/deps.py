@@ -1,4 +1,5 @@
-"""The portal profiles as a request dependency (loaded once at start)."""
+"""The portal profiles (loaded once at start) and the client directory as request
+dependencies."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from typing import Annotated, cast
 from fastapi import Depends
 from starlette.requests import Request
 
+from idp.clients.cache import ClientDirectory
 from idp.clients.profiles import PortalProfiles
 from idp.clients.service import RegisteredClient
 from idp.http.deps import shared
+
+
+async def client_directory(request: Request) -> ClientDirectory:
+    return cast(ClientDirectory, shared(request, "clients"))
 
 
 async def portal_profiles(request: Request) -> PortalProfiles:
@@ -26,3 +32,4 @@ def portal_name(request: Request, client: RegisteredClient | None) -> str | None
 
 
 Profiles = Annotated[PortalProfiles, Depends(portal_profiles)]
+Clients = Annotated[ClientDirectory, Depends(client_directory)]

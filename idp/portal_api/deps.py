@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
-from idp.clients.service import RegisteredClient, find_client
+from idp.clients.service import RegisteredClient
 from idp.errors import BearerRejected
 from idp.http.deps import Db, Now
 from idp.oauth.deps import Server
@@ -29,7 +29,7 @@ def portal_with_scope(scope: str) -> Callable[..., RegisteredClient]:
         claims = read_access_token(
             db, server.keyring, server.config.tokens, token, now, server.liveness
         )
-        client = find_client(db, str(claims.get("client_id"))) if claims else None
+        client = server.clients.find(db, str(claims.get("client_id"))) if claims else None
         if claims is None or client is None or claims.get("sub") != client.client_id:
             raise BearerRejected(401, "invalid_token", "the token is not an active portal token")
         if scope not in str(claims.get("scope", "")).split():

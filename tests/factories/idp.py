@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from consent import Action, Delegation, DelegationKind, DelegationRequest
@@ -31,6 +32,21 @@ def transaction(components: Components) -> Iterator[Session]:
     """One unit of work on the service's database, as the CLI runs one."""
     with unit_of_work(components.session_factory) as db:
         yield db
+
+
+@contextmanager
+def statements(components: Components) -> Iterator[list[str]]:
+    """The SQL statements the service sends while the block runs."""
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(components.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(components.engine, "before_cursor_execute", note)
 
 
 def make_account(components: Components, **fields: Any) -> Account:

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from adapters import OutgoingMail
 from idp.accounts.models import Account
 from idp.http.deps import Db, Router, Work
-from tests.factories.idp import make_account, make_client, transaction
+from tests.factories.idp import make_account, make_client, statements, transaction
 from tests.idp.flows import authorization_request, sign_in
 
 IDP = Path(__file__).resolve().parents[3] / "idp"
@@ -147,8 +147,10 @@ def test_a_sign_in_page_costs_one_thread_hop(components, browser, hops):
     assert started.status_code == 303
     assert len(hops) == 1, hops
     hops.clear()
-    assert browser.get(started.headers["location"]).status_code == 200
+    with statements(components) as sent:
+        assert browser.get(started.headers["location"]).status_code == 200
     assert len(hops) == 1, hops
+    assert sent == []  # the portal's name comes from the client directory
 
 
 def test_the_consent_page_of_a_signed_in_person_costs_one_thread_hop(components, browser, hops):

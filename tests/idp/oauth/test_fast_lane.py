@@ -5,12 +5,10 @@ answer a revocation has made wrong."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from adapters import StoreUnavailable
 from idp.app import create_app
@@ -23,26 +21,11 @@ from idp.oauth.liveness import (
 )
 from idp.oauth.models import Grant
 from idp.oauth.tokens import revoke_grant
-from tests.factories.idp import make_client, transaction
+from tests.factories.idp import make_client, statements, transaction
 
 SERVICE_SCOPE = "applications:write delegations:read"
 BASE = "https://testserver"
 VOLATILE_HEADERS = {"date", "x-request-id", "content-length"}
-
-
-@contextmanager
-def statements(components) -> Iterator[list[str]]:
-    """The SQL statements the service sends while the block runs."""
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        sent.append(statement)
-
-    event.listen(components.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(components.engine, "before_cursor_execute", note)
 
 
 def _service_client(components):
