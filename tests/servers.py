@@ -54,6 +54,8 @@ def _as_postgres_user(argv: list[str]) -> list[str]:
 class PostgresServer:
     folder: Path
     port: int
+    extra_options: str = ""
+    cpus: set[int] | None = None
 
     @property
     def admin_url(self) -> str:
@@ -69,19 +71,20 @@ class PostgresServer:
             conn.execute(sql)  # type: ignore[arg-type]  # test-only DDL built from safe names
 
     @classmethod
-    def start(cls, folder: Path) -> PostgresServer:
-        initdb, pg_ctl = find_postgres_bin("initdb"), find_postgres_bin("pg_ctl")
+    def start(
+        cls, folder: Path, *, extra_options: str = "", cpus: set[int] | None = None
+    ) -> PostgresServer:
+        """initdb and start in `folder` on a free port; `extra_options` are more `-c`
+        settings, `cpus` pins the server (and every backend it forks) to those CPUs."""
         folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(folder, "postgres", "postgres")
-        data = folder / "data"
-        port = free_port()
         subprocess.run(
             _as_postgres_user(
                 [
-                    initdb,
+                    find_postgres_bin("initdb"),
                     "-D",
-                    str(data),
+                    str(folder / "data"),
                     "-U",
                     "postgres",
                     "--auth=trust",
@@ -94,18 +97,25 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        server = cls(folder=folder, port=free_port(), extra_options=extra_options, cpus=cpus)
+        server._pg_ctl_start()
+        return server
+
+    def _pg_ctl_start(self) -> None:
         options = (
-            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c full_page_writes=off -c synchronous_commit=off -c max_connections=200 "
+            f"{self.extra_options}"
         )
+        pinned = ["taskset", "-c", ",".join(map(str, sorted(self.cpus)))] if self.cpus else []
+        pg_ctl, data, log = find_postgres_bin("pg_ctl"), self.folder / "data", self.folder / "log"
         subprocess.run(
             _as_postgres_user(
-                [pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]
+                [*pinned, pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]
             ),
             check=True,
             capture_output=True,
         )
-        return cls(folder=folder, port=port)
 
     def stop(self) -> None:
         subprocess.run(
@@ -126,22 +136,16 @@ class PostgresServer:
     def restart(self) -> None:
         """Stop at once (every connection dropped) and start again on the same port."""
         self.stop()
-        data = self.folder / "data"
-        options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
-        )
-        pg_ctl = find_postgres_bin("pg_ctl")
-        log = str(self.folder / "log")
-        subprocess.run(
-            _as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]),
-            check=True,
-            capture_output=True,
-        )
+        self._pg_ctl_start()
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id."""
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
 
     def pids(self) -> list[int]:
         """The postmaster and every backend and helper process it started."""
-        master = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        master = self.pid
         children = subprocess.run(
             ["pgrep", "-P", str(master)], capture_output=True, text=True, check=False
         ).stdout.split()
