@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -15,7 +16,7 @@ from idp.delegation.service import REPRESENTATIVE_ROLE
 from idp.errors import IdpError, InvalidInput
 from idp.notifications.mails import with_help
 from idp.officer.invitations import invite
-from idp.officer.suspension import reinstate, suspend
+from idp.officer.suspension import StatusChange, reinstate, suspend
 
 users = typer.Typer(help="People's accounts.", no_args_is_help=True)
 invitations = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
@@ -107,23 +108,7 @@ def representatives_suspend(
 ) -> None:
     """Suspend a representative, with a reason: every delegation to them, pending ones
     included, stops at once, and they can take none until reinstated."""
-    try:
-        with components() as parts:
-            with unit_of_work(parts.session_factory) as db:
-                by = _officer_subject(db, officer, as_json)
-                account = _account(db, email, as_json)
-                change = suspend(
-                    db,
-                    parts.delegation_events,
-                    account,
-                    by=by,
-                    reason=reason,
-                    now=parts.clock.now(),
-                )
-            parts.mailer.send(with_help(change.mail, parts.settings.issuer))
-    except InvalidInput as error:
-        fail(error.field, error.message, as_json)
-    count = change.delegations
+    count = _change_standing(suspend, email, officer, reason, as_json)
     emit({"suspended_delegations": count}, as_json, f"{count} delegations suspended")
 
 
@@ -136,12 +121,21 @@ def representatives_reinstate(
 ) -> None:
     """End a representative's suspension, with a reason: exactly what it stopped is
     restored, with their representative record."""
+    count = _change_standing(reinstate, email, officer, reason, as_json)
+    emit({"reinstated_delegations": count}, as_json, f"{count} delegations reinstated")
+
+
+def _change_standing(
+    operation: Callable[..., StatusChange], email: str, officer: str, reason: str, as_json: bool
+) -> int:
+    """Suspend or reinstate in one unit of work, mail the representative after it commits;
+    the number of delegations the change stopped or restored."""
     try:
         with components() as parts:
             with unit_of_work(parts.session_factory) as db:
                 by = _officer_subject(db, officer, as_json)
                 account = _account(db, email, as_json)
-                change = reinstate(
+                change = operation(
                     db,
                     parts.delegation_events,
                     account,
@@ -152,8 +146,7 @@ def representatives_reinstate(
             parts.mailer.send(with_help(change.mail, parts.settings.issuer))
     except InvalidInput as error:
         fail(error.field, error.message, as_json)
-    count = change.delegations
-    emit({"reinstated_delegations": count}, as_json, f"{count} delegations reinstated")
+    return change.delegations
 
 
 def _account(db: Session, email: str, as_json: bool) -> Account:
