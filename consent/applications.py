@@ -1,7 +1,8 @@
 """The applications registry: what each portal holds for each applicant.
 
 Portals register an application (idempotently: the same portal reference twice is the
-same application), update its status and unread-correspondence count, and list theirs;
+same application, also when a portal's retry arrives while the first call is still
+being written), update its status and unread-correspondence count, and list theirs;
 the applicant's console lists theirs across every portal.
 """
 
@@ -11,7 +12,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Insert, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from consent.errors import ApplicationNotFound, InvalidDelegation
@@ -53,29 +56,38 @@ def register_application(
 ) -> tuple[Application, bool]:
     """Return the application and whether it was created (False: it already existed)."""
     reference = _check_text("application_number", portal_reference, MAX_REFERENCE_LENGTH)
-    existing = db.scalar(
-        select(Application).where(
-            Application.portal_client_id == portal_client_id,
-            Application.portal_reference == reference,
-        )
+    key = (
+        Application.portal_client_id == portal_client_id,
+        Application.portal_reference == reference,
     )
+    existing = db.scalar(select(Application).where(*key))
     if existing is not None:
         return existing, False
-    application = Application(
-        id=uuid.uuid4().hex,
-        portal_client_id=portal_client_id,
-        portal_reference=reference,
-        program=_check_text("program", program, MAX_PROGRAM_LENGTH),
-        applicant_subject=applicant_subject,
-        status=_check_text("status", status, MAX_STATUS_LENGTH),
-        unread_count=unread_count,
-        deep_link=deep_link,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(application)
-    db.flush()
-    return application, True
+    row = {
+        "id": uuid.uuid4().hex,
+        "portal_client_id": portal_client_id,
+        "portal_reference": reference,
+        "program": _check_text("program", program, MAX_PROGRAM_LENGTH),
+        "applicant_subject": applicant_subject,
+        "status": _check_text("status", status, MAX_STATUS_LENGTH),
+        "unread_count": unread_count,
+        "deep_link": deep_link,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # A concurrent registration of the same number may be writing it: skip, not fail.
+    inserted = db.connection().execute(_insert_unless_registered(db), row)
+    created = inserted.first() is not None
+    return db.scalars(select(Application).where(*key)).one(), created
+
+
+def _insert_unless_registered(db: Session) -> Insert:
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql_insert(Application).on_conflict_do_nothing().returning(Application.id)
+    if dialect == "sqlite":
+        return sqlite_insert(Application).on_conflict_do_nothing().returning(Application.id)
+    return insert(Application).returning(Application.id)
 
 
 def get_application(db: Session, application_id: str) -> Application:
