@@ -83,6 +83,19 @@ def idp_env(data_dir: Path, issuer: str, **settings: str) -> dict[str, str]:
     return env
 
 
+def migrated_env(data_dir: Path, port: int) -> dict[str, str]:
+    """`idp_env` for a server on `port` with IDP_DATABASE_URL / IDP_REDIS_URL passed
+    through from the caller's environment, its database migrated."""
+    env = idp_env(
+        data_dir,
+        f"http://127.0.0.1:{port}",
+        database_url=os.environ.get("IDP_DATABASE_URL", ""),
+        redis_url=os.environ.get("IDP_REDIS_URL", ""),
+    )
+    idp_cli(env, "db", "upgrade")
+    return env
+
+
 def idp_cli(env: dict[str, str], *args: str) -> Any:
     """Run `idp <args> --json` and return its JSON."""
     done = subprocess.run(  # noqa: S603  # our own CLI, arguments built here

@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Http, IdpServer, free_port, idp_cli, idp_env, pinning
+from harness import Http, IdpServer, free_port, idp_cli, migrated_env, pinning
 
 WRK_LUA = Path(__file__).resolve().parent / "wrk"
 LIBRARIES = [  # (bucket, path fragment) matched on the innermost frame, first match wins
@@ -250,13 +250,7 @@ def main() -> None:
     server_cpus, client_cpus = pinning()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = idp_env(
-            Path(folder),
-            f"http://127.0.0.1:{port}",
-            database_url=os.environ.get("IDP_DATABASE_URL", ""),
-            redis_url=os.environ.get("IDP_REDIS_URL", ""),
-        )
-        idp_cli(env, "db", "upgrade")
+        env = migrated_env(Path(folder), port)
         client = idp_cli(
             env, "clients", "create", "--name", "Profiled portal",
             "--grant-type", "client_credentials", "--scope", "applications:write",

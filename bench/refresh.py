@@ -14,7 +14,6 @@ PIN=0 to leave the scheduler free. IDP_DATABASE_URL / IDP_REDIS_URL are passed t
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -26,9 +25,8 @@ from harness import (
     IdpServer,
     describe,
     free_port,
-    idp_cli,
-    idp_env,
     median_rate,
+    migrated_env,
     pinning,
     run_load,
 )
@@ -50,13 +48,7 @@ def main() -> None:
     server_cpus, client_cpus = pinning()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = idp_env(
-            Path(folder),
-            f"http://127.0.0.1:{port}",
-            database_url=os.environ.get("IDP_DATABASE_URL", ""),
-            redis_url=os.environ.get("IDP_REDIS_URL", ""),
-        )
-        idp_cli(env, "db", "upgrade")
+        env = migrated_env(Path(folder), port)
         portal = create_portal(
             env,
             "Refresh bench portal",

@@ -18,7 +18,6 @@ PIN=0 to leave the scheduler free. IDP_DATABASE_URL / IDP_REDIS_URL are passed t
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -31,9 +30,8 @@ from harness import (
     Load,
     describe,
     free_port,
-    idp_cli,
-    idp_env,
     median_rate,
+    migrated_env,
     pinning,
     run_load,
 )
@@ -80,14 +78,8 @@ def main() -> None:
     server_cpus, client_cpus = pinning()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = idp_env(
-            Path(folder),
-            f"http://127.0.0.1:{port}",
-            database_url=os.environ.get("IDP_DATABASE_URL", ""),
-            redis_url=os.environ.get("IDP_REDIS_URL", ""),
-        )
+        env = migrated_env(Path(folder), port)
         parameters = hash_parameters(env)
-        idp_cli(env, "db", "upgrade")
         portal = create_portal(env, "Sign-in bench portal", "authorization_code", "refresh_token")
         emails = [f"signin-{i}@bench.example" for i in range(concurrency)]
         for email in emails:

@@ -16,7 +16,6 @@ unless PIN=0. IDP_DATABASE_URL / IDP_REDIS_URL are passed through.
 from __future__ import annotations
 
 import glob
-import os
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from flows import PASSWORD, create_account, create_portal, redeem_code, sign_in_for_code
-from harness import Http, IdpServer, free_port, idp_cli, idp_env, pinning
+from harness import Http, IdpServer, free_port, migrated_env, pinning
 from signin import SCOPE, hash_parameters
 
 WARM_UP = 3
@@ -75,13 +74,7 @@ def main() -> None:
     server_cpus, _ = pinning()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = idp_env(
-            Path(folder),
-            f"http://127.0.0.1:{port}",
-            database_url=os.environ.get("IDP_DATABASE_URL", ""),
-            redis_url=os.environ.get("IDP_REDIS_URL", ""),
-        )
-        idp_cli(env, "db", "upgrade")
+        env = migrated_env(Path(folder), port)
         portal = create_portal(env, "Sign-in steps portal", "authorization_code", "refresh_token")
         email = "steps@bench.example"
         create_account(env, email)

@@ -71,10 +71,8 @@ _CURRENT_WORK: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", defaul
 
 
 def _commit(work: UnitOfWork) -> None:
+    """Commit (no I/O when no statement ran: no connection was taken), close, send mail."""
     work.finished = True
-    if not has_used_database(work.session) and not work.outgoing:
-        work.session.close()  # nothing was read or written: ending it is no I/O
-        return
     try:
         work.session.commit()
     except (DBAPIError, PoolTimeout) as error:
