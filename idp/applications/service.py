@@ -24,7 +24,9 @@ from consent import Application, register_application
 from idp.accounts.models import Account
 from idp.accounts.service import normalise_email
 from idp.applications.models import ApplicationClaim
+from idp.clients.models import Client
 from idp.clients.service import LOOPBACK_HOSTS, RegisteredClient
+from idp.db import serialize_with_writers
 from idp.errors import InvalidInput
 from idp.oauth.models import Consent, Grant
 
@@ -101,8 +103,14 @@ def register_for_subject(
 def claim_for_email(
     db: Session, client: RegisteredClient, email: str, report: ReportedApplication, now: datetime
 ) -> ApplicationClaim:
-    """A pending claim, the same whether or not the email has an account."""
+    """A pending claim, the same whether or not the email has an account.
+
+    A portal's retry during the first call takes its turn on the portal's row (SQLite: the
+    write lock), then finds the first call's claim instead of adding a second.
+    """
     check_deep_link(client, report.deep_link)
+    serialize_with_writers(db)
+    db.get(Client, client.client_id, with_for_update=True, populate_existing=True)
     existing = db.scalar(
         select(ApplicationClaim).where(
             ApplicationClaim.portal_client_id == client.client_id,

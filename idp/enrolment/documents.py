@@ -30,7 +30,12 @@ from idp.enrolment.profile import (
     normalize_document_number,
     parse_date,
 )
-from idp.enrolment.service import DOCUMENT_SLOTS, EnrolmentNotFound, require_editable
+from idp.enrolment.service import (
+    DOCUMENT_SLOTS,
+    EnrolmentNotFound,
+    lock_enrolment,
+    require_editable,
+)
 from idp.enrolment.uploads import Upload, sniff_media_type
 from idp.errors import InvalidInput
 from keys import MasterKey, SealedDocument, open_document, seal_document
@@ -104,6 +109,7 @@ def save_document(
     now: datetime,
 ) -> dict[str, str]:
     """Keep what is right of one document; return the error code of each wrong field."""
+    enrolment = lock_enrolment(db, enrolment.id)  # a double submit waits, then updates
     require_editable(enrolment)
     if slot not in DOCUMENT_SLOTS:
         raise InvalidInput("slot", "a document is number 1 or 2")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from consent import applications_of_applicant
 from idp.accounts.models import Account
+from idp.db import serialize_with_writers
 from idp.enrolment.models import Enrolment, EnrolmentDocument, EnrolmentEvent
 from idp.enrolment.profile import Profile
 from idp.errors import Conflict, InvalidInput, NotFound
@@ -77,6 +78,16 @@ def find_latest_enrolment(db: Session, account_id: str) -> Enrolment | None:
     )
 
 
+def lock_enrolment(db: Session, enrolment_id: str) -> Enrolment:
+    """The enrolment read again under its row lock (SQLite: the write lock): changes to one
+    enrolment take turns, so a double submit sees the first one's rows."""
+    serialize_with_writers(db)
+    enrolment = db.get(Enrolment, enrolment_id, with_for_update=True, populate_existing=True)
+    if enrolment is None:
+        raise EnrolmentNotFound("no such enrolment")
+    return enrolment
+
+
 def get_enrolment(db: Session, enrolment_id: str) -> Enrolment:
     enrolment = db.get(Enrolment, enrolment_id[:32])
     if enrolment is None:
@@ -111,7 +122,13 @@ def events_of(db: Session, enrolment_id: str) -> list[EnrolmentEvent]:
 
 
 def start_enrolment(db: Session, account: Account, now: datetime) -> Enrolment:
-    """The account's open enrolment, or a new draft (prefilled with what we know)."""
+    """The account's open enrolment, or a new draft (prefilled with what we know).
+
+    Two starts at once (a double click, two tabs) take turns on the account's row (SQLite:
+    the write lock), so the second finds the first's draft instead of adding another.
+    """
+    serialize_with_writers(db)
+    db.get(Account, account.id, with_for_update=True, populate_existing=True)
     existing = find_open_enrolment(db, account.id)
     if existing is not None:
         return existing
