@@ -83,15 +83,19 @@ def idp_env(data_dir: Path, issuer: str, **settings: str) -> dict[str, str]:
     return env
 
 
+PASSED_THROUGH = ("IDP_DATABASE_URL", "IDP_REDIS_URL", "IDP_PASSWORD_HASH_")
+
+
 def migrated_env(data_dir: Path, port: int) -> dict[str, str]:
-    """`idp_env` for a server on `port` with IDP_DATABASE_URL / IDP_REDIS_URL passed
-    through from the caller's environment, its database migrated."""
-    env = idp_env(
-        data_dir,
-        f"http://127.0.0.1:{port}",
-        database_url=os.environ.get("IDP_DATABASE_URL", ""),
-        redis_url=os.environ.get("IDP_REDIS_URL", ""),
-    )
+    """`idp_env` for a server on `port` with IDP_DATABASE_URL, IDP_REDIS_URL and the
+    IDP_PASSWORD_HASH_* settings passed through from the caller's environment, its
+    database migrated."""
+    passed = {
+        name.removeprefix("IDP_").lower(): value
+        for name, value in os.environ.items()
+        if name.startswith(PASSED_THROUGH)
+    }
+    env = idp_env(data_dir, f"http://127.0.0.1:{port}", **passed)
     idp_cli(env, "db", "upgrade")
     return env
 

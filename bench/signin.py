@@ -13,7 +13,8 @@ password hash should be the only real cost of a sign-in: the ratio's goal is 0.8
 Rounds alternate (hash, sign-ins) and the medians are kept.
 
 Run: `python bench/signin.py [SIGN_INS] [CONCURRENCY] [ROUNDS]` (default 200 4 3);
-PIN=0 to leave the scheduler free. IDP_DATABASE_URL / IDP_REDIS_URL are passed through.
+PIN=0 to leave the scheduler free. IDP_DATABASE_URL / IDP_REDIS_URL and IDP_PASSWORD_HASH_*
+are passed through.
 """
 
 from __future__ import annotations
