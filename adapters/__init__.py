@@ -33,8 +33,8 @@ from adapters.registers import (
     RegisterFileInvalid,
 )
 from adapters.store import (
-    AsyncReader,
-    AsyncRedisReader,
+    AsyncRedisStore,
+    AsyncStore,
     EphemeralStore,
     MemoryStore,
     RedisStore,
@@ -45,8 +45,8 @@ __all__ = [
     "DELEGATED_ACTIONS",
     "MAX_MEMBERSHIP_NUMBER_LENGTH",
     "READ_ACTIONS",
-    "AsyncReader",
-    "AsyncRedisReader",
+    "AsyncRedisStore",
+    "AsyncStore",
     "BodyKind",
     "ClientFields",
     "DevMailbox",

@@ -103,7 +103,8 @@ def create_app(
         yield
         dispatcher.stop()
         readiness.close()
-        await components.oauth_server.liveness.generation.aclose()
+        if components.async_store is not None:
+            await components.async_store.aclose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -134,6 +135,7 @@ def create_app(
     app.add_middleware(
         MachineFastLane,
         server=components.oauth_server,
+        async_store=components.async_store,
         clock=components.clock,
         extra_headers=security_headers(hsts=hsts),
     )

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters import (
+    AsyncStore,
     DevMailbox,
     EphemeralStore,
     FileMembershipRegister,
@@ -85,6 +86,7 @@ class Components:
     session_factory: sessionmaker[Session]
     read_session_factory: sessionmaker[Session]
     store: EphemeralStore
+    async_store: AsyncStore | None  # the store for the event loop, where it cannot block
     master_key: MasterKey
     keyring: Keyring
     mailer: Mailer
@@ -262,12 +264,17 @@ def create_token_policy(settings: Settings) -> TokenPolicy:
     )
 
 
-def create_token_liveness(store: EphemeralStore) -> TokenLiveness:
-    """Access tokens read alive, remembered until the next revocation generation. The event
-    loop reads the generation only where that cannot block: the in-process store, or a
-    non-blocking client of the Redis store; any other store (a test's) is read in threads."""
-    reader = store.async_reader() if isinstance(store, MemoryStore | RedisStore) else None
-    return TokenLiveness(RevocationGeneration(store, reader))
+def create_async_store(store: EphemeralStore) -> AsyncStore | None:
+    """The store for the event loop, where using it cannot block: the in-process store, or a
+    non-blocking client of the Redis store; None for any other store (a test's), whose
+    users then go to the threads."""
+    return store.async_store() if isinstance(store, MemoryStore | RedisStore) else None
+
+
+def create_token_liveness(store: EphemeralStore, async_store: AsyncStore | None) -> TokenLiveness:
+    """Access tokens read alive, remembered until the next revocation generation (read on
+    the event loop through `async_store`, else in threads)."""
+    return TokenLiveness(RevocationGeneration(store, async_store))
 
 
 def create_oauth_server(
@@ -300,7 +307,8 @@ def build_components(
     store = store or create_store(settings)
     engine, master = prepare_storage(settings, clock.now())
     factory = create_session_factory(engine)
-    liveness = create_token_liveness(store)
+    async_store = create_async_store(store)
+    liveness = create_token_liveness(store, async_store)
     watch_revocations(factory, liveness)
     keyring = Keyring(master)
     try:
@@ -323,6 +331,7 @@ def build_components(
         session_factory=factory,
         read_session_factory=create_read_session_factory(engine),
         store=store,
+        async_store=async_store,
         master_key=master,
         keyring=keyring,
         mailer=mailer,

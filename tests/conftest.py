@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
+import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -283,6 +285,21 @@ def portal(app: FastAPI) -> Iterator[TestClient]:
     """A second client with its own cookie jar: the portal's back channel."""
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each call the event loop hands to the thread pool, by function name (a request
+    answered on the loop, like the fast lane's, hands none)."""
+    handed: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(func, "__name__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return handed
 
 
 pytest_plugins = ["tests.e2e.fixtures"]

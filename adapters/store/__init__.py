@@ -6,12 +6,12 @@
 """
 
 from adapters.store.memory import MemoryStore
-from adapters.store.ports import AsyncReader, EphemeralStore, StoreUnavailable
-from adapters.store.redis import AsyncRedisReader, RedisStore
+from adapters.store.ports import AsyncStore, EphemeralStore, StoreUnavailable
+from adapters.store.redis import AsyncRedisStore, RedisStore
 
 __all__ = [
-    "AsyncReader",
-    "AsyncRedisReader",
+    "AsyncRedisStore",
+    "AsyncStore",
     "EphemeralStore",
     "MemoryStore",
     "RedisStore",

@@ -74,9 +74,9 @@ class MemoryStore:
     def ping(self) -> bool:
         return True  # in-process: nothing to reach
 
-    def async_reader(self) -> MemoryAsyncReader:
-        """A reader of this store for the event loop: in process, it never waits."""
-        return MemoryAsyncReader(self)
+    def async_store(self) -> MemoryAsyncStore:
+        """This store for the event loop: in process, it never waits."""
+        return MemoryAsyncStore(self)
 
     def _sweep(self) -> None:
         now = self._now()
@@ -84,12 +84,15 @@ class MemoryStore:
             del self._items[key]
 
 
-class MemoryAsyncReader:
+class MemoryAsyncStore:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
     async def get(self, key: str) -> bytes | None:
         return self._store.get(key)
+
+    async def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
+        return self._store.add(key, value, ttl_seconds)
 
     async def aclose(self) -> None:
         """Nothing to close."""

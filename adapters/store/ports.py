@@ -53,11 +53,14 @@ class EphemeralStore(Protocol):
         ...
 
 
-class AsyncReader(Protocol):
-    """Reads a store's keys on the event loop without blocking it (`async_reader()` of the
-    in-process and Redis stores)."""
+class AsyncStore(Protocol):
+    """The few store commands the event loop needs, without blocking it (`async_store()` of
+    the in-process and Redis stores): a read, and a key added only if absent."""
 
     async def get(self, key: str) -> bytes | None:
         """The value, or None; raises `StoreUnavailable` if the server did not answer."""
+
+    async def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
+        """Set only if absent (`EphemeralStore.add`); raises `StoreUnavailable`."""
 
     async def aclose(self) -> None: ...

@@ -122,9 +122,9 @@ class RedisStore:
     def close(self) -> None:
         self._redis.close()
 
-    def async_reader(self) -> AsyncRedisReader:
-        """A reader of this store's keys for the event loop (same server, prefix, timeouts)."""
-        return AsyncRedisReader(
+    def async_store(self) -> AsyncRedisStore:
+        """This store for the event loop (same server, prefix, timeouts)."""
+        return AsyncRedisStore(
             self._url,
             self._prefix,
             socket_timeout=self._socket_timeout,
@@ -132,10 +132,10 @@ class RedisStore:
         )
 
 
-class AsyncRedisReader:
-    """Reads keys on the event loop without blocking it (`redis.asyncio`), bounded by the
-    same timeouts as `RedisStore`; for the few answers a handler gives from memory once
-    one key agrees (`idp.oauth.fast_lane`). Its client belongs to the event loop that
+class AsyncRedisStore:
+    """Reads and adds keys on the event loop without blocking it (`redis.asyncio`), bounded
+    by the same timeouts as `RedisStore`; for the few answers a handler gives from memory
+    once one key agrees (`idp.oauth.fast_lane`). Its client belongs to the event loop that
     first used it; another loop (a test's) gets a client of its own."""
 
     def __init__(
@@ -171,6 +171,17 @@ class AsyncRedisReader:
         except RedisError as error:
             raise StoreUnavailable(f"Redis did not answer GET ({type(error).__name__})") from None
         return cast(bytes | None, value)
+
+    async def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
+        try:
+            added = await self._client_of_this_loop().set(
+                self._prefix + key, value, ex=max(1, ttl_seconds), nx=True
+            )
+        except RedisError as error:
+            raise StoreUnavailable(
+                f"Redis did not answer SET NX ({type(error).__name__})"
+            ) from None
+        return bool(added)
 
     async def aclose(self) -> None:
         """Close the client on the loop that made it (the app's shutdown)."""

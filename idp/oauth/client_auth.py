@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections.abc import Callable
 from typing import Any
 
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -21,6 +22,7 @@ from joserfc.errors import JoseError
 from adapters import EphemeralStore
 from idp.oauth.errors import InvalidClientError
 
+ASSERTION_TYPE = JWTBearerClientAssertion.CLIENT_ASSERTION_TYPE
 # Asymmetric only: a JWKS could hold an `oct` key, and a shared secret is not a signature.
 ASSERTION_ALGS = ["RS256", "ES256", "EdDSA"]
 MAX_ASSERTION_LIFETIME_SECONDS = 600
@@ -40,14 +42,8 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
         return list(self._audiences)
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
-        if not isinstance(jti, str) or len(jti) > MAX_JTI_LENGTH:
-            return False
-        exp = claims.get("exp")
-        remaining = exp - time.time() if isinstance(exp, int | float) else None
-        if remaining is None or remaining > MAX_ASSERTION_LIFETIME_SECONDS + LEEWAY_SECONDS:
-            return False  # a long-lived assertion would outlive the memory of its jti
-        key = f"client-assertion:{claims['sub']}:{jti}"
-        return self._store.add(key, b"1", int(remaining) + LEEWAY_SECONDS + 1)
+        memory = jti_memory(claims, jti)
+        return memory is not None and self._store.add(memory[0], b"1", memory[1])
 
     def resolve_client_public_key(self, client: Any) -> Any:
         return client.public_keys()
@@ -61,6 +57,44 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib 
             raise InvalidClientError(description=error.description) from error
         self.verify_claims(token.claims)
         return token.claims
+
+
+def jti_memory(claims: Any, jti: Any) -> tuple[str, int] | None:
+    """Where and how long an assertion's `jti` is remembered (store key, seconds); None for
+    a `jti` that cannot be: not a short string, or an assertion living too long."""
+    if not isinstance(jti, str) or len(jti) > MAX_JTI_LENGTH:
+        return None
+    exp = claims.get("exp")
+    remaining = exp - time.time() if isinstance(exp, int | float) else None
+    if remaining is None or remaining > MAX_ASSERTION_LIFETIME_SECONDS + LEEWAY_SECONDS:
+        return None  # a long-lived assertion would outlive the memory of its jti
+    return f"client-assertion:{claims['sub']}:{jti}", int(remaining) + LEEWAY_SECONDS + 1
+
+
+class CheckedAssertion(PrivateKeyJwt):
+    """`PrivateKeyJwt`'s checks, its `jti` remembered by the caller: the fast lane, which
+    adds it to the store on the event loop once the request is sure to be answered (a
+    request it hands to the route must find the `jti` unused)."""
+
+    def validate_jti(self, claims: Any, jti: str) -> bool:
+        return jti_memory(claims, jti) is not None
+
+    def client_and_jti(
+        self, assertion: str, remembered: Callable[[str], Any]
+    ) -> tuple[Any, tuple[str, int]] | None:
+        """The remembered client `assertion` authenticates and its `jti`'s memory; None
+        when the route must answer (a client not remembered, an assertion refused)."""
+        try:
+            _headers, unverified = self.extract_assertion(assertion)
+            subject = unverified.get("sub")
+            client = remembered(subject) if isinstance(subject, str) else None
+            if client is None or client.token_endpoint_auth_method != self.CLIENT_AUTH_METHOD:
+                return None
+            claims = self.process_assertion_claims(assertion, client.public_keys())
+        except (InvalidClientError, JoseError, ValueError):
+            return None
+        memory = jti_memory(claims, claims.get("jti"))
+        return None if memory is None else (client, memory)
 
 
 def has_readable_basic_credentials(header: str | None) -> bool:

@@ -11,10 +11,16 @@ would give (same claims, same JSON, same headers).
 
 Everything else goes on, body intact, to the routes in `idp.oauth.routes`, which hold
 every rule and every error: any parameter besides the expected ones, a repeated one,
-credentials that are not plain `client_secret_basic` or `client_secret_post`, a wrong
-secret, a client, grant or key not remembered, a scope to refuse, a refresh token, a
-delegated token, a token read inactive, a generation unknown (Redis not answering in
-time). The lane never fails a request: an exception in it falls through to the route.
+credentials that are not plain `client_secret_basic`, `client_secret_post` or
+`private_key_jwt`, a wrong secret or assertion, a client, grant or key not remembered, a
+scope to refuse, a refresh token, a delegated token, a token read inactive, a generation
+unknown (Redis not answering in time). The lane never fails a request: an exception in it
+falls through to the route.
+
+`private_key_jwt` (RFC 7523) is answered here too, with the token endpoint's own checks
+(`CheckedAssertion`); its `jti` is added to the shared store (SET NX, on the event loop)
+only once the answer is made, so a request handed to the route finds it unused, and a
+replay (or a store not answering) goes to the route, which refuses it.
 """
 
 from __future__ import annotations
@@ -29,9 +35,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters import AsyncStore, StoreUnavailable
 from idp.clients.service import RegisteredClient
 from idp.clock import Clock
 from idp.metrics import count_token_issued
+from idp.oauth.client_auth import ASSERTION_TYPE
 from idp.oauth.client_credentials import service_scope
 from idp.oauth.errors import OAuth2Error
 from idp.oauth.introspection import access_token_answer
@@ -54,6 +62,8 @@ MAX_BODY_BYTES = 4096  # a client-credentials or introspection form is far small
 TOKEN_PARAMETERS = frozenset({"grant_type", "scope"})
 INTROSPECTION_PARAMETERS = frozenset({"token", "token_type_hint"})
 POST_CREDENTIALS = frozenset({"client_id", "client_secret"})
+ASSERTION_PARAMETERS = frozenset({"client_assertion_type", "client_assertion", "client_id"})
+JtiMemory = tuple[str, int]  # an assertion's jti: store key, seconds
 Form = dict[str, str]
 
 
@@ -96,11 +106,13 @@ class MachineFastLane:
         app: ASGIApp,
         *,
         server: IdpAuthorizationServer,
+        async_store: AsyncStore | None,
         clock: Clock,
         extra_headers: Sequence[tuple[bytes, bytes]],
     ) -> None:
         self.app = app
         self._server = server
+        self._async_store = async_store  # None: private_key_jwt goes to the route
         self._clock = clock
         self._headers = [
             (b"content-type", b"application/json"),
@@ -146,32 +158,63 @@ class MachineFastLane:
 
     async def _answer(self, path: str, body: bytes, authorization: str) -> dict[str, Any] | None:
         allowed = TOKEN_PARAMETERS if path == TOKEN_PATH else INTROSPECTION_PARAMETERS
-        if authorization:
-            credentials = basic_credentials(authorization)
-            form = parse_small_form(body, allowed)
-            method = "client_secret_basic"
-        else:  # client_secret_post: the credentials are in the form
-            form = parse_small_form(body, allowed | POST_CREDENTIALS)
-            credentials = _posted_credentials(form)
-            method = "client_secret_post"
-        if credentials is None or form is None:
+        form = parse_small_form(body, allowed | POST_CREDENTIALS | ASSERTION_PARAMETERS)
+        authenticated = self._authenticated(form, authorization) if form is not None else None
+        if form is None or authenticated is None or not form.keys() <= allowed:
             return None
-        client = self._authenticated(*credentials, method)
-        if client is None:
+        client, jti = authenticated
+        if path == TOKEN_PATH:
+            answer = self._client_credentials(client, form)
+        else:
+            answer = await self._introspection(client, form)
+        if answer is None or (jti is not None and not await self._remember(jti)):
             return None
         if path == TOKEN_PATH:
-            return self._client_credentials(client, form)
-        return await self._introspection(client, form)
+            count_token_issued("client_credentials")
+        return answer
 
-    def _authenticated(self, client_id: str, secret: str, method: str) -> RegisteredClient | None:
-        client = self._server.clients.remembered(client_id)
+    def _authenticated(
+        self, form: Form, authorization: str
+    ) -> tuple[RegisteredClient, JtiMemory | None] | None:
+        """The client the request authenticates, its credentials taken out of `form`, and
+        for an assertion the `jti` to remember once answered; None: the route answers."""
+        if not authorization and ("client_assertion" in form or "client_assertion_type" in form):
+            return self._asserted(form)
+        if authorization:
+            credentials, method = basic_credentials(authorization), "client_secret_basic"
+        else:
+            credentials, method = _posted_credentials(form), "client_secret_post"
+        if credentials is None:
+            return None
+        client = self._server.clients.remembered(credentials[0])
         if (
             client is None
             or client.token_endpoint_auth_method != method
-            or not client.check_client_secret(secret)
+            or not client.check_client_secret(credentials[1])
         ):
             return None
-        return client
+        return client, None
+
+    def _asserted(self, form: Form) -> tuple[RegisteredClient, JtiMemory] | None:
+        """`private_key_jwt` (RFC 7523 section 2.2) with the token endpoint's checks."""
+        if self._async_store is None or form.pop("client_assertion_type", "") != ASSERTION_TYPE:
+            return None
+        checked = self._server.checked_assertion.client_and_jti(
+            form.pop("client_assertion", ""), self._server.clients.remembered
+        )
+        if checked is None or form.pop("client_id", checked[0].client_id) != checked[0].client_id:
+            return None
+        return checked
+
+    async def _remember(self, jti: JtiMemory) -> bool:
+        """Add the assertion's `jti` to the shared store; False (the route answers, and
+        refuses a replay) when it was there already or the store did not answer."""
+        if self._async_store is None:
+            return False
+        try:
+            return await self._async_store.add(jti[0], b"1", jti[1])
+        except StoreUnavailable:
+            return False
 
     def _client_credentials(self, client: RegisteredClient, form: Form) -> dict[str, Any] | None:
         """`ClientCredentialsGrant`'s answer, when its grant and key are remembered."""
@@ -200,7 +243,6 @@ class MachineFastLane:
             grant_id=grant.id,
             now=self._clock.now(),
         )
-        count_token_issued("client_credentials")
         return {
             "access_token": sign_jwt(key, claims, typ=ACCESS_TOKEN_TYP),
             "token_type": "Bearer",

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from adapters import AsyncReader, EphemeralStore, StoreUnavailable
+from adapters import AsyncStore, EphemeralStore, StoreUnavailable
 from idp.oauth.models import RevokedAccessToken
 from idp.oauth.tokens import is_access_token_alive
 
@@ -58,7 +58,7 @@ class RevocationGeneration:
     def __init__(
         self,
         store: EphemeralStore,
-        reader: AsyncReader | None = None,
+        reader: AsyncStore | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
@@ -90,10 +90,6 @@ class RevocationGeneration:
         except Exception:  # unknown: the caller reads the database instead
             self._pause()
             return None
-
-    async def aclose(self) -> None:
-        if self._reader is not None:
-            await self._reader.aclose()
 
     def bump(self) -> bool:
         try:

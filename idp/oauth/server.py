@@ -27,7 +27,7 @@ from adapters import EphemeralStore
 from idp.clients.cache import ClientDirectory
 from idp.clients.service import SUPPORTED_SCOPES
 from idp.oauth.authorization_code import AuthorizationCodeGrant
-from idp.oauth.client_auth import PrivateKeyJwt
+from idp.oauth.client_auth import CheckedAssertion, PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
 from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
@@ -78,6 +78,8 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
             # RFC 9126 section 2: an assertion at /par may name the issuer, /token or /par.
             "par": PrivateKeyJwt(config.issuer, [token_url, par_url], store),
         }
+        # The token endpoint's checks for the fast lane, which remembers the `jti` itself.
+        self.checked_assertion = CheckedAssertion(config.issuer, [token_url], store)
         extensions = list(token_extensions)
         self.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), *extensions])
         self.register_grant(RefreshTokenGrant, extensions)

@@ -9,7 +9,6 @@ import re
 import threading
 from pathlib import Path
 
-import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
@@ -81,20 +80,6 @@ def _account(tiny_app, components) -> Account:
 def _name(components, account_id: str) -> str:
     with transaction(components) as db:
         return db.get_one(Account, account_id).name
-
-
-@pytest.fixture
-def hops(monkeypatch) -> list[str]:
-    """Each call the event loop hands to the thread pool, by function name."""
-    handed: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counting(func, *args, **kwargs):
-        handed.append(getattr(func, "__name__", repr(func)))
-        return await run_sync(func, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
-    return handed
 
 
 def test_the_handler_commits_in_its_own_thread(tiny_app, components, hops):
