@@ -57,6 +57,7 @@ bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegation
 	$(PYTHON) bench/signin_steps.py
 	$(PYTHON) bench/stack_costs.py
 	$(PYTHON) bench/refresh.py
+	$(PYTHON) bench/client_assertions.py
 	$(PYTHON) bench/delegated.py
 	$(PYTHON) bench/micro_costs.py
 	$(PYTHON) bench/legacy_import.py

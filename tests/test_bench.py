@@ -94,6 +94,14 @@ def test_refresh_benchmark_prints_rotations_beside_client_credentials():
     assert re.search(r"^RATIO rotation/client_credentials [\d.]+", out, flags=re.M), out
 
 
+def test_client_assertions_benchmark_prints_both_rates_and_their_ratio():
+    out = _run("bench/client_assertions.py", "8", "2", "1")
+    assert "client_secret_basic" in out
+    assert "private_key_jwt (ES256)" in out
+    assert "failed" not in out
+    assert "RATIO private_key_jwt/client_secret_basic" in out
+
+
 def test_delegated_benchmark_compares_a_large_and_a_small_database():
     _needs_postgres()
     out = _run("bench/delegated.py", "100", "10", "1", "1", SMALL="40")
