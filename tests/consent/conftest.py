@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from consent import Action, DelegationKind, DelegationRequest, NoEvents, register_application
+from consent import (
+    Action,
+    DelegationKind,
+    DelegationRequest,
+    NoEvents,
+    accept_delegation,
+    grant_delegation,
+    register_application,
+    request_delegation,
+)
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 NO_EVENTS = NoEvents()
@@ -56,3 +65,34 @@ def request_for(
         application_ids=[a.id for a in applications],
         portal_client_id=portal,
     )
+
+
+def appoint(db, applications, *, now=NOW, approved=False, events=NO_EVENTS, **request):
+    """The applicant's appointment of `request_for(applications, **request)`, waiting for
+    the actor to accept; `approved`: the actor is an approved representative."""
+    return grant_delegation(
+        db,
+        request_for(applications, **request),
+        actor_is_approved_representative=approved,
+        now=now,
+        events=events,
+    )
+
+
+def ask(db, applications, *, now=NOW, approved=False, events=NO_EVENTS, **request):
+    """The actor's request for `request_for(applications, **request)`, waiting for the
+    applicant to approve."""
+    return request_delegation(
+        db,
+        request_for(applications, **request),
+        actor_is_approved_representative=approved,
+        now=now,
+        events=events,
+    )
+
+
+def active(db, applications, *, now=NOW, approved=False, **request):
+    """`appoint`, then accepted by the actor: a delegation in force."""
+    delegation = appoint(db, applications, now=now, approved=approved, **request)
+    accept_delegation(db, delegation.id, delegation.actor_subject, now, events=NO_EVENTS)
+    return delegation

@@ -12,31 +12,17 @@ from consent import (
     DelegatedAccess,
     DelegationKind,
     GrantedApplication,
-    accept_delegation,
     access_allows,
     decide,
     delegation_allows,
-    grant_delegation,
     grants_of,
     resolve_access,
     revoke_delegation,
 )
-from tests.consent.conftest import NO_EVENTS, request_for
+from tests.consent.conftest import NO_EVENTS, active
 
 REP, APPLICANT = "rep-sub", "applicant-sub"
 READ, UPLOAD = "application.read", "documents.upload"
-
-
-def _active(db, applications, now, **kwargs):
-    delegation = grant_delegation(
-        db,
-        request_for(applications, **kwargs),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
-    accept_delegation(db, delegation.id, kwargs.get("actor", REP), now, events=NO_EVENTS)
-    return delegation
 
 
 def _resolve(db, now, *requested, portal="portal-a", actor=REP):
@@ -56,7 +42,7 @@ def test_one_delegation_granting_everything_asked_is_resolved_as_typed_access(
     db_session, make_application, now
 ):
     first, second = make_application(), make_application(program="Work permit")
-    delegation = _active(db_session, [first, second], now)
+    delegation = active(db_session, [first, second], now=now)
     access = _resolve(
         db_session, now, (first.portal_reference, [READ, UPLOAD]), (second.portal_reference, [READ])
     )
@@ -80,7 +66,7 @@ def test_one_delegation_granting_everything_asked_is_resolved_as_typed_access(
 
 def test_the_token_claims_keep_todays_wire_shape_and_read_back(db_session, make_application, now):
     application = make_application()
-    _active(db_session, [application], now)
+    active(db_session, [application], now=now)
     access = _resolve(db_session, now, (application.portal_reference, [UPLOAD, READ, UPLOAD]))
     claims = access.to_claims()
     assert claims == [
@@ -106,7 +92,7 @@ def test_the_token_claims_keep_todays_wire_shape_and_read_back(db_session, make_
 
 def test_the_first_action_not_granted_is_named(db_session, make_application, now):
     application = make_application()
-    _active(db_session, [application], now)
+    active(db_session, [application], now=now)
     number = application.portal_reference
     refused = _refusal(db_session, now, (number, [READ, "payment.make"]))
     assert (refused.reason, refused.application, refused.action) == (
@@ -141,16 +127,16 @@ def test_refusals_carry_a_stable_reason(db_session, make_application, now, case,
     elif case == "own_application":
         requested = [(make_application(applicant=REP).portal_reference, [READ])]
     elif case == "expired":
-        _active(db_session, [mine], now, days=1)
+        active(db_session, [mine], now=now, days=1)
         at = now + timedelta(days=2)
     elif case == "two_applicants":
-        _active(db_session, [mine], now)
-        _active(db_session, [theirs], now, principal="other-sub")
+        active(db_session, [mine], now=now)
+        active(db_session, [theirs], now=now, principal="other-sub")
         requested.append((theirs.portal_reference, [READ]))
     elif case == "two_delegations":
         other = make_application()
-        _active(db_session, [mine], now)
-        _active(db_session, [other], now)
+        active(db_session, [mine], now=now)
+        active(db_session, [other], now=now)
         requested.append((other.portal_reference, [READ]))
     assert _refusal(db_session, at, *requested).reason == reason
 
@@ -159,7 +145,7 @@ def test_a_delegation_to_all_applications_at_a_portal_covers_only_that_portal(
     db_session, make_application, now
 ):
     here, elsewhere = make_application(portal="portal-a"), make_application(portal="portal-b")
-    delegation = _active(db_session, [], now, portal="portal-a")
+    delegation = active(db_session, [], now=now, portal="portal-a")
     assert _resolve(db_session, now, (here.portal_reference, [READ])).delegation_id == delegation.id
     refused = _refusal(db_session, now, (elsewhere.portal_reference, [READ]), portal="portal-b")
     assert refused.reason == "no_delegation"
@@ -174,15 +160,14 @@ def test_decisions_issuance_and_introspection_apply_one_rule(
     application = make_application(portal="portal-a")
     make_application(applicant="other-sub", portal="portal-a")
     if scope == "named":
-        delegation = _active(db_session, [application], now)
+        delegation = active(db_session, [application], now=now)
     elif scope == "another_applicant":
-        delegation = _active(
-            db_session, [make_application(applicant="other-sub")], now, principal="other-sub"
-        )
+        others = [make_application(applicant="other-sub")]
+        delegation = active(db_session, others, now=now, principal="other-sub")
     else:
         portal = "portal-a" if scope == "all_at_its_portal" else "portal-b"
         make_application(portal="portal-b")
-        delegation = _active(db_session, [], now, portal=portal)
+        delegation = active(db_session, [], now=now, portal=portal)
     covered = scope in ("named", "all_at_its_portal")
     decision = decide(
         db_session,
@@ -202,7 +187,7 @@ def test_decisions_issuance_and_introspection_apply_one_rule(
 
 def test_introspection_follows_revocation_and_keeps_its_old_name(db_session, make_application, now):
     application = make_application()
-    delegation = _active(db_session, [application], now)
+    delegation = active(db_session, [application], now=now)
     grants = [(application.id, [READ])]
     assert delegation_allows is access_allows
     assert access_allows(db_session, delegation.id, now, grants, lock=True)

@@ -18,10 +18,9 @@ from consent import (
     change_delegation,
     delegation_allows,
     events_for,
-    grant_delegation,
     revoke_delegation,
 )
-from tests.consent.conftest import NO_EVENTS, request_for
+from tests.consent.conftest import NO_EVENTS, appoint
 
 READ, UPLOAD, PAY = Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD, Action.PAYMENT_MAKE
 
@@ -29,13 +28,7 @@ READ, UPLOAD, PAY = Action.APPLICATION_READ, Action.DOCUMENTS_UPLOAD, Action.PAY
 @pytest.fixture
 def active(db_session, make_application, now):
     first, second = make_application(), make_application()
-    delegation = grant_delegation(
-        db_session,
-        request_for([first, second]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [first, second], now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     return delegation, first, second
 
@@ -88,13 +81,7 @@ def test_widening_needs_the_actor_to_accept_again(db_session, active, now, widen
 
 def test_adding_an_application_is_widening(db_session, make_application, now):
     first, later = make_application(), make_application()
-    delegation = grant_delegation(
-        db_session,
-        request_for([first]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [first], now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     changed = _change(db_session, delegation, now, application_ids=[first.id, later.id])
     assert changed.status == DelegationStatus.PENDING_ACCEPTANCE
@@ -102,12 +89,12 @@ def test_adding_an_application_is_widening(db_session, make_application, now):
 
 def test_the_rules_of_granting_hold_for_changes(db_session, make_application, now):
     application = make_application()
-    designated = grant_delegation(
+    designated = appoint(
         db_session,
-        request_for([application], kind=DelegationKind.DESIGNATED_INDIVIDUAL, actions=[READ]),
-        actor_is_approved_representative=False,
+        [application],
+        kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+        actions=[READ],
         now=now,
-        events=NO_EVENTS,
     )
     with pytest.raises(InvalidDelegation) as error:
         _change(db_session, designated, now, actions=[READ, PAY])
@@ -141,13 +128,7 @@ def test_a_change_is_in_the_applicants_activity(db_session, active, now):
 
 def test_all_applications_at_a_portal_covers_only_that_portal(db_session, make_application, now):
     here, elsewhere = make_application(portal="portal-a"), make_application(portal="portal-b")
-    delegation = grant_delegation(
-        db_session,
-        request_for([], portal="portal-a"),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [], portal="portal-a", now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert delegation_allows(db_session, delegation.id, now, [(here.id, ["application.read"])])
     assert not delegation_allows(
@@ -166,13 +147,7 @@ def test_naming_applications_of_an_all_applications_delegation_narrows_only_at_i
 ):
     make_application(portal="portal-a")
     named = make_application(portal=portal)
-    delegation = grant_delegation(
-        db_session,
-        request_for([], portal="portal-a"),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [], portal="portal-a", now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     changed = _change(db_session, delegation, now, application_ids=[named.id])
     assert changed.status == status

@@ -19,34 +19,21 @@ from consent import (
     effective_status,
     events_for,
     grant_delegation,
-    request_delegation,
     revoke_delegation,
 )
-from tests.consent.conftest import NO_EVENTS, request_for
+from tests.consent.conftest import NO_EVENTS, appoint, ask, request_for
 
 
 def test_granted_delegation_waits_for_the_actor_to_accept(db_session, make_application, now):
     application = make_application()
-    delegation = grant_delegation(
-        db_session,
-        request_for([application]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [application], now=now)
     assert delegation.status == DelegationStatus.PENDING_ACCEPTANCE
     accepted = accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert accepted.status == DelegationStatus.ACTIVE
 
 
 def test_only_the_named_actor_can_accept(db_session, make_application, now):
-    delegation = grant_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [make_application()], now=now)
     with pytest.raises(DelegationNotFound) as error:
         accept_delegation(db_session, delegation.id, "someone-else", now, events=NO_EVENTS)
     assert error.value.code == "delegation_not_found"
@@ -89,13 +76,7 @@ def test_designated_individual_gets_read_actions_only(db_session, make_applicati
 def test_someone_elses_application_cannot_be_delegated(db_session, make_application, now):
     theirs = make_application(applicant="other-sub")
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(
-            db_session,
-            request_for([theirs]),
-            actor_is_approved_representative=False,
-            now=now,
-            events=NO_EVENTS,
-        )
+        appoint(db_session, [theirs], now=now)
     assert error.value.field == "applications"
 
 
@@ -106,46 +87,22 @@ def test_end_date_must_be_in_the_future_and_within_three_years(
     db_session, make_application, now, days, field
 ):
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(
-            db_session,
-            request_for([make_application()], days=days),
-            actor_is_approved_representative=False,
-            now=now,
-            events=NO_EVENTS,
-        )
+        appoint(db_session, [make_application()], days=days, now=now)
     assert error.value.field == field
 
 
 def test_no_delegation_to_oneself_nor_without_actions(db_session, make_application, now):
     with pytest.raises(InvalidDelegation):
-        grant_delegation(
-            db_session,
-            request_for([make_application()], actor="applicant-sub"),
-            actor_is_approved_representative=False,
-            now=now,
-            events=NO_EVENTS,
-        )
+        appoint(db_session, [make_application()], actor="applicant-sub", now=now)
     with pytest.raises(InvalidDelegation) as error:
-        grant_delegation(
-            db_session,
-            request_for([make_application()], actions=()),
-            actor_is_approved_representative=False,
-            now=now,
-            events=NO_EVENTS,
-        )
+        appoint(db_session, [make_application()], actions=(), now=now)
     assert error.value.field == "actions"
 
 
 def test_representative_request_becomes_active_when_the_applicant_approves(
     db_session, make_application, now
 ):
-    requested = request_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    requested = ask(db_session, [make_application()], now=now)
     assert requested.status == DelegationStatus.REQUESTED
     with pytest.raises(DelegationStateError):
         accept_delegation(db_session, requested.id, "rep-sub", now, events=NO_EVENTS)
@@ -154,13 +111,7 @@ def test_representative_request_becomes_active_when_the_applicant_approves(
 
 
 def test_revoked_delegation_cannot_be_accepted_again(db_session, make_application, now):
-    delegation = grant_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [make_application()], now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     revoked = revoke_delegation(db_session, delegation.id, "applicant-sub", now, events=NO_EVENTS)
     assert revoked.status == DelegationStatus.REVOKED
@@ -169,26 +120,14 @@ def test_revoked_delegation_cannot_be_accepted_again(db_session, make_applicatio
 
 
 def test_delegation_expires_at_its_end_date(db_session, make_application, now):
-    delegation = grant_delegation(
-        db_session,
-        request_for([make_application()], days=1),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [make_application()], days=1, now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     assert effective_status(delegation, now) == DelegationStatus.ACTIVE
     assert effective_status(delegation, now + timedelta(days=1)) == DelegationStatus.EXPIRED
 
 
 def test_the_actor_declines_a_pending_appointment(db_session, make_application, now):
-    delegation = grant_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [make_application()], now=now)
     with pytest.raises(DelegationNotFound):
         decline_delegation(db_session, delegation.id, "someone-else", now, events=NO_EVENTS)
     declined = decline_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
@@ -201,13 +140,7 @@ def test_the_actor_declines_a_pending_appointment(db_session, make_application, 
 
 
 def test_only_a_pending_appointment_can_be_declined(db_session, make_application, now):
-    delegation = grant_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    delegation = appoint(db_session, [make_application()], now=now)
     accept_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
     with pytest.raises(DelegationStateError) as error:
         decline_delegation(db_session, delegation.id, "rep-sub", now, events=NO_EVENTS)
@@ -217,13 +150,7 @@ def test_only_a_pending_appointment_can_be_declined(db_session, make_application
 def test_only_the_applicant_approves_and_only_the_two_parties_revoke(
     db_session, make_application, now
 ):
-    requested = request_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    requested = ask(db_session, [make_application()], now=now)
     with pytest.raises(DelegationNotFound):
         approve_request(db_session, requested.id, "someone-else", now, events=NO_EVENTS)
     with pytest.raises(DelegationNotFound):

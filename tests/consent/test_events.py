@@ -18,13 +18,11 @@ from consent import (
     approve_request,
     change_delegation,
     decline_delegation,
-    grant_delegation,
     reinstate_actor,
-    request_delegation,
     revoke_delegation,
     suspend_actor,
 )
-from tests.consent.conftest import request_for
+from tests.consent.conftest import appoint, ask
 
 REP, APPLICANT, OFFICER = "rep-sub", "applicant-sub", "officer-sub"
 
@@ -48,13 +46,7 @@ def events():
 
 
 def _grant(db, applications, now, events, **kwargs):
-    return grant_delegation(
-        db,
-        request_for(applications, **kwargs),
-        actor_is_approved_representative=False,
-        now=now,
-        events=events,
-    )
+    return appoint(db, applications, **kwargs, now=now, events=events)
 
 
 def test_each_step_is_told_once_with_who_did_it_and_the_status_after(
@@ -66,13 +58,7 @@ def test_each_step_is_told_once_with_who_did_it_and_the_status_after(
     suspend_actor(db_session, REP, by=OFFICER, reason="review", now=now, events=events)
     reinstate_actor(db_session, REP, by=OFFICER, now=now, events=events)
     revoke_delegation(db_session, granted.id, APPLICANT, now, events=events)
-    asked = request_delegation(
-        db_session,
-        request_for([application]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=events,
-    )
+    asked = ask(db_session, [application], now=now, events=events)
     approve_request(db_session, asked.id, APPLICANT, now, events=events)
     declined = _grant(db_session, [application], now, events)
     decline_delegation(db_session, declined.id, REP, now, events=events)

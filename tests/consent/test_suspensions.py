@@ -28,7 +28,7 @@ from consent import (
     suspend_actor,
 )
 from consent.errors import AccessRefused, InvalidDelegation
-from tests.consent.conftest import NO_EVENTS, request_for
+from tests.consent.conftest import NO_EVENTS, appoint, ask, request_for
 
 REP, APPLICANT, OFFICER = "rep-sub", "applicant-sub", "officer-sub"
 
@@ -36,13 +36,7 @@ REP, APPLICANT, OFFICER = "rep-sub", "applicant-sub", "officer-sub"
 @pytest.fixture
 def three(db_session, make_application, now):
     """A requested, a pending and an active delegation to the representative."""
-    requested = request_delegation(
-        db_session,
-        request_for([make_application()]),
-        actor_is_approved_representative=False,
-        now=now,
-        events=NO_EVENTS,
-    )
+    requested = ask(db_session, [make_application()], now=now)
     pending = _grant(db_session, make_application(), now)
     active = _grant(db_session, make_application(), now)
     accept_delegation(db_session, active.id, REP, now, events=NO_EVENTS)
@@ -50,13 +44,7 @@ def three(db_session, make_application, now):
 
 
 def _grant(db, application, now, **kwargs):
-    return grant_delegation(
-        db,
-        request_for([application], **kwargs),
-        actor_is_approved_representative=True,
-        now=now,
-        events=NO_EVENTS,
-    )
+    return appoint(db, [application], **kwargs, now=now, approved=True)
 
 
 def _suspend(db, now, reason="licence under review"):
