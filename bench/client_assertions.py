@@ -24,6 +24,7 @@ from harness import (
     Http,
     IdpServer,
     Load,
+    deployment_line,
     describe,
     free_port,
     idp_cli,
@@ -144,10 +145,7 @@ def main() -> None:
                         cpus=client_cpus,
                     )
                 )
-        backend = "PostgreSQL" if env.get("IDP_DATABASE_URL") else "SQLite"
-        store = "Redis" if env.get("IDP_REDIS_URL") else "in-process store"
-        where = f"server pinned to CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
-        print(f"idp serve, {backend} + {store}, {where}; {concurrency} threads, {rounds} rounds")
+        print(deployment_line(env, server_cpus, f"{concurrency} threads, {rounds} rounds"))
         with_secret_load, signed_load = median_rate(secrets_rounds), median_rate(signed_rounds)
         print(describe("client_credentials, client_secret_basic", with_secret_load))
         print(describe("client_credentials, private_key_jwt (ES256)", signed_load))

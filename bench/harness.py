@@ -100,6 +100,14 @@ def migrated_env(data_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
+def deployment_line(env: dict[str, str], server_cpus: set[int] | None, load: str) -> str:
+    """What a figure was measured on: the backend, the store, the pinning and the `load`."""
+    backend = "PostgreSQL" if env.get("IDP_DATABASE_URL") else "SQLite"
+    store = "Redis" if env.get("IDP_REDIS_URL") else "in-process store"
+    where = f"server pinned to CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
+    return f"idp serve, {backend} + {store}, {where}; {load}"
+
+
 def idp_cli(env: dict[str, str], *args: str) -> Any:
     """Run `idp <args> --json` and return its JSON."""
     done = subprocess.run(  # noqa: S603  # our own CLI, arguments built here

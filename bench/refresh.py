@@ -23,6 +23,7 @@ from flows import FlowError, create_account, create_portal, tokens_for
 from harness import (
     Http,
     IdpServer,
+    deployment_line,
     describe,
     free_port,
     median_rate,
@@ -101,10 +102,7 @@ def main() -> None:
                         cpus=client_cpus,
                     )
                 )
-        backend = "PostgreSQL" if env.get("IDP_DATABASE_URL") else "SQLite"
-        store = "Redis" if env.get("IDP_REDIS_URL") else "in-process store"
-        where = f"server pinned to CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
-        print(f"idp serve, {backend} + {store}, {where}; {concurrency} chains, {rounds} rounds")
+        print(deployment_line(env, server_cpus, f"{concurrency} chains, {rounds} rounds"))
         rotated, issued = median_rate(rotations), median_rate(credentials)
         print(describe("refresh_token rotation (openid: AT + ID token)", rotated))
         print(describe("client_credentials (same portal)", issued))

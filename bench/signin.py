@@ -29,6 +29,7 @@ from harness import (
     Http,
     IdpServer,
     Load,
+    deployment_line,
     describe,
     free_port,
     median_rate,
@@ -109,10 +110,7 @@ def main() -> None:
                         cpus=client_cpus,
                     )
                 )
-        backend = "PostgreSQL" if env.get("IDP_DATABASE_URL") else "SQLite"
-        store = "Redis" if env.get("IDP_REDIS_URL") else "in-process store"
-        where = f"server pinned to CPU {sorted(server_cpus)}" if server_cpus else "not pinned"
-        print(f"idp serve, {backend} + {store}, {where}; {concurrency} threads, {rounds} rounds")
+        print(deployment_line(env, server_cpus, f"{concurrency} threads, {rounds} rounds"))
         hashed, signed = median_rate(hashes), median_rate(sign_ins)
         params = ", ".join(f"{k}={v}" for k, v in parameters.items())
         print(describe(f"argon2id verify ({params})", hashed))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import secrets
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from joserfc import jwt
+from joserfc.jwk import ECKey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -173,3 +177,21 @@ def grant_delegation(
                 db, components.delegation_events, delegation.id, representative.subject, now
             )
         return delegation
+
+
+def client_assertion(
+    key: ECKey, client_id: str, audience: str, *, lifetime: int = 60, **claims: Any
+) -> str:
+    """A `private_key_jwt` assertion (RFC 7523) signed ES256 by `key`, with a fresh `jti`;
+    `claims` replace or add any (`jti`, `iss`...)."""
+    now = int(time.time())
+    body = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": secrets.token_urlsafe(12),
+        **claims,
+    }
+    return jwt.encode({"alg": "ES256", "kid": key.kid}, body, key)

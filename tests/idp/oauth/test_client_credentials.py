@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-import time
-
-from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy import func, select
 
 from idp.oauth.client_credentials import SERVICE_GRANT_RECHECK_SECONDS, ServiceGrants
 from idp.oauth.models import Grant
 from idp.oauth.tokens import revoke_grant
-from tests.factories.idp import make_client, transaction
+from tests.factories.idp import client_assertion, make_client, transaction
 
 
 def _service_client(components, **fields):
@@ -63,19 +59,6 @@ def test_unknown_client_is_401_invalid_client(portal):
     assert "www-authenticate" in response.headers
 
 
-def _assertion(key, client_id, audience, jti=None, lifetime=60):
-    now = int(time.time())
-    claims = {
-        "iss": client_id,
-        "sub": client_id,
-        "aud": audience,
-        "iat": now,
-        "exp": now + lifetime,
-        "jti": jti or secrets.token_urlsafe(12),
-    }
-    return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
-
-
 def _jwt_client(components):
     key = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
     client, secret = _service_client(
@@ -95,14 +78,14 @@ def _with_assertion(assertion):
 
 def test_private_key_jwt_authenticates_the_client(components, portal):
     client, key = _jwt_client(components)
-    assertion = _assertion(key, client.client_id, "https://testserver/token")
+    assertion = client_assertion(key, client.client_id, "https://testserver/token")
     response = portal.post("/token", data=_with_assertion(assertion))
     assert response.status_code == 200, response.text
 
 
 def test_replayed_client_assertion_is_refused(components, portal):
     client, key = _jwt_client(components)
-    assertion = _assertion(key, client.client_id, "https://testserver/token")
+    assertion = client_assertion(key, client.client_id, "https://testserver/token")
     assert portal.post("/token", data=_with_assertion(assertion)).status_code == 200
     replay = portal.post("/token", data=_with_assertion(assertion))
     assert replay.status_code == 401
@@ -114,7 +97,9 @@ def test_client_assertion_signed_by_another_key_is_refused(components, portal):
     stranger = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
     response = portal.post(
         "/token",
-        data=_with_assertion(_assertion(stranger, client.client_id, "https://testserver/token")),
+        data=_with_assertion(
+            client_assertion(stranger, client.client_id, "https://testserver/token")
+        ),
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
@@ -124,7 +109,9 @@ def test_client_assertion_for_another_audience_is_refused(components, portal):
     client, key = _jwt_client(components)
     response = portal.post(
         "/token",
-        data=_with_assertion(_assertion(key, client.client_id, "https://elsewhere.example/token")),
+        data=_with_assertion(
+            client_assertion(key, client.client_id, "https://elsewhere.example/token")
+        ),
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"

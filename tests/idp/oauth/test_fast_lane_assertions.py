@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-import time
 
 import pytest
 from fastapi.testclient import TestClient
-from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from adapters import StoreUnavailable
 from idp.app import create_app
-from tests.factories.idp import make_client, statements
+from tests.factories.idp import client_assertion, make_client, statements
 
 TOKEN_URL = "https://testserver/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -36,18 +34,8 @@ def _jwt_client(components):
     return client, key
 
 
-def _assertion(key, client_id, *, audience=TOKEN_URL, lifetime=60, **claims):
-    now = int(time.time())
-    body = {
-        "iss": client_id,
-        "sub": client_id,
-        "aud": audience,
-        "iat": now,
-        "exp": now + lifetime,
-        "jti": secrets.token_urlsafe(12),
-        **claims,
-    }
-    return jwt.encode({"alg": "ES256", "kid": key.kid}, body, key)
+def _assertion(key, client_id, *, audience=TOKEN_URL, **claims):
+    return client_assertion(key, client_id, audience, **claims)
 
 
 def _token(portal, assertion, **form):
