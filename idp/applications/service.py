@@ -25,7 +25,8 @@ from idp.accounts.models import Account
 from idp.accounts.service import normalise_email
 from idp.applications.models import ApplicationClaim
 from idp.clients.models import Client
-from idp.clients.service import LOOPBACK_HOSTS, RegisteredClient
+from idp.clients.registration import LOOPBACK_HOSTS
+from idp.clients.service import RegisteredClient
 from idp.db import serialize_with_writers
 from idp.errors import InvalidInput
 from idp.oauth.models import Consent, Grant

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.clients.service import MAX_CLIENT_ID_LENGTH, RegisteredClient, find_client
+from idp.clients.registration import MAX_CLIENT_ID_LENGTH
+from idp.clients.service import RegisteredClient, find_client
 
 CLIENT_CACHE_SECONDS = 5.0
 MAX_CACHED_CLIENTS = 10_000

@@ -27,14 +27,13 @@ from sqlalchemy.orm import Session
 
 from adapters.portals import PortalProfile
 from idp.clients.models import Client
-from idp.clients.service import (
+from idp.clients.registration import (
     ClientSettings,
     check_client_settings,
-    digest_secret,
     needs_secret,
-    register_client,
     settings_columns,
 )
+from idp.clients.service import digest_secret, register_client
 from idp.errors import Conflict, InvalidInput
 
 # Changing these would change every `sub` the portal already holds.

@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from adapters import EphemeralStore
-from idp.clients.service import AUTH_METHODS, RegisteredClient
+from idp.clients.registration import AUTH_METHODS
+from idp.clients.service import RegisteredClient
 from idp.http.params import Params
 from idp.oauth.authorization_details import parse_authorization_details
 from idp.oauth.errors import (

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from adapters import EphemeralStore
 from idp.clients.cache import ClientDirectory
-from idp.clients.service import SUPPORTED_SCOPES
+from idp.clients.registration import SUPPORTED_SCOPES
 from idp.oauth.authorization_code import AuthorizationCodeGrant
 from idp.oauth.client_auth import CheckedAssertion, PrivateKeyJwt
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants

@@ -18,7 +18,7 @@ from authlib.oauth2.rfc6749.grants import BaseGrant
 from authlib.oauth2.rfc6749.grants.base import TokenEndpointMixin
 
 from idp.authn.assurance import ACR_MULTI_FACTOR
-from idp.clients.service import TOKEN_EXCHANGE
+from idp.clients.registration import TOKEN_EXCHANGE
 from idp.db import serialize_with_writers
 from idp.oauth.authorization_details import (
     needs_second_factor,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.authn.assurance import ACR_VALUES_SUPPORTED
-from idp.clients.service import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
+from idp.clients.registration import AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, SUPPORTED_SCOPES
 from idp.oauth.client_auth import ASSERTION_ALGS
 from idp.oauth.par import PAR_PATH
 from idp.oauth.request_objects import REQUEST_OBJECT_ALGS

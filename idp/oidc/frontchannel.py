@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from idp.clients.service import find_client, origin_of
+from idp.clients.registration import origin_of
+from idp.clients.service import find_client
 from idp.http.pages import render_page
 from idp.http.security_headers import content_security_policy
 
