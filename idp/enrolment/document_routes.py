@@ -22,7 +22,7 @@ from idp.enrolment.deps import SecondFactorReady
 from idp.enrolment.documents import Reader, documents_of, open_file, reads_of, save_document
 from idp.enrolment.models import Enrolment, EnrolmentDocument
 from idp.enrolment.profile import DocumentDetails
-from idp.enrolment.service import DOCUMENT_SLOTS, find_latest_enrolment, find_open_enrolment
+from idp.enrolment.service import DOCUMENT_SLOTS, find_latest_enrolment
 from idp.enrolment.uploads import CheckedUpload
 from idp.errors import NotFound
 from idp.http.deps import AppSettings, Db, Master, Now, Router
@@ -86,10 +86,9 @@ def _page(
 def documents_page(
     request: Request, me: Me, db: Db, settings: AppSettings, ready: SecondFactorReady
 ) -> Response:
-    enrolment = find_open_enrolment(db, me.account.id)
-    elsewhere = web.step_redirect(enrolment, ready)
-    if elsewhere is not None or enrolment is None:
-        return elsewhere or web.go(web.HOME)
+    enrolment = web.editable_enrolment(db, me.account.id, ready)
+    if isinstance(enrolment, Response):
+        return enrolment
     return _page(request, db, settings, enrolment)
 
 
@@ -105,10 +104,11 @@ def upload_document(
     ready: SecondFactorReady,
     now: Now,
 ) -> Response:
-    enrolment = find_open_enrolment(db, me.account.id)
-    elsewhere = web.step_redirect(enrolment, ready)
-    if elsewhere is not None or enrolment is None or slot not in DOCUMENT_SLOTS:
-        return elsewhere or web.go(web.DOCUMENTS)
+    enrolment = web.editable_enrolment(db, me.account.id, ready)
+    if isinstance(enrolment, Response):
+        return enrolment
+    if slot not in DOCUMENT_SLOTS:
+        return web.go(web.DOCUMENTS)
     details = DocumentDetails(**{k: upload.text(k) for k in asdict(DocumentDetails())})
     errors = save_document(db, master, enrolment, slot, details, upload, now)
     if not errors:

@@ -24,7 +24,6 @@ from idp.enrolment.profile import Profile, check_profile, clean_profile
 from idp.enrolment.service import (
     EnrolmentStatus,
     find_latest_enrolment,
-    find_open_enrolment,
     profile_of,
     progress_of,
     save_profile,
@@ -74,10 +73,9 @@ def _profile_page(
 def profile_form(
     request: Request, me: Me, db: Db, register: Register, ready: SecondFactorReady
 ) -> Response:
-    enrolment = find_open_enrolment(db, me.account.id)
-    elsewhere = web.step_redirect(enrolment, ready)
-    if elsewhere is not None or enrolment is None:
-        return elsewhere or web.go(web.HOME)
+    enrolment = web.editable_enrolment(db, me.account.id, ready)
+    if isinstance(enrolment, Response):
+        return enrolment
     return _profile_page(request, register, asdict(profile_of(enrolment)), {})
 
 
@@ -91,10 +89,9 @@ def profile_save(
     ready: SecondFactorReady,
     now: Now,
 ) -> Response:
-    enrolment = find_open_enrolment(db, me.account.id)
-    elsewhere = web.step_redirect(enrolment, ready)
-    if elsewhere is not None or enrolment is None:
-        return elsewhere or web.go(web.HOME)
+    enrolment = web.editable_enrolment(db, me.account.id, ready)
+    if isinstance(enrolment, Response):
+        return enrolment
     typed = Profile(**{name: form.text(name) for name in Profile.field_names()})
     errors = check_profile(typed, register)
     if errors:
@@ -121,10 +118,9 @@ def _summary(
 def submit_form(
     request: Request, me: Me, db: Db, register: Register, ready: SecondFactorReady
 ) -> Response:
-    enrolment = find_open_enrolment(db, me.account.id)
-    elsewhere = web.step_redirect(enrolment, ready)
-    if elsewhere is not None or enrolment is None:
-        return elsewhere or web.go(web.HOME)
+    enrolment = web.editable_enrolment(db, me.account.id, ready)
+    if isinstance(enrolment, Response):
+        return enrolment
     context = _summary(request, db, register, enrolment, ready)
     return render_page(request, "enrolment/submit.html", context)
 
@@ -140,10 +136,9 @@ def submit(
     mail: Mail,
     now: Now,
 ) -> Response:
-    enrolment = find_open_enrolment(db, me.account.id)
-    elsewhere = web.step_redirect(enrolment, ready)
-    if elsewhere is not None or enrolment is None:
-        return elsewhere or web.go(web.HOME)
+    enrolment = web.editable_enrolment(db, me.account.id, ready)
+    if isinstance(enrolment, Response):
+        return enrolment
     progress = progress_of(db, enrolment, second_factor=ready)
     try:
         submit_enrolment(

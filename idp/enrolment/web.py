@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from adapters import MembershipRegister
 from idp.enrolment.models import Enrolment, EnrolmentDocument
 from idp.enrolment.profile import DocumentType
-from idp.enrolment.service import EDITABLE_STATUSES
+from idp.enrolment.service import EDITABLE_STATUSES, find_open_enrolment
 from idp.http.messages import N_
 from idp.representatives.service import RepresentativeType
 
@@ -48,15 +49,19 @@ def go(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
 
 
-def step_redirect(enrolment: Enrolment | None, second_factor_ready: bool) -> Response | None:
-    """Where to send someone who opened a later step too early (None: stay)."""
+def editable_enrolment(
+    db: Session, account_id: str, second_factor_ready: bool
+) -> Enrolment | Response:
+    """The person's open enrolment for a later step's page, or where to go first: the
+    enrolment home when none can be edited, else the first earlier step not done."""
+    enrolment = find_open_enrolment(db, account_id)
     if enrolment is None or enrolment.status not in [s.value for s in EDITABLE_STATUSES]:
         return go(HOME)
     if enrolment.email_confirmed_at is None:
         return go(EMAIL)
     if not second_factor_ready:
         return go(SECOND_FACTOR)
-    return None
+    return enrolment
 
 
 def body_choices(register: MembershipRegister, locale: str) -> list[tuple[str, str, str]]:

@@ -41,6 +41,21 @@ def test_the_email_code_comes_before_anything_else(components, browser, clock, m
         assert browser.get(step).headers["location"] == "/enrolment/email", step
 
 
+def test_later_steps_lead_home_without_an_enrolment_and_back_to_documents_for_no_slot(
+    components, browser, clock, mail
+):
+    person = new_person(components, browser, clock)
+    for step in ("/enrolment/profile", "/enrolment/documents", "/enrolment/submit"):
+        assert browser.get(step).headers["location"] == "/enrolment", step
+    assert upload(browser, 1).headers["location"] == "/enrolment"
+    start_and_confirm_email(browser, mail, person.account.email)
+    assert browser.get("/enrolment/documents").status_code == 200
+    data = {"csrf_token": any_csrf(browser)}
+    files = {"file": ("passport.jpg", b"x", "application/octet-stream")}
+    missing = browser.post("/enrolment/documents/9", data=data, files=files)
+    assert missing.headers["location"] == "/enrolment/documents"
+
+
 def test_a_second_factor_in_use_is_required_before_the_profile(components, browser, mail):
     account = make_account(components)
     sign_in(browser, "/login", account.email)
