@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from adapters import EphemeralStore
 from idp.http.params import Params
@@ -47,9 +47,13 @@ class Interactions:
         return interaction
 
     def save(self, interaction: Interaction) -> None:
-        self._store.set(
-            INTERACTION_KEY + interaction.id, json.dumps(asdict(interaction)).encode(), self._ttl
-        )
+        record = {  # not `asdict`: it deep-copies every parameter list before json does
+            "id": interaction.id,
+            "params": interaction.params,
+            "login_done": interaction.login_done,
+            "consent_done": interaction.consent_done,
+        }
+        self._store.set(INTERACTION_KEY + interaction.id, json.dumps(record).encode(), self._ttl)
 
     def find(self, interaction_id: str | None) -> Interaction | None:
         if not interaction_id or len(interaction_id) > MAX_INTERACTION_ID_LENGTH:
