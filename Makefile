@@ -55,6 +55,7 @@ bench: ## Print figures: hot paths, sign-ins vs argon2id, refresh, 1M delegation
 	$(PYTHON) bench/decisions.py
 	$(PYTHON) bench/signin.py
 	$(PYTHON) bench/signin_steps.py
+	$(PYTHON) bench/lean_signin.py
 	$(PYTHON) bench/stack_costs.py
 	$(PYTHON) bench/refresh.py
 	$(PYTHON) bench/client_assertions.py

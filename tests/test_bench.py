@@ -65,6 +65,14 @@ def test_signin_benchmark_prints_both_rates_and_their_ratio():
     assert re.search(r"^RATIO sign-ins/argon2id [\d.]+", out, flags=re.M), out
 
 
+def test_lean_signin_shape_signs_in_without_failures_and_prints_its_ratio():
+    out = _run("bench/lean_signin.py", "2", "1", "1")
+    line = re.search(r"^lean sign-in \(authorize\.\.token.* [\d.]+ /s +p50.*$", out, flags=re.M)
+    assert line, out
+    assert "failed" not in line.group(0), out
+    assert re.search(r"^RATIO lean sign-ins/argon2id [\d.]+", out, flags=re.M), out
+
+
 def test_signin_steps_print_the_cpu_of_each_request_and_the_rest_beside_a_hash():
     out = _run("bench/signin_steps.py", "2")
     for step in ("GET /authorize", "GET /login", "POST /login", "POST /token"):
