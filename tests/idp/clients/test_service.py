@@ -3,9 +3,17 @@ registration."""
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
-from idp.clients.service import find_client, rotate_client_secret, update_client_uris
+import pytest
+from joserfc.jwk import ECKey
+
+from idp.clients.service import (
+    RegisteredClient,
+    find_client,
+    rotate_client_secret,
+    update_client_uris,
+)
 from idp.errors import InvalidInput
 from tests.factories.idp import make_client, transaction
 
@@ -63,3 +71,27 @@ def test_uris_that_registration_would_refuse_are_refused_naming_the_field(
     with transaction(components) as db, pytest.raises(InvalidInput) as refused:
         update_client_uris(db, client.client_id, **values)
     assert refused.value.field == field
+
+
+def test_a_clients_keys_are_imported_once_and_new_keys_are_used_at_once():
+    first, second = (ECKey.generate_key("P-256", parameters={"kid": k}) for k in ("a", "b"))
+    client = RegisteredClient(
+        client_id="keys-test",
+        name="Keys",
+        secret_digest=None,
+        token_endpoint_auth_method="private_key_jwt",
+        redirect_uris=(),
+        post_logout_redirect_uris=(),
+        grant_types=("client_credentials",),
+        scope="",
+        first_party=False,
+        jwks={"keys": [first.as_dict(private=False)]},
+        id_token_signed_response_alg=None,
+        backchannel_logout_uri=None,
+    )
+    keys = client.public_keys()
+    assert [k.kid for k in keys] == ["a"]
+    reloaded = replace(client, jwks={"keys": [first.as_dict(private=False)]})  # a new row read
+    assert reloaded.public_keys() is keys
+    rotated = replace(client, jwks={"keys": [second.as_dict(private=False)]})
+    assert [k.kid for k in rotated.public_keys()] == ["b"]
