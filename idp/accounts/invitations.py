@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from idp.accounts.models import Account, Invitation
+from idp.accounts.models import Account, AccountStatus, Invitation
 from idp.accounts.passwords import Passwords
 from idp.accounts.service import (
     SUPPORTED_LOCALES,
-    UNCLAIMED,
     create_account,
     find_account_by_email,
     validate_email,
@@ -85,7 +84,7 @@ def invite_to_claim(
 ) -> IssuedInvitation:
     """An invitation to claim an unclaimed identity (conversion): accepting it sets the
     password of *that* account, so its `sub` and its applications stay."""
-    if account.status != UNCLAIMED:
+    if account.status != AccountStatus.UNCLAIMED:
         raise Conflict("this account is already claimed", code="email_taken")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -114,12 +113,12 @@ def _claim_account(
 ) -> Account | None:
     """The unclaimed identity this invitation was made for, now active; None otherwise."""
     account = db.get(Account, invitation.account_id) if invitation.account_id else None
-    if account is None or account.status != UNCLAIMED:
+    if account is None or account.status != AccountStatus.UNCLAIMED:
         return None
     account.password_hash = passwords.hash(password)
     account.name = (name or account.name).strip()[:MAX_NAME_LENGTH]
     account.email_verified = True
-    account.status = "active"
+    account.status = AccountStatus.ACTIVE
     account.password_changed_at = account.updated_at = now
     return account
 

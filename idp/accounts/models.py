@@ -8,11 +8,27 @@ unique; it identifies a person at sign-in but is never a join key for linking ac
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.schema import Base, UTCDateTime
+
+
+class AccountStatus(StrEnum):
+    """Where an account stands: in use, or made for someone (conversion) and waiting for
+    them to claim it. Only an active account signs in, gets tokens or is acted for."""
+
+    ACTIVE = "active"
+    UNCLAIMED = "unclaimed"
+
+
+class Role(StrEnum):
+    """What an account may do beyond its own affairs (`Account.roles`)."""
+
+    OFFICER = "officer"
+    REPRESENTATIVE = "representative"
 
 
 class Account(Base):
@@ -25,11 +41,18 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=AccountStatus.ACTIVE)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
+    def has_role(self, role: Role) -> bool:
+        return role in (self.roles or [])
 
 
 class Invitation(Base):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, AccountStatus
 from idp.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -21,7 +21,6 @@ from idp.errors import Conflict, InvalidInput, NotFound
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 200
 SUPPORTED_LOCALES = ("en", "fr")
-UNCLAIMED = "unclaimed"  # an identity made for someone (conversion), waiting to be claimed
 
 
 class AccountNotFound(NotFound):
@@ -94,7 +93,7 @@ def create_account(
         name=name,
         password_hash=passwords.hash(password) if password is not None else None,
         locale=locale,
-        status="active",
+        status=AccountStatus.ACTIVE,
         created_at=now,
         updated_at=now,
     )
@@ -122,7 +121,7 @@ def create_unclaimed_account(
         name=name.strip()[:MAX_NAME_LENGTH] or email,
         password_hash=None,
         locale=locale if locale in SUPPORTED_LOCALES else "en",
-        status=UNCLAIMED,
+        status=AccountStatus.UNCLAIMED,
         created_at=now,
         updated_at=now,
     )

@@ -50,7 +50,7 @@ def news_mail(
     if not status_changed and not new_messages:
         return None
     account = db.scalar(select(Account).where(Account.subject == application.applicant_subject))
-    if account is None or account.status != "active":
+    if account is None or not account.is_active:
         return None
     locale = account.locale
     news = ApplicationNews(

@@ -59,7 +59,7 @@ def find_signed_in(db: Session, cookie: str | None, now: datetime) -> SignedIn |
     if browser is None or cookie is None:
         return None
     account = db.get(Account, browser.account_id)
-    if account is None or account.status != "active":
+    if account is None or not account.is_active:
         return None
     return SignedIn(browser, account, cookie)
 

@@ -44,7 +44,7 @@ def _verified_account(
         return None
     account = find_account_by_email(db, email)
     ok = passwords.verify(account.password_hash if account else None, password)
-    if not ok or account is None or account.status != "active":
+    if not ok or account is None or not account.is_active:
         return None
     if account.password_hash and passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash(password)

@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, Role
 from idp.accounts.service import create_account, find_account_by_email
 from idp.cli.output import JsonOption, components, emit, fail
 from idp.db import unit_of_work
-from idp.delegation.service import REPRESENTATIVE_ROLE
 from idp.errors import IdpError, InvalidInput
 from idp.notifications.mails import with_help
 from idp.officer.invitations import invite
@@ -21,7 +20,7 @@ from idp.officer.suspension import StatusChange, reinstate, suspend
 users = typer.Typer(help="People's accounts.", no_args_is_help=True)
 invitations = typer.Typer(help="Invitations sent by officers.", no_args_is_help=True)
 representatives = typer.Typer(help="Representatives (officers' actions).", no_args_is_help=True)
-KNOWN_ROLES = ("officer", REPRESENTATIVE_ROLE)
+KNOWN_ROLES = tuple(Role)
 
 
 @users.command("create")
@@ -94,7 +93,7 @@ OfficerOption = Annotated[
 
 def _officer_subject(db: Session, officer: str, as_json: bool) -> str:
     account = find_account_by_email(db, officer) if officer else None
-    if account is None or "officer" not in (account.roles or []):
+    if account is None or not account.has_role(Role.OFFICER):
         fail("officer", "--officer must be the email of an officer's account", as_json)
     return account.subject
 

@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.models import Role
 from idp.authn.deps import Me, SessionListener
 from idp.authn.sessions import (
     SESSION_COOKIE,
@@ -32,7 +33,6 @@ from idp.oauth.consents import portals_holding_access, withdraw_portal_access
 from idp.oidc.frontchannel import logout_frames, signed_out_page
 
 router = Router()
-OFFICER_ROLE = "officer"
 SIGNED_OUT_LOCATION = "/login?notice=signed_out"
 
 
@@ -41,7 +41,7 @@ def account_home(request: Request, me: Me, db: Db) -> Response:
     context = {
         "name": me.account.name,
         "email": me.account.email,
-        "is_officer": OFFICER_ROLE in (me.account.roles or []),
+        "is_officer": me.account.has_role(Role.OFFICER),
         # An older portal's account with this email: suggested, linked only once proven.
         "legacy": [legacy_view(c, request.state.locale) for c in candidates_for(db, me.account)],
     }

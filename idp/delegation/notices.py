@@ -67,7 +67,7 @@ def delegation_notice(db: Session, delegation: Delegation, event: str) -> Outgoi
     else:
         return None
     to, about = _person(db, recipient), _person(db, other)
-    if to is None or to.status != "active":
+    if to is None or not to.is_active:
         return None
     locale = to.locale
     return delegation_mail(

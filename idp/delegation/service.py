@@ -33,7 +33,6 @@ from consent import (
 )
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
-from idp.representatives.service import REPRESENTATIVE_ROLE as REPRESENTATIVE_ROLE
 from idp.representatives.service import is_approved_representative as _approved
 
 DEFAULT_DURATION = timedelta(days=365)
@@ -41,7 +40,7 @@ DEFAULT_DURATION = timedelta(days=365)
 
 def find_actor(db: Session, email: str) -> Account | None:
     account = find_account_by_email(db, email)
-    return account if account is not None and account.status == "active" else None
+    return account if account is not None and account.is_active else None
 
 
 def is_approved_representative(db: Session, subject: str) -> bool:

@@ -26,7 +26,7 @@ from consent import (
     delegations_of_principal,
     register_application,
 )
-from idp.accounts.models import Account
+from idp.accounts.models import Account, Role
 from idp.accounts.passwords import Passwords
 from idp.accounts.service import create_account, find_account_by_email
 from idp.authn.totp import confirm_totp, current_code, has_totp
@@ -97,7 +97,7 @@ REPRESENTATIVE_PROFILE = ApprovedProfile(
     enrolment_reference="EN-DEMO-0001",
     evidence=[{"type": "passport", "issuer": "Canada", "expiry": "2031-01-01"}],
 )
-OFFICER = DemoPerson("officer@example.ca", "Officer Tremblay", "officer", roles=("officer",))
+OFFICER = DemoPerson("officer@example.ca", "Officer Tremblay", "officer", roles=(Role.OFFICER,))
 PEOPLE = (APPLICANT, SPOUSE, REPRESENTATIVE, OFFICER)
 WITH_TOTP = (REPRESENTATIVE, OFFICER)
 

@@ -40,9 +40,8 @@ from consent import (
     transfer_applicant,
 )
 from idp.accounts.invitations import INVITATION_TTL_DAYS, invite_to_claim
-from idp.accounts.models import Account
+from idp.accounts.models import Account, AccountStatus
 from idp.accounts.service import (
-    UNCLAIMED,
     create_unclaimed_account,
     find_account_by_email,
     validate_email,
@@ -116,7 +115,7 @@ class Owner:
 
 def _owner_for(db: Session, mark: FiledFor, locale: str, now: datetime) -> Owner:
     existing = find_account_by_email(db, mark.applicant_email)
-    if existing is not None and existing.status == UNCLAIMED:
+    if existing is not None and existing.status == AccountStatus.UNCLAIMED:
         return Owner(existing, False)
     if existing is None:
         account = create_unclaimed_account(

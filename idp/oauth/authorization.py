@@ -226,7 +226,7 @@ def check_session(auth: Authorization) -> Outcome | None:
     browser, ctx = auth.browser, auth.request.ctx
     account = ctx.db.get(Account, browser.account_id) if browser is not None else None
     fresh = auth.interaction is not None and auth.interaction.login_done
-    if account is None or account.status != "active" or ("login" in auth.prompt and not fresh):
+    if account is None or not account.is_active or ("login" in auth.prompt and not fresh):
         return _ask_to_sign_in(auth)
     auth.account = account
     return None

@@ -228,7 +228,7 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
 
     def authenticate_user(self, authorization_code: IssuedCode) -> Account | None:
         account: Account | None = self.request.ctx.db.get(Account, authorization_code.account_id)
-        if account is None or account.status != "active":
+        if account is None or not account.is_active:
             return None
         return account
 

@@ -55,7 +55,7 @@ class RefreshTokenGrant(IssuingGrant, grants.RefreshTokenGrant):  # type: ignore
         if grant is None or grant.account_id is None:
             return None
         account: Account | None = ctx.db.get(Account, grant.account_id)
-        if account is None or account.status != "active":
+        if account is None or not account.is_active:
             return None
         ctx.grant = grant  # the new tokens belong to the same grant (one family)
         return account

@@ -8,15 +8,14 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
+from idp.accounts.models import Role
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
 from idp.errors import NotAllowed, StepUpRequired
 
-OFFICER_ROLE = "officer"
-
 
 async def officer(request: Request, me: Me) -> SignedIn:
-    if OFFICER_ROLE not in (me.account.roles or []):
+    if not me.account.has_role(Role.OFFICER):
         raise NotAllowed("this page is for officers")
     if me.session.acr != ACR_MULTI_FACTOR:
         raise StepUpRequired(request.url.path)

@@ -107,7 +107,7 @@ def answer_userinfo(
     # The token's `sub` is the one its client knows (public or pairwise, OIDC Core §8).
     client = find_client(db, str(claims.get("client_id", "")))
     account = subjects.account_for_subject(db, str(claims["sub"]), client) if client else None
-    if account is None or account.status != "active":
+    if account is None or not account.is_active:
         return _invalid("the account behind this token is no longer active")
     grant = db.get(Grant, str(claims.get("gid", "")))
     claims_request = grant.claims_request if grant is not None else None

@@ -19,10 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, Role
 from idp.representatives.models import Representative
 
-REPRESENTATIVE_ROLE = "representative"
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
 ID_PREFIX = "REP"
 
@@ -91,8 +90,8 @@ def is_approved_representative(db: Session, subject: str) -> bool:
 
 
 def _set_role(account: Account, present: bool) -> None:
-    roles = [r for r in account.roles or [] if r != REPRESENTATIVE_ROLE]
-    account.roles = [*roles, REPRESENTATIVE_ROLE] if present else roles
+    roles = [r for r in account.roles or [] if r != Role.REPRESENTATIVE]
+    account.roles = [*roles, Role.REPRESENTATIVE] if present else roles
 
 
 def record_approval(

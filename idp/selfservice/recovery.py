@@ -39,7 +39,7 @@ def start_recovery(
     if len(email) > MAX_EMAIL_LENGTH:
         return None
     account = find_account_by_email(db, email)
-    if account is None or account.status != "active":
+    if account is None or not account.is_active:
         return None
     code = issue_code(store, RECOVER, email_key(email), {"account_id": account.id})
     return code_mail(account.email, account.locale or locale, code, RECOVER)
@@ -82,7 +82,7 @@ def finish_recovery(
         errors["code"] = "exhausted" if checked.reason == "exhausted" else "wrong"
         return RecoveryResult(None, errors)
     account = db.get(Account, checked.payload["account_id"])
-    if account is None or account.status != "active":
+    if account is None or not account.is_active:
         return RecoveryResult(None, {**errors, "code": "wrong"})
     if errors:
         return RecoveryResult(None, errors)
