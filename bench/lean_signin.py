@@ -49,9 +49,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flows import PASSWORD, REDIRECT_URI, Portal, redeem_code, sign_in_for_code
-from harness import ROOT, Http, describe, free_port, median_rate, pinning, run_load
-from signin import MAX_ROUND_SECONDS, SCOPE, hash_round
+from flows import PASSWORD, REDIRECT_URI, Portal
+from harness import ROOT, Http, free_port, pinning
+from signin import print_ratio, sign_in_rounds
 
 CLIENT_ID, SECRET = "lean-portal", "lean-portal-secret-0123456789abcdef"  # bench only
 ISSUER = "http://127.0.0.1"
@@ -433,25 +433,6 @@ def seed(path: str, emails: list[str]) -> None:
     conn.close()
 
 
-def report(
-    hashes: list[Any], sign_ins: list[Any], server_cpus: Any, concurrency: int, rounds: int
-) -> None:
-    pinned = f"server on CPUs {sorted(server_cpus)}" if server_cpus else "unpinned"
-    print(
-        f"lean sign-in shape (pure ASGI, sqlite3, Jinja2, joserfc): {pinned}, "
-        f"{concurrency} threads, {rounds} rounds"
-    )
-    hashed, signed = median_rate(hashes), median_rate(sign_ins)
-    print(describe("argon2id verify (19456 KiB, t=2, p=1)", hashed))
-    print(describe("lean sign-in (authorize..token, 6 requests)", signed))
-    print(
-        f"rounds: hash {[round(h.rate, 1) for h in hashes]}, "
-        f"sign-in {[round(s.rate, 1) for s in sign_ins]}"
-    )
-    ratio = signed.rate / hashed.rate if hashed.rate else float("nan")
-    print(f"RATIO lean sign-ins/argon2id {ratio:.2f} (issue 8's goal for Passerelle >= 0.85)")
-
-
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 4
@@ -493,33 +474,19 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-
-            def browser(index: int) -> tuple[Http, str]:
-                return Http(base), emails[index]
-
-            def sign_in(state: tuple[Http, str]) -> None:
-                http, email = state
-                code, verifier = sign_in_for_code(http, portal, email, SCOPE, prompt="consent")
-                redeem_code(http, portal, code, verifier)
-
-            run_load(browser, sign_in, concurrency=concurrency, count=concurrency, max_seconds=60)
-            hashes, sign_ins = [], []
-            for _ in range(rounds):
-                hashes.append(hash_round(HASH, count, concurrency, server_cpus))
-                sign_ins.append(
-                    run_load(
-                        browser,
-                        sign_in,
-                        concurrency=concurrency,
-                        count=count,
-                        max_seconds=MAX_ROUND_SECONDS,
-                        cpus=client_cpus,
-                    )
-                )
+            hashes, sign_ins = sign_in_rounds(
+                base, portal, emails, HASH, count, rounds, (server_cpus, client_cpus)
+            )
         finally:
             server.terminate()
             server.wait(timeout=15)
-    report(hashes, sign_ins, server_cpus, concurrency, rounds)
+    pinned = f"server on CPUs {sorted(server_cpus)}" if server_cpus else "unpinned"
+    print(
+        f"lean sign-in shape (pure ASGI, sqlite3, Jinja2, joserfc): {pinned}, {concurrency} "
+        f"threads, {rounds} rounds"
+    )
+    goal = "issue 8's goal for Passerelle >= 0.85"
+    print_ratio(HASH, hashes, sign_ins, "lean sign-ins", goal)
 
 
 if __name__ == "__main__":

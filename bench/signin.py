@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from argon2 import PasswordHasher
-from flows import PASSWORD, create_account, create_portal, redeem_code, sign_in_for_code
+from flows import PASSWORD, Portal, create_account, create_portal, redeem_code, sign_in_for_code
 from harness import (
     Http,
     IdpServer,
@@ -73,6 +73,62 @@ def hash_round(
     )
 
 
+def sign_in_rounds(
+    base_url: str,
+    portal: Portal,
+    emails: list[str],
+    parameters: dict[str, int],
+    count: int,
+    rounds: int,
+    cpus: tuple[set[int] | None, set[int] | None],
+) -> tuple[list[Load], list[Load]]:
+    """A warm-up sign-in per browser, then `rounds` rounds, each argon2id verifications on
+    the server's CPUs then sign-ins from the client's: (hash loads, sign-in loads). One
+    browser (thread) per email, each a fresh browser at every sign-in."""
+    server_cpus, client_cpus = cpus
+    concurrency = len(emails)
+
+    def browser(index: int) -> tuple[Http, str]:
+        return Http(base_url), emails[index]
+
+    def sign_in(state: tuple[Http, str]) -> None:
+        http, email = state
+        code, verifier = sign_in_for_code(http, portal, email, SCOPE, prompt="consent")
+        redeem_code(http, portal, code, verifier)
+
+    run_load(browser, sign_in, concurrency=concurrency, count=concurrency, max_seconds=60)
+    hashes, sign_ins = [], []
+    for _ in range(rounds):
+        hashes.append(hash_round(parameters, count, concurrency, server_cpus))
+        sign_ins.append(
+            run_load(
+                browser,
+                sign_in,
+                concurrency=concurrency,
+                count=count,
+                max_seconds=MAX_ROUND_SECONDS,
+                cpus=client_cpus,
+            )
+        )
+    return hashes, sign_ins
+
+
+def print_ratio(
+    parameters: dict[str, int], hashes: list[Load], sign_ins: list[Load], what: str, goal: str
+) -> None:
+    """The median rates of both, every round's, and sign-ins / hashes (`RATIO <what> ...`)."""
+    hashed, signed = median_rate(hashes), median_rate(sign_ins)
+    params = ", ".join(f"{k}={v}" for k, v in parameters.items())
+    print(describe(f"argon2id verify ({params})", hashed))
+    print(describe(f"{what.removesuffix('s')} (authorize..token, 6 requests)", signed))
+    print(
+        f"rounds: hash {[round(h.rate, 1) for h in hashes]}, "
+        f"sign-in {[round(s.rate, 1) for s in sign_ins]}"
+    )
+    ratio = signed.rate / hashed.rate if hashed.rate else float("nan")
+    print(f"RATIO {what}/argon2id {ratio:.2f} ({goal})")
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 4
@@ -87,40 +143,11 @@ def main() -> None:
         for email in emails:
             create_account(env, email)
         with IdpServer(env, port, cpus=server_cpus) as server:
-
-            def browser(index: int) -> tuple[Http, str]:
-                return Http(server.url), emails[index]
-
-            def sign_in(state: tuple[Http, str]) -> None:
-                http, email = state
-                code, verifier = sign_in_for_code(http, portal, email, SCOPE, prompt="consent")
-                redeem_code(http, portal, code, verifier)
-
-            run_load(browser, sign_in, concurrency=concurrency, count=concurrency, max_seconds=60)
-            hashes, sign_ins = [], []
-            for _ in range(rounds):
-                hashes.append(hash_round(parameters, count, concurrency, server_cpus))
-                sign_ins.append(
-                    run_load(
-                        browser,
-                        sign_in,
-                        concurrency=concurrency,
-                        count=count,
-                        max_seconds=MAX_ROUND_SECONDS,
-                        cpus=client_cpus,
-                    )
-                )
+            hashes, sign_ins = sign_in_rounds(
+                server.url, portal, emails, parameters, count, rounds, (server_cpus, client_cpus)
+            )
         print(deployment_line(env, server_cpus, f"{concurrency} threads, {rounds} rounds"))
-        hashed, signed = median_rate(hashes), median_rate(sign_ins)
-        params = ", ".join(f"{k}={v}" for k, v in parameters.items())
-        print(describe(f"argon2id verify ({params})", hashed))
-        print(describe("sign-in (authorize..token, 6 requests)", signed))
-        print(
-            f"rounds: hash {[round(h.rate, 1) for h in hashes]}, "
-            f"sign-in {[round(s.rate, 1) for s in sign_ins]}"
-        )
-        ratio = signed.rate / hashed.rate if hashed.rate else float("nan")
-        print(f"RATIO sign-ins/argon2id {ratio:.2f} (goal >= 0.85)")
+        print_ratio(parameters, hashes, sign_ins, "sign-ins", "goal >= 0.85")
 
 
 if __name__ == "__main__":

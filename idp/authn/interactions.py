@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from adapters import EphemeralStore
 from idp.http.params import Params
@@ -47,12 +47,8 @@ class Interactions:
         return interaction
 
     def save(self, interaction: Interaction) -> None:
-        record = {  # not `asdict`: it deep-copies every parameter list before json does
-            "id": interaction.id,
-            "params": interaction.params,
-            "login_done": interaction.login_done,
-            "consent_done": interaction.consent_done,
-        }
+        # Shallow, not `asdict` (which deep-copies every parameter list before json does).
+        record = {f.name: getattr(interaction, f.name) for f in fields(Interaction)}
         self._store.set(INTERACTION_KEY + interaction.id, json.dumps(record).encode(), self._ttl)
 
     def find(self, interaction_id: str | None) -> Interaction | None:
