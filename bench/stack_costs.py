@@ -9,6 +9,13 @@ limit, unexpected errors); and the route moved to the front of the routing order
 leaves FastAPI's own middleware and one route match. The differences are what our
 middlewares and FastAPI's walk over the routes before it cost.
 
+A second table is the floor of a sign-in's requests: do-nothing routes at the front of
+the routing order, through the whole app: `async def`, plain `def` (one thread hop), and
+`def` with the authorization endpoint's own dependencies (query parameters, unit of work,
+store, settings, server, request time), beside an argon2id verification at the configured
+parameters. Six such requests against the 0.176 of a hash that `bench/signin.py`'s goal
+(0.85) leaves for everything but the hash say what any handler on these routes starts from.
+
 Each figure is the best of 5 batches of N calls, in this process's CPU time.
 Run: `python bench/stack_costs.py [N]` (default 1000); PIN=1 pins to CPU 0.
 """
@@ -20,10 +27,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import uvloop
+from fastapi import Depends
 from harness import pinning  # also puts this checkout's `idp` first on sys.path
+from starlette.responses import Response
+
+from idp.http.deps import AppSettings, Db, Now, Router, Store
+from idp.oauth.deps import Server
+from idp.oauth.requests import HttpRequestInfo
+from idp.oauth.routes import query_info
 
 PATHS = ("/healthz", "/api/applications", "/userinfo", "/account/dashboard", "/no-such-page")
 BATCHES = 5
@@ -112,6 +126,66 @@ async def _measure(build: Callable[[], Any], count: int) -> None:
         print(f"{path:28s} {status:6d}" + "".join(f"{f:27.0f} µs" for f in figures))
 
 
+def _probe_app(build: Callable[[], Any]) -> Any:
+    """The app with three do-nothing routes first in the routing order (see the docstring)."""
+    probes = Router()
+
+    @probes.get("/probe/async")
+    async def on_the_loop() -> Response:
+        return Response(b"")
+
+    @probes.get("/probe/def")
+    def in_the_pool() -> Response:
+        return Response(b"")
+
+    @probes.get("/probe/authorize-dependencies")
+    def with_dependencies(  # the authorization endpoint's own set, unused
+        _info: Annotated[HttpRequestInfo, Depends(query_info)],
+        _db: Db,
+        _store: Store,
+        _settings: AppSettings,
+        _server: Server,
+        _now: Now,
+    ) -> Response:
+        return Response(b"")
+
+    app = build()
+    app.include_router(probes)
+    app.router.routes.insert(0, app.router.routes.pop())
+    return app
+
+
+async def _floor(build: Callable[[], Any], count: int) -> None:
+    from argon2 import PasswordHasher
+
+    from idp.settings import Settings
+
+    settings = Settings()
+    hasher = PasswordHasher(
+        time_cost=settings.password_hash_time_cost,
+        memory_cost=settings.password_hash_memory_kib,
+        parallelism=settings.password_hash_parallelism,
+    )
+    stored = hasher.hash("a sign-in floor password")
+    started = time.process_time()
+    for _ in range(20):
+        hasher.verify(stored, "a sign-in floor password")
+    hash_us = (time.process_time() - started) / 20 * 1e6
+    app = _probe_app(build)
+    async with app.router.lifespan_context(app):
+        print("do-nothing routes first in the routing order, whole app:")
+        for path in ("/probe/async", "/probe/def", "/probe/authorize-dependencies"):
+            status = await _call(app, path)
+            print(f"  {path:34s} {status:4d} {await _cpu_us(app, path, count):8.0f} µs")
+        deps = await _cpu_us(app, "/probe/authorize-dependencies", count)
+    budget = 0.176 * hash_us
+    print(
+        f"argon2id verify {hash_us / 1000:.1f} ms; at sign-ins / hashes >= 0.85 the six other "
+        f"requests may cost {budget / 1000:.1f} ms; six do-nothing routes with those "
+        f"dependencies cost {6 * deps / 1000:.1f} ms here, before uvicorn and any work"
+    )
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     cpus, _ = pinning()
@@ -122,6 +196,7 @@ def main() -> None:
 
     print(f"CPU µs per request through the app in-process, best of {BATCHES} x {count}")
     uvloop.run(_measure(create_app_from_environment, count))
+    uvloop.run(_floor(create_app_from_environment, count))
 
 
 if __name__ == "__main__":

@@ -94,6 +94,13 @@ def test_stack_costs_print_each_path_three_ways():
     assert all(row.count("µs") == 3 for row in rows), out
     assert rows[0].split()[1] == "200", out
     assert rows[-1].split()[1] == "404", out
+    probes = [line.split() for line in out.splitlines() if line.startswith("  /probe/")]
+    assert [(p[0], p[1]) for p in probes] == [
+        ("/probe/async", "200"),
+        ("/probe/def", "200"),
+        ("/probe/authorize-dependencies", "200"),  # its dependencies resolved, not a 422
+    ], out
+    assert re.search(r"six do-nothing routes with those dependencies cost [\d.]+ ms", out), out
 
 
 def test_refresh_benchmark_prints_rotations_beside_client_credentials():

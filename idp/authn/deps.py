@@ -27,7 +27,7 @@ from idp.authn.sessions import (
     BrowserSession,
     SessionEndListener,
     SessionPolicy,
-    find_session,
+    find_session_and_account,
 )
 from idp.errors import SignInRequired, StepUpRequired
 from idp.http.deps import Db, Now, shared
@@ -54,20 +54,20 @@ class SignedIn:
         )
 
 
-def find_signed_in(db: Session, cookie: str | None, now: datetime) -> SignedIn | None:
-    browser = find_session(db, cookie, now)
-    if browser is None or cookie is None:
+def find_signed_in(
+    db: Session, cookie: str | None, now: datetime, *, lock: bool = False
+) -> SignedIn | None:
+    found = find_session_and_account(db, cookie, now, lock=lock)
+    if found is None or cookie is None or not found[1].is_active:
         return None
-    account = db.get(Account, browser.account_id)
-    if account is None or not account.is_active:
-        return None
-    return SignedIn(browser, account, cookie)
+    return SignedIn(found[0], found[1], cookie)
 
 
 def signed_in_here(request: Request, db: Session, now: datetime) -> SignedIn | None:
-    """`MaybeMe` read in the handler's own thread: for the authorization endpoints, which
-    read the session on every step (one thread hop a request instead of two)."""
-    return find_signed_in(db, request.cookies.get(SESSION_COOKIE), now)
+    """`MaybeMe` read in the handler's own thread, the session row locked until the
+    transaction ends: for the authorization endpoints, which read the session on every
+    step (one thread hop a request instead of two) and may add the portal to it."""
+    return find_signed_in(db, request.cookies.get(SESSION_COOKIE), now, lock=True)
 
 
 async def maybe_signed_in(request: Request, db: Db, now: Now) -> SignedIn | None:

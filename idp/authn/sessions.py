@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from idp.accounts.models import Account
 from idp.authn.models import BrowserSessionRow
 
 SESSION_COOKIE = "idp_session"
@@ -75,18 +76,24 @@ def _digest(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode()).hexdigest()
 
 
+def _by_cookie(cookie_value: str | None) -> Select[BrowserSessionRow] | None:
+    if not cookie_value or len(cookie_value) > MAX_COOKIE_LENGTH:
+        return None
+    return select(BrowserSessionRow).where(BrowserSessionRow.cookie_digest == _digest(cookie_value))
+
+
+def _is_live(row: BrowserSessionRow | None, now: datetime) -> bool:
+    return row is not None and row.ended_at is None and row.expires_at > now
+
+
 def _live_row(
     db: Session, cookie_value: str | None, now: datetime, *, lock: bool = False
 ) -> BrowserSessionRow | None:
-    if not cookie_value or len(cookie_value) > MAX_COOKIE_LENGTH:
+    query = _by_cookie(cookie_value)
+    if query is None:
         return None
-    query = select(BrowserSessionRow).where(
-        BrowserSessionRow.cookie_digest == _digest(cookie_value)
-    )
     row = db.scalar(query.with_for_update() if lock else query)
-    if row is None or row.ended_at is not None or row.expires_at <= now:
-        return None
-    return row
+    return row if _is_live(row, now) else None
 
 
 def start_session(
@@ -121,13 +128,30 @@ def start_session(
     return cookie_value, BrowserSession.from_row(row)
 
 
-def find_session(db: Session, cookie_value: str | None, now: datetime) -> BrowserSession | None:
-    row = _live_row(db, cookie_value, now)
-    if row is None:
-        return None
+def _seen(row: BrowserSessionRow, now: datetime) -> BrowserSession:
     if (now - row.last_seen_at).total_seconds() > LAST_SEEN_GRANULARITY_SECONDS:
         row.last_seen_at = now
     return BrowserSession.from_row(row)
+
+
+def find_session(db: Session, cookie_value: str | None, now: datetime) -> BrowserSession | None:
+    row = _live_row(db, cookie_value, now)
+    return None if row is None else _seen(row, now)
+
+
+def find_session_and_account(
+    db: Session, cookie_value: str | None, now: datetime, *, lock: bool = False
+) -> tuple[BrowserSession, Account] | None:
+    """The live session of this cookie and its account, in one statement; `lock`: the
+    session row stays locked until the transaction ends (see `add_client`)."""
+    query = _by_cookie(cookie_value)
+    if query is None:
+        return None
+    joined = query.add_columns(Account).join(Account, Account.id == BrowserSessionRow.account_id)
+    found = db.execute(joined.with_for_update(of=BrowserSessionRow) if lock else joined).first()
+    if found is None or not _is_live(found[0], now):
+        return None
+    return _seen(found[0], now), found[1]
 
 
 def add_client(db: Session, sid: str, client_id: str) -> None:
@@ -139,6 +163,17 @@ def add_client(db: Session, sid: str, client_id: str) -> None:
     row = db.get(BrowserSessionRow, sid, with_for_update=True)
     if row is not None and row.ended_at is None and client_id not in row.client_ids:
         row.client_ids = [*row.client_ids, client_id]
+
+
+def add_client_to_locked(db: Session, browser: BrowserSession, client_id: str) -> None:
+    """`add_client` for a session read with `lock=True` in this transaction (the
+    authorization endpoints read it so): its list is current, so it is written at once."""
+    if client_id not in browser.client_ids:
+        db.execute(
+            update(BrowserSessionRow)
+            .where(BrowserSessionRow.sid == browser.sid)
+            .values(client_ids=[*browser.client_ids, client_id])
+        )
 
 
 def step_up_session(

@@ -64,26 +64,29 @@ class PendingSignIn:
 
 
 def second_factors(db: Session, account_id: str) -> SecondFactors:
-    totp = db.get(TotpCredential, account_id)
+    """What the account can prove beyond its password, read in one statement."""
+    totp = (
+        select(func.count())
+        .select_from(TotpCredential)
+        .where(TotpCredential.account_id == account_id, TotpCredential.confirmed_at.is_not(None))
+        .scalar_subquery()
+    )
     passkeys = (
-        db.scalar(
-            select(func.count())
-            .select_from(WebAuthnCredential)
-            .where(WebAuthnCredential.account_id == account_id)
-        )
-        or 0
+        select(func.count())
+        .select_from(WebAuthnCredential)
+        .where(WebAuthnCredential.account_id == account_id)
+        .scalar_subquery()
     )
     recovery = (
-        db.scalar(
-            select(func.count())
-            .select_from(RecoveryCode)
-            .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
-        )
-        or 0
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+        .scalar_subquery()
     )
-    return SecondFactors(
-        totp is not None and totp.confirmed_at is not None, int(passkeys), int(recovery)
-    )
+    confirmed_totp, passkey_count, recovery_count = db.execute(
+        select(totp, passkeys, recovery)
+    ).one()
+    return SecondFactors(confirmed_totp > 0, int(passkey_count), int(recovery_count))
 
 
 class PendingSignIns:

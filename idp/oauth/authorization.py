@@ -34,7 +34,7 @@ from sqlalchemy import select
 from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.interactions import Interaction, Interactions
-from idp.authn.sessions import BrowserSession, add_client
+from idp.authn.sessions import BrowserSession, add_client_to_locked
 from idp.authn.signin import required_acr, second_factors
 from idp.clients.service import RegisteredClient
 from idp.http.params import Params
@@ -327,7 +327,8 @@ def issue_code(auth: Authorization) -> Outcome:
     response = auth.server.create_authorization_response(
         auth.request, grant_user=user, grant=auth.grant
     )
-    add_client(auth.request.ctx.db, browser.sid, auth.request.client.client_id)
+    # The endpoint read the session row locked (`signed_in_here`).
+    add_client_to_locked(auth.request.ctx.db, browser, auth.request.client.client_id)
     if auth.interaction is not None:
         auth.interactions.finish(auth.interaction.id)
     return Redirect(with_issuer(response.headers["location"], auth.server.config.issuer))

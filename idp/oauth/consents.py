@@ -26,16 +26,20 @@ def has_consent(db: Session, account_id: str, client_id: str, scope: str) -> boo
 def record_consent(db: Session, account_id: str, client_id: str, scope: str, now: datetime) -> None:
     """Remember the scopes approved for this portal (merged with earlier ones).
 
-    Two tabs may consent at once: the row is inserted if absent (a concurrent first insert
-    is skipped, not an error), then read locked and merged."""
-    db.execute(
-        insert_ignoring_duplicates(db, Consent),
-        {"account_id": account_id, "client_id": client_id, "scope": scope, "granted_at": now},
-    )
-    existing = db.get(
-        Consent, (account_id, client_id), with_for_update=True, populate_existing=True
-    )
-    if existing is not None:  # always: inserted above or by the transaction that won
+    The row is read locked and merged; when there is none yet it is inserted, and when two
+    tabs consent at once the insert that lost (skipped, not an error) reads the winner's
+    row locked and merges into it. Two statements either way."""
+    key = (account_id, client_id)
+    existing = db.get(Consent, key, with_for_update=True)
+    if existing is None:
+        inserted = db.execute(  # no row back: skipped, another transaction inserted it
+            insert_ignoring_duplicates(db, Consent).returning(Consent.account_id),
+            {"account_id": account_id, "client_id": client_id, "scope": scope, "granted_at": now},
+        ).first()
+        if inserted is not None:
+            return
+        existing = db.get(Consent, key, with_for_update=True, populate_existing=True)
+    if existing is not None:  # always: read, or inserted by the transaction that won
         existing.scope = " ".join(sorted(set(existing.scope.split()) | set(scope.split())))
         existing.granted_at = now
 

@@ -81,18 +81,19 @@ def follow_to_redirect_uri(
             response = browser.get(location)
             continue
         if response.status_code == 200 and 'name="decision"' in response.text:
-            interaction = _hidden(response.text, "interaction")
-            response = browser.post(
-                "/authorize/consent",
-                data={
-                    "interaction": interaction,
-                    "decision": consent,
-                    "csrf_token": _hidden(response.text, "csrf_token"),
-                },
-            )
+            response = browser.post("/authorize/consent", data=consent_form(response, consent))
             continue
         return response
     raise AssertionError("too many redirects")
+
+
+def consent_form(page: httpx.Response, decision: str = "allow") -> dict[str, str]:
+    """What the consent page posts to /authorize/consent when the person answers."""
+    return {
+        "interaction": _hidden(page.text, "interaction"),
+        "decision": decision,
+        "csrf_token": _hidden(page.text, "csrf_token"),
+    }
 
 
 def _hidden(html: str, name: str) -> str:
