@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from idp.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from idp.metrics import count_http_request
 
 log = logging.getLogger("idp.access")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -97,8 +97,7 @@ class RequestLog:
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         method, route = str(scope["method"]), route_template(scope, self._fixed_paths)
-        HTTP_REQUESTS.labels(method, route, str(status)).inc()
-        HTTP_LATENCY.labels(method, route, str(status)).observe(seconds)
+        count_http_request(method, route, status, seconds)
         log.info(
             "request",
             extra={
