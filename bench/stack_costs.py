@@ -22,6 +22,7 @@ Run: `python bench/stack_costs.py [N]` (default 1000); PIN=1 pins to CPU 0.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import uvloop
-from fastapi import Depends
+from fastapi import Depends, FastAPI
 from harness import pinning  # also puts this checkout's `idp` first on sys.path
 from starlette.responses import Response
 
@@ -98,18 +99,26 @@ def _owner_first(app: Any, path: str) -> None:
     app.router.routes = [r for r in routes if owns(r)] + [r for r in routes if not owns(r)]
 
 
+def _inside_the_edge(app: Any) -> Any:
+    """The app without any middleware of ours: FastAPI's own request handling, without the
+    layers `EdgeFastAPI.wrap` put around it (request log, published documents) nor those
+    `add_middleware` put inside it."""
+    app.user_middleware = []
+    return functools.partial(FastAPI.__call__, app)
+
+
 async def _measure(build: Callable[[], Any], count: int) -> None:
-    def whole(_app: Any, _path: str) -> None:
-        return None
+    def whole(app: Any, _path: str) -> Any:
+        return app
 
-    def bare(app: Any, _path: str) -> None:
-        app.user_middleware = []
+    def bare(app: Any, _path: str) -> Any:
+        return _inside_the_edge(app)
 
-    def bare_first(app: Any, path: str) -> None:
-        app.user_middleware = []
+    def bare_first(app: Any, path: str) -> Any:
         _owner_first(app, path)
+        return _inside_the_edge(app)
 
-    variants: list[tuple[str, Callable[[Any, str], None]]] = [
+    variants: list[tuple[str, Callable[[Any, str], Any]]] = [
         ("whole app", whole),
         ("no middlewares of ours", bare),
         ("no middlewares, route first", bare_first),
@@ -119,10 +128,10 @@ async def _measure(build: Callable[[], Any], count: int) -> None:
         figures, status = [], 0
         for _, change in variants:
             app = build()
-            change(app, path)
+            measured = change(app, path)
             async with app.router.lifespan_context(app):
-                status = await _call(app, path)
-                figures.append(await _cpu_us(app, path, count))
+                status = await _call(measured, path)
+                figures.append(await _cpu_us(measured, path, count))
         print(f"{path:28s} {status:6d}" + "".join(f"{f:27.0f} µs" for f in figures))
 
 

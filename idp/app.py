@@ -4,9 +4,10 @@ The shared components (`idp.bootstrap.Components`) are put on `app.state`, one a
 each, where the typed dependencies of `idp.http.deps` and of each capability's `deps.py`
 read them; routers are included; the middlewares wrap the app: the request log outermost
 (request id, access line, request metrics), then discovery and the JWKS (served from
-memory before anything else runs), then the machine endpoints' fast lane (client
-credentials and introspection answered from memory when they can be), and the top-level
-error handler innermost.
+memory before anything else runs), both around FastAPI's own request handling
+(`idp.http.edge`), then the machine endpoints' fast lane (client credentials and
+introspection answered from memory when they can be), and the top-level error handler
+innermost.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from idp.family.routes import router as family_router
 from idp.http.access_log import RequestLog
 from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
+from idp.http.edge import EdgeFastAPI
 from idp.http.errors import UnexpectedErrors, install_error_handlers
 from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
@@ -106,7 +108,7 @@ def create_app(
         if components.async_store is not None:
             await components.async_store.aclose()
 
-    app = FastAPI(
+    app = EdgeFastAPI(
         lifespan=lifespan,
         title="Passerelle",
         summary="One identity across the immigration portals; delegation the applicant controls.",
@@ -140,7 +142,7 @@ def create_app(
         extra_headers=security_headers(hsts=hsts),
     )
     discovery = (components.discovery, b"application/json", "public, max-age=3600")
-    app.add_middleware(
+    app.wrap(
         PublishedDocuments,
         documents={
             **dict.fromkeys(DISCOVERY_PATHS, discovery),
@@ -148,7 +150,7 @@ def create_app(
         },
         extra_headers=security_headers(hsts=hsts),
     )
-    app.add_middleware(RequestLog, fixed_paths=(*DISCOVERY_PATHS, "/jwks", *FAST_LANE_PATHS))
+    app.wrap(RequestLog, fixed_paths=(*DISCOVERY_PATHS, "/jwks", *FAST_LANE_PATHS))
     return app
 
 
