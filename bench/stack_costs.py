@@ -33,6 +33,8 @@ from typing import Annotated, Any
 import uvloop
 from fastapi import Depends, FastAPI
 from harness import pinning  # also puts this checkout's `idp` first on sys.path
+from signin import hash_parameters
+from signin_steps import hash_ms
 from starlette.responses import Response
 
 from idp.http.deps import AppSettings, Db, Now, Router, Store
@@ -165,21 +167,7 @@ def _probe_app(build: Callable[[], Any]) -> Any:
 
 
 async def _floor(build: Callable[[], Any], count: int) -> None:
-    from argon2 import PasswordHasher
-
-    from idp.settings import Settings
-
-    settings = Settings()
-    hasher = PasswordHasher(
-        time_cost=settings.password_hash_time_cost,
-        memory_cost=settings.password_hash_memory_kib,
-        parallelism=settings.password_hash_parallelism,
-    )
-    stored = hasher.hash("a sign-in floor password")
-    started = time.process_time()
-    for _ in range(20):
-        hasher.verify(stored, "a sign-in floor password")
-    hash_us = (time.process_time() - started) / 20 * 1e6
+    hash_us = hash_ms(hash_parameters(dict(os.environ))) * 1000  # as bench/signin.py hashes
     app = _probe_app(build)
     async with app.router.lifespan_context(app):
         print("do-nothing routes first in the routing order, whole app:")

@@ -2,8 +2,8 @@
 
 `app.add_middleware` puts a layer inside FastAPI's `__call__` and FastAPI's own
 middlewares (server errors, telemetry, body limits), so a request the layer answers by
-itself still pays for them: ~8 µs of the ~20 µs a JWKS answer costs in the app
-(`python bench/stack_costs.py` prints the published documents' cost). `EdgeFastAPI.wrap`
+itself still pays for them: a JWKS answer cost ~20 µs of CPU in the app that way, 9.6 µs
+wrapped around it (in process, pinned; docs/performance.md, "Latest figures"). `EdgeFastAPI.wrap`
 puts a layer around the whole app instead, the last wrapped outermost: the request log,
 then the documents served from memory (discovery, JWKS). An error escaping the app still
 reaches FastAPI's server-error handler first, inside them.
