@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account, AccountStatus
@@ -130,10 +130,13 @@ def create_unclaimed_account(
     return account
 
 
+_BY_EMAIL = select(Account).where(Account.email == bindparam("email"))  # built once: sign-in
+
+
 def find_account_by_email(session: Session, email: str) -> Account | None:
     if len(email) > MAX_EMAIL_LENGTH:
         return None
-    return session.scalar(select(Account).where(Account.email == normalise_email(email)))
+    return session.scalar(_BY_EMAIL, {"email": normalise_email(email)})
 
 
 def find_account(session: Session, account_id: str) -> Account | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from adapters import EphemeralStore
@@ -63,28 +64,27 @@ class PendingSignIn:
         )
 
 
+def _count(model: Any, *conditions: Any) -> Any:
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+_ACCOUNT = bindparam("account_id")
+# Built once: building this statement took longer (~0.4 ms) than running it.
+_SECOND_FACTORS = select(
+    _count(
+        TotpCredential,
+        TotpCredential.account_id == _ACCOUNT,
+        TotpCredential.confirmed_at.is_not(None),
+    ),
+    _count(WebAuthnCredential, WebAuthnCredential.account_id == _ACCOUNT),
+    _count(RecoveryCode, RecoveryCode.account_id == _ACCOUNT, RecoveryCode.used_at.is_(None)),
+)
+
+
 def second_factors(db: Session, account_id: str) -> SecondFactors:
     """What the account can prove beyond its password, read in one statement."""
-    totp = (
-        select(func.count())
-        .select_from(TotpCredential)
-        .where(TotpCredential.account_id == account_id, TotpCredential.confirmed_at.is_not(None))
-        .scalar_subquery()
-    )
-    passkeys = (
-        select(func.count())
-        .select_from(WebAuthnCredential)
-        .where(WebAuthnCredential.account_id == account_id)
-        .scalar_subquery()
-    )
-    recovery = (
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
-        .scalar_subquery()
-    )
     confirmed_totp, passkey_count, recovery_count = db.execute(
-        select(totp, passkeys, recovery)
+        _SECOND_FACTORS, {"account_id": account_id}
     ).one()
     return SecondFactors(confirmed_totp > 0, int(passkey_count), int(recovery_count))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from consent import access_allows, grants_of
@@ -54,6 +54,11 @@ def new_id() -> str:
 # Grants ---------------------------------------------------------------------------------
 
 
+# Built once, written at once (not planned by a flush): a sign-in writes both.
+_INSERT_GRANT = insert(Grant)
+_INSERT_REFRESH_TOKEN = insert(RefreshToken)
+
+
 def create_grant(
     session: Session,
     *,
@@ -68,21 +73,22 @@ def create_grant(
     grant_id: str | None = None,
     claims_request: dict[str, Any] | None = None,
 ) -> Grant:
-    grant = Grant(
-        id=grant_id or new_id(),
-        client_id=client_id,
-        account_id=account_id,
-        scope=scope,
-        sid=sid,
-        auth_time=auth_time,
-        acr=acr,
-        amr=amr or [],
-        claims_request=claims_request,
-        created_at=now,
-    )
-    session.add(grant)
-    session.flush()
-    return grant
+    """The grant, inserted now. The `Grant` returned is a value (the session does not
+    track it): change a grant with `revoke_grant`, not by setting its attributes."""
+    fields: dict[str, Any] = {
+        "id": grant_id or new_id(),
+        "client_id": client_id,
+        "account_id": account_id,
+        "scope": scope,
+        "sid": sid,
+        "auth_time": auth_time,
+        "acr": acr,
+        "amr": amr or [],
+        "claims_request": claims_request,
+        "created_at": now,
+    }
+    session.execute(_INSERT_GRANT, fields)
+    return Grant(**fields, revoked_at=None, revoked_reason=None)
 
 
 def revoke_grant(session: Session, grant_id: str, reason: str, now: datetime) -> bool:
@@ -259,17 +265,17 @@ def issue_refresh_token(
     now: datetime,
 ) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(
-        RefreshToken(
-            digest=digest_token(token),
-            grant_id=grant_id,
-            client_id=client_id,
-            scope=scope,
-            created_at=now,
-            expires_at=now + timedelta(seconds=policy.refresh_token_ttl_seconds),
-        )
+    session.execute(
+        _INSERT_REFRESH_TOKEN,
+        {
+            "digest": digest_token(token),
+            "grant_id": grant_id,
+            "client_id": client_id,
+            "scope": scope,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=policy.refresh_token_ttl_seconds),
+        },
     )
-    session.flush()
     return token
 
 
