@@ -13,6 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +188,26 @@ def test_a_frozen_postgresql_answers_503_within_the_timeouts_then_recovers(world
             world, "/invitations/accept?token=unknown", POSTGRES_BUDGET
         )
         assert_not_ready(world, "database")
+    assert_recovers(world)
+
+
+def test_discovery_and_jwks_answer_while_both_servers_are_frozen(world):
+    """Issue 8 item 2 on real servers: the published documents never wait for Redis or
+    PostgreSQL, even while requests that do are held by them (SIGSTOP, both at once)."""
+    documents = ("/.well-known/openid-configuration", "/jwks")
+    with world.redis.frozen(), world.pg.frozen(), ThreadPoolExecutor(4) as pool:
+        held = [pool.submit(_token, world), pool.submit(_token, world, REFRESH)] * 2
+        time.sleep(0.1)  # the held requests are in the server, waiting on the frozen ones
+        started = time.monotonic()
+        answers = [httpx.get(world.idp.url + path, timeout=30) for path in documents * 10]
+        elapsed = time.monotonic() - started
+        statuses = [future.result()[1].status_code for future in held]
+    assert [a.status_code for a in answers] == [200] * 20
+    assert answers[1].json()["keys"]
+    # Twenty answers in 2 s (scheduling slack on CI): had each waited for Redis's 0.5 s
+    # timeout they would take 10 s, for PostgreSQL's 2 s deadline 40 s.
+    assert elapsed < 2.0, elapsed
+    assert statuses == [503] * 4
     assert_recovers(world)
 
 
