@@ -126,18 +126,18 @@ def start_session(
     ip: str = "",
 ) -> tuple[str, BrowserSession]:
     """A new session; returns the cookie value (shown once) and the session."""
-    cookie_value = secrets.token_urlsafe(32)
+    cookie_value, stamp = secrets.token_urlsafe(32), int(now.timestamp())
     session = BrowserSession(
         sid=secrets.token_urlsafe(16),
         account_id=account_id,
-        auth_time=int(now.timestamp()),
+        auth_time=stamp,
         amr=list(amr),
         acr=acr,
-        created_at=int(now.timestamp()),
+        created_at=stamp,
         client_ids=[],
         user_agent=user_agent[:MAX_USER_AGENT_LENGTH],
         ip=ip[:MAX_IP_LENGTH],
-        last_seen_at=int(now.timestamp()),
+        last_seen_at=stamp,
     )
     db.execute(  # written at once, not kept in the ORM's identity map: no flush to plan
         _INSERT_SESSION,

@@ -196,7 +196,7 @@ def test_discovery_and_jwks_answer_while_both_servers_are_frozen(world):
     PostgreSQL, even while requests that do are held by them (SIGSTOP, both at once)."""
     documents = ("/.well-known/openid-configuration", "/jwks")
     with world.redis.frozen(), world.pg.frozen(), ThreadPoolExecutor(4) as pool:
-        held = [pool.submit(_token, world), pool.submit(_token, world, REFRESH)] * 2
+        held = [pool.submit(_token, world, data) for data in (CODE, REFRESH, CODE, REFRESH)]
         time.sleep(0.1)  # the held requests are in the server, waiting on the frozen ones
         started = time.monotonic()
         answers = [httpx.get(world.idp.url + path, timeout=30) for path in documents * 10]
