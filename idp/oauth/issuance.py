@@ -35,7 +35,11 @@ def issue_tokens(
     scope: str,
     *,
     include_refresh_token: bool,
+    refresh_scope: str | None = None,
 ) -> dict[str, Any]:
+    """The token response. The access token carries `scope`; a new refresh token carries
+    `refresh_scope` when given (RFC 6749 section 6: a rotated refresh token keeps the scope of
+    the one it replaces, however narrow the access token asked for), else `scope`."""
     grant = ctx.grant
     if grant is None:
         raise RuntimeError("a token was asked for before its grant was recorded")
@@ -80,7 +84,7 @@ def issue_tokens(
             server.config.tokens,
             grant_id=grant.id,
             client_id=client.client_id,
-            scope=scope,
+            scope=scope if refresh_scope is None else refresh_scope,
             now=ctx.now,
         )
     return token
@@ -91,6 +95,10 @@ class IssuingGrant:
 
     request: Any
     server: Any
+
+    def refresh_scope(self) -> str | None:
+        """The scope of the refresh token this grant issues, when not the access token's."""
+        return None
 
     def generate_token(
         self,
@@ -107,6 +115,7 @@ class IssuingGrant:
             user,
             scope or "",
             include_refresh_token=include_refresh_token,
+            refresh_scope=self.refresh_scope(),
         )
 
 

@@ -47,17 +47,31 @@ def test_reused_refresh_token_is_refused_and_revokes_the_family(components, brow
     assert introspected == {"active": False}
 
 
-def test_refresh_may_narrow_the_scope_but_not_widen_it(components, browser, portal):
+def test_a_narrow_refresh_narrows_the_access_token_not_the_refresh_token(
+    components, browser, portal
+):
+    """RFC 6749 section 6: the new refresh token's scope is identical to the one it replaces."""
     client, secret, body = _tokens(components, browser, portal)
     narrowed = _refresh(portal, client, secret, body["refresh_token"], scope="openid")
     assert narrowed.status_code == 200
     assert narrowed.json()["scope"] == "openid"
+    introspected = portal.post(
+        "/introspect",
+        data={"token": narrowed.json()["access_token"]},
+        auth=(client.client_id, secret),
+    ).json()
+    assert introspected["scope"] == "openid"
+    again = _refresh(portal, client, secret, narrowed.json()["refresh_token"], scope=body["scope"])
+    assert again.status_code == 200, again.text
+    assert again.json()["scope"] == body["scope"]
+    plain = _refresh(portal, client, secret, again.json()["refresh_token"])
+    assert plain.json()["scope"] == body["scope"]
+
+
+def test_refresh_may_not_widen_the_scope_beyond_the_grant(components, browser, portal):
+    client, secret, body = _tokens(components, browser, portal)
     widened = _refresh(
-        portal,
-        client,
-        secret,
-        narrowed.json()["refresh_token"],
-        scope="openid profile email offline_access",
+        portal, client, secret, body["refresh_token"], scope=body["scope"] + " phone"
     )
     assert widened.status_code == 400
     assert widened.json()["error"] == "invalid_scope"
