@@ -8,7 +8,14 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.factories.idp import REDIRECT_URI, make_account, make_client
-from tests.idp.flows import authorization_request, authorize_code, query_of, redeem
+from tests.idp.flows import (
+    authorization_request,
+    authorize_code,
+    consent_form,
+    query_of,
+    redeem,
+    sign_in,
+)
 
 
 def _jwks(portal) -> KeySet:
@@ -334,6 +341,38 @@ def test_max_age_exceeded_forces_a_new_sign_in(components, browser, clock):
         "/authorize?" + authorization_request(client.client_id, max_age="600").query
     )
     assert "code" in query_of(fresh.headers["location"])
+
+
+def test_max_age_zero_asks_for_one_sign_in_however_long_the_consent_takes(
+    components, browser, clock
+):
+    """OIDC Core 3.1.2.1 (errata 2): max_age=0 is prompt=login; the sign-in made for this
+    request satisfies it, even when seconds pass on the consent page."""
+    account = make_account(components)
+    client, _ = make_client(components)
+    first = browser.get("/authorize?" + authorization_request(client.client_id, max_age="0").query)
+    assert first.headers["location"].startswith("/login")
+    signed_in = sign_in(browser, first.headers["location"], account.email)
+    clock.advance(5)
+    consent_page = browser.get(signed_in.headers["location"])
+    assert 'name="decision"' in consent_page.text
+    clock.advance(30)
+    answered = browser.post("/authorize/consent", data=consent_form(consent_page))
+    assert "code" in query_of(answered.headers["location"]), answered.headers["location"]
+
+
+def test_max_age_zero_with_a_session_from_this_very_second_still_signs_in_again(
+    components, browser
+):
+    account = make_account(components)
+    client, _ = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    silent = browser.get(
+        "/authorize?" + authorization_request(client.client_id, max_age="0", prompt="none").query
+    )
+    assert query_of(silent.headers["location"])["error"] == "login_required"
+    asked = browser.get("/authorize?" + authorization_request(client.client_id, max_age="0").query)
+    assert asked.headers["location"].startswith("/login")
 
 
 def test_repeated_parameter_is_invalid_request(components, browser):
