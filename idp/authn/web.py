@@ -48,7 +48,9 @@ def safe_return_path(target: str | None, default: str = ACCOUNT_HOME) -> str:
     """A site-relative path to come back to, never another host (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
-    if any(c in target for c in "\r\n\\") or len(target) > 512:
+    # No backslash, whitespace or control character: browsers drop tabs and newlines from
+    # URLs, so "/\t/evil.example" would become "//evil.example" in a link.
+    if len(target) > 512 or any(c == "\\" or c.isspace() or not c.isprintable() for c in target):
         return default
     return target
 

@@ -33,7 +33,7 @@ from idp.authn.webauthn import (
     rename_passkey,
 )
 from idp.errors import CsrfRejected, InvalidParameters, StepUpRequired
-from idp.http.csrf import CsrfForm, is_valid_csrf
+from idp.http.csrf import CsrfForm, is_valid_csrf, refuse_cross_origin
 from idp.http.deps import AppSettings, Db, Now, Router, Store
 from idp.http.errors import problem
 from idp.http.params import read_body
@@ -45,7 +45,9 @@ MAX_JSON_BYTES = 64 * 1024
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The JSON object a passkey call sent, once its `X-CSRF-Token` matched."""
+    """The JSON object a passkey call sent, once it came from this origin and its
+    `X-CSRF-Token` matched."""
+    refuse_cross_origin(request)
     if not is_valid_csrf(request.state.csrf_token, request.headers.get("x-csrf-token")):
         raise CsrfRejected("X-CSRF-Token is missing or wrong")
     try:

@@ -23,7 +23,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from idp.errors import CsrfRejected, InvalidParameters
-from idp.http.csrf import CSRF_FIELD, is_valid_csrf
+from idp.http.csrf import CSRF_FIELD, is_valid_csrf, refuse_cross_origin
 from idp.http.deps import AppSettings
 
 MAX_FIELD_BYTES = 4096
@@ -161,6 +161,7 @@ async def read_upload(
 
 async def checked_upload(request: Request, settings: AppSettings) -> Upload:
     """The upload form once its CSRF token matched this browser's cookie."""
+    refuse_cross_origin(request)
     upload = await read_upload(request, settings.document_max_bytes)
     if not is_valid_csrf(getattr(request.state, "csrf_token", None), upload.text(CSRF_FIELD)):
         raise CsrfRejected()

@@ -5,6 +5,15 @@ form as a hidden field; a POST whose field does not match the cookie is refused
 (OWASP CSRF cheat sheet, "Signed double-submit cookie" without the need for a server
 secret because the cookie cannot be read or written cross-site). SameSite=Lax is the
 second wall. The OAuth endpoints authenticate clients, not cookies, and are exempt.
+
+A third wall does not trust the cookie alone: a cookie can be planted by a sibling host of
+the same site (`Domain=` on a parent domain), and SameSite does not stop a same-site
+sender. So a form, an upload or a passkey call is also refused when the browser says it
+came from another origin (OWASP CSRF cheat sheet, "Verifying origin with standard
+headers"): `Sec-Fetch-Site` other than `same-origin` or `none` (typed or bookmarked), or an
+`Origin` that is neither this request's host nor the issuer's. Our pages send
+`Referrer-Policy: no-referrer`, so browsers send `Origin: null` on their own forms; `null`
+and a missing header leave the decision to the token.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from idp.errors import CsrfRejected, InvalidParameters
+from idp.errors import CsrfRejected
 from idp.http.params import Params, read_form
 
 CSRF_COOKIE = "idp_csrf"
@@ -90,6 +99,30 @@ def read_cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
+
+
+def _origin_of(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme.lower()}://{rest.split('/', 1)[0].lower()}"
+
+
+def refuse_cross_origin(request: Request) -> None:
+    """Raise `CsrfRejected` when the browser says the request came from another origin."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site.lower() not in SAME_ORIGIN_FETCHES:
+        raise CsrfRejected(f"the form was sent from another site (Sec-Fetch-Site: {fetch_site})")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return
+    own = {_origin_of(f"{request.url.scheme}://{request.headers.get('host', '')}")}
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None:
+        own.add(_origin_of(settings.issuer))
+    if _origin_of(origin) not in own:
+        raise CsrfRejected("the form was sent from another origin")
+
+
 def is_valid_csrf(expected: str | None, submitted: str | None) -> bool:
     if not expected or not submitted:
         return False
@@ -97,11 +130,11 @@ def is_valid_csrf(expected: str | None, submitted: str | None) -> bool:
 
 
 async def checked_form(request: Request) -> Params:
-    """The form body of a page's POST, once its CSRF token matched this browser's cookie."""
-    try:
-        form = await read_form(request)
-    except InvalidParameters:
-        raise CsrfRejected("the form could not be read") from None
+    """The form body of a page's POST, once it came from this origin and its CSRF token
+    matched this browser's cookie. A form that cannot be read (too long a field, not UTF-8)
+    raises `InvalidParameters`, which names the field and the limit on the error page."""
+    refuse_cross_origin(request)
+    form = await read_form(request)
     if not is_valid_csrf(getattr(request.state, "csrf_token", None), form.get(CSRF_FIELD)):
         raise CsrfRejected()
     return form.without(CSRF_FIELD)

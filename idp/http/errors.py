@@ -53,6 +53,10 @@ CSRF_TEXT = "This page has expired. Go back, reload the page and try again."
 INVALID_TEXT = (
     "The portal that sent you here made an invalid request. Go back to the portal and try again."
 )
+FORM_TEXT = (
+    "This form could not be read. Go back, check what you typed (the details below name the "
+    "field and its limit) and try again."
+)
 UNAVAILABLE_TITLE = "The service is briefly unavailable"
 UNAVAILABLE_TEXT = "Nothing you saved is lost. Try again in a few seconds."
 
@@ -167,7 +171,10 @@ async def invalid_parameters(request: Request, exc: InvalidParameters) -> Respon
         return _oauth_error(400, "invalid_request", exc.message)
     if _wants_json(request):
         return problem(400, exc.code, "Invalid input", exc.message)
-    return _page(request, 400, "This request cannot be completed", INVALID_TEXT, exc.message)
+    # A page's own form (POST) is the person's input; a query is the portal's request.
+    own_form = request.method == "POST" and request.url.path != "/authorize"
+    text = FORM_TEXT if own_form else INVALID_TEXT
+    return _page(request, 400, "This request cannot be completed", text, exc.message)
 
 
 async def bearer_rejected(_request: Request, exc: BearerRejected) -> Response:

@@ -17,6 +17,10 @@ PAGE_MESSAGES = (
         "The portal that sent you here made an invalid request. "
         "Go back to the portal and try again."
     ),
+    N_(
+        "This form could not be read. Go back, check what you typed (the details below name "
+        "the field and its limit) and try again."
+    ),
     N_("Page not found"),
     N_("Something went wrong on our side"),
     N_("Your session has expired. Please start again."),

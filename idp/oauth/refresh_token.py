@@ -3,8 +3,9 @@
 Every use returns a new refresh token and retires the old one (RFC 9700 section 4.14.2);
 the retirement is an atomic UPDATE, so two replicas racing on one token cannot both win.
 The access token's scope may only shrink; the new refresh token keeps the scope of the one
-it replaces (RFC 6749 section 6), so a narrow refresh does not narrow the grant. An ID token is returned again for `openid` grants (OIDC Core
-12.2), with the original `auth_time`, `acr`, `amr` and `sid`.
+it replaces (RFC 6749 section 6), so a narrow refresh does not narrow the grant. An ID
+token is returned again for `openid` grants (OIDC Core 12.2), with the original
+`auth_time`, `acr`, `amr` and `sid`.
 """
 
 from __future__ import annotations
