@@ -4,6 +4,11 @@ Eight digits (NIST SP 800-63B 5.1.3: at least 6), valid `CODE_TTL_SECONDS`, at m
 `MAX_ATTEMPTS` wrong guesses before the code is burnt, stored as a keyed digest (HMAC with
 a per-code salt) in the shared store, so a store dump reveals no code and replicas agree.
 Comparison is constant-time.
+
+A decoy (`issue_decoy_code`) is a record that no code verifies, with the same attempt
+counter and lifetime: it stands in where no code is mailed (an email with no account to
+recover, one that already has an account to register), so the guesses that follow are
+counted, burnt and expired exactly as a real code's, and answer the same.
 """
 
 from __future__ import annotations
@@ -34,6 +39,19 @@ def _digest(salt: str, code: str) -> str:
     return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+def _keep(
+    store: EphemeralStore,
+    purpose: str,
+    subject: str,
+    secret: str,
+    payload: dict[str, Any] | None,
+    ttl_seconds: int,
+) -> None:
+    salt = secrets.token_hex(16)
+    record = {"salt": salt, "digest": _digest(salt, secret), "attempts": 0, "payload": payload}
+    store.set(f"{KEY_PREFIX}{purpose}:{subject}", json.dumps(record).encode(), ttl_seconds)
+
+
 def issue_code(
     store: EphemeralStore,
     purpose: str,
@@ -43,10 +61,18 @@ def issue_code(
 ) -> str:
     """Create (or replace) the code for `purpose` + `subject`; return it to mail."""
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    salt = secrets.token_hex(16)
-    record = {"salt": salt, "digest": _digest(salt, code), "attempts": 0, "payload": payload}
-    store.set(f"{KEY_PREFIX}{purpose}:{subject}", json.dumps(record).encode(), ttl_seconds)
+    _keep(store, purpose, subject, code, payload, ttl_seconds)
     return code
+
+
+def issue_decoy_code(
+    store: EphemeralStore, purpose: str, subject: str, ttl_seconds: int = CODE_TTL_SECONDS
+) -> None:
+    """Create (or replace) a record for `purpose` + `subject` that no code verifies.
+
+    Its secret is 32 hex characters; a guess is cut to digits, at most `CODE_DIGITS` + 2 of
+    them, so none equals it. Wrong guesses count and burn it like a real code's."""
+    _keep(store, purpose, subject, secrets.token_hex(16), None, ttl_seconds)
 
 
 def verify_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> CodeCheck:

@@ -1,12 +1,14 @@
 """Account recovery: an emailed code, plus the second factor when the account has one.
 
-Recovery for an unknown email mails nothing, and every answer names the same fields
-whether or not the email has an account (no enumeration). The emailed code is checked
-first without being spent: a wrong or missing second factor leaves it usable (and never
-calls it "expired"), within the second factor's own per-account budget. A recovery ends
-every session and every grant portals hold, and is mailed to the owner. Someone who lost
-both their second factor and their recovery codes asks for an identity check that an
-officer reviews (`identity_checks.py`).
+Recovery for an unknown email mails nothing but keeps a decoy code record (one no code
+verifies), so wrong guesses are counted, burnt and expired as for a real account; every
+answer names the same fields and says the same whether or not the email has an account
+(no enumeration).
+The emailed code is checked first without being spent: a wrong or missing second factor
+leaves it usable (and never calls it "expired"), within the second factor's own
+per-account budget. A recovery ends every session and every grant portals hold, and is
+mailed to the owner. Someone who lost both their second factor and their recovery codes
+asks for an identity check that an officer reviews (`identity_checks.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import Passwords
 from idp.accounts.service import find_account_by_email, validate_password
 from idp.authn.attempts import AttemptBudget
-from idp.authn.email_code import consume_code, issue_code, verify_code
+from idp.authn.email_code import consume_code, issue_code, issue_decoy_code, verify_code
 from idp.authn.second_factor import verify_code_factor
 from idp.authn.signin import second_factors
 from idp.errors import InvalidInput
@@ -40,6 +42,7 @@ def start_recovery(
         return None
     account = find_account_by_email(db, email)
     if account is None or not account.is_active:
+        issue_decoy_code(store, RECOVER, email_key(email))
         return None
     code = issue_code(store, RECOVER, email_key(email), {"account_id": account.id})
     return code_mail(account.email, account.locale or locale, code, RECOVER)

@@ -3,8 +3,10 @@
 It never tells a stranger whether an email has an account: registering an email that
 exists mails its owner a notice instead of a code, the page says the same thing either
 way, and both paths cost the same (the password is hashed either way, so the answer
-takes as long). The pending registration (name, email, password hash) waits beside its
-code in the shared store; the account exists only once the code is confirmed.
+takes as long). Such an email gets a decoy code record (one no code verifies), so the
+confirmation step counts, burns and expires guesses alike and answers the same. The
+pending registration (name, email, password hash) waits beside its code in the shared
+store; the account exists only once the code is confirmed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from idp.accounts.service import (
     validate_email,
     validate_password,
 )
-from idp.authn.email_code import check_code, issue_code
+from idp.authn.email_code import check_code, issue_code, issue_decoy_code
 from idp.errors import InvalidInput
 from idp.notifications.mails import code_mail, notice_mail
 
@@ -71,6 +73,7 @@ def start_registration(
     password_hash = passwords.hash(form.password)  # either way: the same time for both
     existing = find_account_by_email(db, email)
     if existing is not None:
+        issue_decoy_code(store, REGISTER, email_key(email))
         return notice_mail(existing.email, existing.locale, "registration_attempt")
     payload = {
         "name": form.name.strip(),

@@ -1,16 +1,20 @@
 """No enumeration (issue 7 item 15): registration takes as long for a known email as for a
-new one (the password is hashed either way). The recovery fields and the request for
-access are checked in test_recovery.py and tests/idp/console/test_delegation_pages.py."""
+new one (the password is hashed either way), and the code steps of registration and
+recovery answer wrong guesses alike, through the burn and after it, whether or not the
+email has an account. The recovery fields and the request for access are checked in
+test_recovery.py and tests/idp/console/test_delegation_pages.py."""
 
 from __future__ import annotations
 
 import statistics
 import time
 
+from idp.authn.email_code import MAX_ATTEMPTS
 from tests.factories.idp import make_account
 from tests.idp.flows import csrf_of
 
 ROUNDS = 4
+PASSWORD = "a perfectly long passphrase"
 
 
 def _register(browser, email: str) -> float:
@@ -21,7 +25,7 @@ def _register(browser, email: str) -> float:
         data={
             "name": "Same Person",
             "email": email,
-            "password": "a perfectly long passphrase",
+            "password": PASSWORD,
             "csrf_token": csrf_of(page),
         },
     )
@@ -39,3 +43,55 @@ def test_registration_takes_as_long_for_a_known_email_as_for_a_new_one(component
     known_median, new_median = statistics.median(known_times), statistics.median(new_times)
     # Both answers cost one argon2id hash; before, a known email answered 6x sooner.
     assert known_median >= 0.6 * new_median, (known_times, new_times)
+
+
+def _guesses(browser, path: str, form: dict[str, str], wrong: str) -> list[tuple[int, str]]:
+    """The answers to `MAX_ATTEMPTS` + 1 wrong guesses (the last one after the burn), with
+    the email blanked out."""
+    token = csrf_of(browser.get("/register"))
+    answers = []
+    for _ in range(MAX_ATTEMPTS + 1):
+        answer = browser.post(path, data={**form, "code": wrong, "csrf_token": token})
+        answers.append((answer.status_code, answer.text.replace(form["email"], "E")))
+    return answers
+
+
+def _other_than(code: str) -> str:
+    return str((int(code) + 1) % 10**8).zfill(8)
+
+
+def test_the_registration_code_step_answers_alike_for_a_known_and_a_new_email(
+    components, browser, mail
+):
+    known, new = make_account(components).email, "brand-new-person@example.ca"
+    for email in (known, new):
+        _register(browser, email)
+    wrong = _other_than(mail.last_code(new))
+    answers = [_guesses(browser, "/register/verify", {"email": e}, wrong) for e in (known, new)]
+    assert answers[0] == answers[1]
+    texts = [text for _, text in answers[1]]
+    assert {status for status, _ in answers[1]} == {400}
+    assert all("That code is not right" in t for t in texts[: MAX_ATTEMPTS - 1])
+    assert "Too many wrong codes" in texts[MAX_ATTEMPTS - 1]
+    assert "This code has expired" in texts[MAX_ATTEMPTS]
+    assert "already have one" in mail.texts(known)[-1]  # the owner is told, not sent a code
+
+
+def test_the_recovery_code_step_answers_alike_for_a_known_and_an_unknown_email(
+    components, browser, mail
+):
+    known, unknown = make_account(components).email, "nobody-at-all@example.ca"
+    for email in (known, unknown):
+        page = browser.get("/recover")
+        browser.post("/recover", data={"email": email, "csrf_token": csrf_of(page)})
+    wrong = _other_than(mail.last_code(known))
+    answers = [
+        _guesses(browser, "/recover/verify", {"email": e, "password": PASSWORD}, wrong)
+        for e in (known, unknown)
+    ]
+    assert answers[0] == answers[1]
+    texts = [text for _, text in answers[0]]
+    assert {status for status, _ in answers[0]} == {400}
+    assert all("That code is not right" in t for t in texts[: MAX_ATTEMPTS - 1])
+    assert "Too many wrong codes" in texts[MAX_ATTEMPTS - 1]
+    assert mail.texts(unknown) == []
