@@ -3,7 +3,7 @@
 Recovery for an unknown email mails nothing but keeps a decoy code record (one no code
 verifies), so wrong guesses are counted, burnt and expired as for a real account; every
 answer names the same fields and says the same whether or not the email has an account
-(no enumeration).
+(no enumeration); the code is mailed after the answer (`routes.py`), so both take as long.
 The emailed code is checked first without being spent: a wrong or missing second factor
 leaves it usable (and never calls it "expired"), within the second factor's own
 per-account budget. A recovery ends every session and every grant portals hold, and is

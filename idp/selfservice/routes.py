@@ -142,8 +142,8 @@ def recover_submit(
         response.headers["Retry-After"] = str(retry)
         return response
     message = start_recovery(db, store, email, request.state.locale)
-    if message is not None:
-        mail.send(message)
+    if message is not None:  # after the answer: an unknown email, mailed nothing, is as quick
+        mail.send_after_answer(message)
     return render_page(request, "accounts/recover_verify.html", {"email": email, "errors": {}})
 
 

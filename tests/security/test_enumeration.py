@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 
+from fastapi.testclient import TestClient
+
+from adapters import SmtpMailer
+from idp.app import create_app
 from idp.authn.email_code import MAX_ATTEMPTS
 from tests.factories.idp import make_account
 from tests.idp.flows import csrf_of
+from tests.servers import free_port
 
 ROUNDS = 4
 PASSWORD = "a perfectly long passphrase"
@@ -95,3 +101,20 @@ def test_the_recovery_code_step_answers_alike_for_a_known_and_an_unknown_email(
     assert all("That code is not right" in t for t in texts[: MAX_ATTEMPTS - 1])
     assert "Too many wrong codes" in texts[MAX_ATTEMPTS - 1]
     assert mail.texts(unknown) == []
+
+
+def test_a_recovery_code_the_mail_server_refuses_answers_as_an_unknown_email_does(
+    settings, components, caplog
+):
+    known = make_account(components)
+    refusing = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "passerelle@example.ca")
+    app = create_app(settings, components=replace(components, mailer=refusing))
+    answers = []
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as browser:
+        for email in (known.email, "nobody-at-all@example.ca"):
+            page = browser.get("/recover")
+            answer = browser.post("/recover", data={"email": email, "csrf_token": csrf_of(page)})
+            answers.append((answer.status_code, answer.text.replace(email, "E")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
+    assert "not delivered" in caplog.text  # the operator learns it, not the stranger
