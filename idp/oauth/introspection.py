@@ -1,7 +1,8 @@
 """Token introspection (RFC 7662) and revocation (RFC 7009) on authlib's endpoints.
 
 Both accept access tokens (our RFC 9068 JWTs) and refresh tokens, with or without a
-`token_type_hint` (an unknown hint is `unsupported_token_type`). An inactive,
+`token_type_hint`; the hint only orders the search, and a hint naming no type we know is
+ignored (`check_token_parameters`), so `unsupported_token_type` is never answered. An inactive,
 foreign or unknown token introspects as `{"active": false}` and nothing else (RFC 7662
 section 2.2). A client may introspect the tokens issued to it or meant for it (`aud`);
 revocation of a token that is already dead succeeds silently (RFC 7009 section 2.2).
@@ -19,7 +20,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 
 from idp.accounts.models import Account
 from idp.oauth.context import OAuthContext
-from idp.oauth.errors import InvalidGrantError
+from idp.oauth.errors import InvalidGrantError, InvalidRequestError
 from idp.oauth.models import Grant, RefreshToken
 from idp.oauth.tokens import (
     find_refresh_token,
@@ -91,6 +92,21 @@ def _subject_of_grant(ctx: OAuthContext, grant_id: str, client_id: str) -> str |
     return ctx.subjects.subject_for(ctx.db, account, client)
 
 
+def check_token_parameters(request: Any) -> None:
+    """The checks of `authenticate_token` before the search: `token` is required; any
+    `token_type_hint` is accepted.
+
+    RFC 7009 section 2.1 and RFC 7662 section 2.1: a server that cannot locate the token
+    with the hint MUST extend its search across all its token types, and MAY ignore the
+    hint. RFC 7009 section 2.2.1 keeps `unsupported_token_type` for a server that cannot
+    revoke the presented type, and both our types can be revoked. An unknown hint (authlib
+    answers it with a 401 `unsupported_token_type` without a challenge) is therefore
+    ignored and the search covers both types, as without a hint.
+    """
+    if "token" not in request.form:
+        raise InvalidRequestError()
+
+
 def find_token(server: Any, ctx: OAuthContext, token: str, hint: str | None) -> FoundToken | None:
     session, now = ctx.db, ctx.now
     order = (
@@ -119,7 +135,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):  # type: ignore[misc]  # au
 
     def authenticate_token(self, request: Any, client: Any) -> FoundToken | None:
         """authlib's, finding the token through the request's context."""
-        self.check_params(request, client)
+        check_token_parameters(request)
         token = find_token(
             self.server, request.ctx, request.form["token"], request.form.get("token_type_hint")
         )
@@ -151,7 +167,7 @@ class RevocationEndpoint(_RevocationEndpoint):  # type: ignore[misc]  # authlib 
 
     def authenticate_token(self, request: Any, client: Any) -> FoundToken | None:
         """authlib's, finding the token through the request's context."""
-        self.check_params(request, client)
+        check_token_parameters(request)
         token = find_token(
             self.server, request.ctx, request.form["token"], request.form.get("token_type_hint")
         )

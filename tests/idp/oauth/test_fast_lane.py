@@ -224,8 +224,10 @@ def test_a_large_body_reaches_the_route_intact(components, portal):
     token = _token(portal, client, secret).json()["access_token"]
     _introspect(portal, client, secret, token)
     padding = {"pad_a": "x" * 3000, "pad_b": "y" * 3000}  # over the lane's 4 KiB
-    padded = _introspect(portal, client, secret, token, **padding, token_type_hint="id_token")
-    assert padded.json()["error"] == "unsupported_token_type"  # the route read all of it
+    padded = portal.post(
+        "/introspect", data={**padding, "token": token}, auth=(client.client_id, secret)
+    )
+    assert padded.json()["active"] is True  # the route read the token after the padding
 
 
 def test_a_refresh_token_hint_and_an_unknown_token_go_to_the_route(components, portal):

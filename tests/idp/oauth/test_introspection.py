@@ -68,14 +68,41 @@ def test_introspection_needs_client_authentication(components, browser, portal):
     assert response.json()["error"] == "invalid_client"
 
 
-def test_unknown_token_type_hint_is_unsupported_token_type(components, browser, portal):
+def test_unknown_token_type_hint_is_ignored_at_introspection(components, browser, portal):
+    # RFC 7662 section 2.1: the search extends across every token type, whatever the hint.
+    _, client, secret, body = _issued(components, browser, portal)
+    for token in (body["access_token"], body["refresh_token"]):
+        response = portal.post(
+            "/introspect",
+            data={"token": token, "token_type_hint": "id_token"},
+            auth=(client.client_id, secret),
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["active"] is True
+
+
+def test_unknown_token_type_hint_is_ignored_at_revocation(components, browser, portal):
+    # RFC 7009 section 2.1; `unsupported_token_type` is for a type that cannot be revoked.
     _, client, secret, body = _issued(components, browser, portal)
     response = portal.post(
-        "/introspect",
-        data={"token": body["access_token"], "token_type_hint": "id_token"},
+        "/revoke",
+        data={"token": body["refresh_token"], "token_type_hint": "foo"},
         auth=(client.client_id, secret),
     )
-    assert response.json()["error"] == "unsupported_token_type"
+    assert response.status_code == 200, response.text
+    assert portal.post(
+        "/introspect", data={"token": body["refresh_token"]}, auth=(client.client_id, secret)
+    ).json() == {"active": False}
+
+
+def test_missing_token_is_invalid_request(components, portal):
+    client, secret = make_client(components)
+    for path in ("/introspect", "/revoke"):
+        response = portal.post(
+            path, data={"token_type_hint": "access_token"}, auth=(client.client_id, secret)
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_request"
 
 
 def test_revoked_access_token_introspects_as_inactive(components, browser, portal):
