@@ -1,7 +1,8 @@
 """OAuth 2.0 on authlib. RFC → module:
 
 - RFC 6749 (OAuth 2.0): `authorization.py` (pipeline), `authorization_code.py`,
-  `refresh_token.py`, `client_credentials.py`, `clients.py`, `server.py`, `routes.py`
+  `refresh_token.py`, `client_credentials.py`, `clients.py`, `server.py`, `routes.py`;
+  one client authentication method per request (section 2.3): `client_auth.py`
 - RFC 7636 (PKCE): `pkce.py`
 - RFC 7523 (private_key_jwt): `client_auth.py`
 - RFC 7662 / RFC 7009 (introspection, revocation): `introspection.py`

@@ -1,4 +1,11 @@
-"""`private_key_jwt` client authentication (RFC 7523 section 2.2, OIDC Core section 9).
+"""Client authentication: one method per request (RFC 6749 section 2.3), and
+`private_key_jwt` (RFC 7523 section 2.2, OIDC Core section 9).
+
+"The client MUST NOT use more than one authentication method in each request": a request
+presenting two (Basic credentials, a `client_secret` in the body, a `client_assertion`) is
+`invalid_request` naming both, and only the method presented is tried, so failed Basic
+credentials are `invalid_client` (401) even when the body would name a public client; a
+body `client_id` beside Basic credentials must name the same client (`one_auth_method`).
 
 The assertion is signed by a key of the client's registered JWKS; its `aud` must be our
 token endpoint or issuer; it may not live longer than `MAX_ASSERTION_LIFETIME_SECONDS`
@@ -15,12 +22,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc import jwt
 from joserfc.errors import JoseError
 
 from adapters import EphemeralStore
-from idp.oauth.errors import InvalidClientError
+from idp.oauth.errors import InvalidClientError, InvalidRequestError
 
 ASSERTION_TYPE = JWTBearerClientAssertion.CLIENT_ASSERTION_TYPE
 # Asymmetric only: a JWKS could hold an `oct` key, and a shared secret is not a signature.
@@ -28,10 +36,13 @@ ASSERTION_ALGS = ["RS256", "ES256", "EdDSA"]
 MAX_ASSERTION_LIFETIME_SECONDS = 600
 MAX_JTI_LENGTH = 256
 LEEWAY_SECONDS = 30
+BASIC_AUTH_METHOD = "client_secret_basic"
+POSTED_AUTH_METHOD = "client_secret_post"
+ASSERTION_AUTH_METHOD = "private_key_jwt"
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped
-    CLIENT_AUTH_METHOD = "private_key_jwt"
+    CLIENT_AUTH_METHOD = ASSERTION_AUTH_METHOD
 
     def __init__(self, issuer: str, endpoint_urls: list[str], store: EphemeralStore) -> None:
         super().__init__(validate_jti=True, leeway=LEEWAY_SECONDS)
@@ -106,3 +117,40 @@ def has_readable_basic_credentials(header: str | None) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     return ":" in decoded and "\x00" not in decoded
+
+
+def presented_auth_methods(request: Any) -> list[str]:
+    """The client authentication methods `request` presents, by their RFC 7591 names (the
+    `none` method presents no credentials)."""
+    authorization = request.headers.get("Authorization") or ""
+    form = request.form
+    presented = []
+    if authorization.split(" ", 1)[0].lower() == "basic":
+        presented.append(BASIC_AUTH_METHOD)
+    if form.get("client_secret"):
+        presented.append(POSTED_AUTH_METHOD)
+    if form.get("client_assertion") or form.get("client_assertion_type"):
+        presented.append(ASSERTION_AUTH_METHOD)
+    return presented
+
+
+def one_auth_method(request: Any, methods: list[str]) -> list[str]:
+    """Which of the endpoint's `methods` may authenticate `request`: the one it presents
+    (all of them when it presents none, for `none`). RFC 6749 section 2.3: two methods
+    are `invalid_request`, as is a body `client_id` naming another client than Basic."""
+    presented = presented_auth_methods(request)
+    if len(presented) > 1:
+        raise InvalidRequestError(
+            "the request uses more than one client authentication method: "
+            f"{presented[0]} and {presented[1]}"
+        )
+    if not presented:
+        return methods
+    if presented == [BASIC_AUTH_METHOD]:
+        basic_client_id, _ = extract_basic_authorization(request.headers)
+        named = request.form.get("client_id")
+        if named is not None and named != basic_client_id:
+            raise InvalidRequestError(
+                "parameter 'client_id' names another client than the Basic credentials"
+            )
+    return [method for method in methods if method in presented]

@@ -12,10 +12,11 @@ would give (same claims, same JSON, same headers).
 Everything else goes on, body intact, to the routes in `idp.oauth.routes`, which hold
 every rule and every error: any parameter besides the expected ones, a repeated one,
 credentials that are not plain `client_secret_basic`, `client_secret_post` or
-`private_key_jwt`, a wrong secret or assertion, a client, grant or key not remembered, a
-scope to refuse, a refresh token, a delegated token, a token read inactive, a generation
-unknown (Redis not answering in time). The lane never fails a request: an exception in it
-falls through to the route.
+`private_key_jwt` (or more than one of them, RFC 6749 section 2.3: a form that still
+holds credentials once one method's are taken out), a wrong secret or assertion, a
+client, grant or key not remembered, a scope to refuse, a refresh token, a delegated
+token, a token read inactive, a generation unknown (Redis not answering in time). The lane
+never fails a request: an exception in it falls through to the route.
 
 `private_key_jwt` (RFC 7523) is answered here too, with the token endpoint's own checks
 (`CheckedAssertion`); its `jti` is added to the shared store (SET NX, on the event loop)

@@ -27,7 +27,7 @@ from adapters import EphemeralStore
 from idp.clients.cache import ClientDirectory
 from idp.clients.registration import SUPPORTED_SCOPES
 from idp.oauth.authorization_code import AuthorizationCodeGrant
-from idp.oauth.client_auth import CheckedAssertion, PrivateKeyJwt
+from idp.oauth.client_auth import CheckedAssertion, PrivateKeyJwt, one_auth_method
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
 from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
@@ -89,11 +89,13 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         self.register_endpoint(RevocationEndpoint)
 
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Any:
-        """authlib's client authentication, reading clients through this request's context."""
+        """authlib's client authentication, reading clients through this request's context,
+        trying only the method the request presents (RFC 6749 section 2.3)."""
+        allowed = one_auth_method(request, methods)
         authentication = ClientAuthentication(request.ctx.find_client)
         assertion = self._private_key_jwt.get(endpoint, self._private_key_jwt["token"])
         authentication.register("private_key_jwt", assertion)
-        return authentication(request, methods, endpoint)
+        return authentication(request, allowed, endpoint)
 
     def query_client(self, client_id: str) -> Any:
         raise RuntimeError("clients are read through the request's context, never globally")
