@@ -9,6 +9,7 @@ friends re-exported for one import place.
     ├── LoginRequiredError, ConsentRequiredError (authlib.oidc)
     ├── InvalidRequestObjectError, InvalidRequestUriError, RequestUriNotSupportedError
     │   (RFC 9101 section 7, authlib)
+    ├── UnsupportedResponseTypeError (authlib's, with the description given: ours)
     └── InvalidTokenError (RFC 6750 section 3.1, ours)
 """
 
@@ -23,8 +24,10 @@ from authlib.oauth2.rfc6749.errors import (
     OAuth2Error,
     UnauthorizedClientError,
     UnsupportedGrantTypeError,
-    UnsupportedResponseTypeError,
     UnsupportedTokenTypeError,
+)
+from authlib.oauth2.rfc6749.errors import (
+    UnsupportedResponseTypeError as _UnsupportedResponseType,
 )
 from authlib.oauth2.rfc9101.errors import (
     InvalidRequestObjectError,
@@ -44,6 +47,17 @@ def ascii_description(text: str) -> str:
     """
     cleaned = "".join(c if (" " <= c <= "~" and c not in '"\\') else "?" for c in text)
     return cleaned[:ERROR_DESCRIPTION_LIMIT]
+
+
+class UnsupportedResponseTypeError(_UnsupportedResponseType):  # type: ignore[misc]  # untyped
+    """RFC 6749 section 4.1.2.1, its description the one given: authlib's ignores it and
+    quotes its first argument as the value sent."""
+
+    def __init__(self, response_type: str, description: str, **kwargs: object) -> None:
+        super().__init__(response_type, description, **kwargs)
+
+    def get_error_description(self) -> str:
+        return str(self.description)
 
 
 class InvalidTokenError(OAuth2Error):  # type: ignore[misc]  # authlib is untyped

@@ -29,7 +29,12 @@ from idp.clients.registration import SUPPORTED_SCOPES
 from idp.oauth.authorization_code import AuthorizationCodeGrant
 from idp.oauth.client_auth import CheckedAssertion, PrivateKeyJwt, one_auth_method
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
-from idp.oauth.errors import OAuth2Error, UnsupportedResponseTypeError, ascii_description
+from idp.oauth.errors import (
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedResponseTypeError,
+    ascii_description,
+)
 from idp.oauth.introspection import IntrospectionEndpoint, RevocationEndpoint
 from idp.oauth.liveness import TokenLiveness
 from idp.oauth.par import PAR_PATH
@@ -114,7 +119,8 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         return grant
 
     def get_authorization_grant(self, request: Any) -> Any:
-        """Only `code` is supported; the refusal quotes the request safely (RFC 6749 4.1.2.1)."""
+        """Only `code` is supported (RFC 6749 section 4.1.2.1): another `response_type` is
+        `unsupported_response_type` quoting it safely, a missing one `invalid_request`."""
         response_type = request.payload.response_type
         if response_type == "code":
             return super().get_authorization_grant(request)
@@ -122,9 +128,11 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
         client = request.ctx.find_client(request.payload.client_id)
         if client is not None and client.check_redirect_uri(request.payload.redirect_uri or ""):
             redirect_uri = request.payload.redirect_uri
+        if not response_type:
+            raise InvalidRequestError("missing 'response_type'", redirect_uri=redirect_uri)
         raise UnsupportedResponseTypeError(
-            "only response_type=code is supported",
-            ascii_description(response_type or "(missing)"),
+            response_type,
+            ascii_description(f"response_type '{response_type}' is not supported; use 'code'"),
             redirect_uri=redirect_uri,
         )
 

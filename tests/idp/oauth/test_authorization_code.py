@@ -185,6 +185,25 @@ def test_unsupported_response_type_is_redirected_with_its_error(components, brow
     assert result["state"] == request.params["state"]
 
 
+def test_unsupported_response_type_is_named_in_its_description(components, browser):
+    client, _ = make_client(components)
+    request = authorization_request(client.client_id, response_type="token")
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error_description"] == "response_type 'token' is not supported; use 'code'"
+
+
+def test_missing_response_type_is_redirected_as_invalid_request(components, browser):
+    client, _ = make_client(components)
+    request = authorization_request(client.client_id)
+    del request.params["response_type"]
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 302
+    result = query_of(response.headers["location"])
+    assert result["error"] == "invalid_request"
+    assert result["error_description"] == "missing 'response_type'"
+    assert result["state"] == request.params["state"]
+
+
 def test_expired_code_is_invalid_grant(components, browser, portal, clock):
     account = make_account(components)
     client, secret = make_client(components)
