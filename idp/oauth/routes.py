@@ -283,10 +283,19 @@ def _endpoint(
         return refusal
     request = OAuthRequest(info, OAuthContext(db, now, server.clients, server.subjects))
     if name is None:
-        response: Response = server.create_token_response(request)
+        response = _token_response(server, request)
     else:
         response = server.create_endpoint_response(name, request)
     return client_auth_challenge(response)
+
+
+def _token_response(server: Server, request: OAuthRequest) -> Response:
+    """RFC 6749 section 5.2: a request without `grant_type` lacks a required parameter,
+    `invalid_request` (authlib answers `unsupported_grant_type`)."""
+    if not request.payload.grant_type:
+        return oauth_json_error(InvalidRequestError("missing 'grant_type'"))
+    response: Response = server.create_token_response(request)
+    return response
 
 
 FormInfo = Annotated[HttpRequestInfo, Depends(form_info)]

@@ -50,6 +50,14 @@ def test_unknown_grant_type_is_unsupported_grant_type(components, portal):
     assert response.json()["error"] == "unsupported_grant_type"
 
 
+def test_missing_grant_type_is_invalid_request(components, portal):
+    client, secret = _service_client(components)
+    response = portal.post("/token", data={"scope": "openid"}, auth=(client.client_id, secret))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error_description"] == "missing 'grant_type'"
+
+
 def test_unknown_client_is_401_invalid_client(portal):
     response = portal.post(
         "/token", data={"grant_type": "client_credentials"}, auth=("nobody", "nothing")

@@ -190,6 +190,7 @@ def test_a_revocation_on_one_instance_is_seen_by_another(settings, components, s
         ({"grant_type": "client_credentials", "scope": "nope"}, None, 400, "invalid_scope"),
         ({"grant_type": "client_credentials"}, "wrong-secret", 401, "invalid_client"),
         ({"grant_type": "password"}, None, 400, "unsupported_grant_type"),
+        ({"scope": "applications:write"}, None, 400, "invalid_request"),
     ],
 )
 def test_anything_else_goes_to_the_route_and_its_errors(
