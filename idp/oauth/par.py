@@ -12,9 +12,9 @@ At /authorize (section 4) the reference is redeemed once (atomic `pop`: two repl
 never both use it), only with the `client_id` that pushed it and no other parameter;
 unknown, expired and used references are `invalid_request_uri`. Only references issued
 here are accepted: any other `request_uri` is `request_uri_not_supported` (RFC 9101
-section 7), which is why discovery's `request_uri_parameter_supported: true` means PAR
-URNs only. A client registered with `require_pushed_authorization_requests` may use
-nothing else (section 6).
+section 7), which is why discovery says `request_uri_parameter_supported: false` beside
+the PAR endpoint (section 5: a PAR reference is usable whatever that value). A client
+registered with `require_pushed_authorization_requests` may use nothing else (section 6).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 Everything advertised here is enforced elsewhere: a test walks this document and checks
 each endpoint answers and each listed method works. `request_uri_parameter_supported` is
-true for the `urn:ietf:params:oauth:request_uri:` references /par issues (RFC 9126) and
-only those: any other `request_uri` is answered `request_uri_not_supported`.
+false, said explicitly (OIDC Discovery section 3 reads its absence as true): any
+`request_uri` but the `urn:ietf:params:oauth:request_uri:` references /par issues is
+answered `request_uri_not_supported`, and those are usable whatever this value says
+(RFC 9126 section 5: `pushed_authorization_request_endpoint` is enough).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "claims_parameter_supported": True,
         "request_parameter_supported": True,
         "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGS),
-        "request_uri_parameter_supported": True,  # PAR references only (see above)
+        "request_uri_parameter_supported": False,  # PAR references only (see above)
         "require_request_uri_registration": False,
         "acr_values_supported": list(ACR_VALUES_SUPPORTED),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],

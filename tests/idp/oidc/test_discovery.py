@@ -120,7 +120,8 @@ def test_each_advertised_request_object_alg_is_accepted(components, browser, por
 
 def test_pushed_requests_are_used_by_reference_and_not_required(components, browser, portal):
     metadata = _metadata(portal)
-    assert metadata["request_uri_parameter_supported"] is True
+    assert metadata["request_uri_parameter_supported"] is False  # PAR's references only
+    assert metadata["pushed_authorization_request_endpoint"] == "https://testserver/par"
     assert metadata["require_pushed_authorization_requests"] is False
     client, secret = make_client(components)
     request = authorization_request(client.client_id, prompt="none")
