@@ -2,11 +2,14 @@
 
 GET and POST; the access token comes in the `Authorization: Bearer` header (RFC 6750
 section 2.1) or, in a POST only, as the `access_token` parameter of a form-encoded body
-(section 2.2; never in a query, section 2.3 being a SHOULD NOT). No token: 401 with a
-bare challenge; a token sent twice or by two methods: 400 `invalid_request` (section 2:
-"MUST NOT use more than one method"); a bad one: 401 `invalid_token`; a token without
-`openid`: 403 `insufficient_scope` (section 3.1). A portal registered from a profile
-receives only the claims its profile lists (`claims.within_profile`).
+(section 2.2; never in a query, section 2.3 being a SHOULD NOT). No token, or
+credentials of another scheme (`Basic`...): 401 with a bare challenge and an empty body,
+no error code in either (section 3.1: a request that lacks authentication information or
+uses an unsupported method SHOULD NOT get one); a token sent twice or by two methods:
+400 `invalid_request` (section 2: "MUST NOT use more than one method"); a bad one: 401
+`invalid_token`; a token without `openid`: 403 `insufficient_scope` (section 3.1). A
+portal registered from a profile receives only the claims its profile lists
+(`claims.within_profile`).
 """
 
 from __future__ import annotations
@@ -72,13 +75,9 @@ def presented_token(authorization: str | None, body_tokens: Sequence[str]) -> st
     token = bearer_token(authorization)
     if token is not None:
         return token
-    if authorization:
+    if authorization and authorization.partition(" ")[0].lower() == "bearer":
         return _invalid("the Authorization header is not a Bearer token")
-    return UserinfoAnswer(
-        401,
-        {"error": "invalid_request", "error_description": "no access token"},
-        f'Bearer realm="{REALM}"',
-    )
+    return UserinfoAnswer(401, {}, f'Bearer realm="{REALM}"')  # no token, or another scheme
 
 
 def answer_userinfo(

@@ -58,6 +58,26 @@ def test_missing_token_is_401_with_a_bare_challenge(portal):
     assert response.headers["www-authenticate"] == 'Bearer realm="passerelle"'
 
 
+def test_missing_token_is_answered_without_an_error_code(portal):
+    # RFC 6750 section 3.1: no error code when the request lacks authentication information.
+    response = portal.get("/userinfo")
+    assert response.json() == {}
+
+
+def test_another_authorization_scheme_is_401_with_a_bare_challenge(portal):
+    # RFC 6750 section 3.1: an unsupported authentication method gets no error code either.
+    response = portal.get("/userinfo", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="passerelle"'
+    assert response.json() == {}
+
+
+def test_empty_bearer_credentials_are_invalid_token(portal):
+    response = portal.get("/userinfo", headers={"Authorization": "Bearer "})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+
+
 def test_token_without_openid_scope_is_403_insufficient_scope(components, portal):
     client, secret = make_client(
         components, grant_types=["client_credentials"], redirect_uris=[], scope="openid"
