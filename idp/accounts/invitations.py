@@ -45,6 +45,25 @@ class IssuedInvitation:
         return f"{issuer}/invitations/accept?token={self.token}"
 
 
+def check_invitation(db: Session, *, email: str, name: str, locale: str) -> dict[str, str]:
+    """Every field at fault at once, in the form's order (error codes by field); empty when
+    the invitation may be created. The name is optional; an email with an account is
+    `email_taken` (the person signs in instead)."""
+    errors: dict[str, str] = {}
+    try:
+        address = validate_email(email)
+    except InvalidInput as error:
+        errors["email"] = error.code
+    else:
+        if find_account_by_email(db, address) is not None:
+            errors["email"] = "email_taken"
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        errors["name"] = "invalid_name"
+    if locale not in SUPPORTED_LOCALES:
+        errors["locale"] = "invalid_choice"
+    return errors
+
+
 def create_invitation(
     db: Session,
     *,
@@ -54,15 +73,20 @@ def create_invitation(
     now: datetime,
     locale: str = "en",
 ) -> IssuedInvitation:
-    email = validate_email(email)
-    if locale not in SUPPORTED_LOCALES:
-        raise InvalidInput("locale", "locale must be en or fr")
-    if len(name) > MAX_NAME_LENGTH:
+    """Create the invitation; raises on the first field `check_invitation` reports (call it
+    first to show every field at fault)."""
+    errors = check_invitation(db, email=email, name=name, locale=locale)
+    if errors.get("email") == "email_taken":
+        raise Conflict("an account with this email already exists", code="email_taken")
+    if "email" in errors:
+        validate_email(email)  # raises naming the field and the limit
+    if "name" in errors:
         raise InvalidInput(
             "name", f"name exceeds {MAX_NAME_LENGTH} characters", limit=MAX_NAME_LENGTH
         )
-    if find_account_by_email(db, email) is not None:
-        raise Conflict("an account with this email already exists", code="email_taken")
+    if "locale" in errors:
+        raise InvalidInput("locale", "locale must be en or fr")
+    email = validate_email(email)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         id=uuid.uuid4().hex,

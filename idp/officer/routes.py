@@ -13,7 +13,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from idp.accounts.invitations import list_invitations
+from idp.accounts.invitations import check_invitation, list_invitations
 from idp.errors import IdpError, InvalidInput
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now, Router
@@ -61,15 +61,25 @@ def invitations_create(
     mail: Mail,
     now: Now,
 ) -> Response:
-    values = {"email": form.text("email"), "name": form.text("name")}
-    locale = "fr" if form.get("locale") == "fr" else "en"
+    values = {
+        "email": form.text("email"),
+        "name": form.text("name"),
+        "locale": "fr" if form.get("locale") == "fr" else "en",
+    }
+    errors = check_invitation(
+        db, email=values["email"], name=values["name"], locale=values["locale"]
+    )
+    if errors:
+        # 409 when the only problem is an existing account; otherwise the input is bad.
+        status = 409 if errors == {"email": "email_taken"} else 400
+        return _page(request, db, now, {"values": values, "errors": errors}, status)
     try:
         message = invite(
             db,
             issuer=settings.issuer,
             email=values["email"],
             name=values["name"],
-            locale=locale,
+            locale=values["locale"],
             invited_by=officer.account.id,
             now=now,
         )

@@ -175,3 +175,53 @@ def test_the_account_page_links_officers_to_their_console(components, browser, c
 def test_the_account_page_does_not_offer_the_console_to_applicants(components, browser):
     sign_in(browser, "/login", make_account(components).email)
     assert 'href="/officer/invitations"' not in browser.get("/account").text
+
+
+@pytest.mark.parametrize(
+    ("lang", "email_text", "name_text"),
+    [
+        (
+            "en",
+            "Enter a valid email address, like name@example.ca (254 characters at most).",
+            "Enter their full name (200 characters at most).",
+        ),
+        (
+            "fr",
+            "Entrez une adresse courriel valide, comme nom@exemple.ca (254 caractères au plus).",
+            "Entrez son nom complet (200 caractères au plus).",
+        ),
+    ],
+    ids=["en", "fr"],
+)
+def test_the_invitation_form_names_every_field_at_fault_and_keeps_what_was_typed(
+    components, browser, mail, clock, lang, email_text, name_text
+):
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, "/officer/invitations")
+    page = browser.get(f"/officer/invitations?lang={lang}")
+    long_name = "N" * 300
+    bad = browser.post(
+        "/officer/invitations",
+        data={
+            "email": "not-an-email",
+            "name": long_name,
+            "locale": "fr",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert bad.status_code == 400
+    summary = bad.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert email_text in summary
+    assert name_text in summary
+    assert summary.index('href="#email"') < summary.index('href="#name"')  # the form's order
+    assert "Enter your full name" not in bad.text
+    assert 'value="not-an-email"' in bad.text
+    assert f'value="{long_name}"' in bad.text
+    assert 'id="locale-fr" name="locale" value="fr" checked' in bad.text
+    assert 'value="en" checked' not in bad.text
+    fixed = browser.post(
+        "/officer/invitations",
+        data={"email": "ama@example.ca", "name": "Ama", "locale": "fr", "csrf_token": csrf_of(bad)},
+    )
+    assert fixed.status_code == 200
+    assert "invite à créer votre compte" in mail.texts("ama@example.ca")[-1]
