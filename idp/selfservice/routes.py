@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.invitations import accept_invitation, find_open_invitation
+from idp.accounts.service import validate_email
 from idp.authn.assurance import ACR_SINGLE_FACTOR, AMR_PASSWORD
 from idp.authn.attempts import AttemptBudget, record_failure, seconds_blocked
 from idp.authn.deps import BudgetsDep, PasswordsDep, SessionListener, SessionPolicyDep
@@ -133,9 +134,16 @@ def recover_submit(
     request: Request, form: CsrfForm, db: Db, store: Store, budgets: BudgetsDep, mail: Mail
 ) -> Response:
     email = form.text("email").strip().lower()
-    retry = _blocked(request, store, budgets.recovery, "recover") or _blocked(
-        request, store, budgets.recovery, "recover:" + email
-    )
+    retry = _blocked(request, store, budgets.recovery, "recover")
+    if not retry:
+        try:
+            # Empty, malformed or over MAX_EMAIL_LENGTH: said beside the field. Only the
+            # form of the address is judged here, so it reveals nothing about accounts.
+            email = validate_email(email)
+        except InvalidInput as error:
+            refused = {"email": email, "error": error.code}
+            return render_page(request, "accounts/recover.html", refused, status_code=400)
+        retry = _blocked(request, store, budgets.recovery, "recover:" + email)
     if retry:
         context = {"email": email, "error": "rate_limited", "retry": retry}
         response = render_page(request, "accounts/recover.html", context, status_code=429)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from idp.authn.totp import current_code
@@ -37,6 +38,32 @@ def test_unknown_and_known_emails_get_the_same_page(components, browser, mail):
     assert known.text.replace(account.email, "E") == unknown.text.replace("nobody@example.ca", "E")
     assert mail.texts("nobody@example.ca") == []
     assert len(mail.texts(account.email)) == 1
+
+
+EMAIL_TEXTS = {
+    "en": "Enter a valid email address, like name@example.ca (254 characters at most).",
+    "fr": "Entrez une adresse courriel valide, comme nom@exemple.ca (254 caractères au plus).",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize(
+    "email",
+    ["", "   ", "not-an-email", "a" * 250 + "@example.ca"],
+    ids=["empty", "blank", "invalid", "too-long"],
+)
+def test_recovery_refuses_an_email_that_is_not_an_address_beside_the_field(
+    browser, mail, lang, email
+):
+    page = browser.get(f"/recover?lang={lang}")
+    refused = browser.post("/recover", data={"email": email, "csrf_token": csrf_of(page)})
+    assert refused.status_code == 400
+    assert 'action="/recover"' in refused.text  # the same form again, not the code step
+    assert 'name="code"' not in refused.text
+    assert EMAIL_TEXTS[lang] in refused.text.split('class="error-summary"')[1]
+    assert 'id="email-error"' in refused.text
+    assert f'value="{email.strip()}"' in refused.text
+    assert mail.texts(email.strip()) == []
 
 
 def test_recovery_sets_a_new_password_ends_sessions_and_mails_the_holder(
