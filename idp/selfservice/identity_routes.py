@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from idp.accounts.service import find_account_by_email
 from idp.authn.email_code import consume_code, verify_code
-from idp.authn.identity_checks import IdentityClaim, request_identity_check
+from idp.authn.identity_checks import DETAIL_LIMITS, IdentityClaim, request_identity_check
 from idp.http.csrf import CsrfForm
 from idp.http.deps import Db, Now, Router, Store
 from idp.http.pages import render_page
@@ -30,7 +30,7 @@ def help_page(request: Request) -> Response:
 def _identity_page(
     request: Request, values: dict[str, str], errors: dict[str, str], status: int = 200
 ) -> Response:
-    context = {"values": values, "errors": errors, "reference": None}
+    context = {"values": values, "errors": errors, "reference": None, "limits": DETAIL_LIMITS}
     return render_page(request, "accounts/recover_identity.html", context, status_code=status)
 
 
@@ -65,5 +65,5 @@ def identity_submit(
     consume_code(store, RECOVER, email_key(email))
     check = request_identity_check(db, account, claim, now)
     mail.send(identity_check_mail(account.email, account.locale, "received", check.reference))
-    context = {"values": {}, "errors": {}, "reference": check.reference}
+    context = {"values": {}, "errors": {}, "reference": check.reference, "limits": DETAIL_LIMITS}
     return render_page(request, "accounts/recover_identity.html", context)

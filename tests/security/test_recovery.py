@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from idp.accounts.models import Account
@@ -139,3 +140,49 @@ def test_every_mail_says_how_to_reach_a_person(components, browser, clock, mail)
         assert "/help" in text
         assert "1-888-242-2100" in text
     assert browser.get("/help").status_code == 200
+
+
+IDENTITY_TEXTS = {
+    "en": {
+        "name": "Enter your full name (200 characters at most).",
+        "phone": "Enter a telephone number where an officer can call you (40 characters at most).",
+        "application_number": (
+            "Enter an application number of 64 characters at most, or leave it empty."
+        ),
+        "explanation": "Say what happened (1000 characters at most).",
+    },
+    "fr": {
+        "name": "Entrez votre nom complet (200 caractères au plus).",
+        "phone": (
+            "Entrez un numéro de téléphone où un agent peut vous joindre (40 caractères au plus)."
+        ),
+        "application_number": (
+            "Entrez un numéro de demande de 64 caractères au plus, ou laissez ce champ vide."
+        ),
+        "explanation": "Dites-nous ce qui s’est passé (1000 caractères au plus).",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("too_long", [False, True], ids=["empty", "too-long"])
+def test_each_identity_check_error_names_its_field_and_limit(browser, lang, too_long):
+    page = browser.get(f"/recover/identity?lang={lang}")
+    details = {"name": 200, "phone": 40, "application_number": 64, "explanation": 1000}
+    typed = {f: ("x" * (limit + 1) if too_long else "") for f, limit in details.items()}
+    refused = browser.post(
+        "/recover/identity",
+        data={"email": "who@example.ca", "code": "", **typed, "csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 400
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    expected = IDENTITY_TEXTS[lang] if too_long else dict(IDENTITY_TEXTS[lang])
+    if not too_long:
+        del expected["application_number"]  # optional: empty is fine
+    for field, text in expected.items():
+        assert f'<a href="#{field}">{text}</a>' in summary
+        assert text in refused.text.split(f'id="{field}-error"')[1]
+    links = re.findall(r'href="#(\w+)"', summary)
+    assert links == ["code", *expected]  # the form's order
+    assert "This field is required." not in refused.text
+    assert "This is too long." not in refused.text
