@@ -26,6 +26,7 @@ from consent import (
     get_delegation,
     parse_actions,
 )
+from idp.accounts.service import MAX_EMAIL_LENGTH, validate_email
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
 from idp.console.deps import Portals
@@ -33,7 +34,7 @@ from idp.console.views import delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
 from idp.delegation.notices import notify
-from idp.errors import StepUpRequired
+from idp.errors import InvalidInput, StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
@@ -46,15 +47,26 @@ DELEGATIONS = "/account/delegations"
 MAX_NUMBER_LENGTH = 64
 
 
-@router.get(DELEGATIONS)
-def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
+def _delegations_page(
+    request: Request,
+    me: SignedIn,
+    db: Session,
+    portals: Portals,
+    now: datetime,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     delegations = delegations_of_actor(db, me.subject)
     names = people(db, {d.principal_subject for d in delegations})
     context: dict[str, object] = {
         "delegations": [delegation_view(db, d, names, portals, now) for d in delegations],
         "notice": request.query_params.get("notice"),
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
-        "errors": {},
+        "values": values or {},
+        "errors": errors or {},
+        "limits": {"application_number": MAX_NUMBER_LENGTH, "email": MAX_EMAIL_LENGTH},
         "asking_as": KIND_LABELS[
             DelegationKind.REPRESENTATIVE_PAID
             if service.is_approved_representative(db, me.subject)
@@ -62,7 +74,12 @@ def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: N
         ],
         "representative": find_representative(db, me.subject),
     }
-    return render_page(request, "console/delegations.html", context)
+    return render_page(request, "console/delegations.html", context, status_code=status_code)
+
+
+@router.get(DELEGATIONS)
+def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
+    return _delegations_page(request, me, db, portals, now)
 
 
 @router.post(DELEGATIONS + "/{delegation_id}/accept", dependencies=CSRF_CHECKED)
@@ -92,10 +109,24 @@ def decline(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now:
     return RedirectResponse(f"{DELEGATIONS}?notice=declined", status_code=303)
 
 
+def _request_errors(number: str, email: str) -> dict[str, str]:
+    """Every field at fault, in the form's order. Only the form of the input is judged:
+    whether it matches an applicant is never said (see the module docstring)."""
+    errors: dict[str, str] = {}
+    number = number.strip()
+    if not number or len(number) > MAX_NUMBER_LENGTH:
+        errors["application_number"] = "invalid_number"
+    try:
+        validate_email(email)
+    except InvalidInput:
+        errors["email"] = "invalid_email"
+    return errors
+
+
 def _ask_for_access(
     db: Session, events: Events, me: SignedIn, form: Params, now: datetime
 ) -> tuple[str, Delegation | None]:
-    number = form.text("application_number")[:MAX_NUMBER_LENGTH]
+    number = form.text("application_number").strip()
     applicant = service.find_actor(db, form.text("email"))
     matches = (
         [
@@ -133,11 +164,24 @@ def _ask_for_access(
 
 @router.post(DELEGATIONS + "/request")
 def request_access(
-    form: CsrfForm, me: Me, db: Db, events: Events, mail: Mail, now: Now
+    request: Request,
+    form: CsrfForm,
+    me: Me,
+    db: Db,
+    events: Events,
+    mail: Mail,
+    portals: Portals,
+    now: Now,
 ) -> Response:
     """A representative asks an applicant for access to one application (by number); the
     request says truthfully whether they ask as a paid representative (only an approved
     one may) and the applicant is told by mail."""
+    values = {"application_number": form.text("application_number"), "email": form.text("email")}
+    errors = _request_errors(values["application_number"], values["email"])
+    if errors:
+        return _delegations_page(
+            request, me, db, portals, now, values=values, errors=errors, status_code=400
+        )
     notice, delegation = _ask_for_access(db, events, me, form, now)
     if delegation is not None:
         notify(mail, db, delegation, "requested")

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from idp.authn.totp import current_code
@@ -187,6 +188,45 @@ def test_representative_asks_for_access_and_the_applicant_approves(
         f"/account/representatives/{delegation_id}/approve", data={"csrf_token": csrf_of(listing)}
     )
     assert approved.headers["location"] == "/account/representatives?notice=approved"
+
+
+ASK_TEXTS = {
+    "en": (
+        "Enter the application number (64 characters at most).",
+        "Enter the applicant's email address, like name@example.ca (254 characters at most).",
+    ),
+    "fr": (
+        "Entrez le numéro de demande (64 caractères au plus).",
+        "Entrez l’adresse courriel du demandeur, comme nom@exemple.ca (254 caractères au plus).",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize(
+    ("number", "email"),
+    [("", ""), ("E" * 65, "not-an-email")],
+    ids=["empty", "too-long-and-malformed"],
+)
+def test_asking_for_access_names_every_field_at_fault_and_its_limit(
+    components, browser, lang, number, email
+):
+    rep = make_account(components, name="Rep Kim")
+    sign_in(browser, "/login", rep.email)
+    page = browser.get(f"/account/delegations?lang={lang}")
+    refused = browser.post(
+        "/account/delegations/request",
+        data={"application_number": number, "email": email, "csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 400  # not "Request sent"
+    number_text, email_text = ASK_TEXTS[lang]
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert re.findall(r'href="#(\w+)"', summary) == ["application_number", "email"]
+    assert number_text in refused.text.split('id="application_number-error"')[1]
+    assert email_text in refused.text.split('id="email-error"')[1]
+    assert f'value="{number}"' in refused.text
+    assert f'value="{email}"' in refused.text
+    assert 'role="status"' not in refused.text
 
 
 def test_audit_verify_detects_a_quiet_edit(
