@@ -32,6 +32,7 @@ from consent import (
     parse_actions,
 )
 from idp.accounts.models import Account
+from idp.accounts.service import validate_email
 from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
 from idp.console.deps import Portals
@@ -40,6 +41,7 @@ from idp.delegation import service
 from idp.delegation.deps import Events
 from idp.delegation.notices import notify
 from idp.enrolment.conversion import client_files_to_confirm, filed_for_marks
+from idp.errors import InvalidInput
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
@@ -166,16 +168,21 @@ def _appoint(
 ) -> tuple[dict[str, str], Delegation | None]:
     """Appoint the person the form names; return the errors by field, or the delegation."""
     choice = read_choice(form)
-    errors = dict(choice.errors)
-    actor = service.find_actor(db, form.text("email"))
+    errors: dict[str, str] = {}
+    try:
+        validate_email(form.text("email"))
+    except InvalidInput:
+        errors["email"] = "invalid_email"  # empty, malformed or too long: not "no account"
+    actor = None if errors else service.find_actor(db, form.text("email"))
     if actor is None:
-        errors["email"] = "unknown_person"
+        errors.setdefault("email", "unknown_person")
     elif actor.id == me.account.id:
         return {"email": "self_appointment"}, None  # the one thing to fix, whatever else
     try:
         kind = DelegationKind(form.text("kind"))
     except ValueError:
         errors["kind"] = "choose_kind"
+    errors |= choice.errors  # after the email and the kind: the order of the form
     if errors or actor is None or choice.valid_until is None:
         return errors, None
     request = DelegationRequest(

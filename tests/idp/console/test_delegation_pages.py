@@ -124,6 +124,49 @@ def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
     assert "Access removed" in browser.get("/account/activity").text
 
 
+@pytest.mark.parametrize(
+    ("lang", "email_text", "error_prefix"),
+    [
+        (
+            "en",
+            "Enter their email address, like name@example.ca (254 characters at most).",
+            "Error:",
+        ),
+        ("fr", "Entrez son adresse courriel, comme nom@exemple.ca (254 caractères au plus).", None),
+    ],
+    ids=["en", "fr"],
+)
+def test_an_empty_appointment_names_every_field_in_order_and_links_each_group(
+    components, portal, browser, clock, lang, email_text, error_prefix
+):
+    _, _, secret_totp = _applicant_with_application(components, portal, browser, clock)
+    _step_up(browser, clock, secret_totp)
+    page = browser.get(f"/account/representatives/new?lang={lang}")
+    refused = browser.post(
+        "/account/representatives/new", data={"email": "", "csrf_token": csrf_of(page)}
+    )
+    assert refused.status_code == 400
+    assert "No Passerelle account" not in refused.text
+    assert "Aucun compte" not in refused.text
+    assert email_text in refused.text.split('id="email-error"')[1]
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert email_text in summary
+    # the order of the fields; a group of boxes links to its first box
+    assert re.findall(r'href="#([\w-]+)"', summary) == [
+        "email",
+        "kind-1",
+        "app-1",
+        "action-1",
+        "valid_until",
+    ]
+    for group in ("applications", "actions"):
+        assert f'id="{group}" aria-describedby="{group}-error"' in refused.text
+        error = refused.text.split(f'<p class="error-message" id="{group}-error">')[1]
+        assert error.startswith('<span class="visually-hidden">')
+        if error_prefix:
+            assert error_prefix in error.split("</span>")[0]
+
+
 def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field(
     components, portal, browser, clock
 ):
