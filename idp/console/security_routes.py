@@ -181,19 +181,24 @@ def change_password(
     now: Now,
 ) -> Response:
     _require_step_up_if_protected(db, me, now)
-    problem = _check_current_password(store, budgets, passwords, me, form.text("current_password"))
-    field = "current_password"
-    if problem is None:
-        field = "new_password"
-        try:
-            account = me.account
-            new = validate_password(
-                form.text("new_password"), email=account.email, name=account.name
-            )
-        except InvalidInput as error:
-            problem = error.code
+    # Every field at fault at once. The current password is only ever said right or wrong
+    # (each wrong guess spends the budget); the new one is judged on its own rules.
+    errors: dict[str, str] = {}
+    current = form.text("current_password")
+    problem = (
+        _check_current_password(store, budgets, passwords, me, current)
+        if current
+        else "current_required"  # nothing to verify, nothing to count
+    )
     if problem is not None:
-        return _security_page(request, db, me, 400, errors={field: problem})
+        errors["current_password"] = problem
+    account = me.account
+    try:
+        new = validate_password(form.text("new_password"), email=account.email, name=account.name)
+    except InvalidInput as error:
+        errors["new_password"] = error.code
+    if errors:
+        return _security_page(request, db, me, 400, errors=errors)
     me.account.password_hash = passwords.hash(new)
     me.account.password_changed_at = me.account.updated_at = now
     # The person may be locking someone out: every other session and every grant ends.

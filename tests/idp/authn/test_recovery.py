@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -145,6 +147,74 @@ def test_password_change_needs_the_current_password(components, browser):
     )
     assert refused.status_code == 400
     assert "current password is not right" in refused.text
+
+
+PASSWORD_TEXTS = {
+    "en": {
+        "required": "Enter your current password.",
+        "wrong": "Your current password is not right.",
+        "short": "Your password must be at least 12 characters long.",
+    },
+    "fr": {
+        "required": "Entrez votre mot de passe actuel.",
+        "wrong": "Votre mot de passe actuel n’est pas valide.",
+        "short": "Votre mot de passe doit compter au moins 12 caractères.",
+    },
+}
+
+
+def _summary_of(page):
+    return page.text.split('class="error-summary"')[1].split("</div>")[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_empty_password_change_names_both_fields(components, browser, lang):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    page = browser.get(f"/account/security?lang={lang}")
+    refused = browser.post(
+        "/account/security/password",
+        data={"current_password": "", "new_password": "", "csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 400
+    texts = PASSWORD_TEXTS[lang]
+    summary = _summary_of(refused)
+    assert re.findall(r'href="#(\w+)"', summary) == ["current_password", "new_password"]
+    assert texts["required"] in refused.text.split('id="current_password-error"')[1]
+    assert texts["short"] in refused.text.split('id="new_password-error"')[1]
+    assert texts["wrong"] not in refused.text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_wrong_current_password_and_a_short_new_one_are_both_named(components, browser, lang):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    page = browser.get(f"/account/security?lang={lang}")
+    refused = browser.post(
+        "/account/security/password",
+        data={"current_password": "not it", "new_password": "short", "csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 400
+    texts = PASSWORD_TEXTS[lang]
+    assert texts["wrong"] in refused.text.split('id="current_password-error"')[1]
+    assert texts["short"] in refused.text.split('id="new_password-error"')[1]
+
+
+def test_a_right_current_password_with_a_short_new_one_names_only_the_new_one(components, browser):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/account/security")
+    refused = browser.post(
+        "/account/security/password",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": "short",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert refused.status_code == 400
+    assert re.findall(r'href="#(\w+)"', _summary_of(refused)) == ["new_password"]
+    assert 'value="short"' not in refused.text  # secrets are never sent back
 
 
 def test_argon2_parameters_raised_later_rehash_at_next_sign_in(components, browser):
