@@ -104,6 +104,9 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     # Authenticator app and recovery codes.
     page.goto(f"{base}/account/security")
     assert_accessible(page)
+    page.locator('form[action="/account/security/password"] button[type=submit]').click()
+    expect(page.locator(".error-summary li")).to_have_count(2)  # both passwords named
+    assert_accessible(page)
     page.goto(f"{base}/account/security/totp")
     assert_accessible(page)
     secret = page.locator("#totp-secret").inner_text()
@@ -178,6 +181,14 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     # Recovery page.
     page.goto(f"{base}/recover")
     assert_accessible(page)
+    page.get_by_role("button", name=w["send_code"]).click()  # empty: refused beside the field
+    expect(page.locator("#email-error")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{base}/recover/identity")
+    page.locator('form[action="/recover/identity"] button[type=submit]').click()
+    expect(page.locator(".error-summary li")).to_have_count(4)  # code, name, phone, what
+    assert_accessible(page)
+    page.goto(f"{base}/recover")
     page.get_by_label(w["email"]).fill(email)
     page.get_by_role("button", name=w["send_code"]).click()
     assert_accessible(page)
@@ -235,6 +246,14 @@ def test_officer_invitation_journey(page, idp_server, lang):
     assert page.locator("html").get_attribute("lang") == lang
     assert_accessible(page)
     invitee = f"family-{secrets.token_hex(3)}@example.ca"
+    page.get_by_label(w["email"]).fill("not-an-email")
+    page.get_by_label(w["name"]).fill("N" * 300)
+    if lang == "fr":
+        page.get_by_label(o["language"]).check()
+    page.get_by_role("button", name=o["send"]).click()
+    expect(page.locator(".error-summary li")).to_have_count(2)  # the email and the name
+    assert_accessible(page)
+    assert page.locator(f"#locale-{lang}").is_checked()  # the language chosen is kept
     page.get_by_label(w["email"]).fill(invitee)
     page.get_by_label(w["name"]).fill("Yaw Mensah")
     if lang == "fr":

@@ -125,6 +125,12 @@ def test_appoint_act_revoke(browser, idp_server, lang):
         page.goto(f"{base}/account/representatives/new")
         assert page.locator("html").get_attribute("lang") == lang
         assert_accessible(page)
+        _submit(page, "/account/representatives/new")  # empty: every field at fault, named
+        expect(page.locator("#applications-error")).to_be_visible()
+        assert page.locator("#actions").get_attribute("aria-describedby") == "actions-error"
+        assert_accessible(page)
+        page.locator(".error-summary a[href='#action-1']").click()
+        expect(page.locator("#action-1")).to_be_focused()
         page.locator("#email").fill(rep)
         page.locator('input[name="applications"]').first.check()
         page.locator('input[value="application.read"]').check()
@@ -141,6 +147,10 @@ def test_appoint_act_revoke(browser, idp_server, lang):
         rep_page.goto(f"{base}/login?lang={lang}")
         _sign_in(rep_page, base, rep)
         rep_page.goto(f"{base}/account/delegations")
+        assert_accessible(rep_page)
+        _submit(rep_page, "/account/delegations/request")  # empty: both fields named
+        expect(rep_page.locator("#application_number-error")).to_be_visible()
+        expect(rep_page.locator("#email-error")).to_be_visible()
         assert_accessible(rep_page)
         rep_page.locator('form[action$="/accept"] button').click()
         rep_page.wait_for_url("**notice=accepted")
