@@ -164,12 +164,16 @@ def accept_invitation(
     name: str,
     password: str,
     now: datetime,
+    locale: str | None = None,
 ) -> Account:
-    """Create the invitee's account, in the invitation's language; the invitation works once.
+    """Create the invitee's account, in the language they chose on the page (`locale`), else
+    the invitation's; the invitation works once.
 
     Everything is checked before the invitation is claimed, so a refused password leaves
     it open for the next try.
     """
+    if locale not in SUPPORTED_LOCALES:
+        locale = None
     invitation = find_open_invitation(db, token, now)
     if invitation is None:
         raise InvalidInput(
@@ -187,6 +191,7 @@ def accept_invitation(
         )
     claimed_account = _claim_account(db, passwords, invitation, name, password, now)
     if claimed_account is not None:
+        claimed_account.locale = locale or claimed_account.locale
         return claimed_account
     account = create_account(
         db,
@@ -196,7 +201,7 @@ def accept_invitation(
         name=name or invitation.name,
         now=now,
         email_verified=True,
-        locale=invitation.locale,
+        locale=locale or invitation.locale,
     )
     account.password_changed_at = now
     invitation.account_id = account.id

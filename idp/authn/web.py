@@ -3,7 +3,10 @@
 Password, second factor, passkey, registration and invitation pages all end the same
 way: a fresh session (a planted cookie never becomes authenticated: session fixation),
 its cookie, and a redirect to where the person was going (a pending authorization
-request, a console page asking for a step-up, or the account page).
+request, a console page asking for a step-up, or the account page). A person who never
+chose a language (no `lang`, no `idp_lang` cookie, no `ui_locales`) gets their account's
+in the `idp_lang` cookie: the pages after speak it without the locale middleware reading
+the database on every request.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from adapters import EphemeralStore
+from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.interactions import Interactions
 from idp.authn.sessions import (
@@ -29,6 +33,7 @@ from idp.authn.sessions import (
 )
 from idp.authn.signin import PENDING_COOKIE, PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns
 from idp.http.deps import client_address
+from idp.http.locale import locale_cookie
 from idp.settings import Settings
 
 ACCOUNT_HOME = "/account"
@@ -42,6 +47,7 @@ class Browser:
     user_agent: str
     ip: str
     secure_cookies: bool
+    locale_chosen: bool = False  # by `lang`, the `idp_lang` cookie or `ui_locales`
 
 
 def safe_return_path(target: str | None, default: str = ACCOUNT_HOME) -> str:
@@ -101,6 +107,9 @@ def complete_sign_in(
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, cookie, max_age=policy.ttl_seconds, secure=browser.secure_cookies)
     clear_cookie(response, PENDING_COOKIE, secure=browser.secure_cookies)
+    account = db.get(Account, account_id)  # in the session already: no extra query
+    if not browser.locale_chosen and account is not None:
+        response.headers.append("set-cookie", locale_cookie(account.locale))
     return response
 
 
@@ -127,6 +136,7 @@ def browser_of(request: Request, settings: Settings) -> Browser:
         user_agent=request.headers.get("user-agent", ""),
         ip=client_address(request),
         secure_cookies=settings.cookie_secure,
+        locale_chosen=bool(getattr(request.state, "locale_chosen", False)),
     )
 
 

@@ -2,8 +2,14 @@
 
 Priority: an explicit `lang` query parameter (the language switch on every page), OIDC
 `ui_locales` (first supported tag; `fr-CA` counts as `fr`), the `idp_lang` cookie, the
-browser's Accept-Language (q-values honoured), then the configured default. Catalogues
-are compiled from the `.po` files in memory at start: no `.mo` file to forget.
+browser's Accept-Language (q-values honoured), then the configured default. The first
+three are the person's (or their portal's) choice, `request.state.locale_chosen`; the
+last two are guesses, which a page may replace by a better one (an invitation's language,
+an account's at sign-in). Catalogues are compiled from the `.po` files in memory at
+start: no `.mo` file to forget.
+
+The middleware never reads the database: a person signing in without a choice gets their
+account's language in the `idp_lang` cookie once, at sign-in (`idp.authn.web`).
 """
 
 from __future__ import annotations
@@ -61,8 +67,18 @@ def negotiate_locale(
     default: str,
 ) -> str:
     """The first supported language among the sources, by priority; never raises."""
+    return chosen_locale(lang_param=lang_param, ui_locales=ui_locales, cookie=cookie) or (
+        _from_accept_language(accept_language or "") or default
+    )
+
+
+def chosen_locale(
+    *, lang_param: str | None, ui_locales: str | None, cookie: str | None
+) -> str | None:
+    """The language the person (`lang`, the cookie) or their portal (`ui_locales`) chose;
+    None when nobody chose and only the browser's header or the default would decide."""
     if lang_param and _base(lang_param) and len(lang_param) <= 16:
-        return _base(lang_param) or default
+        return _base(lang_param)
     if ui_locales:
         for tag in ui_locales.split()[:10]:
             base = _base(tag)
@@ -70,9 +86,14 @@ def negotiate_locale(
                 return base
     if cookie and cookie in SUPPORTED_LOCALES:
         return cookie
-    if accept_language:
-        return _from_accept_language(accept_language) or default
-    return default
+    return None
+
+
+def locale_cookie(locale: str) -> str:
+    """The `Set-Cookie` value remembering `locale` for a year (the language switch's)."""
+    return (
+        f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; SameSite=Lax; Secure"
+    )
 
 
 def _query_values(scope: Scope) -> dict[str, str]:
@@ -106,7 +127,8 @@ def _cookie(scope: Scope) -> str | None:
 
 
 class LocaleMiddleware:
-    """Sets `request.state.locale`; remembers an explicit `?lang=` in a cookie."""
+    """Sets `request.state.locale` and `request.state.locale_chosen`; remembers an
+    explicit `?lang=` in a cookie."""
 
     def __init__(self, app: ASGIApp, *, default_locale: str = "en") -> None:
         self.app = app
@@ -117,23 +139,25 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
             return
         query = _query_values(scope)
-        locale = negotiate_locale(
-            lang_param=query.get("lang"),
-            ui_locales=query.get("ui_locales"),
-            cookie=_cookie(scope),
+        chosen = chosen_locale(
+            lang_param=query.get("lang"), ui_locales=query.get("ui_locales"), cookie=_cookie(scope)
+        )
+        locale = chosen or negotiate_locale(
+            lang_param=None,
+            ui_locales=None,
+            cookie=None,
             accept_language=_header(scope, b"accept-language"),
             default=self.default_locale,
         )
-        scope.setdefault("state", {})["locale"] = locale
+        state = scope.setdefault("state", {})
+        state["locale"] = locale
+        state["locale_chosen"] = chosen is not None
         remember = query.get("lang") is not None and _base(query.get("lang") or "") is not None
 
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
-                cookie = (
-                    f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; "
-                    "SameSite=Lax; Secure"
-                )
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
+                cookie = locale_cookie(locale).encode()
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie)]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

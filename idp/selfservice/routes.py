@@ -211,7 +211,8 @@ def _accept_page(
         "name": invitation.name if invitation else "",
         "errors": errors or {},
     }
-    if invitation is not None and "lang" not in request.query_params:
+    # The invitation's language is a better guess than the browser's, never a choice's.
+    if invitation is not None and not getattr(request.state, "locale_chosen", False):
         request.state.locale = invitation.locale
     status = status_code if invitation else 410
     return render_page(request, "invitations/accept.html", context, status_code=status)
@@ -243,6 +244,7 @@ def accept_submit(
             name=form.text("name"),
             password=form.text("password"),
             now=now,
+            locale=request.state.locale if request.state.locale_chosen else None,
         )
     except InvalidInput as error:
         return _accept_page(

@@ -102,3 +102,33 @@ def test_login_page_speaks_french_when_asked(browser):
     response = browser.get("/login?lang=fr")
     assert '<html lang="fr"' in response.text
     assert "Se connecter" in response.text or "Connexion" in response.text
+
+
+def _locale_cookies(response) -> list[str]:
+    return [
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and "idp_lang=" in v
+    ]
+
+
+def test_sign_in_without_a_language_choice_remembers_the_account_language(components, browser):
+    account = make_account(components, locale="fr")
+    browser.headers["Accept-Language"] = "en-CA"
+    response = browser.post(
+        "/login",
+        data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
+    )
+    assert response.status_code == 303
+    assert [c.split(";")[0] for c in _locale_cookies(response)] == ["idp_lang=fr"]
+    assert '<html lang="fr">' in browser.get("/account").text
+
+
+def test_sign_in_keeps_the_language_the_person_chose(components, browser):
+    account = make_account(components, locale="fr")
+    browser.get("/login?lang=en")
+    response = browser.post(
+        "/login",
+        data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
+    )
+    assert response.status_code == 303
+    assert _locale_cookies(response) == []
+    assert '<html lang="en">' in browser.get("/account").text

@@ -182,3 +182,25 @@ def test_translations_are_compiled_in_memory_for_each_supported_locale():
 def test_a_missing_catalogue_falls_back_to_the_english_msgids(tmp_path):
     catalogues = load_translations(tmp_path)
     assert catalogues["fr"].gettext("Sign in") == "Sign in"
+
+
+async def show_choice(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"{request.state.locale} {request.state.locale_chosen}")
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "expected"),
+    [
+        ("", {}, "en False"),
+        ("", {"Accept-Language": "fr-CA"}, "fr False"),
+        ("?lang=fr", {}, "fr True"),
+        ("?ui_locales=fr", {}, "fr True"),
+        ("", {"Cookie": f"{LOCALE_COOKIE}=fr", "Accept-Language": "en"}, "fr True"),
+        ("", {"Cookie": f"{LOCALE_COOKIE}=xx", "Accept-Language": "fr"}, "fr False"),
+    ],
+)
+def test_middleware_tells_a_choice_from_a_guess(query, headers, expected):
+    app = Starlette(routes=[Route("/", show_choice)])
+    app.add_middleware(LocaleMiddleware, default_locale="en")
+    with TestClient(app, base_url="https://testserver") as client:
+        assert client.get("/" + query, headers=headers).text == expected

@@ -225,3 +225,74 @@ def test_the_invitation_form_names_every_field_at_fault_and_keeps_what_was_typed
     )
     assert fixed.status_code == 200
     assert "invite à créer votre compte" in mail.texts("ama@example.ca")[-1]
+
+
+def _french_invitation(components, clock, email):
+    from idp.accounts.invitations import create_invitation
+
+    with transaction(components) as db:
+        issued = create_invitation(
+            db, email=email, name="Aminata Diallo", invited_by=None, now=clock.now(), locale="fr"
+        )
+        return issued.token
+
+
+def _accept(browser, token, password=PASSWORD):
+    page = browser.get(f"/invitations/accept?token={token}")
+    data = {"token": token, "name": "Aminata Diallo", "password": password}
+    return browser.post("/invitations/accept", data=data | {"csrf_token": csrf_of(page)})
+
+
+def test_a_french_invitation_keeps_french_after_the_account_is_created(components, browser, clock):
+    browser.headers["Accept-Language"] = "en-CA,en;q=0.9"
+    token = _french_invitation(components, clock, "aminata@example.ca")
+    assert '<html lang="fr">' in browser.get(f"/invitations/accept?token={token}").text
+    created = _accept(browser, token)
+    assert created.status_code == 303
+    assert created.headers["set-cookie"].count("idp_lang=fr;") == 1
+    welcome = browser.get(created.headers["location"])
+    assert '<html lang="fr">' in welcome.text
+    assert '<html lang="fr">' in browser.get("/account").text
+
+
+def test_a_person_who_switched_to_english_on_a_french_invitation_gets_english_answers(
+    components, browser, clock
+):
+    token = _french_invitation(components, clock, "switched@example.ca")
+    page = browser.get(f"/invitations/accept?token={token}&lang=en")
+    assert '<html lang="en">' in page.text
+    refused = browser.post(
+        "/invitations/accept",
+        data={"token": token, "name": "A", "password": "short", "csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 400
+    assert '<html lang="en">' in refused.text
+    assert '<html lang="en">' in browser.get(f"/invitations/accept?token={token}").text
+    created = _accept(browser, token)
+    assert created.status_code == 303
+    assert '<html lang="en">' in browser.get("/account").text
+    with transaction(components) as db:
+        account = db.scalar(select(Account).where(Account.email == "switched@example.ca"))
+        assert account.locale == "en"  # their choice, not the invitation's default
+
+
+def test_the_id_token_of_an_account_created_from_a_french_invitation_says_locale_fr(
+    components, browser, portal, clock
+):
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    from tests.factories.idp import make_client
+    from tests.idp.flows import authorization_request, authorize_code, redeem
+
+    browser.headers["Accept-Language"] = "en-CA"
+    token = _french_invitation(components, clock, "token@example.ca")
+    assert _accept(browser, token).status_code == 303
+    client, secret = make_client(components)
+    request = authorization_request(client.client_id)
+    result = authorize_code(browser, request, "token@example.ca", PASSWORD)
+    body = redeem(portal, result["code"], request.verifier, client.client_id, secret).json()
+    keys = KeySet.import_key_set(portal.get("/jwks").json())
+    claims = jwt.decode(body["id_token"], keys, algorithms=["RS256"]).claims
+    assert claims["email"] == "token@example.ca"
+    assert claims["locale"] == "fr"
