@@ -105,9 +105,7 @@ def test_login_page_speaks_french_when_asked(browser):
 
 
 def _locale_cookies(response) -> list[str]:
-    return [
-        v for k, v in response.headers.multi_items() if k == "set-cookie" and "idp_lang=" in v
-    ]
+    return [v for k, v in response.headers.multi_items() if k == "set-cookie" and "idp_lang=" in v]
 
 
 def test_sign_in_without_a_language_choice_remembers_the_account_language(components, browser):

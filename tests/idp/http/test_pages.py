@@ -172,6 +172,22 @@ def test_rate_limit_message_rounds_up_to_minutes_in_french(client):
     assert "Trop de tentatives. Réessayez dans 2 minutes." in page
 
 
+@pytest.mark.parametrize(
+    ("lang", "seconds", "message"),
+    [
+        ("en", 1, "Too many attempts. Try again in 1 minute."),
+        ("en", 60, "Too many attempts. Try again in 1 minute."),
+        ("en", 61, "Too many attempts. Try again in 2 minutes."),
+        ("fr", 1, "Trop de tentatives. Réessayez dans 1 minute."),
+        ("fr", 60, "Trop de tentatives. Réessayez dans 1 minute."),
+        ("fr", 61, "Trop de tentatives. Réessayez dans 2 minutes."),
+    ],
+)
+def test_rate_limit_message_says_one_minute_in_the_singular(client, lang, seconds, message):
+    query = f"lang={lang}&error_code=rate_limited&retry_after_seconds={seconds}"
+    assert message in client.get(f"/login?{query}").text
+
+
 def test_field_without_error_is_not_marked_invalid(client):
     page = client.get("/login").text
     assert "aria-invalid" not in page
