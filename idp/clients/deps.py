@@ -1,5 +1,5 @@
-"""The portal profiles (loaded once at start) and the client directory as request
-dependencies."""
+"""The portal profiles (loaded once at start), the client directory and the page's portal
+names as request dependencies."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from idp.clients.cache import ClientDirectory
+from idp.clients.names import PortalNames, portal_names
 from idp.clients.profiles import PortalProfiles
 from idp.clients.service import RegisteredClient
-from idp.http.deps import shared
+from idp.http.deps import Db, shared
 
 
 async def client_directory(request: Request) -> ClientDirectory:
@@ -33,3 +34,10 @@ def portal_name(request: Request, client: RegisteredClient | None) -> str | None
 
 Profiles = Annotated[PortalProfiles, Depends(portal_profiles)]
 Clients = Annotated[ClientDirectory, Depends(client_directory)]
+
+
+async def page_portal_names(request: Request, db: Db, profiles: Profiles) -> PortalNames:
+    return portal_names(request, db, profiles)
+
+
+Portals = Annotated[PortalNames, Depends(page_portal_names)]

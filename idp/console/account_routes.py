@@ -22,8 +22,8 @@ from idp.authn.sessions import (
     list_sessions,
 )
 from idp.authn.web import clear_cookie
+from idp.clients.deps import Portals
 from idp.clients.registration import SUPPORTED_SCOPES
-from idp.console.deps import Portals
 from idp.console.views import describe_device
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now, Router

@@ -28,7 +28,8 @@ from consent import (
     get_application,
     get_delegation,
 )
-from idp.console.views import People, PortalNames
+from idp.clients.names import PortalNames
+from idp.console.views import People
 from idp.notifications.mails import tr
 from keys import SigningKey, sign_jwt
 

@@ -25,6 +25,8 @@ from starlette.responses import Response
 
 from consent import AuditEntry, events_between, find_event
 from idp.authn.deps import Me, SignedIn
+from idp.clients.deps import Portals
+from idp.clients.names import PortalNames
 from idp.console.activity import (
     EXPORT_ALG,
     MAX_EXPORT_ENTRIES,
@@ -33,8 +35,7 @@ from idp.console.activity import (
     Period,
     sign_export,
 )
-from idp.console.deps import Portals
-from idp.console.views import PortalNames, people
+from idp.console.views import people
 from idp.http.deps import AppSettings, Db, Keys, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params, Query

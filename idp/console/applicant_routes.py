@@ -35,8 +35,9 @@ from idp.accounts.models import Account
 from idp.accounts.service import validate_email
 from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
-from idp.console.deps import Portals
-from idp.console.views import PortalNames, application_view, delegation_view, people
+from idp.clients.deps import Portals
+from idp.clients.names import PortalNames
+from idp.console.views import application_view, delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
 from idp.delegation.notices import notify

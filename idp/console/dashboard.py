@@ -29,7 +29,8 @@ from consent import (
     effective_status,
     get_application,
 )
-from idp.console.views import PortalNames, people
+from idp.clients.names import PortalNames
+from idp.console.views import people
 
 EXPIRING_SOON_DAYS = 30
 LIVING = (DelegationStatus.ACTIVE, DelegationStatus.PENDING_ACCEPTANCE)

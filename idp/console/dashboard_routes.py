@@ -7,8 +7,8 @@ from fastapi import Request
 from starlette.responses import Response
 
 from idp.authn.deps import Me
+from idp.clients.deps import Portals
 from idp.console.dashboard import EXPIRING_SOON_DAYS, DashboardFilter, dashboard_rows
-from idp.console.deps import Portals
 from idp.http.deps import Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Query

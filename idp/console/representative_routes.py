@@ -29,7 +29,7 @@ from consent import (
 from idp.accounts.service import MAX_EMAIL_LENGTH, validate_email
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
-from idp.console.deps import Portals
+from idp.clients.deps import Portals
 from idp.console.views import delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events

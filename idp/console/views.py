@@ -3,18 +3,17 @@
 Templates get these, never ORM rows: an application as the applicant sees it (which
 portal, its status, its unread messages), a delegation as either side sees it, a device
 name from a User-Agent. Portal names and status labels come from the portals' profiles,
-in the page's language, each portal read once per page (`PortalNames`).
+in the page's language, each portal read once per page (`idp.clients.names.PortalNames`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.requests import Request
 
 from consent import (
     ACTION_LABELS,
@@ -28,37 +27,7 @@ from consent import (
     get_application,
 )
 from idp.accounts.models import Account
-from idp.clients.profiles import PortalProfiles
-from idp.clients.service import RegisteredClient, find_client
-
-
-@dataclass
-class PortalNames:
-    """Portal names and status labels in the page's language (from the portals' profiles),
-    each client read once per page; a portal without a profile shows its registered name
-    and its status codes as they are."""
-
-    db: Session
-    profiles: PortalProfiles
-    language: str = "en"
-    _clients: dict[str, RegisteredClient | None] = field(default_factory=dict)
-
-    def _client(self, client_id: str) -> RegisteredClient | None:
-        if client_id not in self._clients:
-            self._clients[client_id] = find_client(self.db, client_id)
-        return self._clients[client_id]
-
-    def name(self, client_id: str | None) -> str:
-        if not client_id:
-            return ""
-        return self.profiles.portal_name(self._client(client_id), self.language) or client_id
-
-    def status(self, client_id: str, code: str) -> str:
-        return self.profiles.status_label(self._client(client_id), code, self.language)
-
-
-def portal_names(request: Request, db: Session, profiles: PortalProfiles) -> PortalNames:
-    return PortalNames(db, profiles, getattr(request.state, "locale", "en"))
+from idp.clients.names import PortalNames
 
 
 @dataclass(frozen=True, slots=True)

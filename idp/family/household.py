@@ -10,7 +10,7 @@ never rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from consent import (
     get_delegation,
 )
 from idp.accounts.models import Account, Invitation
-from idp.clients.service import find_client
+from idp.clients.names import PortalNames
 from idp.family.invitations import FamilyInvitationStatus
 from idp.family.models import FamilyInvitation
 
@@ -40,8 +40,8 @@ from idp.family.models import FamilyInvitation
 class SharedApplication:
     program: str
     number: str
-    portal: str
-    status: str | None  # None: the delegation does not share it
+    portal: str  # the profile's name in the page's language
+    status: str | None  # the profile's label; None: the delegation does not share it
     unread: int | None
     link: str
 
@@ -62,18 +62,6 @@ class InvitedMember:
     status: str  # invited, invitation_expired, cancelled, lapsed, or the delegation's
 
 
-@dataclass
-class _PortalNames:
-    db: Session
-    names: dict[str, str] = field(default_factory=dict)
-
-    def name(self, client_id: str) -> str:
-        if client_id not in self.names:
-            client = find_client(self.db, client_id)
-            self.names[client_id] = client.name if client else client_id
-        return self.names[client_id]
-
-
 def _names(db: Session, subjects: set[str]) -> dict[str, str]:
     rows = db.execute(select(Account.subject, Account.name).where(Account.subject.in_(subjects)))
     return {row.subject: row.name for row in rows}
@@ -89,28 +77,31 @@ def _covered(db: Session, delegation: Delegation) -> list[Application]:
     return [get_application(db, a) for a in application_ids_of(db, delegation.id)]
 
 
-def _shared(
-    application: Application, actions: set[str], portals: _PortalNames
-) -> SharedApplication:
+def _shared(application: Application, actions: set[str], portals: PortalNames) -> SharedApplication:
+    portal_id = application.portal_client_id
     return SharedApplication(
         program=application.program,
         number=application.portal_reference,
-        portal=portals.name(application.portal_client_id),
-        status=application.status if Action.APPLICATION_READ in actions else None,
+        portal=portals.name(portal_id),
+        status=portals.status(portal_id, application.status)
+        if Action.APPLICATION_READ in actions
+        else None,
         unread=application.unread_count if Action.CORRESPONDENCE_READ in actions else None,
         link=application.deep_link,
     )
 
 
-def household_of(db: Session, actor_subject: str, now: datetime) -> list[HouseholdMember]:
-    """Each active delegation to `actor_subject`, with the applications it shares."""
+def household_of(
+    db: Session, portals: PortalNames, actor_subject: str, now: datetime
+) -> list[HouseholdMember]:
+    """Each active delegation to `actor_subject`, with the applications it shares, portals
+    and statuses named as `/account/applications` names them."""
     active = [
         d
         for d in delegations_of_actor(db, actor_subject)
         if effective_status(d, now) == DelegationStatus.ACTIVE
     ]
     names = _names(db, {d.principal_subject for d in active})
-    portals = _PortalNames(db)
     return [
         HouseholdMember(
             name=names.get(d.principal_subject, "?"),

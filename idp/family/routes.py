@@ -18,7 +18,8 @@ from starlette.responses import RedirectResponse, Response
 from consent import ACTION_LABELS, READ_ACTIONS, Action, applications_of_applicant, parse_actions
 from idp.accounts.models import Account
 from idp.authn.deps import Me, RecentSecondFactor
-from idp.clients.service import find_client
+from idp.clients.deps import Portals
+from idp.clients.names import PortalNames
 from idp.family.household import household_of, invited_by
 from idp.family.invitations import (
     FamilyInvite,
@@ -41,19 +42,20 @@ LANGUAGES = (("en", "English"), ("fr", "Français"))
 
 
 @router.get(HOUSEHOLD)
-def household(request: Request, me: Me, db: Db, now: Now) -> Response:
+def household(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     context = {
-        "members": household_of(db, me.subject, now),
+        "members": household_of(db, portals, me.subject, now),
         "invited": invited_by(db, me.subject, now),
         "notice": request.query_params.get("notice"),
     }
     return render_page(request, "family/household.html", context)
 
 
-def _form_context(db: Session, account: Account, now: datetime) -> dict[str, Any]:
+def _form_context(
+    db: Session, portals: PortalNames, account: Account, now: datetime
+) -> dict[str, Any]:
     mine = applications_of_applicant(db, account.subject)
-    portals = {a.portal_client_id: find_client(db, a.portal_client_id) for a in mine}
-    names = {cid: (c.name if c else cid) for cid, c in portals.items()}
+    names = {a.portal_client_id: portals.name(a.portal_client_id) for a in mine}
     return {
         "applications": [
             {"id": a.id, "label": f"{a.program} {a.portal_reference} ({names[a.portal_client_id]})"}
@@ -109,8 +111,10 @@ def read_invite(form: Params) -> tuple[FamilyInvite, dict[str, str]]:
 
 
 @router.get(INVITE)
-def invite_form(request: Request, me: RecentSecondFactor, db: Db, now: Now) -> Response:
-    return render_page(request, "family/invite.html", _form_context(db, me.account, now))
+def invite_form(
+    request: Request, me: RecentSecondFactor, db: Db, portals: Portals, now: Now
+) -> Response:
+    return render_page(request, "family/invite.html", _form_context(db, portals, me.account, now))
 
 
 @router.post(INVITE)
@@ -119,6 +123,7 @@ def invite_submit(
     form: CsrfForm,
     me: RecentSecondFactor,
     db: Db,
+    portals: Portals,
     settings: AppSettings,
     mail: Mail,
     now: Now,
@@ -128,7 +133,7 @@ def invite_submit(
     if not errors:
         mail.send(invite_family_member(db, me.account, invite, issuer=settings.issuer, now=now))
         return RedirectResponse(f"{HOUSEHOLD}?notice=invited", status_code=303)
-    context = _form_context(db, me.account, now)
+    context = _form_context(db, portals, me.account, now)
     context["values"] = {
         "name": invite.name,
         "email": invite.email,

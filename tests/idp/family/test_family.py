@@ -22,7 +22,7 @@ from consent import (
 from idp.accounts.service import find_account_by_email
 from idp.delegation import service
 from idp.family.household import invited_by
-from tests.factories.idp import make_account, make_client, transaction
+from tests.factories.idp import make_account, make_client, make_profile_client, transaction
 from tests.idp.flows import csrf_of, enable_totp, sign_in
 
 PASSWORD = "a family of long passphrases"
@@ -228,3 +228,54 @@ def test_the_household_shows_only_what_each_delegation_shares(
     assert "E000123" in household.text
     assert "in_review" not in household.text  # no application.read: the status is not shared
     assert "Not shared" in household.text
+
+
+def _pr_application(components, clock, owner):
+    client, _ = make_profile_client(components, "pr-portal")
+    with transaction(components) as db:
+        application, _ = register_application(
+            db, portal_client_id=client.client_id, portal_reference="R000789",
+            program="Permanent residence", applicant_subject=owner.subject,
+            status="presence_in_canada_confirmed", unread_count=0,
+            deep_link="https://pr.example/R000789", now=clock.now(),
+        )  # fmt: skip
+    return application.id
+
+
+def test_the_household_names_portals_and_statuses_as_my_applications_do(components, browser, clock):
+    spouse = make_account(components, name="Lina Haddad")
+    application_id = _pr_application(components, clock, spouse)
+    relative = make_account(components)
+    with transaction(components) as db:
+        granted = service.grant(
+            db,
+            components.delegation_events,
+            DelegationRequest(
+                principal=spouse.subject, actor=relative.subject,
+                kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+                actions=[Action.APPLICATION_READ], valid_until=clock.now() + timedelta(days=9),
+                application_ids=[application_id],
+            ),
+            clock.now(),
+        )  # fmt: skip
+        service.accept(db, components.delegation_events, granted.id, relative.subject, clock.now())
+    sign_in(browser, "/login", relative.email)
+    french = browser.get("/account/household?lang=fr").text
+    assert "<td>Présence au Canada confirmée</td>" in french
+    assert "<td>Portail de résidence permanente</td>" in french
+    assert "Ouvrir R000789 dans Portail de résidence permanente" in french
+    assert "presence_in_canada_confirmed" not in french
+    assert "Permanent Residence Portal" not in french
+    english = browser.get("/account/household?lang=en").text
+    assert "<td>Presence in Canada confirmed</td>" in english
+    assert "<td>Permanent Residence Portal</td>" in english
+
+
+def test_the_invite_form_names_my_portals_in_my_language(components, browser, clock):
+    owner = make_account(components)
+    _pr_application(components, clock, owner)
+    sign_in(browser, "/login", owner.email)
+    enable_totp(browser, clock.now().timestamp())
+    french = browser.get(INVITE + "?lang=fr").text
+    assert "Permanent residence R000789 (Portail de résidence permanente)" in french
+    assert "Permanent Residence Portal" not in french
