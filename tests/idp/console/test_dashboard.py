@@ -105,6 +105,10 @@ def test_an_approved_representative_asks_as_paid_and_the_applicant_is_told(
     representative_id = make_representative(components, rep)
     sign_in(browser, "/login", rep.email)
     assert "Paid representative (licensed)" in browser.get("/account/delegations").text
+    french = browser.get("/account/dashboard?lang=fr").text
+    assert f"ID de représentant\u00a0: <strong>{representative_id}</strong>" in french
+    asking = browser.get("/account/delegations?lang=fr").text
+    assert f"ID de représentant\u00a0: {representative_id}." in asking
     _ask(browser, "E1", applicant.email)
     text = mail.texts(applicant.email)[-1]
     assert "Amrit Kaur Sandhu" in text

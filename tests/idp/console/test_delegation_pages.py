@@ -510,3 +510,5 @@ def test_an_officer_reinstates_a_representative_from_the_cli(
         )
     assert decision.allowed
     assert "Status: active" in browser.get("/account/representatives?lang=en").text
+    # French puts its non-breaking space before the colon, inside the translation.
+    assert "État\u00a0: actif" in browser.get("/account/representatives?lang=fr").text

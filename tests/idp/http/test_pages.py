@@ -274,6 +274,11 @@ def test_every_page_has_a_skip_link_landmarks_and_a_stylesheet(client):
         assert " style=" not in page, path
 
 
+def test_french_labels_put_a_non_breaking_space_before_the_colon(client):
+    assert "Email address: nadia@example.ca" in client.get("/account?lang=en").text
+    assert "Adresse courriel\u00a0: nadia@example.ca" in client.get("/account?lang=fr").text
+
+
 def test_stylesheet_is_served(client):
     response = client.get("/static/passerelle.css")
     assert response.status_code == 200
