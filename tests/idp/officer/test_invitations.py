@@ -89,6 +89,20 @@ def test_an_expired_invitation_cannot_be_used(cli_env, browser, mail, clock):
     assert browser.get(_link(mail, "late@example.ca")).status_code == 410
 
 
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "This invitation cannot be used"),
+        ("fr", "Cette invitation ne peut pas être utilisée"),
+    ],
+)
+def test_an_unusable_invitation_is_titled_as_its_heading_says(browser, lang, title):
+    page = browser.get(f"/invitations/accept?token=bogus&lang={lang}")
+    assert page.status_code == 410
+    assert f"<title>{title} — Passerelle</title>" in page.text
+    assert f"<h1>{title}</h1>" in page.text
+
+
 def test_inviting_an_existing_account_is_refused(cli_env, components):
     account = make_account(components)
     result = cli_env.invoke(cli, ["invitations", "create", "--email", account.email, "--json"])
