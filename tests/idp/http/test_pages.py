@@ -25,6 +25,16 @@ from idp.http.security_headers import SecurityHeadersMiddleware
 IDP = Path(__file__).resolve().parents[3] / "idp"
 CSRF_TOKEN = "csrf-token-for-the-test"
 
+ACTIVITY_ENTRY = {
+    "seq": 42,
+    "when": "2026-11-25 14:03 UTC",
+    "actor": "Amrit Kaur Sandhu (amrit.sandhu@example.ca)",
+    "what": "Appointed a paid representative",
+    "action_labels": ["Read the application", "Read correspondence"],
+    "applications": [("Permanent residence", "R000789")],
+    "portal": "Permanent Residence Portal",
+}
+
 # Each page of the demo app: its template and the view model the real route passes.
 SAMPLES = {
     "/login": (
@@ -55,7 +65,127 @@ SAMPLES = {
         },
     ),
     "/account": ("account/home.html", {"name": "Nadia Haddad", "email": "nadia@example.ca"}),
+    # Pages with tables, their rows as long as real ones (the demo's), for the 320 px check.
+    "/account/applications": (
+        "console/applications.html",
+        {
+            "applications": [
+                {
+                    "id": "a1",
+                    "number": "R000789",
+                    "program": "Permanent residence",
+                    "status": "Presence in Canada confirmed",
+                    "unread": 2,
+                    "link": "https://pr.example/R000789",
+                    "portal": "Permanent Residence Portal",
+                    "portal_id": "pr-portal",
+                    "updated": "2026-11-25",
+                }
+            ],
+            "claims": [],
+            "filed_for": {},
+            "client_files": 0,
+            "notice": None,
+        },
+    ),
+    "/account/activity": (
+        "console/activity.html",
+        {
+            "entries": [ACTIVITY_ENTRY],
+            "values": {"from": "", "to": ""},
+            "errors": {},
+            "period_query": "",
+            "max_export": 1000,
+        },
+    ),
+    "/account/activity/print": (
+        "console/activity_print.html",
+        {
+            "entries": [ACTIVITY_ENTRY],
+            "period": {"start": None, "end": None},
+            "owner": {"name": "Nadia Haddad", "email": "nadia@example.ca"},
+            "printed_at": "2026-11-25 14:03 UTC",
+            "period_query": "",
+        },
+    ),
+    "/account/dashboard": (
+        "console/dashboard.html",
+        {
+            "rows": [
+                {
+                    "client": "Amara Okafor (amara.okafor@example.ca)",
+                    "program": "Permanent residence",
+                    "number": "R000789",
+                    "portal": "Permanent Residence Portal",
+                    "portal_id": "pr-portal",
+                    "status": "presence_in_canada_confirmed",
+                    "status_label": "Presence in Canada confirmed",
+                    "unread": 3,
+                    "actions": ["Read the application", "Read correspondence"],
+                    "until": "2027-06-30",
+                    "expiring": True,
+                    "delegation_status": "active",
+                    "link": "https://pr.example/R000789",
+                }
+            ],
+            "total": 1,
+            "clients": 1,
+            "filter": {},
+            "portals": [("pr-portal", "Permanent Residence Portal")],
+            "statuses": [("presence_in_canada_confirmed", "Presence in Canada confirmed")],
+            "expiring_days": 30,
+            "representative": {"representative_id": "REP-7Q4K2M9X", "status": "active"},
+        },
+    ),
+    "/account/household": (
+        "family/household.html",
+        {
+            "members": [
+                {
+                    "name": "Amara Okafor",
+                    "kind": "Designated individual",
+                    "until": "2027-06-30",
+                    "applications": [
+                        {
+                            "program": "Permanent residence",
+                            "number": "R000789",
+                            "portal": "Permanent Residence Portal",
+                            "status": "Presence in Canada confirmed",
+                            "unread": 2,
+                            "link": "https://pr.example/R000789",
+                        }
+                    ],
+                }
+            ],
+            "invited": [],
+            "notice": None,
+        },
+    ),
+    "/officer/invitations": (
+        "officer/invitations.html",
+        {
+            "invitations": [
+                {
+                    "email": "aminata.diallo-traore@example.ca",
+                    "name": "Aminata Diallo-Traoré",
+                    "created": "2026-11-25",
+                    "status": "waiting",
+                }
+            ],
+            "values": {},
+            "errors": {},
+            "created": None,
+        },
+    ),
 }
+TABLE_PAGES = [
+    "/account/applications",
+    "/account/activity",
+    "/account/activity/print",
+    "/account/dashboard",
+    "/account/household",
+    "/officer/invitations",
+]
 
 
 def demo_app(pages: Pages | None = None) -> FastAPI:
