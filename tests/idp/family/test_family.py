@@ -114,8 +114,19 @@ def test_every_field_at_fault_is_named_at_once_and_nothing_is_sent(applicant, br
         actions=None, valid_until="someday",
     )  # fmt: skip
     assert refused.status_code == 400
-    for field in ("name", "email", "applications", "actions", "valid_until"):
-        assert f'href="#{field}"' in refused.text, field
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    # the order of the fields; a group of boxes links to its first box
+    assert re.findall(r'href="#([\w-]+)"', summary) == [
+        "name",
+        "email",
+        "app-1",
+        "action-1",
+        "valid_until",
+    ]
+    for group in ("applications", "actions"):
+        assert f'id="{group}" aria-describedby="{group}-error"' in refused.text
+        error = refused.text.split(f'<p class="error-message" id="{group}-error">')[1]
+        assert error.startswith('<span class="visually-hidden">Error: </span>')
     assert mail.texts(kofi) == []
 
 
@@ -131,7 +142,7 @@ def test_someone_with_an_account_is_appointed_from_my_representatives_instead(
 def test_a_family_member_gets_only_read_actions(applicant, browser, kofi):
     refused = _invite(browser, applicant[1], kofi, actions=["documents.upload"])
     assert refused.status_code == 400
-    assert 'href="#actions"' in refused.text
+    assert 'href="#action-1"' in refused.text
 
 
 def test_an_application_of_someone_else_is_refused(components, applicant, browser, clock, kofi):
@@ -144,7 +155,7 @@ def test_an_application_of_someone_else_is_refused(components, applicant, browse
         )  # fmt: skip
     refused = _invite(browser, theirs.id, kofi)
     assert refused.status_code == 400
-    assert 'href="#applications"' in refused.text
+    assert 'href="#app-1"' in refused.text
 
 
 def test_accepting_the_invitation_creates_the_appointment_they_then_accept(
