@@ -31,7 +31,7 @@ ADDRESS_FACTOR = "password-address"  # idem
 @dataclass(frozen=True, slots=True)
 class LoginResult:
     account: Account | None = None
-    error_code: str | None = None  # invalid_credentials | rate_limited
+    error_code: str | None = None  # invalid_credentials | rate_limited | too_long
     retry_after_seconds: int = 0
     warn_owner: Account | None = None  # the account whose budget this failure used up
 
@@ -39,9 +39,6 @@ class LoginResult:
 def _verified_account(
     db: Session, passwords: Passwords, email: str, password: str, now: datetime
 ) -> Account | None:
-    if len(email) > MAX_LOGIN_FIELD_LENGTH or len(password) > MAX_LOGIN_FIELD_LENGTH:
-        passwords.verify(None, "")  # the same cost as a real verification
-        return None
     account = find_account_by_email(db, email)
     ok = passwords.verify(account.password_hash if account else None, password)
     if not ok or account is None or not account.is_active:
@@ -78,6 +75,10 @@ def _check_password(
     address: str,
     now: datetime,
 ) -> LoginResult:
+    if len(email) > MAX_LOGIN_FIELD_LENGTH or len(password) > MAX_LOGIN_FIELD_LENGTH:
+        # No account has such an email or password: say the limit (it tells nothing about
+        # any account) instead of "incorrect", and count no guess.
+        return LoginResult(error_code="too_long")
     wait = blocked(store, budgets.password_per_account, PASSWORD_FACTOR, email)
     if wait:
         return LoginResult(error_code="rate_limited", retry_after_seconds=wait)

@@ -115,7 +115,7 @@ def login_submit(
         owner = result.warn_owner
         mail.send(notice_mail(owner.email, owner.locale, "password_attempts"))
     if result.account is None:
-        status = 429 if result.error_code == "rate_limited" else 401
+        status = {"rate_limited": 429, "too_long": 400}.get(result.error_code or "", 401)
         return _login_page(
             request,
             db,

@@ -130,3 +130,26 @@ def test_sign_in_keeps_the_language_the_person_chose(components, browser):
     assert response.status_code == 303
     assert _locale_cookies(response) == []
     assert '<html lang="en">' in browser.get("/account").text
+
+
+def test_an_over_long_password_is_told_the_limit_and_counts_no_guess(components, browser):
+    """No account has a password over 256 characters: the page says the limit (it tells
+    nothing about any account) and no failure is counted against the account."""
+    account = make_account(components)
+    for _ in range(12):  # more than the account's budget of 10 failures
+        refused = browser.post(
+            "/login",
+            data={"email": account.email, "password": "x" * 257, "csrf_token": _csrf(browser)},
+        )
+        assert refused.status_code == 400
+        assert "An email address or a password has at most 256 characters." in refused.text
+    french = browser.post(
+        "/login?lang=fr",
+        data={"email": account.email, "password": "x" * 257, "csrf_token": _csrf(browser)},
+    )
+    assert "compte au plus 256 caractères" in french.text
+    signed_in = browser.post(
+        "/login",
+        data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
+    )
+    assert signed_in.status_code == 303
