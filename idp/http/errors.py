@@ -112,8 +112,16 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+# FastAPI's answer to a JSON body it cannot decode (not UTF-8): said as what to send.
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+UNREADABLE_JSON = "the body must be a JSON object encoded in UTF-8"
+
+
 def _http_error_response(request: Request, exc: StarletteHTTPException) -> Response:
     if _wants_json(request):
+        if exc.status_code == 400 and exc.detail == FASTAPI_BODY_ERROR:
+            errors = [{"field": "body", "message": UNREADABLE_JSON, "limit": None}]
+            return problem(400, "invalid_body", "Invalid input", UNREADABLE_JSON, errors=errors)
         return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail))
     if exc.status_code == 404:
         return _page(request, 404, "Page not found", "Page not found")
@@ -206,11 +214,26 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     return await unavailable(request, Unavailable("database", type(exc).__name__))
 
 
+def _field_of(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "body"  # its `loc` is the position in the body, not a field
+    return ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+
+
+def _message_of(error: dict[str, Any]) -> str:
+    """pydantic's message; for a body that is not JSON, where and why it is not."""
+    if error.get("type") == "json_invalid":
+        position = error.get("loc", ("body", 0))[-1]
+        reason = (error.get("ctx") or {}).get("error", "invalid JSON")
+        return f"the body is not valid JSON: {reason} at character {position}"
+    return str(error.get("msg", ""))
+
+
 async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
     errors = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-            "message": e.get("msg", ""),
+            "field": _field_of(e),
+            "message": _message_of(e),
             "limit": _limit_of(e.get("ctx") or {}),
         }
         for e in exc.errors()

@@ -112,3 +112,27 @@ def test_an_oversized_json_body_is_refused_before_authentication(portal):
     problem = response.json()
     assert problem["errors"][0]["field"] == "body"
     assert problem["errors"][0]["limit"] == 64 * 1024
+
+
+def test_a_body_that_is_not_json_is_refused_saying_where(portal_bearer, portal):
+    response = portal.post(
+        "/api/applications",
+        content=b'{"application_number": E1}',
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {portal_bearer}"},
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "body"
+    assert error["message"] == "the body is not valid JSON: Expecting value at character 23"
+
+
+def test_a_body_that_is_not_utf8_is_refused_saying_what_to_send(portal_bearer, portal):
+    response = portal.post(
+        "/api/applications",
+        content=b'{"application_number": "\xff\xfe"}',
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {portal_bearer}"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "the body must be a JSON object encoded in UTF-8"
+    assert response.json()["errors"][0]["field"] == "body"
