@@ -138,6 +138,18 @@ def csrf_of(page: httpx.Response) -> str:
     return _hidden(page.text, "csrf_token")
 
 
+def assert_group_error(html: str, group: str, prefix: str | None = "Error:") -> str:
+    """A group of boxes' error is tied to its fieldset (id, aria-describedby) and starts with
+    the hidden prefix (`prefix` in the page's language; None: any); returns the message."""
+    assert f'id="{group}" aria-describedby="{group}-error"' in html, group
+    error = html.split(f'<p class="error-message" id="{group}-error">')[1].split("</p>")[0]
+    hidden, _, message = error.partition("</span>")
+    assert hidden.startswith('<span class="visually-hidden">'), error
+    if prefix:
+        assert prefix in hidden, error
+    return message.strip()
+
+
 def register(
     browser: httpx.Client, mail, *, name: str, email: str, password: str
 ) -> httpx.Response:

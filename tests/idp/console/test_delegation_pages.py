@@ -14,6 +14,7 @@ from idp.authn.totp import current_code
 from idp.cli.main import app as cli
 from tests.factories.idp import connect, make_account, transaction
 from tests.idp.flows import (
+    assert_group_error,
     csrf_of,
     enable_totp,
     portal_client,
@@ -160,11 +161,7 @@ def test_an_empty_appointment_names_every_field_in_order_and_links_each_group(
         "valid_until",
     ]
     for group in ("applications", "actions"):
-        assert f'id="{group}" aria-describedby="{group}-error"' in refused.text
-        error = refused.text.split(f'<p class="error-message" id="{group}-error">')[1]
-        assert error.startswith('<span class="visually-hidden">')
-        if error_prefix:
-            assert error_prefix in error.split("</span>")[0]
+        assert assert_group_error(refused.text, group, error_prefix)
 
 
 def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field(

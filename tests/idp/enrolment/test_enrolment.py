@@ -15,7 +15,7 @@ from tests.idp.enrolment.journey import (
     submit,
     upload,
 )
-from tests.idp.flows import csrf_of, sign_in
+from tests.idp.flows import assert_group_error, csrf_of, sign_in
 
 
 def test_a_person_enrols_and_gets_a_receipt_shown_and_mailed(components, browser, clock, mail):
@@ -137,6 +137,17 @@ def test_the_profile_names_every_field_at_fault_and_keeps_what_was_typed(
     assert "16 characters at most" in answer.text
     assert 'value="Sandhu Immigration"' in answer.text
     assert 'value="call me"' in answer.text
+
+
+def test_a_profile_without_a_kind_of_representative_ties_the_error_to_the_group(
+    components, browser, clock, mail
+):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    answer = save_profile(browser, representative_type="")
+    assert answer.status_code == 400
+    assert assert_group_error(answer.text, "representative_type")
+    assert 'href="#type-' in answer.text.split('class="error-summary"')[1].split("</div>")[0]
 
 
 def test_an_unpaid_representative_needs_no_membership(components, browser, clock, mail):

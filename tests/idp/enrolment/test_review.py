@@ -22,6 +22,7 @@ from tests.idp.enrolment.journey import (
     new_person,
     reference_of,
 )
+from tests.idp.flows import assert_group_error
 
 
 def _submitted(components, browser, clock, mail, **profile):
@@ -141,6 +142,10 @@ def test_a_rejection_needs_a_reason_and_mails_it(components, browser, officer_br
     silent = decide(officer_browser, enrolment_id, "reject")
     assert silent.status_code == 400
     assert 'href="#message"' in silent.text
+    undecided = decide(officer_browser, enrolment_id, "")
+    assert undecided.status_code == 400
+    assert assert_group_error(undecided.text, "decision")
+    assert 'href="#decision-approve"' in undecided.text
     decide(
         officer_browser, enrolment_id, "reject", "The membership number belongs to someone else."
     )

@@ -23,7 +23,7 @@ from idp.accounts.service import find_account_by_email
 from idp.delegation import service
 from idp.family.household import invited_by
 from tests.factories.idp import make_account, make_client, make_profile_client, transaction
-from tests.idp.flows import csrf_of, enable_totp, sign_in
+from tests.idp.flows import assert_group_error, csrf_of, enable_totp, sign_in
 
 PASSWORD = "a family of long passphrases"
 INVITE = "/account/household/invite"
@@ -124,9 +124,7 @@ def test_every_field_at_fault_is_named_at_once_and_nothing_is_sent(applicant, br
         "valid_until",
     ]
     for group in ("applications", "actions"):
-        assert f'id="{group}" aria-describedby="{group}-error"' in refused.text
-        error = refused.text.split(f'<p class="error-message" id="{group}-error">')[1]
-        assert error.startswith('<span class="visually-hidden">Error: </span>')
+        assert assert_group_error(refused.text, group)
     assert mail.texts(kofi) == []
 
 
