@@ -114,25 +114,28 @@ def test_an_oversized_json_body_is_refused_before_authentication(portal):
     assert problem["errors"][0]["limit"] == 64 * 1024
 
 
-def test_a_body_that_is_not_json_is_refused_saying_where(portal_bearer, portal):
-    response = portal.post(
-        "/api/applications",
-        content=b'{"application_number": E1}',
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {portal_bearer}"},
-    )
-    assert response.status_code == 422
-    (error,) = response.json()["errors"]
-    assert error["field"] == "body"
-    assert error["message"] == "the body is not valid JSON: Expecting value at character 23"
+NOT_JSON = "the body is not valid JSON: Expecting value at character 23"
+NOT_UTF8 = "the body must be a JSON object encoded in UTF-8"
 
 
-def test_a_body_that_is_not_utf8_is_refused_saying_what_to_send(portal_bearer, portal):
+@pytest.mark.parametrize(
+    ("content", "status", "says"),
+    [
+        (b'{"application_number": E1}', 422, NOT_JSON),
+        (b'{"application_number": "\xff\xfe"}', 400, NOT_UTF8),
+    ],
+    ids=["not-json", "not-utf8"],
+)
+def test_a_body_that_cannot_be_read_is_refused_saying_where_or_what_to_send(
+    portal_bearer, portal, content, status, says
+):
     response = portal.post(
         "/api/applications",
-        content=b'{"application_number": "\xff\xfe"}',
+        content=content,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {portal_bearer}"},
     )
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["detail"] == "the body must be a JSON object encoded in UTF-8"
-    assert response.json()["errors"][0]["field"] == "body"
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "body"
+    assert says in (problem["detail"], problem["errors"][0]["message"])
