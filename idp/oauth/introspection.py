@@ -104,7 +104,7 @@ def check_token_parameters(request: Any) -> None:
     ignored and the search covers both types, as without a hint.
     """
     if "token" not in request.form:
-        raise InvalidRequestError()
+        raise InvalidRequestError("missing 'token'")
 
 
 def find_token(server: Any, ctx: OAuthContext, token: str, hint: str | None) -> FoundToken | None:

@@ -95,14 +95,17 @@ def test_unknown_token_type_hint_is_ignored_at_revocation(components, browser, p
     ).json() == {"active": False}
 
 
-def test_missing_token_is_invalid_request(components, portal):
+def test_missing_token_is_invalid_request_naming_it(components, portal):
     client, secret = make_client(components)
     for path in ("/introspect", "/revoke"):
         response = portal.post(
             path, data={"token_type_hint": "access_token"}, auth=(client.client_id, secret)
         )
         assert response.status_code == 400
-        assert response.json()["error"] == "invalid_request"
+        assert response.json() == {
+            "error": "invalid_request",
+            "error_description": "missing 'token'",
+        }
 
 
 def test_revoked_access_token_introspects_as_inactive(components, browser, portal):
