@@ -12,4 +12,5 @@
 - RFC 9396 (authorization details): `authorization_details.py`
 - RFC 9126 (pushed authorization requests): `par.py`
 - RFC 9101 (signed request objects, JAR): `request_objects.py`
+- OIDC Core 3.1.2.1 and RP-Initiated Logout 1.0 (`id_token_hint`): `id_token_hint.py`
 """

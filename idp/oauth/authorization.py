@@ -8,10 +8,11 @@ request, or None to go on (as node-oidc-provider's authorization actions do):
 | pushed or signed   | an error page: RFC 9126 `request_uri` or RFC 9101 `request` refused |
 |                    | (else their parameters replace the query's)                        |
 | client and redirect| an error page while client and redirect_uri are not proven         |
-| request            | redirect with `error`, `state`, `iss` (RFC 9207): bad parameters,  |
-|                    | or the person refused                                               |
+| request            | redirect with `error`, `state`, `iss` (RFC 9207): bad parameters   |
+|                    | (an `id_token_hint` not ours), or the person refused               |
 | session            | `login_required` for `prompt=none`, else the sign-in page           |
-|                    | (no session, inactive account, `prompt=login`)                      |
+|                    | (no session, inactive account, `prompt=login`, a session of        |
+|                    | someone other than the one `id_token_hint` names)                  |
 | max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values`;        |
 |                    | `unmet_authentication_requirements` without a second factor         |
 | delegated consent  | RFC 9396: `invalid_authorization_details`, or the confirmation page |
@@ -54,6 +55,7 @@ from idp.oauth.errors import (
     OAuth2Error,
     ascii_description,
 )
+from idp.oauth.id_token_hint import InvalidIdTokenHint, read_id_token_hint
 from idp.oauth.par import redeem_request_uri
 from idp.oauth.request_objects import read_request_object
 from idp.oauth.requests import OAuthRequest
@@ -134,6 +136,7 @@ class Authorization:
     denied: bool = False
     grant: Any = None  # authlib's grant, once client and redirect are proven
     account: Account | None = None
+    hinted_subject: str | None = None  # the `sub` of a valid `id_token_hint`
 
     @property
     def params(self) -> dict[str, str]:
@@ -219,6 +222,13 @@ def check_client_and_redirect(auth: Authorization) -> Outcome | None:
 def check_request(auth: Authorization) -> Outcome | None:
     if auth.denied:
         return auth.fail(AccessDeniedError())
+    hint, server, ctx = auth.params.get("id_token_hint"), auth.server, auth.request.ctx
+    if hint:
+        try:
+            claims = read_id_token_hint(ctx.db, server.keyring, server.config.issuer, hint, ctx.now)
+        except InvalidIdTokenHint as invalid:
+            return auth.fail(InvalidRequestError(invalid.description))
+        auth.hinted_subject = str(claims["sub"])
     return None
 
 
@@ -228,8 +238,20 @@ def check_session(auth: Authorization) -> Outcome | None:
     fresh = auth.interaction is not None and auth.interaction.login_done
     if account is None or not account.is_active or ("login" in auth.prompt and not fresh):
         return _ask_to_sign_in(auth)
+    if not fresh and _is_someone_else_than_hinted(auth, account):
+        return _ask_to_sign_in(auth)
     auth.account = account
     return None
+
+
+def _is_someone_else_than_hinted(auth: Authorization, account: Account) -> bool:
+    """OIDC Core 3.1.2.1: the response is positive only if the person `id_token_hint` names
+    is signed in (or signs in now); a session of someone else is no session for this request,
+    so `prompt=none` gets `login_required` instead of a code for another person."""
+    if auth.hinted_subject is None:
+        return False
+    ctx = auth.request.ctx
+    return ctx.subjects.subject_for(ctx.db, account, auth.request.client) != auth.hinted_subject
 
 
 def _ask_to_sign_in(auth: Authorization) -> Outcome:

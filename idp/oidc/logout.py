@@ -18,10 +18,8 @@ from sqlalchemy.orm import Session
 
 from idp.clients.service import RegisteredClient, find_client
 from idp.http.params import Params
-from keys import InvalidToken, Keyring, kid_of, verify_jwt
-
-ID_TOKEN_ALGS = ["RS256", "ES256", "EdDSA"]
-ID_TOKEN_TYP = "JWT"  # noqa: S105  # a media type, not a secret
+from idp.oauth.id_token_hint import InvalidIdTokenHint, read_id_token_hint
+from keys import Keyring
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +34,6 @@ class LogoutRejected(Exception):
     def __init__(self, description: str) -> None:
         super().__init__(description)
         self.description = description
-
-
-def read_id_token_hint(
-    db: Session, keyring: Keyring, issuer: str, hint: str, now: datetime
-) -> dict[str, Any]:
-    """The claims of one of our ID tokens (never an access or logout token), even expired."""
-    try:
-        keyset = keyring.verification_keys(db, now, kid=kid_of(hint))
-        header, claims = verify_jwt(hint, keyset, ID_TOKEN_ALGS)
-    except InvalidToken:
-        raise LogoutRejected("'id_token_hint' is not an ID token of ours") from None
-    if header.get("typ") != ID_TOKEN_TYP or "scope" in claims or "sub" not in claims:
-        raise LogoutRejected("'id_token_hint' is not an ID token")
-    if claims.get("iss") != issuer:
-        raise LogoutRejected("'id_token_hint' was issued by another provider")
-    return claims
 
 
 def _target(
@@ -75,7 +57,10 @@ def validate_logout_request(
         raise LogoutRejected(f"parameter '{repeated[0]}' is included more than once")
     hint_claims: dict[str, Any] = {}
     if hint:
-        hint_claims = read_id_token_hint(db, keyring, issuer, hint, now)
+        try:
+            hint_claims = read_id_token_hint(db, keyring, issuer, hint, now)
+        except InvalidIdTokenHint as invalid:
+            raise LogoutRejected(invalid.description) from None
         aud = hint_claims.get("aud")
         hint_client = aud if isinstance(aud, str) else (aud[0] if aud else None)
         if client_id and client_id != hint_client:

@@ -6,12 +6,14 @@ from urllib.parse import urlencode
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from starlette.testclient import TestClient
 
 from tests.factories.idp import REDIRECT_URI, make_account, make_client
 from tests.idp.flows import (
     authorization_request,
     authorize_code,
     consent_form,
+    follow_to_redirect_uri,
     query_of,
     redeem,
     sign_in,
@@ -292,6 +294,71 @@ def test_prompt_none_with_a_session_and_consent_issues_a_code(components, browse
     request = authorization_request(client.client_id, prompt="none")
     result = query_of(browser.get("/authorize?" + request.query).headers["location"])
     assert "code" in result
+
+
+def _id_token_of(components, app, client, secret, email) -> str:
+    """An ID token for `email`, signed in from another browser than the test's."""
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as elsewhere:
+        request = authorization_request(client.client_id)
+        code = authorize_code(elsewhere, request, email)["code"]
+        body = redeem(elsewhere, code, request.verifier, client.client_id, secret).json()
+    return str(body["id_token"])
+
+
+def test_prompt_none_with_an_id_token_hint_of_the_signed_in_person_issues_a_code(
+    components, app, browser
+):
+    account = make_account(components)
+    client, secret = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    hint = _id_token_of(components, app, client, secret, account.email)
+    request = authorization_request(client.client_id, prompt="none", id_token_hint=hint)
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert "code" in result
+
+
+def test_prompt_none_with_an_id_token_hint_of_someone_else_is_login_required(
+    components, app, browser
+):
+    signed_in, hinted = make_account(components), make_account(components)
+    client, secret = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), signed_in.email)
+    hint = _id_token_of(components, app, client, secret, hinted.email)
+    request = authorization_request(client.client_id, prompt="none", id_token_hint=hint)
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "login_required"
+    assert result["state"] == request.params["state"]
+
+
+def test_id_token_hint_of_someone_else_asks_to_sign_in(components, app, browser, portal):
+    signed_in, hinted = make_account(components), make_account(components)
+    client, secret = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), signed_in.email)
+    hint = _id_token_of(components, app, client, secret, hinted.email)
+    request = authorization_request(client.client_id, id_token_hint=hint)
+    response = browser.get("/authorize?" + request.query)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?interaction=")
+    signed = sign_in(browser, response.headers["location"], hinted.email)
+    code = query_of(follow_to_redirect_uri(browser, signed).headers["location"])["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, secret).json()
+    assert jwt.decode(body["id_token"], _jwks(portal)).claims["sub"] == hinted.subject
+
+
+def test_id_token_hint_that_is_not_our_id_token_is_invalid_request(components, browser):
+    account = make_account(components)
+    client, secret = make_client(components)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    access_token = redeem(browser, code, request.verifier, client.client_id, secret).json()[
+        "access_token"
+    ]
+    for hint in ("abc.def.ghi", access_token):
+        again = authorization_request(client.client_id, prompt="none", id_token_hint=hint)
+        result = query_of(browser.get("/authorize?" + again.query).headers["location"])
+        assert result["error"] == "invalid_request"
+        assert "id_token_hint" in result["error_description"]
+        assert "code" not in result
 
 
 def test_consent_is_asked_once_and_remembered(components, browser):
