@@ -13,8 +13,9 @@ request, or None to go on (as node-oidc-provider's authorization actions do):
 | session            | `login_required` for `prompt=none`, else the sign-in page           |
 |                    | (no session, inactive account, `prompt=login`, a session of        |
 |                    | someone other than the one `id_token_hint` names)                  |
-| max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values`;        |
-|                    | `unmet_authentication_requirements` without a second factor         |
+| max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values` or an   |
+|                    | essential `acr` claim; `unmet_authentication_requirements` without |
+|                    | a second factor, or for an essential `acr` no level here meets      |
 | delegated consent  | RFC 9396: `invalid_authorization_details`, or the confirmation page |
 | consent            | `consent_required` for `prompt=none`, else the consent page         |
 | issue              | redirect with `code`, `state`, `iss`                                |
@@ -33,7 +34,7 @@ from authlib.common.urls import add_params_to_uri
 from sqlalchemy import select
 
 from idp.accounts.models import Account
-from idp.authn.assurance import ACR_MULTI_FACTOR
+from idp.authn.assurance import ACR_MULTI_FACTOR, ACR_VALUES_SUPPORTED
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.sessions import BrowserSession, add_client_to_locked
 from idp.authn.signin import required_acr, second_factors
@@ -45,6 +46,7 @@ from idp.oauth.authorization_details import (
     parse_authorization_details,
     resolve_delegated_access,
 )
+from idp.oauth.claims_request import essential_acr_values, parse_claims_request
 from idp.oauth.consents import has_consent
 from idp.oauth.errors import (
     AccessDeniedError,
@@ -279,7 +281,17 @@ def check_assurance(auth: Authorization) -> Outcome | None:
     assert account is not None
     if _too_old(auth, browser.auth_time, ctx.timestamp):
         return _ask_to_sign_in(auth)
-    needed = required_acr(auth.params.get("acr_values"))
+    essential = essential_acr_values(parse_claims_request(auth.params.get("claims")))
+    if essential is None:
+        needed = required_acr(auth.params.get("acr_values"))
+    else:
+        # OIDC Core 5.5.1.1: unlike `acr_values`, an essential `acr` MUST be met or fail.
+        reachable = [value for value in essential if value in ACR_VALUES_SUPPORTED]
+        if not reachable:
+            return auth.fail(
+                UnmetAuthenticationRequirementsError("no essential 'acr' value is supported")
+            )
+        needed = required_acr(" ".join(reachable))
     if needed is None or browser.acr == needed:
         return None
     if not second_factors(ctx.db, account.id).any:

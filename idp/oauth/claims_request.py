@@ -82,6 +82,19 @@ def parse_claims_request(raw: str | None) -> dict[str, Any] | None:
     return kept
 
 
+def essential_acr_values(claims_request: dict[str, Any] | None) -> list[str] | None:
+    """The `acr` values an essential `acr` request for the ID token insists on (section
+    5.5.1.1: the `acr` returned MUST be one of them), or None when `acr` is not asked for
+    as essential with a `value` or `values`."""
+    requested = requested_in(claims_request, "id_token").get("acr")
+    if not isinstance(requested, dict) or requested.get("essential") is not True:
+        return None
+    values = requested.get("values", [requested["value"]] if "value" in requested else None)
+    if not isinstance(values, list) or not values:
+        return None
+    return [str(value) for value in values]
+
+
 def requested_in(claims_request: dict[str, Any] | None, member: str) -> dict[str, Any]:
     """The claims requested for the ID token or for userinfo (empty: none)."""
     if not claims_request:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -206,6 +208,46 @@ def test_acr_values_for_multi_factor_without_a_second_factor_is_refused(componen
         "/authorize?" + authorization_request(client.client_id, acr_values=LOA2).query
     )
     assert query_of(response.headers["location"])["error"] == "unmet_authentication_requirements"
+
+
+def _essential_acr(*values: str) -> str:
+    return json.dumps({"id_token": {"acr": {"essential": True, "values": list(values)}}})
+
+
+def test_essential_acr_claim_for_multi_factor_steps_up_a_password_session(
+    components, app, browser, clock
+):
+    account = make_account(components)
+    client, _ = make_client(components, first_party=True)
+    authorize_code(browser, authorization_request(client.client_id), account.email)  # loa1
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as phone:
+        sign_in(phone, "/login", account.email)
+        enable_totp(phone, clock.now().timestamp())
+    request = authorization_request(client.client_id, claims=_essential_acr(LOA2))
+    step = browser.get("/authorize?" + request.query)
+    assert step.headers["location"] == "/login/second-factor"
+
+
+def test_essential_acr_claim_for_multi_factor_without_a_second_factor_is_refused(
+    components, browser
+):
+    account = make_account(components)
+    client, _ = make_client(components, first_party=True)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    request = authorization_request(client.client_id, claims=_essential_acr(LOA2))
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "unmet_authentication_requirements"
+    assert "code" not in result
+
+
+def test_essential_acr_claim_no_level_here_meets_is_refused(components, browser):
+    account = make_account(components)
+    client, _ = make_client(components, first_party=True)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    request = authorization_request(client.client_id, claims=_essential_acr("urn:other:loa:3"))
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "unmet_authentication_requirements"
+    assert "'acr'" in result["error_description"]
 
 
 def test_discovery_lists_the_acr_values(portal):
