@@ -205,6 +205,14 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
 
     # token endpoint -------------------------------------------------------------------
 
+    def validate_token_request(self) -> None:
+        """authlib's, but a missing `redirect_uri` lacks a required parameter (RFC 6749
+        section 4.1.3: REQUIRED when the authorization request had one, as every one here
+        must), so `invalid_request` naming it, not authlib's `invalid_grant`."""
+        if not self.request.payload.redirect_uri:
+            raise InvalidRequestError("missing 'redirect_uri'")
+        super().validate_token_request()
+
     def query_authorization_code(self, code: str, client: Any) -> IssuedCode | None:
         store, ctx = self.server.store, self.request.ctx
         digest = digest_token(code)

@@ -134,6 +134,21 @@ def test_redirect_uri_different_at_the_token_endpoint_is_invalid_grant(component
     assert response.json()["error"] == "invalid_grant"
 
 
+def test_redirect_uri_missing_at_the_token_endpoint_is_invalid_request_naming_it(
+    components, browser, portal
+):
+    account = make_account(components)
+    client, secret = make_client(components)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    response = redeem(portal, code, request.verifier, client.client_id, secret, redirect_uri="")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "missing 'redirect_uri'",
+    }
+
+
 def test_pkce_verifier_mismatch_is_invalid_grant(components, browser, portal):
     account = make_account(components)
     client, secret = make_client(components)
