@@ -254,12 +254,15 @@ def oauth_json_error(error: OAuth2Error) -> Response:
     return client_auth_challenge(response)
 
 
+BASIC_CHALLENGE = 'Basic realm="passerelle"'
+
+
 def client_auth_challenge(response: Response) -> Response:
-    """RFC 6749 section 5.2: answer failed client authentication with 401 and a challenge."""
+    """RFC 6749 section 5.2: answer failed client authentication with 401 and a challenge,
+    always ours: authlib's lacks the `realm` RFC 7617 section 2 requires of `Basic`."""
     if response.status_code in (400, 401) and b'"invalid_client"' in bytes(response.body):
         response.status_code = 401
-        if "www-authenticate" not in response.headers:
-            response.headers["WWW-Authenticate"] = 'Basic realm="passerelle"'
+        response.headers["WWW-Authenticate"] = BASIC_CHALLENGE
     return response
 
 

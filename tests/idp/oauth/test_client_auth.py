@@ -120,3 +120,22 @@ def test_body_client_id_of_the_basic_client_is_accepted(components, portal):
         auth=(client.client_id, secret),
     )
     assert response.status_code == 200, response.text
+
+
+def test_every_failed_client_authentication_gets_one_basic_challenge_with_a_realm(
+    components, portal
+):
+    client, _ = make_client(components)
+    wrong = (client.client_id, "wrong")
+    refused = [
+        portal.post("/token", data=CLIENT_CREDENTIALS, auth=wrong),
+        portal.post("/token", data=CLIENT_CREDENTIALS, auth=("no-such-client", "x")),
+        portal.post("/token", data={"grant_type": "refresh_token", "refresh_token": "x"}),
+        portal.post("/introspect", data={"token": "x"}),
+        portal.post("/revoke", data={"token": "x"}, auth=wrong),
+        portal.post("/par", data={"response_type": "code"}, auth=wrong),
+    ]
+    for response in refused:
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "invalid_client"
+        assert response.headers.get_list("www-authenticate") == ['Basic realm="passerelle"']
