@@ -10,6 +10,7 @@ friends re-exported for one import place.
     ├── InvalidRequestObjectError, InvalidRequestUriError, RequestUriNotSupportedError
     │   (RFC 9101 section 7, authlib)
     ├── UnsupportedResponseTypeError (authlib's, with the description given: ours)
+    ├── InvalidTargetError (RFC 8693 section 2.2.2, ours)
     └── InvalidTokenError (RFC 6750 section 3.1, ours)
 """
 
@@ -60,6 +61,13 @@ class UnsupportedResponseTypeError(_UnsupportedResponseType):  # type: ignore[mi
         return str(self.description)
 
 
+class InvalidTargetError(OAuth2Error):  # type: ignore[misc]  # authlib is untyped
+    """RFC 8693 section 2.2.2 (and RFC 8707): no token can be issued for the `audience` or
+    `resource` asked for."""
+
+    error = "invalid_target"
+
+
 class InvalidTokenError(OAuth2Error):  # type: ignore[misc]  # authlib is untyped
     """RFC 6750 section 3.1: the bearer token is expired, revoked, malformed or invalid."""
 
@@ -76,6 +84,7 @@ __all__ = [
     "InvalidRequestObjectError",
     "InvalidRequestUriError",
     "InvalidScopeError",
+    "InvalidTargetError",
     "InvalidTokenError",
     "LoginRequiredError",
     "OAuth2Error",

@@ -26,7 +26,12 @@ from idp.oauth.authorization_details import (
     resolve_delegated_access,
 )
 from idp.oauth.delegated_tokens import issue_delegated_token
-from idp.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
+from idp.oauth.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidTargetError,
+    UnauthorizedClientError,
+)
 from idp.oauth.issuance import record_grant
 from idp.oauth.tokens import read_access_token
 
@@ -52,6 +57,16 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
         ):
             raise InvalidRequestError("only access tokens are issued, without actor_token")
 
+    def _check_target(self, client_id: str) -> None:
+        """Section 2.2.2: a delegated token is for the portal that asks (its `aud`), so an
+        `audience` naming anyone else, or a `resource`, is `invalid_target`, never ignored
+        (a portal would take the token for one another service accepts)."""
+        params = self.request.info.params.all
+        if params.get("resource"):
+            raise InvalidTargetError("'resource' is not supported: the token is for the portal")
+        if any(audience != client_id for audience in params.get("audience", [])):
+            raise InvalidTargetError("'audience' may only name the requesting client_id")
+
     def validate_token_request(self) -> None:
         client = self.authenticate_token_endpoint_client()
         if not client.check_grant_type(self.GRANT_TYPE):
@@ -59,6 +74,7 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
         self.request.client = client
         form = self.request.form
         self._check_parameters(form)
+        self._check_target(client.client_id)
         ctx = self.request.ctx
         claims = read_access_token(
             ctx.db, self.server.keyring, self.server.config.tokens, form["subject_token"], ctx.now

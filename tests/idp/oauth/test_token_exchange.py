@@ -53,7 +53,9 @@ def _world(
     return applicant, rep, client, secret, rep_token, delegation_id, app_token
 
 
-def _exchange(portal, client, secret, subject_token, actions=("application.read",), number="E777"):
+def _exchange(
+    portal, client, secret, subject_token, actions=("application.read",), number="E777", **extra
+):
     details = [{"type": "passerelle_application", "application": number, "actions": list(actions)}]
     return portal.post(
         "/token",
@@ -62,6 +64,7 @@ def _exchange(portal, client, secret, subject_token, actions=("application.read"
             "subject_token": subject_token,
             "subject_token_type": ACCESS,
             "authorization_details": json.dumps(details),
+            **extra,
         },
         auth=(client.client_id, secret),
     )
@@ -109,6 +112,19 @@ def test_action_outside_the_delegation_is_refused_with_the_rfc_error(components,
     )
     assert mixed.json()["error"] == "invalid_authorization_details"
     assert mixed.json()["error_description"].startswith("payment.make on E777")
+
+
+def test_an_audience_or_resource_the_token_would_not_be_for_is_invalid_target(
+    components, browser, portal
+):
+    *_, client, secret, rep_token, _, _ = _world(components, browser, portal)
+    for name, value in (("audience", "https://other.example"), ("resource", "https://rs.example")):
+        response = _exchange(portal, client, secret, rep_token, **{name: value})
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_target"
+        assert f"'{name}'" in response.json()["error_description"]
+    own = _exchange(portal, client, secret, rep_token, audience=client.client_id)
+    assert own.status_code == 200, own.text
 
 
 def test_unknown_application_and_malformed_details_are_refused(components, browser, portal):
