@@ -205,13 +205,25 @@ def add_client_to_locked(db: Session, browser: BrowserSession, client_id: str) -
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RaisedSession:
+    """A session after a step-up, and the new cookie that now carries it."""
+
+    cookie_value: str
+    max_age_seconds: int
+    session: BrowserSession
+
+
 def step_up_session(
     db: Session, cookie_value: str, *, account_id: str, amr: list[str], acr: str, now: datetime
-) -> BrowserSession | None:
+) -> RaisedSession | None:
     """Record a second factor proven in this session; only the account that proved it.
 
     A step-up elevates only the session of the account that proved the factor (DESIGN.md
-    section 8): a factor proven for another account leaves this session as it was.
+    section 8): a factor proven for another account leaves this session as it was. The
+    raised session gets a new cookie and the old one stops working (OWASP session
+    management: a new identifier at every privilege change), so a copy of the password-only
+    cookie taken earlier never becomes a second-factor session.
     """
     row = _live_row(db, cookie_value, now, lock=True)
     if row is None or row.account_id != account_id:
@@ -219,7 +231,10 @@ def step_up_session(
     row.amr = list(dict.fromkeys([*row.amr, *amr]))
     row.acr = acr
     row.auth_time = now
-    return BrowserSession.from_row(row)
+    new_cookie = secrets.token_urlsafe(32)
+    row.cookie_digest = _digest(new_cookie)
+    remaining = max(int((row.expires_at - now).total_seconds()), 0)
+    return RaisedSession(new_cookie, remaining, BrowserSession.from_row(row))
 
 
 def _end_row(

@@ -24,6 +24,7 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.interactions import Interactions
 from idp.authn.sessions import (
     SESSION_COOKIE,
+    RaisedSession,
     SessionEndListener,
     SessionPolicy,
     end_session,
@@ -75,6 +76,14 @@ def set_session_cookie(response: Response, value: str, *, max_age: int, secure: 
     response.set_cookie(
         SESSION_COOKIE, value, max_age=max_age, httponly=True, secure=secure, samesite="lax"
     )
+
+
+def keep_raised_session(response: Response, raised: RaisedSession | None, *, secure: bool) -> None:
+    """Hand the browser the new cookie of a session a step-up raised (the old one is dead)."""
+    if raised is not None:
+        set_session_cookie(
+            response, raised.cookie_value, max_age=raised.max_age_seconds, secure=secure
+        )
 
 
 def clear_cookie(response: Response, name: str, *, secure: bool) -> None:
@@ -156,7 +165,7 @@ def finish_step_up(
     if not bound or (pending.sid is not None and browser.sid != pending.sid):  # type: ignore[union-attr]
         response: Response = RedirectResponse("/login?notice=step_up_refused", status_code=303)
     else:
-        step_up_session(
+        raised = step_up_session(
             db, cookie, account_id=pending.account_id, amr=amr, acr=ACR_MULTI_FACTOR, now=now
         )
         target = (
@@ -165,5 +174,6 @@ def finish_step_up(
             else safe_return_path(pending.return_to)
         )
         response = RedirectResponse(target, status_code=303)
+        keep_raised_session(response, raised, secure=settings.cookie_secure)
     clear_cookie(response, PENDING_COOKIE, secure=settings.cookie_secure)
     return response

@@ -21,7 +21,13 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, RecentSecondFactor, SessionListener, SessionPolicyDep, SignedIn
 from idp.authn.sessions import step_up_session
 from idp.authn.signin import PENDING_COOKIE, PendingSignIns, second_factors
-from idp.authn.web import browser_of, complete_sign_in, continue_to, finish_step_up
+from idp.authn.web import (
+    browser_of,
+    complete_sign_in,
+    continue_to,
+    finish_step_up,
+    keep_raised_session,
+)
 from idp.authn.webauthn import (
     PasskeyRejected,
     RelyingParty,
@@ -112,9 +118,13 @@ def register_verify(
         return _rejected(error)
     # The passkey just made proves itself (user verification): a second-factor session now.
     amr = ["swk" if passkey.backed_up else "hwk", "user"]
-    step_up_session(db, me.cookie, account_id=me.account.id, amr=amr, acr=ACR_MULTI_FACTOR, now=now)
+    raised = step_up_session(
+        db, me.cookie, account_id=me.account.id, amr=amr, acr=ACR_MULTI_FACTOR, now=now
+    )
     mail.send(notice_mail(me.account.email, me.account.locale, "passkey_added"))
-    return JSONResponse({"redirect": "/account/security?notice=passkey_added"})
+    response = JSONResponse({"redirect": "/account/security?notice=passkey_added"})
+    keep_raised_session(response, raised, secure=settings.cookie_secure)
+    return response
 
 
 @router.post("/webauthn/authenticate/options")

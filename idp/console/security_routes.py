@@ -33,9 +33,10 @@ from idp.authn.recovery_codes import regenerate_recovery_codes
 from idp.authn.sessions import end_all_sessions, step_up_session
 from idp.authn.signin import second_factors
 from idp.authn.totp import confirm_totp, remove_totp, start_totp_enrolment
+from idp.authn.web import keep_raised_session
 from idp.errors import InvalidInput, StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Master, Now, Router, Store
+from idp.http.deps import AppSettings, Db, Master, Now, Router, Store
 from idp.http.pages import render_page
 from idp.notifications.deps import Mail
 from idp.notifications.mails import notice_mail
@@ -112,6 +113,7 @@ def totp_confirm(
     db: Db,
     store: Store,
     master: Master,
+    settings: AppSettings,
     mail: Mail,
     now: Now,
 ) -> Response:
@@ -124,15 +126,19 @@ def totp_confirm(
         return _totp_page(request, secret, me.account.email, "wrong")
     store.delete(TOTP_PENDING_KEY + me.account.id)
     # The code just typed proves the new factor: this session is now a second-factor one.
-    step_up_session(
+    raised = step_up_session(
         db, me.cookie, account_id=me.account.id, amr=["otp"], acr=ACR_MULTI_FACTOR, now=now
     )
     had_codes = second_factors(db, me.account.id).recovery_codes > 0
     mail.send(notice_mail(me.account.email, me.account.locale, "totp_enabled"))
+    response: Response
     if had_codes:
-        return RedirectResponse(f"{SECURITY_PAGE}?notice=totp_enabled", status_code=303)
-    codes = regenerate_recovery_codes(db, me.account.id, now)
-    return render_page(request, "console/recovery_codes.html", {"codes": codes})
+        response = RedirectResponse(f"{SECURITY_PAGE}?notice=totp_enabled", status_code=303)
+    else:
+        codes = regenerate_recovery_codes(db, me.account.id, now)
+        response = render_page(request, "console/recovery_codes.html", {"codes": codes})
+    keep_raised_session(response, raised, secure=settings.cookie_secure)
+    return response
 
 
 @router.post("/account/security/totp/remove", dependencies=CSRF_CHECKED)

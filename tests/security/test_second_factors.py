@@ -43,6 +43,34 @@ def test_an_attackers_code_does_not_raise_the_victims_session(components, app, b
     assert still.headers["location"].startswith("/account/step-up")
 
 
+def test_a_step_up_gives_the_session_a_new_cookie_and_the_old_one_stops_working(
+    components, app, browser, clock
+):
+    _account, secret = _protected_account(components, browser, clock)
+    copied = browser.cookies.get("idp_session")  # taken while the session was password-only
+    step_up(browser, clock, secret, "/account/representatives/new")
+    assert browser.cookies.get("idp_session") != copied
+    assert browser.get("/account/representatives/new").status_code == 200
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as thief:
+        thief.cookies.set("idp_session", copied)
+        assert thief.get("/account/representatives/new").headers["location"] == "/login"
+        assert thief.get("/account").headers["location"] == "/login"
+
+
+def test_setting_up_a_first_authenticator_gives_the_session_a_new_cookie(
+    components, app, browser, clock
+):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    copied = browser.cookies.get("idp_session")
+    enable_totp(browser, clock.now().timestamp())
+    assert browser.cookies.get("idp_session") != copied
+    assert browser.get("/account/representatives/new").status_code == 200
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as thief:
+        thief.cookies.set("idp_session", copied)
+        assert thief.get("/account/representatives/new").headers["location"] == "/login"
+
+
 def test_without_a_second_factor_the_step_up_leads_to_setting_one_up(components, browser):
     account = make_account(components)
     sign_in(browser, "/login", account.email)
