@@ -8,8 +8,10 @@ confirms, and the account is linked with its applications, which join the regist
 legacy portal under the person's `sub`. An email matching theirs only suggests which
 legacy account to prove (`candidates_for`).
 
-Wrong passwords count against the person's own budget; unknown usernames cost the same
-PBKDF2 run and get the same answer as wrong passwords, and asking for a code answers the
+Wrong passwords count against the person's own budget and the legacy account's (so many
+Passerelle accounts cannot share out the guessing of one legacy password); unknown
+usernames cost the same PBKDF2 run, are counted alike and get the same answer as wrong
+passwords, and asking for a code answers the
 same whether or not the username exists.
 """
 
@@ -36,6 +38,7 @@ PROOF_TTL_SECONDS = 10 * 60
 PROOF_KEY = "legacy-proof:"
 CODE_PURPOSE = "legacy"
 PASSWORD_FACTOR = "legacy_password"  # noqa: S105  # an attempt-budget name
+TARGET_FACTOR = "legacy_password_target"  # the budget of the legacy account guessed at
 CODE_FACTOR = "legacy_code"
 MAX_USERNAME_LENGTH = 200
 
@@ -120,15 +123,21 @@ def prove_with_password(
     username: str,
     password: str,
 ) -> Proof:
-    wait = seconds_blocked(store, budget, PASSWORD_FACTOR, account.id)
+    # Two budgets: the person's, and the legacy account's (keyed by what was typed, known
+    # or not, so it says nothing of which usernames exist), so guesses at one legacy
+    # password spread over many Passerelle accounts still run out.
+    budgets = ((PASSWORD_FACTOR, account.id), (TARGET_FACTOR, f"{portal}:{username.strip()}"))
+    wait = max(seconds_blocked(store, budget, factor, who) for factor, who in budgets)
     if wait:
         return Proof(False, "rate_limited", wait)
     legacy = find_unlinked(db, portal, username)
     stored = legacy.password_hash if legacy is not None else None
     if not verify_legacy_password(stored, password) or legacy is None:
-        record_failure(store, budget, PASSWORD_FACTOR, account.id)
+        for factor, who in budgets:
+            record_failure(store, budget, factor, who)
         return Proof(False, "wrong")
-    record_success(store, PASSWORD_FACTOR, account.id)
+    for factor, who in budgets:
+        record_success(store, factor, who)
     _remember(store, account, legacy.id, "password")
     return Proof(True)
 

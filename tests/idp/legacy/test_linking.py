@@ -93,6 +93,23 @@ def test_wrong_passwords_run_out_and_wait(legacy, person, browser):
     assert "Too many attempts" in blocked.text
 
 
+def test_guesses_at_one_legacy_password_from_many_accounts_run_out_together(
+    components, legacy, app
+):
+    for _ in range(5):  # five accounts, two guesses each: ten wrong guesses at amara.o
+        with TestClient(app, base_url="https://testserver", follow_redirects=False) as guesser:
+            sign_in(guesser, "/login", make_account(components).email)
+            for _ in range(2):
+                assert _prove_with_password(guesser, "guess").status_code == 400
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as sixth:
+        sign_in(sixth, "/login", make_account(components).email)
+        blocked = _prove_with_password(sixth, OLD_PASSWORD)
+        assert blocked.status_code == 429
+        assert "Too many attempts" in blocked.text
+        # Another username is another budget: nothing says which usernames exist.
+        assert _prove_with_password(sixth, "guess", username="nobody").status_code == 400
+
+
 def test_a_code_at_the_legacy_email_proves_it(components, legacy, person, browser, mail):
     page = browser.get("/account/legacy")
     data = {"portal": "mycic", "code-username": "amara.o", "csrf_token": csrf_of(page)}
