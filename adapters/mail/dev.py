@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
-from adapters.mail.ports import OutgoingMail
+from adapters.mail.ports import MailError, OutgoingMail
 
 MAX_KEPT_MESSAGES = 200
 
@@ -38,19 +38,30 @@ class DevMailbox:
         self._sender = sender
 
     def send(self, mail: OutgoingMail) -> None:
-        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         message = EmailMessage()
         message["From"] = self._sender
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message["Date"] = formatdate(localtime=False)
         message.set_content(mail.text)
-        name = f"{time.time_ns():020d}-{secrets.token_hex(4)}.eml"
-        fd = os.open(self._folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(message.as_bytes())
+        path = self._folder / f"{time.time_ns():020d}-{secrets.token_hex(4)}.eml"
+        try:
+            self._write(path, message.as_bytes())
+        except OSError as error:  # a full or read-only data dir: said as a refused mail
+            raise MailError(f"the development mailbox could not keep it: {error}") from None
         for old in sorted(self._folder.glob("*.eml"))[:-MAX_KEPT_MESSAGES]:
             old.unlink(missing_ok=True)
+
+    def _write(self, path: Path, content: bytes) -> None:
+        """Write the whole message or leave no file (a half-written one would not parse)."""
+        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+        except OSError:
+            path.unlink(missing_ok=True)
+            raise
 
     def messages(self, to: str | None = None) -> list[StoredMail]:
         """Newest first, optionally only those sent to `to`."""

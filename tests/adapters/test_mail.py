@@ -44,3 +44,23 @@ def test_dev_mailbox_keeps_messages_newest_first(tmp_path):
 
 def test_empty_dev_mailbox_has_no_messages(tmp_path):
     assert DevMailbox(tmp_path / "none").messages() == []
+
+
+def test_dev_mailbox_that_cannot_write_reports_a_mail_error(tmp_path):
+    """A full or read-only data dir is a refused mail (503), not an unexpected error (500)."""
+    (tmp_path / "not-a-folder").write_text("")
+    with pytest.raises(MailError, match="development mailbox"):
+        DevMailbox(tmp_path / "not-a-folder" / "mail").send(MAIL)
+
+
+def test_dev_mailbox_on_a_full_disk_keeps_no_half_message(tmp_path, monkeypatch):
+    mailbox = DevMailbox(tmp_path / "mail")
+    mailbox.send(MAIL)
+
+    def full_disk(_fd: int, _mode: str) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("adapters.mail.dev.os.fdopen", full_disk)
+    with pytest.raises(MailError, match="No space left"):
+        mailbox.send(OutgoingMail(to="ana@example.ca", subject="Lost", text="x"))
+    assert [m.subject for m in mailbox.messages()] == ["Votre code"]
