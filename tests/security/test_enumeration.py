@@ -118,3 +118,26 @@ def test_a_recovery_code_the_mail_server_refuses_answers_as_an_unknown_email_doe
     assert answers[0] == answers[1]
     assert answers[0][0] == 200
     assert "not delivered" in caplog.text  # the operator learns it, not the stranger
+
+
+def test_the_wrong_password_that_uses_up_a_known_accounts_budget_answers_as_an_unknown_one(
+    settings, components, caplog
+):
+    """The owner is warned by mail when its budget is used up; a refused (or slow) mail
+    must not tell the stranger guessing that the email has an account."""
+    known = make_account(components)
+    refusing = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "passerelle@example.ca")
+    app = create_app(settings, components=replace(components, mailer=refusing))
+    answers = []
+    for number, email in enumerate((known.email, "nobody-at-all@example.ca")):
+        address = (f"203.0.113.{number + 1}", 50000)  # each its own address budget
+        with TestClient(app, base_url="https://testserver", client=address) as browser:
+            for _ in range(10):
+                token = csrf_of(browser.get("/login"))
+                data = {"email": email, "password": "not the password", "csrf_token": token}
+                answer = browser.post("/login", data=data)
+            page = answer.text.replace(email, "E").replace(token, "T")
+            answers.append((answer.status_code, page))
+    assert answers[0][0] == answers[1][0] == 401
+    assert answers[0][1] == answers[1][1]
+    assert "not delivered" in caplog.text  # the operator learns it, not the stranger
