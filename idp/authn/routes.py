@@ -218,7 +218,7 @@ def second_factor_submit(
     if account is None:
         return RedirectResponse("/login", status_code=303)
     if check.warn_owner:
-        mail.send(notice_mail(account.email, account.locale, "second_factor_attempts"))
+        mail.send_after_answer(notice_mail(account.email, account.locale, "second_factor_attempts"))
     if not check.ok:
         status = 429 if check.reason == "locked" else 401
         response = _second_factor_page(
@@ -237,7 +237,7 @@ def second_factor_submit(
         return response
     PendingSignIns(store).finish(pending.id)
     if method == "recovery":
-        mail.send(notice_mail(account.email, account.locale, "recovery_code_used"))
+        mail.send_after_answer(notice_mail(account.email, account.locale, "recovery_code_used"))
     amr = [*pending.amr, "otp"]
     if pending.step_up:
         return finish_step_up(request, db, store, settings, pending, amr, now)

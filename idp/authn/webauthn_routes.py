@@ -121,7 +121,7 @@ def register_verify(
     raised = step_up_session(
         db, me.cookie, account_id=me.account.id, amr=amr, acr=ACR_MULTI_FACTOR, now=now
     )
-    mail.send(notice_mail(me.account.email, me.account.locale, "passkey_added"))
+    mail.send_after_answer(notice_mail(me.account.email, me.account.locale, "passkey_added"))
     response = JSONResponse({"redirect": "/account/security?notice=passkey_added"})
     keep_raised_session(response, raised, secure=settings.cookie_secure)
     return response
@@ -222,6 +222,6 @@ def passkey_rename(form: CsrfForm, me: RecentSecondFactor, db: Db) -> Response:
 def passkey_remove(form: CsrfForm, me: RecentSecondFactor, db: Db, mail: Mail) -> Response:
     done = remove_passkey(db, me.account.id, form.text("credential_id"))
     if done:
-        mail.send(notice_mail(me.account.email, me.account.locale, "passkey_removed"))
+        mail.send_after_answer(notice_mail(me.account.email, me.account.locale, "passkey_removed"))
     notice = "passkey_removed" if done else ""
     return RedirectResponse(f"/account/security?notice={notice}", status_code=303)

@@ -130,7 +130,7 @@ def totp_confirm(
         db, me.cookie, account_id=me.account.id, amr=["otp"], acr=ACR_MULTI_FACTOR, now=now
     )
     had_codes = second_factors(db, me.account.id).recovery_codes > 0
-    mail.send(notice_mail(me.account.email, me.account.locale, "totp_enabled"))
+    mail.send_after_answer(notice_mail(me.account.email, me.account.locale, "totp_enabled"))
     response: Response
     if had_codes:
         response = RedirectResponse(f"{SECURITY_PAGE}?notice=totp_enabled", status_code=303)
@@ -144,7 +144,7 @@ def totp_confirm(
 @router.post("/account/security/totp/remove", dependencies=CSRF_CHECKED)
 def totp_remove(me: RecentSecondFactor, db: Db, mail: Mail) -> Response:
     remove_totp(db, me.account.id)
-    mail.send(notice_mail(me.account.email, me.account.locale, "totp_disabled"))
+    mail.send_after_answer(notice_mail(me.account.email, me.account.locale, "totp_disabled"))
     return RedirectResponse(f"{SECURITY_PAGE}?notice=totp_disabled", status_code=303)
 
 
@@ -153,7 +153,9 @@ def recovery_codes(
     request: Request, me: RecentSecondFactor, db: Db, mail: Mail, now: Now
 ) -> Response:
     codes = regenerate_recovery_codes(db, me.account.id, now)
-    mail.send(notice_mail(me.account.email, me.account.locale, "recovery_codes_regenerated"))
+    mail.send_after_answer(
+        notice_mail(me.account.email, me.account.locale, "recovery_codes_regenerated")
+    )
     return render_page(request, "console/recovery_codes.html", {"codes": codes})
 
 
@@ -217,5 +219,5 @@ def change_password(
         except_sid=me.session.sid,
     )
     revoke_account_grants(db, me.account.id, "password_changed", now)
-    mail.send(notice_mail(me.account.email, me.account.locale, "password_changed"))
+    mail.send_after_answer(notice_mail(me.account.email, me.account.locale, "password_changed"))
     return RedirectResponse(f"{SECURITY_PAGE}?notice=password_changed", status_code=303)

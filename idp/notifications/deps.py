@@ -1,9 +1,13 @@
 """`Mail`: the messages a request sends, delivered once its unit of work has committed.
 
 `send` delivers before the answer leaves, so a mail server that refuses makes the answer
-a 503. `send_after_answer` is for mail that only some answers send, where its cost or its
-failure would tell a stranger something (a recovery code: an unknown email gets none): it
-is delivered once the answer has been sent, and a failure is logged, never answered.
+a 503: for mail the person waits for (a code, an invitation), which asking again resends.
+`send_after_answer` is for mail that only some answers send, where its cost or its
+failure would tell a stranger something (a recovery code: an unknown email gets none), and
+for the owner's notice of a change already committed (`notice_mail`), which a 503 "nothing
+you saved is lost, try again" would belie (a new password, new recovery codes never shown,
+a spent recovery code): it is delivered once the answer has been sent, and a failure is
+logged, never answered.
 """
 
 from __future__ import annotations

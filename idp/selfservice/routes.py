@@ -190,7 +190,7 @@ def recover_verify(
         return render_page(request, "accounts/recover_verify.html", context, status_code=400)
     end_all_sessions(db, account.id, reason="password_changed", now=now, listener=listener)
     revoke_account_grants(db, account.id, "account_recovered", now)
-    mail.send(notice_mail(account.email, account.locale, "password_changed"))
+    mail.send_after_answer(notice_mail(account.email, account.locale, "password_changed"))
     return RedirectResponse("/login?notice=password_changed", status_code=303)
 
 

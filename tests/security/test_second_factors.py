@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from adapters import SmtpMailer
 from idp.authn.totp import current_code
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
 from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+from tests.servers import free_port
 
 NEW_PASSWORD = "a brand new long passphrase"
 
@@ -182,3 +184,36 @@ def test_new_recovery_codes_need_a_fresh_step_up(components, browser, clock):
     page = browser.get("/account/security")
     refused = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
     assert refused.headers["location"].startswith("/account/step-up")
+
+
+def _mail_server_refuses(app) -> None:
+    app.state.mailer = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "passerelle@example.ca")
+
+
+def test_new_recovery_codes_are_shown_while_the_mail_server_refuses_the_notice(
+    components, app, browser, clock
+):
+    """The codes are saved before the notice goes out: a 503 "nothing you saved is lost"
+    would hide the only copy of codes that replaced the old ones."""
+    _, secret = _protected_account(components, browser, clock)
+    step_up(browser, clock, secret, "/account/security")
+    _mail_server_refuses(app)
+    page = browser.get("/account/security")
+    made = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
+    assert made.status_code == 200, made.text[:300]
+    assert "recovery codes" in made.text.lower()
+
+
+def test_a_password_change_says_it_is_done_while_the_mail_server_refuses_the_notice(
+    components, app, browser, clock, caplog
+):
+    account, secret = _protected_account(components, browser, clock)
+    step_up(browser, clock, secret, "/account/security")
+    _mail_server_refuses(app)
+    page = browser.get("/account/security")
+    form = {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    changed = browser.post("/account/security/password", data={**form, "csrf_token": csrf_of(page)})
+    assert changed.headers["location"] == "/account/security?notice=password_changed"
+    assert "not delivered" in caplog.text  # the operator learns it
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
+        assert sign_in(other, "/login", account.email, NEW_PASSWORD).status_code == 303
