@@ -115,3 +115,12 @@ def test_pages_fit_a_320_pixel_wide_screen(browser, base_url, path):
         assert_accessible(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_error_summary_takes_the_focus_when_the_page_opens(page, base_url, lang):
+    """A keyboard or screen reader user starts at the list of problems (WCAG 3.3.1)."""
+    page.goto(f"{base_url}/login?lang={lang}&error_code=invalid_credentials&email=a@example.ca")
+    expect(page.locator(".error-summary")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is the summary's first link
+    expect(page.locator(".error-summary a").first).to_be_focused()
