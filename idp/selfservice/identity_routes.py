@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.responses import Response
 
-from idp.accounts.service import find_account_by_email
+from idp.accounts.service import find_account_by_email, validate_email
 from idp.authn.email_code import consume_code, verify_code
 from idp.authn.identity_checks import DETAIL_LIMITS, IdentityClaim, request_identity_check
+from idp.errors import InvalidInput
 from idp.http.csrf import CsrfForm
 from idp.http.deps import Db, Now, Router, Store
 from idp.http.pages import render_page
@@ -56,10 +57,17 @@ def identity_submit(
         **{k: getattr(claim, k) for k in ("name", "phone", "application_number", "explanation")},
     }
     errors = claim.errors()
-    checked = verify_code(store, RECOVER, email_key(email), form.text("code"))
-    account = find_account_by_email(db, email) if checked.ok else None
-    if account is None:
-        errors["code"] = "exhausted" if checked.reason == "exhausted" else "wrong"
+    account = None
+    try:
+        # Empty, malformed or too long: the email is named, not the code it cannot match.
+        validate_email(email)
+    except InvalidInput as error:
+        errors = {"email": error.code, **errors}
+    else:
+        checked = verify_code(store, RECOVER, email_key(email), form.text("code"))
+        account = find_account_by_email(db, email) if checked.ok else None
+        if account is None:
+            errors["code"] = "exhausted" if checked.reason == "exhausted" else "wrong"
     if errors or account is None:
         return _identity_page(request, values, errors, 400)
     consume_code(store, RECOVER, email_key(email))

@@ -186,3 +186,32 @@ def test_each_identity_check_error_names_its_field_and_limit(browser, lang, too_
     assert links == ["code", *expected]  # the form's order
     assert "This field is required." not in refused.text
     assert "This is too long." not in refused.text
+
+
+EMAIL_TEXTS = {
+    "en": "Enter a valid email address, like name@example.ca (254 characters at most).",
+    "fr": "Entrez une adresse courriel valide, comme nom@exemple.ca (254 caractères au plus).",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("email", ["", "not-an-address", "a" * 250 + "@example.ca"])
+def test_an_identity_check_without_a_valid_email_names_the_email(browser, lang, email):
+    """Not "that code is not right": the code cannot be judged without the address."""
+    page = browser.get(f"/recover/identity?lang={lang}")
+    refused = browser.post(
+        "/recover/identity",
+        data={
+            "email": email,
+            "code": "12345678",
+            "name": "Ana Silva",
+            "phone": "613-555-0100",
+            "explanation": "My phone was stolen.",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert refused.status_code == 400
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert re.findall(r'href="#(\w+)"', summary) == ["email"]
+    assert f'<a href="#email">{EMAIL_TEXTS[lang]}</a>' in summary
+    assert 'id="email-error"' in refused.text
