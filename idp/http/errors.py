@@ -57,6 +57,13 @@ FORM_TEXT = (
     "This form could not be read. Go back, check what you typed (the details below name the "
     "field and its limit) and try again."
 )
+NOT_FOUND_TEXT = (
+    "There is no page at this address. Check the address, or go back to the page you came from."
+)
+NOT_A_PAGE_TEXT = (
+    "This address only receives a form: it cannot be opened on its own. Go back to the page "
+    "you came from and try again."
+)
 UNAVAILABLE_TITLE = "The service is briefly unavailable"
 UNAVAILABLE_TEXT = "Nothing you saved is lost. Try again in a few seconds."
 
@@ -124,13 +131,13 @@ def _http_error_response(request: Request, exc: StarletteHTTPException) -> Respo
             return problem(400, "invalid_body", "Invalid input", UNREADABLE_JSON, errors=errors)
         return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail))
     if exc.status_code == 404:
-        return _page(request, 404, "Page not found", "Page not found")
+        return _page(request, 404, "Page not found", NOT_FOUND_TEXT)
     if exc.status_code == 405:
         return _page(
             request,
             405,
             "This request cannot be completed",
-            "This request cannot be completed",
+            NOT_A_PAGE_TEXT,
             f"method {request.method} not allowed",
         )
     return _page(

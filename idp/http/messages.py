@@ -22,6 +22,13 @@ PAGE_MESSAGES = (
         "the field and its limit) and try again."
     ),
     N_("Page not found"),
+    N_(
+        "There is no page at this address. Check the address, or go back to the page you came from."
+    ),
+    N_(
+        "This address only receives a form: it cannot be opened on its own. Go back to the "
+        "page you came from and try again."
+    ),
     N_("Something went wrong on our side"),
     N_("Your session has expired. Please start again."),
     N_("You are not allowed to see this page"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from consent import Action, DelegationKind, DelegationRequest
 from idp.delegation import service
 from tests.factories.idp import connect, make_account, make_profile_client, transaction
@@ -91,3 +93,20 @@ def test_every_error_page_offers_help(browser):
     assert page.status_code == 404
     main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
     assert '<a href="/help">' in main
+
+
+@pytest.mark.parametrize(
+    ("lang", "not_found", "not_a_page"),
+    [
+        ("en", "Check the address", "This address only receives a form"),
+        ("fr", "Vérifiez l’adresse", "Cette adresse reçoit seulement un formulaire"),
+    ],
+)
+def test_404_and_405_pages_say_what_happened_and_what_to_do(browser, lang, not_found, not_a_page):
+    """Not the heading said twice: what the address is and where to go instead."""
+    missing = browser.get(f"/no-such-page?lang={lang}")
+    assert missing.status_code == 404
+    assert not_found in missing.text
+    form_only = browser.get(f"/register/verify?lang={lang}")  # a form's address, opened
+    assert form_only.status_code == 405
+    assert not_a_page in form_only.text
