@@ -71,6 +71,9 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "revocation_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
+        # RFC 8414 section 2: with private_key_jwt listed, no default alg is implied.
+        "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
+        "revocation_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": list(CLAIMS_SUPPORTED),
         "claims_parameter_supported": True,

@@ -24,6 +24,7 @@ from tests.idp.flows import (
 )
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def test_discovery_advertises_the_endpoints_under_the_issuer(portal):
@@ -204,6 +205,36 @@ def test_each_advertised_client_assertion_alg_authenticates(components, portal):
             },
         )
         assert response.status_code == 200, (alg, response.text)
+
+
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated:joserfc.errors.SecurityWarning")
+def test_each_advertised_assertion_alg_authenticates_at_introspection_and_revocation(
+    components, portal
+):
+    metadata = _metadata(portal)
+    for endpoint in ("introspection_endpoint", "revocation_endpoint"):
+        assert "private_key_jwt" in metadata[f"{endpoint}_auth_methods_supported"]
+        for alg in metadata[f"{endpoint}_auth_signing_alg_values_supported"]:
+            key, jwks = client_key(alg)
+            client, _ = make_client(components, auth_method="private_key_jwt", jwks=jwks)
+            now = int(time.time())
+            claims = {
+                "iss": client.client_id,
+                "sub": client.client_id,
+                "aud": metadata["issuer"],
+                "exp": now + 60,
+                "jti": secrets.token_urlsafe(8),
+            }
+            assertion = jwt.encode({"alg": alg, "kid": key.kid}, claims, key, algorithms=[alg])
+            response = portal.post(
+                _path(metadata[endpoint]),
+                data={
+                    "token": "unknown",
+                    "client_assertion_type": ASSERTION_TYPE,
+                    "client_assertion": assertion,
+                },
+            )
+            assert response.status_code == 200, (endpoint, alg, response.text)
 
 
 @pytest.mark.filterwarnings("ignore:EdDSA is deprecated:joserfc.errors.SecurityWarning")
