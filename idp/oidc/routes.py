@@ -21,6 +21,7 @@ from idp.clients.profiles import PortalProfiles
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.deps import AppSettings, Db, Keys, Now, Router, shared
 from idp.http.documents import Document
+from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import FORM_CONTENT_TYPE, Form, Params, Query, read_form
 from idp.oauth.deps import Server
@@ -124,6 +125,9 @@ def _logout(
     *,
     confirmed: bool,
 ) -> Response:
+    # RP-Initiated Logout 1.0 section 2: the portal's `ui_locales` holds on the posted
+    # confirmation too, whose query no longer carries it.
+    prefer_ui_locales(request.state, request.query_params.get("lang"), params.get("ui_locales"))
     try:
         logout = validate_logout_request(db, keys, settings.issuer, params, now)
     except LogoutRejected as rejected:
@@ -133,7 +137,7 @@ def _logout(
     hidden = {
         k: v
         for k, v in params.first.items()
-        if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
+        if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales")
     }
     context = {"client_name": portal_name(request, logout.client), "hidden": hidden}
     return render_page(request, "oidc/logout_confirm.html", context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlencode
 
 from tests.factories.idp import LOGOUT_URI, make_account, make_client
@@ -78,3 +80,23 @@ def test_logout_post_without_csrf_only_asks_again(components, browser, portal):
 def test_forged_id_token_hint_is_refused(browser):
     response = browser.get("/logout?" + urlencode({"id_token_hint": "eyJhbGciOiJub25lIn0.e30."}))
     assert response.status_code == 400
+
+
+def _hidden_fields(page) -> dict[str, str]:
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    return {name: html.unescape(value) for name, value in fields}
+
+
+def test_the_ui_locales_the_portal_asked_for_holds_until_the_person_is_signed_out(
+    components, browser, portal
+):
+    client, _ = _signed_in(components, browser, portal)
+    query = urlencode({"client_id": client.client_id, "ui_locales": "fr-CA"})
+    confirm = browser.get("/logout?" + query)
+    assert '<html lang="fr">' in confirm.text
+    fields = _hidden_fields(confirm)
+    assert fields["ui_locales"] == "fr-CA"
+    done = browser.post("/logout", data=fields)
+    assert done.status_code == 200
+    assert browser.get("/account").status_code != 200
+    assert '<html lang="fr">' in done.text
