@@ -12,7 +12,8 @@ request, or None to go on (as node-oidc-provider's authorization actions do):
 |                    | (an `id_token_hint` not ours), or the person refused               |
 | session            | `login_required` for `prompt=none`, else the sign-in page           |
 |                    | (no session, inactive account, `prompt=login`, a session of        |
-|                    | someone other than the one `id_token_hint` names)                  |
+|                    | someone other than `id_token_hint` or a `sub` in `claims` names);  |
+|                    | `login_required` after signing in here as someone else              |
 | max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values` or an   |
 |                    | essential `acr` claim; `unmet_authentication_requirements` without |
 |                    | a second factor, or for an essential `acr` no level here meets      |
@@ -46,7 +47,11 @@ from idp.oauth.authorization_details import (
     parse_authorization_details,
     resolve_delegated_access,
 )
-from idp.oauth.claims_request import essential_acr_values, parse_claims_request
+from idp.oauth.claims_request import (
+    essential_acr_values,
+    parse_claims_request,
+    requested_subject,
+)
 from idp.oauth.consents import has_consent
 from idp.oauth.errors import (
     AccessDeniedError,
@@ -138,7 +143,7 @@ class Authorization:
     denied: bool = False
     grant: Any = None  # authlib's grant, once client and redirect are proven
     account: Account | None = None
-    hinted_subject: str | None = None  # the `sub` of a valid `id_token_hint`
+    named_subject: str | None = None  # the `sub` `id_token_hint` or `claims` names
 
     @property
     def params(self) -> dict[str, str]:
@@ -225,12 +230,19 @@ def check_request(auth: Authorization) -> Outcome | None:
     if auth.denied:
         return auth.fail(AccessDeniedError())
     hint, server, ctx = auth.params.get("id_token_hint"), auth.server, auth.request.ctx
+    named = {requested_subject(parse_claims_request(auth.params.get("claims")))}
     if hint:
         try:
             claims = read_id_token_hint(ctx.db, server.keyring, server.config.issuer, hint, ctx.now)
         except InvalidIdTokenHint as invalid:
             return auth.fail(InvalidRequestError(invalid.description))
-        auth.hinted_subject = str(claims["sub"])
+        named.add(str(claims["sub"]))
+    named.discard(None)
+    if len(named) > 1:
+        return auth.fail(
+            InvalidRequestError("'id_token_hint' and the 'sub' of 'claims' name different people")
+        )
+    auth.named_subject = named.pop() if named else None
     return None
 
 
@@ -240,20 +252,24 @@ def check_session(auth: Authorization) -> Outcome | None:
     fresh = auth.interaction is not None and auth.interaction.login_done
     if account is None or not account.is_active or ("login" in auth.prompt and not fresh):
         return _ask_to_sign_in(auth)
-    if not fresh and _is_someone_else_than_hinted(auth, account):
+    if _is_someone_else_than_named(auth, account):
+        if fresh:
+            return auth.fail(LoginRequiredError("signed in as someone the request does not name"))
         return _ask_to_sign_in(auth)
     auth.account = account
     return None
 
 
-def _is_someone_else_than_hinted(auth: Authorization, account: Account) -> bool:
-    """OIDC Core 3.1.2.1: the response is positive only if the person `id_token_hint` names
-    is signed in (or signs in now); a session of someone else is no session for this request,
-    so `prompt=none` gets `login_required` instead of a code for another person."""
-    if auth.hinted_subject is None:
+def _is_someone_else_than_named(auth: Authorization, account: Account) -> bool:
+    """OIDC Core 3.1.2.1 (`id_token_hint`) and 5.5.1 (a `sub` value in `claims`): the
+    response is positive only for the person the request names, signed in already or within
+    this request; a session of someone else is no session for it (`prompt=none` gets
+    `login_required`, not a code for another person), and signing in here as someone else
+    ends the request with `login_required`."""
+    if auth.named_subject is None:
         return False
     ctx = auth.request.ctx
-    return ctx.subjects.subject_for(ctx.db, account, auth.request.client) != auth.hinted_subject
+    return ctx.subjects.subject_for(ctx.db, account, auth.request.client) != auth.named_subject
 
 
 def _ask_to_sign_in(auth: Authorization) -> Outcome:

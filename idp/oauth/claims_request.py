@@ -95,6 +95,15 @@ def essential_acr_values(claims_request: dict[str, Any] | None) -> list[str] | N
     return [str(value) for value in values]
 
 
+def requested_subject(claims_request: dict[str, Any] | None) -> str | None:
+    """Section 5.5.1: a `sub` asked for the ID token with a `value` names the only person
+    the response may be for (no ID token or access token for anyone else)."""
+    requested = requested_in(claims_request, "id_token").get("sub")
+    if isinstance(requested, dict) and isinstance(requested.get("value"), str):
+        return str(requested["value"])
+    return None
+
+
 def requested_in(claims_request: dict[str, Any] | None, member: str) -> dict[str, Any]:
     """The claims requested for the ID token or for userinfo (empty: none)."""
     if not claims_request:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from joserfc import jwt
@@ -358,6 +359,52 @@ def test_id_token_hint_of_someone_else_asks_to_sign_in(components, app, browser,
     code = query_of(follow_to_redirect_uri(browser, signed).headers["location"])["code"]
     body = redeem(portal, code, request.verifier, client.client_id, secret).json()
     assert jwt.decode(body["id_token"], _jwks(portal)).claims["sub"] == hinted.subject
+
+
+def test_signing_in_as_someone_else_than_the_hint_names_is_login_required(components, app, browser):
+    signed_in, hinted = make_account(components), make_account(components)
+    client, secret = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), signed_in.email)
+    hint = _id_token_of(components, app, client, secret, hinted.email)
+    request = authorization_request(client.client_id, id_token_hint=hint)
+    login = browser.get("/authorize?" + request.query).headers["location"]
+    signed = sign_in(browser, login, signed_in.email)
+    result = query_of(follow_to_redirect_uri(browser, signed).headers["location"])
+    assert result["error"] == "login_required"
+    assert "code" not in result
+
+
+def _claims_sub(subject: str) -> str:
+    return json.dumps({"id_token": {"sub": {"value": subject}}})
+
+
+def test_a_sub_value_in_claims_is_the_only_person_a_code_is_issued_for(components, browser):
+    signed_in, named = make_account(components), make_account(components)
+    client, _ = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), signed_in.email)
+    for subject, answer in ((named.subject, "error"), (signed_in.subject, "code")):
+        request = authorization_request(
+            client.client_id, prompt="none", claims=_claims_sub(subject)
+        )
+        result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+        assert answer in result
+        if answer == "error":
+            assert result["error"] == "login_required"
+
+
+def test_id_token_hint_and_a_sub_in_claims_naming_different_people_is_invalid_request(
+    components, app, browser
+):
+    account, other = make_account(components), make_account(components)
+    client, secret = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    hint = _id_token_of(components, app, client, secret, account.email)
+    request = authorization_request(
+        client.client_id, id_token_hint=hint, claims=_claims_sub(other.subject)
+    )
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "invalid_request"
+    assert "'id_token_hint'" in result["error_description"]
 
 
 def test_id_token_hint_that_is_not_our_id_token_is_invalid_request(components, browser):
