@@ -88,6 +88,26 @@ def test_one_person_has_one_sub_per_sector(components, browser, portal):
     assert person.subject not in (subs["alberta"], subs["manitoba"])
 
 
+def test_a_hint_or_a_claims_sub_names_the_person_by_the_portals_sub(components, browser, portal):
+    person = make_account(components)
+    client, secret = pairwise_portal(components, "ainp.example")
+    id_token = signed_in(browser, portal, client, secret, person.email)["id_token"]
+    pairwise = claims_of(portal, id_token)["sub"]
+    asked = {
+        "hint": {"id_token_hint": id_token},
+        "pairwise sub": {"claims": json.dumps({"id_token": {"sub": {"value": pairwise}}})},
+        "public sub": {"claims": json.dumps({"id_token": {"sub": {"value": person.subject}}})},
+    }
+    answers = {}
+    for name, extra in asked.items():
+        request = authorization_request(client.client_id, prompt="none", **extra)
+        location = browser.get("/authorize?" + request.query).headers["location"]
+        answers[name] = parse_qs(location.split("?", 1)[1])
+    assert "code" in answers["hint"]
+    assert "code" in answers["pairwise sub"]
+    assert answers["public sub"]["error"] == ["login_required"]  # not a sub this portal knows
+
+
 def test_a_logout_token_names_the_person_as_the_portal_knows_them(components, browser, portal):
     person = make_account(components)
     client, secret = pairwise_portal(components, "ainp.example")
