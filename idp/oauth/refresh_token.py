@@ -15,7 +15,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import grants
 
 from idp.accounts.models import Account
-from idp.oauth.errors import InvalidGrantError
+from idp.oauth.errors import InvalidGrantError, InvalidScopeError
 from idp.oauth.issuance import IssuingGrant
 from idp.oauth.models import Grant, RefreshToken
 from idp.oauth.tokens import RefreshTokenRejected, check_refresh_token, rotate_refresh_token
@@ -47,13 +47,25 @@ class RefreshTokenGrant(IssuingGrant, grants.RefreshTokenGrant):  # type: ignore
         handle: RefreshTokenHandle = self.request.refresh_token
         return handle.row.scope
 
-    def authenticate_refresh_token(self, refresh_token: str) -> RefreshTokenHandle | None:
+    def authenticate_refresh_token(self, refresh_token: str) -> RefreshTokenHandle:
+        """The token's row; a refusal names `refresh_token` (authlib's `invalid_grant` has
+        no description) without saying which of the reasons it was."""
         ctx = self.request.ctx
         try:
             row = check_refresh_token(ctx.db, refresh_token, self.request.client.client_id, ctx.now)
         except RefreshTokenRejected:
-            return None
+            raise InvalidGrantError(
+                "'refresh_token' is unknown, expired, revoked or already used"
+            ) from None
         return RefreshTokenHandle(row)
+
+    def _validate_token_scope(self, token: RefreshTokenHandle) -> None:
+        """authlib's check that `scope` only narrows (RFC 6749 section 6), its refusal
+        naming the parameter."""
+        try:
+            super()._validate_token_scope(token)
+        except InvalidScopeError:
+            raise InvalidScopeError("'scope' asks for more than the refresh token grants") from None
 
     def authenticate_user(self, refresh_token: RefreshTokenHandle) -> Account | None:
         ctx = self.request.ctx

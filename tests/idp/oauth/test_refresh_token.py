@@ -95,3 +95,16 @@ def test_expired_refresh_token_is_invalid_grant(components, browser, portal, clo
 def test_client_without_the_refresh_grant_gets_no_refresh_token(components, browser, portal):
     _, _, body = _tokens(components, browser, portal, grant_types=["authorization_code"])
     assert "refresh_token" not in body
+
+
+def test_refused_refresh_token_and_widened_scope_name_their_parameter(components, browser, portal):
+    client, secret, body = _tokens(components, browser, portal)
+    unknown = _refresh(portal, client, secret, "not-a-refresh-token")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"] == "invalid_grant"
+    assert "'refresh_token'" in unknown.json()["error_description"]
+    widened = _refresh(
+        portal, client, secret, body["refresh_token"], scope="openid delegations:read"
+    )
+    assert widened.json()["error"] == "invalid_scope"
+    assert "'scope'" in widened.json()["error_description"]
