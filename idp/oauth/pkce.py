@@ -12,7 +12,7 @@ from typing import Any
 
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from idp.oauth.errors import InvalidRequestError
+from idp.oauth.errors import InvalidGrantError, InvalidRequestError
 
 
 class RequiredS256CodeChallenge(CodeChallenge):  # type: ignore[misc]  # authlib is untyped
@@ -33,4 +33,7 @@ class RequiredS256CodeChallenge(CodeChallenge):  # type: ignore[misc]  # authlib
     def validate_code_verifier(self, grant: Any, result: Any) -> None:
         if not grant.request.form.get("code_verifier"):
             raise InvalidRequestError("missing 'code_verifier'")
-        super().validate_code_verifier(grant, result)
+        try:
+            super().validate_code_verifier(grant, result)
+        except InvalidGrantError:  # authlib's "Code challenge failed." names no parameter
+            raise InvalidGrantError("'code_verifier' does not match the code_challenge") from None

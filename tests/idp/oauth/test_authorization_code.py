@@ -150,7 +150,7 @@ def test_redirect_uri_missing_at_the_token_endpoint_is_invalid_request_naming_it
     }
 
 
-def test_pkce_verifier_mismatch_is_invalid_grant(components, browser, portal):
+def test_pkce_verifier_mismatch_is_invalid_grant_naming_the_verifier(components, browser, portal):
     account = make_account(components)
     client, secret = make_client(components)
     request = authorization_request(client.client_id)
@@ -158,6 +158,7 @@ def test_pkce_verifier_mismatch_is_invalid_grant(components, browser, portal):
     response = redeem(portal, code, "x" * 50, client.client_id, secret)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+    assert "'code_verifier'" in response.json()["error_description"]
 
 
 def test_missing_code_verifier_is_invalid_request(components, browser, portal):
