@@ -3,7 +3,8 @@
 Eight digits (NIST SP 800-63B 5.1.3: at least 6), valid `CODE_TTL_SECONDS`, at most
 `MAX_ATTEMPTS` wrong guesses before the code is burnt, stored as a keyed digest (HMAC with
 a per-code salt) in the shared store, so a store dump reveals no code and replicas agree.
-Comparison is constant-time.
+Comparison is constant-time. Guesses are counted with the store's atomic increment before
+being compared, so a burst of guesses sent at once gets no more than one sent at a time.
 
 A decoy (`issue_decoy_code`) is a record that no code verifies, with the same attempt
 counter and lifetime: it stands in where no code is mailed (an email with no account to
@@ -26,6 +27,7 @@ CODE_DIGITS = 8
 CODE_TTL_SECONDS = 15 * 60
 MAX_ATTEMPTS = 5
 KEY_PREFIX = "email-code:"
+ATTEMPTS_SUFFIX = ":attempts"  # the code's guess counter, beside it in the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,10 @@ def _keep(
     ttl_seconds: int,
 ) -> None:
     salt = secrets.token_hex(16)
-    record = {"salt": salt, "digest": _digest(salt, secret), "attempts": 0, "payload": payload}
-    store.set(f"{KEY_PREFIX}{purpose}:{subject}", json.dumps(record).encode(), ttl_seconds)
+    record = {"salt": salt, "digest": _digest(salt, secret), "payload": payload}
+    key = f"{KEY_PREFIX}{purpose}:{subject}"
+    store.set(key, json.dumps(record).encode(), ttl_seconds)
+    store.delete(key + ATTEMPTS_SUFFIX)  # a new code starts with every guess
 
 
 def issue_code(
@@ -82,14 +86,18 @@ def verify_code(store: EphemeralStore, purpose: str, subject: str, code: str) ->
     if raw is None:
         return CodeCheck(False, reason="expired")
     record = json.loads(raw)
+    # The guess is counted (one atomic increment) before it is compared: guesses sent at
+    # once, to many replicas, are numbered one by one and only `MAX_ATTEMPTS` are compared.
+    attempt = store.incr(key + ATTEMPTS_SUFFIX, store.ttl(key) or 1)
+    if attempt > MAX_ATTEMPTS:
+        return CodeCheck(False, reason="expired")  # burnt by a guess numbered before it
     candidate = "".join(ch for ch in code if ch.isdigit())[: CODE_DIGITS + 2]
     if hmac.compare_digest(record["digest"], _digest(record["salt"], candidate)):
+        store.delete(key + ATTEMPTS_SUFFIX)  # the right code: only wrong guesses count
         return CodeCheck(True, payload=record["payload"])
-    record["attempts"] += 1
-    if record["attempts"] >= MAX_ATTEMPTS:
+    if attempt == MAX_ATTEMPTS:
         store.delete(key)
         return CodeCheck(False, reason="exhausted")
-    store.set(key, json.dumps(record).encode(), store.ttl(key) or 1)
     return CodeCheck(False, reason="wrong")
 
 

@@ -11,6 +11,7 @@ from idp.authn.email_code import (
     issue_decoy_code,
     verify_code,
 )
+from tests.concurrency import run_together
 
 
 def _reasons(store, subject: str, guesses: list[str]) -> list[str]:
@@ -39,3 +40,16 @@ def test_no_code_verifies_a_decoy(store):
         checked = verify_code(store, "test", "decoy", guess)
         assert not checked.ok
         issue_decoy_code(store, "test", "decoy")  # a fresh budget for the next guess
+
+
+def test_guesses_sent_at_once_are_counted_one_by_one(store):
+    """Thirty wrong guesses at the same moment (many replicas, many threads): only
+    `MAX_ATTEMPTS` are ever compared with the code, as when they come one after another."""
+    code = issue_code(store, "test", "burst", {"account_id": "a"})
+    wrong = [str((int(code) + n) % 10**8).zfill(8) for n in range(1, 31)]
+    reasons = run_together(
+        *[lambda guess=guess: verify_code(store, "test", "burst", guess).reason for guess in wrong]
+    )
+    assert reasons.count("wrong") == MAX_ATTEMPTS - 1, reasons
+    assert reasons.count("exhausted") == 1, reasons
+    assert not verify_code(store, "test", "burst", code).ok  # burnt
