@@ -2,8 +2,9 @@
 
 Used by sign-in, step-up and account recovery alike, so every path spends the same
 per-account, per-factor budget (`attempts.py`): signing in again with the right password
-does not give an attacker five more TOTP guesses. When a failure uses the budget up, the
-caller mails the owner (`CodeCheck.warn_owner`).
+does not give an attacker five more TOTP guesses, and each code is counted before it is
+checked, so a burst of codes sent at once gets no more checks than the budget. When a
+failure uses the budget up, the caller mails the owner (`CodeCheck.warn_owner`).
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ def verify_code_factor(
 ) -> FactorCheck:
     """Check a TOTP or recovery code for `account_id`, spending its budget on failure."""
     factor = "recovery" if method == "recovery" else "totp"
-    wait = blocked(store, budget, factor, account_id)
-    if wait:
-        return FactorCheck(False, "locked", wait)
+    # Numbered before it is checked (one atomic increment): codes sent at once, to many
+    # threads or replicas, are checked no more than the budget allows, as one after another.
+    count = record_failure(store, budget, factor, account_id)
+    if count > budget.limit:
+        return FactorCheck(False, "locked", blocked(store, budget, factor, account_id))
     if factor == "recovery":
         outcome = "ok" if use_recovery_code(db, account_id, code, now) else "wrong"
     else:
@@ -54,8 +57,7 @@ def verify_code_factor(
     if outcome == "ok":
         record_success(store, factor, account_id)
         return FactorCheck(True)
-    if outcome == "reused":  # the person typed the code they just used: not a guess
+    if outcome == "reused":  # the code just used, typed again: said so (it was counted)
         return FactorCheck(False, "reused")
-    count = record_failure(store, budget, factor, account_id)
     wait = blocked(store, budget, factor, account_id)
     return FactorCheck(False, "locked" if wait else "wrong", wait, just_exhausted(count, budget))

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
+import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp.authn.totp import current_code
+from idp.authn.models import TotpCredential
+from idp.authn.second_factor import verify_code_factor
+from idp.authn.totp import confirm_totp, current_code
+from idp.db import unit_of_work
+from tests.concurrency import run_together
 from tests.factories.idp import DEFAULT_PASSWORD, make_account, make_client, transaction
 from tests.idp.flows import (
     authorization_request,
@@ -280,3 +287,54 @@ def test_a_code_typed_twice_in_its_window_says_to_wait_for_the_next(components, 
     assert answer.status_code == 401
     assert "Wait for the next code" in answer.text
     assert "not right" not in answer.text
+
+
+def test_a_code_sent_after_the_budget_was_spent_is_not_checked_even_while_others_wait(
+    components, backend, clock
+):
+    """The tenth wrong code is waiting for the authenticator's row (a slow request holds
+    it) when the right one arrives: the right one comes eleventh, so it is refused unchecked,
+    as it would be one after another. PostgreSQL only: where requests really wait on a row."""
+    if not backend.is_real:
+        pytest.skip("SQLite has one writer at a time: the race needs PostgreSQL")
+    account = make_account(components)
+    secret, now = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", clock.now()
+    with transaction(components) as db:
+        assert confirm_totp(
+            db, components.master_key, account.id, secret, current_code(secret, now.timestamp()),
+            now,
+        )  # fmt: skip
+    right = current_code(secret, now.timestamp() + 30)
+    wrong = next(c for c in (f"{n:06d}" for n in range(10)) if c != right)
+    budget = components.budgets.second_factor
+
+    def guess(code: str) -> str:
+        with unit_of_work(components.session_factory) as db:
+            check = verify_code_factor(
+                db, components.store, components.master_key, budget,
+                account_id=account.id, method="totp", code=code, now=now,
+            )  # fmt: skip
+        return check.reason or "ok"
+
+    assert [guess(wrong) for _ in range(budget.limit - 1)] == ["wrong"] * (budget.limit - 1)
+    held, tenth_waits = threading.Event(), threading.Event()
+
+    def slow_request() -> None:
+        with unit_of_work(components.session_factory) as db:
+            db.get(TotpCredential, account.id, with_for_update=True)
+            held.set()
+            tenth_waits.wait(10)
+            time.sleep(0.5)  # the right code arrives meanwhile
+
+    def tenth_wrong() -> str:
+        held.wait(10)
+        tenth_waits.set()
+        return guess(wrong)
+
+    def eleventh_right() -> str:
+        tenth_waits.wait(10)
+        time.sleep(0.2)
+        return guess(right)
+
+    _, tenth, eleventh = run_together(slow_request, tenth_wrong, eleventh_right)
+    assert (tenth, eleventh) == ("locked", "locked")
