@@ -79,14 +79,16 @@ def _check_password(
         # No account has such an email or password: say the limit (it tells nothing about
         # any account) instead of "incorrect", and count no guess.
         return LoginResult(error_code="too_long")
-    wait = blocked(store, budgets.password_per_account, PASSWORD_FACTOR, email)
-    if wait:
+    # The guess is numbered before the (slow) hash is checked, with one atomic increment:
+    # guesses sent at once are checked no more than the account's budget allows.
+    count = record_failure(store, budgets.password_per_account, PASSWORD_FACTOR, email)
+    if count > budgets.password_per_account.limit:
+        wait = blocked(store, budgets.password_per_account, PASSWORD_FACTOR, email)
         return LoginResult(error_code="rate_limited", retry_after_seconds=wait)
     account = _verified_account(db, passwords, email, password, now)
     if account is not None:
         record_success(store, PASSWORD_FACTOR, email)
         return LoginResult(account=account)
-    count = record_failure(store, budgets.password_per_account, PASSWORD_FACTOR, email)
     from_address = record_failure(store, budgets.password_per_address, ADDRESS_FACTOR, address)
     owner = None
     if just_exhausted(count, budgets.password_per_account):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from idp.authn.login import check_password_login
+from idp.db import unit_of_work
+from tests.concurrency import run_together
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
 
 
@@ -153,3 +156,23 @@ def test_an_over_long_password_is_told_the_limit_and_counts_no_guess(components,
         data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
     )
     assert signed_in.status_code == 303
+
+
+def test_wrong_passwords_sent_at_once_are_checked_no_more_than_the_budget(components):
+    """Thirty guesses at one account at the same moment (threads, replicas): the account's
+    budget numbers them one by one, so ten are checked and twenty refused unchecked."""
+    account = make_account(components)
+    budget = components.budgets.password_per_account
+
+    def guess(n: int) -> str | None:
+        with unit_of_work(components.session_factory) as db:
+            result = check_password_login(
+                db, components.store, components.passwords, components.budgets,
+                email=account.email, password=f"wrong guess {n}", address=f"10.0.0.{n}",
+                now=components.clock.now(),
+            )  # fmt: skip
+        return result.error_code
+
+    answers = run_together(*[lambda n=n: guess(n) for n in range(30)])
+    assert answers.count("invalid_credentials") == budget.limit, answers
+    assert answers.count("rate_limited") == 30 - budget.limit, answers
