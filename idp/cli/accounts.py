@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account, Role
 from idp.accounts.service import create_account, find_account_by_email
-from idp.cli.output import JsonOption, components, emit, fail
+from idp.cli.output import JsonOption, components, emit, fail, mailing_after
 from idp.db import unit_of_work
 from idp.errors import IdpError, InvalidInput
 from idp.notifications.mails import with_help
@@ -77,7 +77,8 @@ def invitations_create(
                     invited_by=None,
                     now=parts.clock.now(),
                 )
-            parts.mailer.send(with_help(message, parts.settings.issuer))
+            with mailing_after(f"the invitation to {message.to}"):
+                parts.mailer.send(with_help(message, parts.settings.issuer))
     except InvalidInput as error:
         fail(error.field, error.message, as_json)
     except IdpError as error:
@@ -142,7 +143,8 @@ def _change_standing(
                     reason=reason,
                     now=parts.clock.now(),
                 )
-            parts.mailer.send(with_help(change.mail, parts.settings.issuer))
+            with mailing_after("the change"):
+                parts.mailer.send(with_help(change.mail, parts.settings.issuer))
     except InvalidInput as error:
         fail(error.field, error.message, as_json)
     return change.delegations

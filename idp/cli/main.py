@@ -17,7 +17,7 @@ import typer
 
 from idp.cli import accounts, keys, legacy, operations, portals, profiles
 from idp.cli.demo import demo
-from idp.cli.output import REFUSALS, fail, load_settings, refuse
+from idp.cli.output import REFUSALS, UNAVAILABLE, fail, load_settings, refuse, stopped
 from idp.cli.serving import run_server
 from idp.logs import LOG_LEVELS, logging_config
 
@@ -58,11 +58,14 @@ def serve(
 
 
 def main() -> None:
-    """The `idp` command. What stops startup is one line on stderr and exit code 2;
-    `IDP_LOG_LEVEL=debug` adds the traceback."""
+    """The `idp` command. What stops startup is one line on stderr and exit code 2; a
+    dependency that stops answering midway (database, store, mail server) is one line and
+    exit code 1; `IDP_LOG_LEVEL=debug` adds the traceback."""
     level = os.environ.get("IDP_LOG_LEVEL", "info").lower()
     logging.config.dictConfig(logging_config(level if level in LOG_LEVELS else "info"))
     try:
         app()
     except REFUSALS as error:
         refuse(error, debug=level == "debug")
+    except UNAVAILABLE as error:
+        stopped(error, debug=level == "debug")

@@ -15,7 +15,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from adapters import MailError, StoreUnavailable
 from idp.bootstrap import Components, build_components
 from idp.settings import Settings, SettingsError
 from idp.startup import StartupRefused
@@ -72,3 +75,34 @@ def refuse(error: Exception, *, debug: bool) -> NoReturn:
         traceback.print_exception(error)
     typer.echo(f"error: {_refusal_text(error)}", err=True)
     raise SystemExit(2)
+
+
+# What stops a command midway: a dependency that stopped answering, said in one line.
+UNAVAILABLE = (DBAPIError, PoolTimeout, StoreUnavailable, MailError)
+
+
+def _unavailable_text(error: Exception) -> str:
+    if isinstance(error, MailError):
+        return str(error)
+    if isinstance(error, StoreUnavailable):
+        return f"IDP_REDIS_URL: the store did not answer ({error})"
+    cause = getattr(error, "orig", None) or error
+    first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return f"IDP_DATABASE_URL: the database did not answer ({first_line})"
+
+
+def stopped(error: Exception, *, debug: bool) -> NoReturn:
+    """Print which dependency stopped the command midway (one line, exit code 1)."""
+    if debug:
+        traceback.print_exception(error)
+    typer.echo(f"error: {_unavailable_text(error)}", err=True)
+    raise SystemExit(1)
+
+
+@contextmanager
+def mailing_after(saved: str) -> Iterator[None]:
+    """Mail sent once `saved` has committed: a refusal says that it is saved all the same."""
+    try:
+        yield
+    except MailError as error:
+        raise MailError(f"{saved} is saved but its mail was not sent: {error}") from None

@@ -7,12 +7,15 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, Invitation
 from idp.cli.main import app as cli
+from idp.cli.main import main
 from tests.factories.idp import make_account, transaction
 from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+from tests.servers import free_port
 
 PASSWORD = "invited and very welcome"
 
@@ -310,3 +313,35 @@ def test_the_id_token_of_an_account_created_from_a_french_invitation_says_locale
     claims = jwt.decode(body["id_token"], keys, algorithms=["RS256"]).claims
     assert claims["email"] == "token@example.ca"
     assert claims["locale"] == "fr"
+
+
+def _run_idp(monkeypatch, capsys, *argv: str) -> tuple[int, str]:
+    """`idp` as operators run it (its `main`, which turns failures into one line)."""
+    monkeypatch.setattr("sys.argv", ["idp", *argv])
+    monkeypatch.setattr("logging.config.dictConfig", lambda _config: None)  # keep pytest's
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    return int(stopped.value.code or 0), capsys.readouterr().err
+
+
+def test_an_invitation_the_mail_server_refuses_says_it_is_saved_in_one_line(
+    cli_env, monkeypatch, capsys, components
+):
+    monkeypatch.setenv("IDP_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
+    code, err = _run_idp(monkeypatch, capsys, "invitations", "create", "--email", "a@example.ca")
+    assert code == 1
+    assert err.startswith("error: the invitation to a@example.ca is saved but its mail was not")
+    assert err.count("\n") == 1  # one line, no traceback
+    with transaction(components) as db:
+        assert db.scalar(select(Invitation).where(Invitation.email == "a@example.ca"))
+
+
+def test_a_database_that_stops_answering_midway_is_one_line(cli_env, monkeypatch, capsys):
+    def lost(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("idp.cli.accounts.invite", lost)
+    code, err = _run_idp(monkeypatch, capsys, "invitations", "create", "--email", "b@example.ca")
+    assert code == 1
+    expected = "the database did not answer (server closed the connection)"
+    assert err == f"error: IDP_DATABASE_URL: {expected}\n"
