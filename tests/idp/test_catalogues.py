@@ -81,6 +81,32 @@ def test_french_puts_a_non_breaking_space_before_colons_and_inside_guillemets():
     assert not wrong, wrong
 
 
+def test_french_puts_a_non_breaking_space_before_semicolons_question_and_exclamation_marks():
+    """One rule on every page: a form asked "Pour quelles demandes?" above "Que peut
+    consulter cette personne ?"."""
+    wrong = [
+        text
+        for m in _french()
+        if m.id
+        for text in _forms(m.string)
+        if re.search(r"[^\u00a0\u202f][;?!]", text)
+    ]
+    assert not wrong, wrong
+
+
+def test_french_uses_one_apostrophe_and_one_name_for_the_second_factor():
+    """The typographic apostrophe (’), as most messages had; "deuxième facteur", as most
+    pages said, never "second facteur" on the next page."""
+    wrong = [
+        text
+        for m in _french()
+        if m.id
+        for text in _forms(m.string)
+        if "'" in text or "second facteur" in text
+    ]
+    assert not wrong, wrong
+
+
 def test_message_template_is_up_to_date_with_the_sources(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
