@@ -509,3 +509,21 @@ def test_an_officer_reinstates_a_representative_from_the_cli(
     assert "Status: active" in browser.get("/account/representatives?lang=en").text
     # French puts its non-breaking space before the colon, inside the translation.
     assert "État\u00a0: actif" in browser.get("/account/representatives?lang=fr").text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_appointment_app_setup_and_enrolment_pages_lead_back_to_the_account(
+    components, portal, browser, clock, lang
+):
+    """Each had no link but the logo: a trail back, as on the household and legacy pages."""
+    _, _, secret_totp = _applicant_with_application(components, portal, browser, clock)
+    _step_up(browser, clock, secret_totp)
+    trails = {
+        "/account/representatives/new": ["/account", "/account/representatives"],
+        "/account/security/totp": ["/account", "/account/security"],
+        "/enrolment": ["/account"],
+    }
+    for path, links in trails.items():
+        main = browser.get(f"{path}?lang={lang}").text.split("<main", 1)[1]
+        trail = main.split("<h1>", 1)[0]
+        assert re.findall(r'<a href="([^"]+)">', trail) == links, path
