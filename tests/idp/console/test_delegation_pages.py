@@ -527,3 +527,22 @@ def test_the_appointment_app_setup_and_enrolment_pages_lead_back_to_the_account(
         main = browser.get(f"{path}?lang={lang}").text.split("<main", 1)[1]
         trail = main.split("<h1>", 1)[0]
         assert re.findall(r'<a href="([^"]+)">', trail) == links, path
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "You have no applications yet."), ("fr", "Vous n’avez encore aucune demande.")],
+)
+def test_someone_without_applications_is_told_so_not_given_a_form_that_cannot_succeed(
+    components, browser, clock, lang, text
+):
+    """The group "For which applications?" had no box to tick, and sending said to tick one."""
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    secret_totp, _ = enable_totp(browser, clock.now().timestamp())
+    _step_up(browser, clock, secret_totp)
+    page = browser.get(f"/account/representatives/new?lang={lang}")
+    assert page.status_code == 200
+    assert text in page.text
+    assert 'action="/account/representatives/new"' not in page.text
+    assert '<a href="/account/applications">' in page.text
