@@ -288,3 +288,21 @@ def test_the_invite_form_names_my_portals_in_my_language(components, browser, cl
     french = browser.get(INVITE + "?lang=fr").text
     assert "Permanent residence R000789 (Portail de résidence permanente)" in french
     assert "Permanent Residence Portal" not in french
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "You have no applications yet."), ("fr", "Vous n’avez encore aucune demande.")],
+)
+def test_someone_without_applications_is_told_so_not_given_a_form_that_cannot_succeed(
+    components, browser, clock, lang, text
+):
+    """The group "For which applications?" had no box to tick, and sending said to tick one."""
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    enable_totp(browser, clock.now().timestamp())  # proves the second factor for the session
+    page = browser.get(f"{INVITE}?lang={lang}")
+    assert page.status_code == 200
+    assert text in page.text
+    assert f'action="{INVITE}"' not in page.text
+    assert '<a href="/account/applications">' in page.text
