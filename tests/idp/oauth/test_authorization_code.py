@@ -193,6 +193,15 @@ def test_plain_pkce_method_is_refused(components, browser):
     assert "S256" in result["error_description"]
 
 
+def test_unsupported_scope_is_redirected_as_invalid_scope_naming_it(components, browser):
+    client, _ = make_client(components)
+    request = authorization_request(client.client_id, scope="openid bogus")
+    result = query_of(browser.get("/authorize?" + request.query).headers["location"])
+    assert result["error"] == "invalid_scope"
+    assert result["error_description"] == "'scope' value 'bogus' is not supported"
+    assert result["state"] == request.params["state"]
+
+
 def test_unsupported_response_type_is_redirected_with_its_error(components, browser):
     client, _ = make_client(components)
     request = authorization_request(client.client_id, response_type="token")
