@@ -183,6 +183,6 @@ def request_access(
             request, me, db, portals, now, values=values, errors=errors, status_code=400
         )
     notice, delegation = _ask_for_access(db, events, me, form, now)
-    if delegation is not None:
-        notify(mail, db, delegation, "requested")
+    if delegation is not None:  # after the answer: a match must not take longer, or fail
+        notify(mail, db, delegation, "requested", after_answer=True)
     return RedirectResponse(f"{DELEGATIONS}?notice={notice}", status_code=303)

@@ -80,8 +80,15 @@ def delegation_notice(db: Session, delegation: Delegation, event: str) -> Outgoi
     )
 
 
-def notify(postbox: Postbox, db: Session, delegation: Delegation, event: str) -> None:
-    """Queue the mail for `event` (sent once the request's unit of work has committed)."""
+def notify(
+    postbox: Postbox, db: Session, delegation: Delegation, event: str, *, after_answer: bool = False
+) -> None:
+    """Queue the mail for `event` (sent once the request's unit of work has committed);
+    `after_answer`: once the answer has gone, for mail only some answers send."""
     message = delegation_notice(db, delegation, event)
-    if message is not None:
+    if message is None:
+        return
+    if after_answer:
+        postbox.send_after_answer(message)
+    else:
         postbox.send(message)

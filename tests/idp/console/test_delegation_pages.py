@@ -230,6 +230,38 @@ def test_representative_asks_for_access_and_the_applicant_approves(
     assert approved.headers["location"] == "/account/representatives?notice=approved"
 
 
+def test_asking_for_access_answers_alike_when_the_mail_server_refuses(
+    settings, components, portal, browser, clock, caplog
+):
+    """A match mails the applicant; its cost or a refusing mail server must not tell a
+    stranger that this email and this application number go together."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from adapters import SmtpMailer
+    from idp.app import create_app
+    from tests.servers import free_port
+
+    applicant, _, _ = _applicant_with_application(components, portal, browser, clock)
+    rep = make_account(components, name="Rep Kim")
+    refusing = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "passerelle@example.ca")
+    app = create_app(settings, components=replace(components, mailer=refusing))
+    answers = []
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
+        sign_in(rep_browser, "/login", rep.email)
+        for number in ("E999999", "E123456"):
+            page = rep_browser.get("/account/delegations")
+            data = {"application_number": number, "email": applicant.email}
+            asked = rep_browser.post(
+                "/account/delegations/request", data=data | {"csrf_token": csrf_of(page)}
+            )
+            answers.append((asked.status_code, asked.headers.get("location")))
+    assert answers[0] == answers[1] == (303, "/account/delegations?notice=requested")
+    assert "not delivered" in caplog.text  # the operator learns it, not the stranger
+    assert "asks for your approval" in browser.get("/account/representatives").text
+
+
 ASK_TEXTS = {
     "en": (
         "Enter the application number (64 characters at most).",
