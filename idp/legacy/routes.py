@@ -94,8 +94,8 @@ def send_code(
     if not proof.ok:
         extra = {"values": values, "error": proof.reason, "retry": proof.retry_after_seconds}
         return _page(request, db, me, extra, 429)
-    if message is not None:
-        mail.send(message)
+    if message is not None:  # after the answer: a known username must not take longer, or fail
+        mail.send_after_answer(message)
     context = {"portal": portal_name(values["portal"], request.state.locale), "error": None}
     return render_page(request, "legacy/code.html", context | {"username": values["username"]})
 

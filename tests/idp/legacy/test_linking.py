@@ -139,6 +139,32 @@ def test_asking_a_code_for_an_unknown_username_sends_nothing_and_says_the_same(
     assert mail.texts(legacy.email) == []
 
 
+def test_asking_a_code_answers_alike_for_a_known_and_an_unknown_username_when_mail_fails(
+    settings, components, legacy, caplog
+):
+    """The code goes to the legacy email after the answer: its cost or a refusing mail
+    server must not tell which usernames a legacy portal had."""
+    from dataclasses import replace
+
+    from adapters import SmtpMailer
+    from idp.app import create_app
+    from tests.servers import free_port
+
+    refusing = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "passerelle@example.ca")
+    app = create_app(settings, components=replace(components, mailer=refusing))
+    answers = []
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as browser:
+        sign_in(browser, "/login", make_account(components).email)
+        for username in ("nobody", "amara.o"):
+            page = browser.get("/account/legacy")
+            data = {"portal": "mycic", "code-username": username, "csrf_token": csrf_of(page)}
+            asked = browser.post("/account/legacy/code", data=data)
+            answers.append((asked.status_code, asked.text.replace(username, "U")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
+    assert "not delivered" in caplog.text
+
+
 def test_the_same_email_only_suggests_the_account_it_never_links_it(components, legacy, browser):
     same = make_account(components, email=legacy.email)
     sign_in(browser, "/login", same.email)
