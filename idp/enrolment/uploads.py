@@ -5,7 +5,8 @@ kept in memory only up to `max_file_bytes` (the stated limit, `IDP_DOCUMENT_MAX_
 Past it the bytes are counted and dropped, so the page can still answer 413 with the
 other fields the person typed (they come before the file in the form); past
 `DRAIN_LIMIT_BYTES` more, reading stops altogether. Text fields are capped at
-`MAX_FIELD_BYTES`, their number at `MAX_FIELDS`. The CSRF token travels as a field and
+`MAX_FIELD_BYTES`, their number at `MAX_FIELDS`; a NUL character in a field or the file
+name is refused, naming it, as in every other form. The CSRF token travels as a field and
 is checked here, like `idp.http.csrf.checked_form` does for ordinary forms.
 
 What the file *is* comes from its first bytes (`sniff_media_type`), never from its name
@@ -98,6 +99,8 @@ class _UploadReader:
             self.part.name = options.get(b"name", b"").decode("utf-8", "replace")
             filename = options.get(b"filename")
             self.part.file_name = None if filename is None else filename.decode("utf-8", "replace")
+            if self.part.file_name is not None and "\x00" in self.part.file_name:
+                raise InvalidParameters("the file name contains a NUL character")
         self.header_name = self.header_value = b""
 
     def part_data(self, data: bytes, start: int, end: int) -> None:
@@ -118,7 +121,10 @@ class _UploadReader:
         if part.file_name is None:
             if len(self.upload.fields) >= MAX_FIELDS:
                 raise InvalidParameters(f"more than {MAX_FIELDS} form fields")
-            self.upload.fields[part.name] = b"".join(part.chunks).decode("utf-8", "replace")
+            value = b"".join(part.chunks).decode("utf-8", "replace")
+            if "\x00" in value:  # as `idp.http.params` refuses it: PostgreSQL text cannot hold it
+                raise InvalidParameters(f"parameter '{part.name[:64]}' contains a NUL character")
+            self.upload.fields[part.name] = value
             return
         if part.name == FILE_FIELD and part.size and not self.upload.too_large:
             self.upload.file_name = part.file_name[:200]

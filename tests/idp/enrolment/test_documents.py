@@ -173,3 +173,27 @@ def test_an_endless_upload_is_read_in_chunks_and_abandoned_past_the_limits():
     assert upload.data is None
     assert upload.fields == {"document_number": "AB1"}
     assert sum(consumed) <= 4096 + 8192 + 2048  # stopped reading, a chunk past the limit
+
+
+def test_a_nul_character_in_a_detail_or_the_file_name_is_refused_naming_it(enrolling, browser):
+    typed = upload(browser, 1, JPEG, "passport.jpg", name_on_document="Amara\x00Okafor")
+    assert typed.status_code == 400, typed.text[-300:]
+    assert "NUL" in typed.text
+    boundary = "nul-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            f"{any_csrf(browser)}\r\n--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="pass\x00port.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + JPEG
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    named = browser.post(
+        "/enrolment/documents/1",
+        content=body,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert named.status_code == 400, named.text[-300:]
+    assert "NUL" in named.text
