@@ -204,6 +204,11 @@ def second_factor_submit(
     if pending is None:
         return RedirectResponse("/login", status_code=303)
     method = "recovery" if form.get("method") == "recovery" else "totp"
+    if not form.text("code").strip():  # nothing typed: said so, and no guess counted
+        return _second_factor_page(
+            request, db, store, settings, pending, error_code="missing", status_code=400,
+            method=method,
+        )  # fmt: skip
     check = verify_code_factor(
         db,
         store,

@@ -338,3 +338,34 @@ def test_a_code_sent_after_the_budget_was_spent_is_not_checked_even_while_others
 
     _, tenth, eleventh = run_together(slow_request, tenth_wrong, eleventh_right)
     assert (tenth, eleventh) == ("locked", "locked")
+
+
+def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(components, browser, clock):
+    """Not "That code is not right": nothing was typed, so nothing was guessed."""
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
+    _sign_out(browser)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/login/second-factor?lang=fr")
+    texts = {
+        "totp": "Entrez le code à 6 chiffres de votre application d’authentification.",
+        "recovery": "Entrez l’un de vos codes de récupération, comme ABCD-EFGH-JKLM-NPQR.",
+    }
+    for _ in range(6):
+        for method, text in texts.items():
+            answer = browser.post(
+                "/login/second-factor",
+                data={"method": method, "code": " ", "csrf_token": csrf_of(page)},
+            )
+            assert answer.status_code == 400
+            assert text in answer.text.split('id="code-error"')[1].split("</p>")[0]
+            assert "pas valide" not in answer.text
+    clock.advance(30)  # twelve empty answers later, the right code still signs in
+    right = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert right.status_code == 303
