@@ -3,6 +3,10 @@ across sign-out, the receipt shown and mailed."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from tests.factories.idp import make_account
 from tests.idp.enrolment.journey import (
     PROFILE,
@@ -198,3 +202,51 @@ def test_submitting_names_the_step_left_and_the_declaration(components, browser,
     undeclared = browser.post("/enrolment/submit", data={"csrf_token": any_csrf(browser)})
     assert undeclared.status_code == 400
     assert 'href="#declaration"' in undeclared.text
+
+
+REQUIRED_FR = "Ce champ est obligatoire\u00a0: %d caractères au maximum."
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "Legal name: This field is required: 200 characters at most.",
+                "Kind of representative: Choose one of the options.",
+                "Street address: This field is required: 200 characters at most.",
+                "City or town: This field is required: 100 characters at most.",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Nom légal\u00a0: " + REQUIRED_FR % 200,
+                "Type de représentant\u00a0: Choisissez une des options.",
+                "Adresse municipale\u00a0: " + REQUIRED_FR % 200,
+                "Ville ou municipalité\u00a0: " + REQUIRED_FR % 100,
+            ],
+        ),
+    ],
+)
+def test_the_profile_summary_names_each_field_in_the_forms_order(
+    components, browser, clock, mail, lang, expected
+):
+    """Not "This field is required." five times, in no particular order."""
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    browser.get(f"/enrolment/profile?lang={lang}")
+    answer = save_profile(
+        browser, legal_name="", representative_type="", street_address="", locality=""
+    )
+    assert answer.status_code == 400
+    summary = answer.text.split('class="error-summary"')[1].split("</div>")[0]
+    links = re.findall(r'<a href="#([\w-]+)">([^<]*)</a>', summary)
+    assert [text for _, text in links] == expected
+    assert [anchor for anchor, _ in links] == [
+        "legal_name",
+        "type-cicc",
+        "street_address",
+        "locality",
+    ]
