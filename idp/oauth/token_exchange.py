@@ -109,6 +109,8 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):  # type: ignore[misc]  
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
             "expires_in": issued["exp"] - issued["iat"],
+            # Section 2.2.1: REQUIRED unless identical to the scope asked for (which is ignored).
+            "scope": issued["scope"],
             "authorization_details": ctx.delegated.to_claims(),
         }
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -127,6 +127,19 @@ def test_an_audience_or_resource_the_token_would_not_be_for_is_invalid_target(
     assert own.status_code == 200, own.text
 
 
+def test_the_exchange_answer_names_the_scope_issued_in_place_of_the_one_asked(
+    components, browser, portal
+):
+    *_, client, secret, rep_token, _, _ = _world(components, browser, portal)
+    response = _exchange(portal, client, secret, rep_token, scope="openid profile")
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == "delegated"
+    claims = jwt.decode(
+        response.json()["access_token"], KeySet.import_key_set(portal.get("/jwks").json())
+    ).claims
+    assert claims["scope"] == "delegated"
+
+
 def test_unknown_application_and_malformed_details_are_refused(components, browser, portal):
     *_, client, secret, rep_token, _, _ = _world(components, browser, portal)
     assert (
