@@ -62,7 +62,11 @@ from idp.oauth.errors import (
     OAuth2Error,
     ascii_description,
 )
-from idp.oauth.id_token_hint import InvalidIdTokenHint, read_id_token_hint
+from idp.oauth.id_token_hint import (
+    InvalidIdTokenHint,
+    UnverifiableIdTokenHint,
+    read_id_token_hint,
+)
 from idp.oauth.par import redeem_request_uri
 from idp.oauth.request_objects import read_request_object
 from idp.oauth.requests import OAuthRequest
@@ -175,6 +179,7 @@ class Authorization:
 
 
 Step = Callable[[Authorization], Outcome | None]
+UNIDENTIFIED = ""  # the person of an `id_token_hint` whose key is no longer published
 REFERENCE_PARAMETERS = frozenset({"client_id", "request", "request_uri"})
 
 
@@ -234,10 +239,14 @@ def check_request(auth: Authorization) -> Outcome | None:
     if hint:
         try:
             claims = read_id_token_hint(ctx.db, server.keyring, server.config.issuer, hint, ctx.now)
+            named.add(str(claims["sub"]))
+        except UnverifiableIdTokenHint:
+            named.add(UNIDENTIFIED)
         except InvalidIdTokenHint as invalid:
             return auth.fail(InvalidRequestError(invalid.description))
-        named.add(str(claims["sub"]))
     named.discard(None)
+    if len(named) > 1:
+        named.discard(UNIDENTIFIED)  # the other names the person
     if len(named) > 1:
         return auth.fail(
             InvalidRequestError("'id_token_hint' and the 'sub' of 'claims' name different people")
@@ -252,7 +261,7 @@ def check_session(auth: Authorization) -> Outcome | None:
     fresh = auth.interaction is not None and auth.interaction.login_done
     if account is None or not account.is_active or ("login" in auth.prompt and not fresh):
         return _ask_to_sign_in(auth)
-    if _is_someone_else_than_named(auth, account):
+    if _is_someone_else_than_named(auth, account, fresh):
         if fresh:
             return auth.fail(LoginRequiredError("signed in as someone the request does not name"))
         return _ask_to_sign_in(auth)
@@ -260,13 +269,14 @@ def check_session(auth: Authorization) -> Outcome | None:
     return None
 
 
-def _is_someone_else_than_named(auth: Authorization, account: Account) -> bool:
+def _is_someone_else_than_named(auth: Authorization, account: Account, fresh: bool) -> bool:
     """OIDC Core 3.1.2.1 (`id_token_hint`) and 5.5.1 (a `sub` value in `claims`): the
     response is positive only for the person the request names, signed in already or within
     this request; a session of someone else is no session for it (`prompt=none` gets
     `login_required`, not a code for another person), and signing in here as someone else
-    ends the request with `login_required`."""
-    if auth.named_subject is None:
+    ends the request with `login_required`. A hint signed by a key we no longer publish
+    names someone we cannot identify: only a sign-in within this request answers it."""
+    if auth.named_subject is None or (auth.named_subject == UNIDENTIFIED and fresh):
         return False
     ctx = auth.request.ctx
     return ctx.subjects.subject_for(ctx.db, account, auth.request.client) != auth.named_subject

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import urlencode
 
@@ -417,20 +418,44 @@ def test_id_token_hint_and_a_sub_in_claims_naming_different_people_is_invalid_re
     assert "'id_token_hint'" in result["error_description"]
 
 
-def test_id_token_hint_that_is_not_our_id_token_is_invalid_request(components, browser):
+def _with_header(token: str, **header: str) -> str:
+    """`token` with header members replaced (its signature no longer matches)."""
+    head, rest = token.split(".", 1)
+    decoded = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    encoded = json.dumps({**decoded, **header}).encode()
+    return base64.urlsafe_b64encode(encoded).rstrip(b"=").decode() + "." + rest
+
+
+def test_id_token_hint_that_is_not_our_id_token_is_invalid_request(components, app, browser):
     account = make_account(components)
     client, secret = make_client(components)
     request = authorization_request(client.client_id)
     code = authorize_code(browser, request, account.email)["code"]
-    access_token = redeem(browser, code, request.verifier, client.client_id, secret).json()[
-        "access_token"
-    ]
-    for hint in ("abc.def.ghi", access_token):
+    body = redeem(browser, code, request.verifier, client.client_id, secret).json()
+    forged = body["id_token"][:-4] + ("AAAA" if not body["id_token"].endswith("AAAA") else "BBBB")
+    for hint in (forged, body["access_token"]):
         again = authorization_request(client.client_id, prompt="none", id_token_hint=hint)
         result = query_of(browser.get("/authorize?" + again.query).headers["location"])
         assert result["error"] == "invalid_request"
         assert "id_token_hint" in result["error_description"]
         assert "code" not in result
+
+
+def test_id_token_hint_signed_by_a_key_no_longer_published_asks_to_sign_in(
+    components, app, browser, portal
+):
+    account = make_account(components)
+    client, secret = make_client(components)
+    authorize_code(browser, authorization_request(client.client_id), account.email)
+    hint = _with_header(_id_token_of(components, app, client, secret, account.email), kid="gone")
+    silent = authorization_request(client.client_id, prompt="none", id_token_hint=hint)
+    result = query_of(browser.get("/authorize?" + silent.query).headers["location"])
+    assert result["error"] == "login_required"
+    request = authorization_request(client.client_id, id_token_hint=hint)
+    login = browser.get("/authorize?" + request.query).headers["location"]
+    assert login.startswith("/login?interaction=")
+    signed = sign_in(browser, login, account.email)
+    assert "code" in query_of(follow_to_redirect_uri(browser, signed).headers["location"])
 
 
 def test_consent_is_asked_once_and_remembered(components, browser):
