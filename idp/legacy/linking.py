@@ -126,15 +126,16 @@ def prove_with_password(
     # Two budgets: the person's, and the legacy account's (keyed by what was typed, known
     # or not, so it says nothing of which usernames exist), so guesses at one legacy
     # password spread over many Passerelle accounts still run out.
+    # Each guess is numbered in both (atomic increments) before the hash is checked, so
+    # guesses sent at once get no more checks than one after another.
     budgets = ((PASSWORD_FACTOR, account.id), (TARGET_FACTOR, f"{portal}:{username.strip()}"))
-    wait = max(seconds_blocked(store, budget, factor, who) for factor, who in budgets)
-    if wait:
+    counts = [record_failure(store, budget, factor, who) for factor, who in budgets]
+    if max(counts) > budget.limit:
+        wait = max(seconds_blocked(store, budget, factor, who) for factor, who in budgets)
         return Proof(False, "rate_limited", wait)
     legacy = find_unlinked(db, portal, username)
     stored = legacy.password_hash if legacy is not None else None
     if not verify_legacy_password(stored, password) or legacy is None:
-        for factor, who in budgets:
-            record_failure(store, budget, factor, who)
         return Proof(False, "wrong")
     for factor, who in budgets:
         record_success(store, factor, who)

@@ -210,3 +210,26 @@ def test_a_linked_account_cannot_be_linked_again(components, legacy, person, bro
         again = _prove_with_password(other, OLD_PASSWORD)
     assert again.status_code == 400
     assert "The username or password is not right." in again.text
+
+
+def test_legacy_passwords_sent_at_once_are_checked_no_more_than_the_budget(components, legacy):
+    """Thirty guesses at the same moment: numbered one by one in the person's budget and the
+    legacy account's, so no more than ten are checked (fewer when the two count in another
+    order), the others refused unchecked."""
+    from idp.db import unit_of_work
+    from idp.legacy.linking import prove_with_password
+    from tests.concurrency import run_together
+
+    guesser = make_account(components)
+    budget = components.budgets.password_per_account
+
+    def guess(n: int) -> str:
+        with unit_of_work(components.session_factory) as db:
+            return prove_with_password(
+                db, components.store, budget, guesser, portal="mycic", username="amara.o",
+                password=f"guess {n}",
+            ).reason  # fmt: skip
+
+    reasons = run_together(*[lambda n=n: guess(n) for n in range(30)])
+    assert 1 <= reasons.count("wrong") <= budget.limit, reasons
+    assert reasons.count("wrong") + reasons.count("rate_limited") == 30, reasons
