@@ -121,3 +121,20 @@ def test_the_language_link_never_points_at_another_host(browser):
     page = browser.get("https://testserver//evil.example/login")  # the path is //evil...
     assert "//evil.example" not in page.text
     assert 'href="/evil.example/login?lang=fr"' in page.text
+
+
+def test_wrong_client_secrets_never_lock_the_portal_out(components, portal):
+    """A client secret is 256 random bits: guessing it online cannot succeed, so there is
+    no per-client lockout, which would let anyone who knows a client_id (it is in every
+    authorization URL) stop that portal's tokens."""
+    client, secret = portal_client(components, name="Portal C")
+    assert len(secret) >= 43  # secrets.token_urlsafe(32): 256 bits
+    for n in range(25):
+        wrong = portal.post(
+            "/token",
+            data={"grant_type": "client_credentials", "scope": "applications:write"},
+            auth=(client.client_id, f"guess-{n}"),
+        )
+        assert wrong.status_code == 401
+        assert wrong.json()["error"] == "invalid_client"
+    assert portal_token(portal, client, secret)
