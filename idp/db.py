@@ -17,7 +17,7 @@ after the deadline ± 0.1 s. Errors never carry SQL parameters (`hide_parameters
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +155,21 @@ def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
 def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
     """Remember that this session used the database (so its end needs the thread pool)."""
     session.info[CONNECTED] = True
+
+
+UNDO_IF_NOT_COMMITTED = "undo_if_not_committed"
+
+
+def undo_if_not_committed(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` if this session's transaction ends without committing: to put back
+    what the request took outside the database on the strength of it (a code popped from
+    the store), so a retry after a 503 finds it. `action` must not raise."""
+    session.info.setdefault(UNDO_IF_NOT_COMMITTED, []).append(action)
+
+
+def undo_what_was_not_committed(session: Session) -> None:
+    for action in reversed(session.info.pop(UNDO_IF_NOT_COMMITTED, [])):
+        action()
 
 
 def has_used_database(session: Session) -> bool:

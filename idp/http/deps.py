@@ -43,7 +43,7 @@ from starlette.requests import Request
 
 from adapters import EphemeralStore, Mailer, MailError, OutgoingMail
 from idp.clock import Clock
-from idp.db import has_used_database
+from idp.db import has_used_database, undo_what_was_not_committed
 from idp.errors import Unavailable
 from idp.settings import Settings
 from keys import Keyring, MasterKey
@@ -76,6 +76,7 @@ def _commit(work: UnitOfWork) -> None:
     try:
         work.session.commit()
     except (DBAPIError, PoolTimeout) as error:
+        undo_what_was_not_committed(work.session)
         raise Unavailable(
             "database", f"the database did not commit: {type(error).__name__}"
         ) from None
@@ -92,6 +93,7 @@ def _discard(work: UnitOfWork) -> None:
     try:
         work.session.rollback()
     finally:
+        undo_what_was_not_committed(work.session)
         work.session.close()
 
 

@@ -3,12 +3,17 @@
 Codes live in the ephemeral store under their SHA-256, single use (atomic `pop`). The
 grant id of the tokens a code will produce is chosen when the code is issued and kept in
 a tombstone after redemption, so a second redemption revokes every token issued from the
-code (RFC 6749 section 4.1.2: "SHOULD revoke ... all tokens previously issued").
+code (RFC 6749 section 4.1.2: "SHOULD revoke ... all tokens previously issued"). A
+redemption whose transaction does not commit (the database went away: 503
+`temporarily_unavailable`) issued nothing, so its code is put back, tombstone removed,
+for the portal's retry.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -16,9 +21,10 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
+from adapters import EphemeralStore, StoreUnavailable
 from consent import DelegatedAccess, DelegationKind, access_allows
 from idp.accounts.models import Account
-from idp.db import serialize_with_writers
+from idp.db import serialize_with_writers, undo_if_not_committed
 from idp.oauth.claims_request import parse_claims_request
 from idp.oauth.errors import (
     InvalidClientError,
@@ -33,10 +39,20 @@ from idp.oauth.tokens import digest_token, new_id, revoke_grant
 CODE_KEY = "code:"
 USED_CODE_KEY = "code-used:"
 USED_CODE_MEMORY_SECONDS = 3600
+log = logging.getLogger("idp.oauth")
 MAX_STATE_LENGTH = 2048
 MAX_NONCE_LENGTH = 512
 PROMPT_VALUES = frozenset({"none", "login", "consent", "select_account"})
 SUPPORTED_RESPONSE_MODES = frozenset({"query"})
+
+
+def _put_back(store: EphemeralStore, digest: str, raw: bytes, seconds_left: int) -> None:
+    """The code of a redemption that did not commit: usable again, no longer used."""
+    try:
+        store.set(CODE_KEY + digest, raw, seconds_left)
+        store.delete(USED_CODE_KEY + digest)
+    except StoreUnavailable:
+        log.warning("an unredeemed code could not be put back: the store did not answer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +245,10 @@ class AuthorizationCodeGrant(IssuingGrant, grants.AuthorizationCodeGrant):  # ty
             raise InvalidGrantError("'code' was issued to another client")
         if issued.expires_at <= ctx.timestamp:
             raise InvalidGrantError("'code' has expired")
+        seconds_left = issued.expires_at - ctx.timestamp
+        undo_if_not_committed(
+            ctx.db, functools.partial(_put_back, store, digest, raw, seconds_left)
+        )
         return issued
 
     def delete_authorization_code(self, authorization_code: IssuedCode) -> None:

@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_MASTER_KEY, _unavailable
-from tests.e2e.servers import IdpProcess, idp_env, read_http_response
+from tests.e2e.servers import IdpProcess, browser_client, idp_env, read_http_response
+from tests.idp.flows import authorization_request, authorize_code
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable, free_port
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +32,7 @@ REDIS_BUDGET = 0.5 + SLACK_SECONDS
 POSTGRES_BUDGET = 2.0 + 1.0 + SLACK_SECONDS  # a frozen query, then a new connection's timeout
 READINESS_BUDGET = 1.0 + SLACK_SECONDS
 REDIRECT = "https://portal.example/callback"
+PASSWORD = "a long outage passphrase"
 
 
 @dataclass
@@ -221,3 +223,22 @@ def test_the_connection_stays_open_after_a_503(world):
     assert first_status == 503
     assert first.get("connection") != "close"
     assert second_status == 200
+
+
+def test_a_code_redeemed_while_postgresql_is_down_is_redeemed_once_it_is_back(world):
+    """The 503 says "try again": the code taken from Redis is put back, since the failed
+    redemption issued nothing; it still works only once."""
+    email = f"outage-{uuid.uuid4().hex[:8]}@example.ca"
+    world.idp.cli("users", "create", "--email", email, "--password", PASSWORD, "--name", "Out")
+    request = authorization_request(world.client_id)
+    with browser_client(world.idp.url) as browser:
+        code = authorize_code(browser, request, email, PASSWORD)["code"]
+    data = {**CODE, "code": code, "code_verifier": request.verifier}
+    world.pg.stop()
+    try:
+        assert_token_unavailable(world, POSTGRES_BUDGET, data)
+    finally:
+        world.pg.restart()
+    assert_recovers(world)
+    assert _token(world, data)[1].status_code == 200
+    assert _token(world, data)[1].json()["error"] == "invalid_grant"

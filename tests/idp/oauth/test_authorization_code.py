@@ -6,10 +6,14 @@ import base64
 import json
 from urllib.parse import urlencode
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from idp.oauth.authorization_code import AuthorizationCodeGrant
 from tests.factories.idp import REDIRECT_URI, make_account, make_client
 from tests.idp.flows import (
     authorization_request,
@@ -589,3 +593,32 @@ def test_login_hint_prefills_the_email(components, browser):
     request = authorization_request(client.client_id, login_hint="amara@example.ca")
     login = browser.get(browser.get("/authorize?" + request.query).headers["location"])
     assert 'value="amara@example.ca"' in login.text
+
+
+@pytest.mark.parametrize("failing", ["authenticate_user", "commit"])
+def test_a_code_whose_redemption_the_database_failed_can_be_redeemed_once_it_is_back(
+    components, browser, portal, monkeypatch, failing
+):
+    """The 503 `temporarily_unavailable` invites the portal to retry: the failed
+    redemption committed nothing, so the code is put back (and still works only once)."""
+    account = make_account(components)
+    client, secret = make_client(components)
+    request = authorization_request(client.client_id)
+    code = authorize_code(browser, request, account.email)["code"]
+    calls = []
+
+    def database_gone(*args: object, **kwargs: object) -> None:
+        calls.append(args)
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    target = {"authenticate_user": AuthorizationCodeGrant, "commit": Session}[failing]
+    with monkeypatch.context() as patched:
+        patched.setattr(target, failing, database_gone)
+        down = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert calls
+    assert down.status_code == 503
+    assert down.json()["error"] == "temporarily_unavailable"
+    back = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert back.status_code == 200, back.text
+    again = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert again.json()["error"] == "invalid_grant"
