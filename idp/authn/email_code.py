@@ -14,6 +14,7 @@ counted, burnt and expired exactly as a real code's, and answer the same.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -21,7 +22,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from adapters import EphemeralStore
+from sqlalchemy.orm import Session
+
+from adapters import EphemeralStore, StoreUnavailable
+from idp.db import undo_if_not_committed
 
 CODE_DIGITS = 8
 CODE_TTL_SECONDS = 15 * 60
@@ -101,15 +105,32 @@ def verify_code(store: EphemeralStore, purpose: str, subject: str, code: str) ->
     return CodeCheck(False, reason="wrong")
 
 
-def consume_code(store: EphemeralStore, purpose: str, subject: str) -> bool:
-    """Burn a verified code; False when a concurrent request consumed it first."""
-    return store.pop(f"{KEY_PREFIX}{purpose}:{subject}") is not None
+def consume_code(
+    store: EphemeralStore, purpose: str, subject: str, *, db: Session | None = None
+) -> bool:
+    """Burn a verified code; False when a concurrent request consumed it first. With `db`,
+    the code comes back if that transaction does not commit (the database went away and
+    the page said "try again": the person's code must still work)."""
+    key = f"{KEY_PREFIX}{purpose}:{subject}"
+    seconds_left = store.ttl(key) if db is not None else None
+    raw = store.pop(key)
+    if raw is not None and db is not None and seconds_left:
+        undo_if_not_committed(db, lambda: _put_back(store, key, raw, seconds_left))
+    return raw is not None
 
 
-def check_code(store: EphemeralStore, purpose: str, subject: str, code: str) -> CodeCheck:
-    """Verify and consume in one step; a wrong guess counts, the last one burns the code."""
+def _put_back(store: EphemeralStore, key: str, raw: bytes, seconds_left: int) -> None:
+    with contextlib.suppress(StoreUnavailable):  # the store is what failed: so is the code
+        store.set(key, raw, seconds_left)
+
+
+def check_code(
+    store: EphemeralStore, purpose: str, subject: str, code: str, *, db: Session | None = None
+) -> CodeCheck:
+    """Verify and consume in one step; a wrong guess counts, the last one burns the code.
+    With `db`, a code consumed by a transaction that does not commit is put back."""
     checked = verify_code(store, purpose, subject, code)
-    if checked.ok and not consume_code(store, purpose, subject):
+    if checked.ok and not consume_code(store, purpose, subject, db=db):
         return CodeCheck(False, reason="expired")
     return checked
 

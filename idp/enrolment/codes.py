@@ -60,7 +60,7 @@ def confirm_email(
     if float(checked.payload["expires_at"]) <= now.timestamp():
         consume_code(store, purpose, enrolment.id)
         return CodeResult(False, "expired")
-    if not consume_code(store, purpose, enrolment.id):
+    if not consume_code(store, purpose, enrolment.id, db=db):
         return CodeResult(False, "expired")
     enrolment.email_confirmed_at = enrolment.updated_at = now
     add_event(db, enrolment, f"{purpose}_code_confirmed", enrolment.account_id, now)

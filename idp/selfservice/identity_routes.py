@@ -70,7 +70,7 @@ def identity_submit(
             errors["code"] = "exhausted" if checked.reason == "exhausted" else "wrong"
     if errors or account is None:
         return _identity_page(request, values, errors, 400)
-    consume_code(store, RECOVER, email_key(email))
+    consume_code(store, RECOVER, email_key(email), db=db)
     check = request_identity_check(db, account, claim, now)
     mail.send(identity_check_mail(account.email, account.locale, "received", check.reference))
     context = {"values": {}, "errors": {}, "reference": check.reference, "limits": DETAIL_LIMITS}

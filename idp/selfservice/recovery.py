@@ -104,7 +104,7 @@ def finish_recovery(
             return RecoveryResult(
                 None, {"second_factor": factor.reason}, factor.retry_after_seconds
             )
-    if not consume_code(store, RECOVER, email_key(form.email)):
+    if not consume_code(store, RECOVER, email_key(form.email), db=db):
         return RecoveryResult(None, {"code": "wrong"})
     account.password_hash = passwords.hash(form.password)
     account.password_changed_at = account.updated_at = now

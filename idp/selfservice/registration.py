@@ -89,7 +89,7 @@ def confirm_registration(
     db: Session, store: EphemeralStore, passwords: Passwords, email: str, code: str, now: datetime
 ) -> tuple[Account | None, str]:
     """The new account, or None with the reason (wrong, expired, exhausted, taken)."""
-    checked = check_code(store, REGISTER, email_key(email), code)
+    checked = check_code(store, REGISTER, email_key(email), code, db=db)
     if not checked.ok or checked.payload is None:
         return None, checked.reason
     data = checked.payload

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError
+
 from tests.factories.idp import make_account, transaction
 from tests.idp.flows import csrf_of, register
 
@@ -139,3 +141,25 @@ def test_registrations_are_rate_limited_per_address(browser):
     ]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_a_code_confirmed_while_the_database_fails_still_works_after_the_503(
+    components, browser, mail, monkeypatch
+):
+    """The 503 page says nothing saved is lost: the code it consumed comes back with the
+    transaction that did not commit, so the person's retry creates the account."""
+    page = browser.get("/register")
+    data = {"name": "R", "email": "retry@example.ca", "password": PASSWORD}
+    browser.post("/register", data={**data, "csrf_token": csrf_of(page)})
+    code = mail.last_code("retry@example.ca")
+    form = {"email": "retry@example.ca", "code": code, "csrf_token": csrf_of(page)}
+
+    def database_gone(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr("idp.selfservice.registration.find_account_by_email", database_gone)
+        down = browser.post("/register/verify", data=form)
+    assert down.status_code == 503
+    assert browser.post("/register/verify", data=form).status_code == 303
+    assert browser.get("/account").status_code == 200
