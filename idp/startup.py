@@ -48,20 +48,36 @@ class StartupRefused(Exception):
     code = "startup_refused"
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A data folder that is read-only, full or not a folder refuses startup naming it."""
+    try:
+        yield
+    except OSError as error:
+        raise StartupRefused(
+            f"IDP_DATA_DIR: cannot write {path} ({error.strerror or type(error).__name__}); "
+            "the embedded defaults keep their database and locks there: give this user a "
+            "writable folder with free space"
+        ) from None
+
+
 def make_private_folder(folder: Path) -> None:
     """Create `folder` readable by this user only (an existing folder keeps its mode)."""
-    folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    with _writing(folder):
+        folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
 
 
 def make_private_file(path: Path) -> None:
     """Create `path` (if absent) readable by this user only, and narrow it if it exists."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
-    if path.stat().st_mode & 0o077:
-        path.chmod(PRIVATE_FILE_MODE)
+    with _writing(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+        if path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_FILE_MODE)
 
 
 def _open_lock_file(path: Path) -> int:
-    return os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    with _writing(path):
+        return os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
 
 
 @dataclass

@@ -213,3 +213,11 @@ def test_the_embedded_files_are_readable_by_their_owner_only(tmp_path):
     assert {p: mode & 0o077 for p, mode in files.items() if mode & 0o077} == {}
     assert data.stat().st_mode & 0o777 == 0o700
     assert (data / "mailbox").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_data_folder_that_cannot_be_written_stops_startup_naming_it(tmp_path):
+    """Read-only, full or not a folder: one line naming IDP_DATA_DIR, not an OSError."""
+    (tmp_path / "a-file").write_text("")
+    env = idp_env(data_dir=str(tmp_path / "a-file" / "data"))
+    assert_refused(serve(env), "IDP_DATA_DIR", "cannot write")
+    assert_refused(run_idp(env, "clients", "list"), "IDP_DATA_DIR", "cannot write")
