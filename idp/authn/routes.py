@@ -131,7 +131,9 @@ def login_submit(
     interaction_id = interaction.id if interaction else None
     if second_factors(db, result.account.id).any:
         pending = PendingSignIn.new(result.account.id, [AMR_PASSWORD], interaction_id)
-        return start_second_factor(store, pending, secure=settings.cookie_secure)
+        chosen = getattr(request.state, "locale_chosen", False)
+        locale = None if chosen else result.account.locale
+        return start_second_factor(store, pending, secure=settings.cookie_secure, locale=locale)
     return complete_sign_in(
         db,
         policy,

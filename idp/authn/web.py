@@ -123,11 +123,16 @@ def complete_sign_in(
 
 
 def start_second_factor(
-    store: EphemeralStore, pending: PendingSignIn, *, secure: bool
+    store: EphemeralStore, pending: PendingSignIn, *, secure: bool, locale: str | None = None
 ) -> RedirectResponse:
-    """Send the browser to the second-factor page, holding the pending sign-in's cookie."""
+    """Send the browser to the second-factor page, holding the pending sign-in's cookie.
+
+    `locale`: the account's language when nobody chose one, so the second-factor page is
+    already in it (not only the pages after it)."""
     PendingSignIns(store).save(pending)
     response = RedirectResponse("/login/second-factor", status_code=303)
+    if locale is not None:
+        response.headers.append("set-cookie", locale_cookie(locale))
     response.set_cookie(
         PENDING_COOKIE,
         pending.id,

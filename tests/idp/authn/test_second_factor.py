@@ -369,3 +369,40 @@ def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(components, brow
         },
     )
     assert right.status_code == 303
+
+
+def test_the_second_factor_page_is_in_the_accounts_language_when_nobody_chose(
+    components, app, browser, clock
+):
+    """A French account signing in from an English browser: the page after the password
+    was English, and only the pages after the second factor French."""
+    account = make_account(components, locale="fr")
+    sign_in(browser, "/login", account.email)
+    enable_totp(browser, clock.now().timestamp())
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as fresh:
+        page = fresh.get("/login", headers={"Accept-Language": "en-CA"})
+        assert '<html lang="en">' in page.text
+        answer = fresh.post(
+            "/login",
+            data={
+                "email": account.email,
+                "password": DEFAULT_PASSWORD,
+                "csrf_token": csrf_of(page),
+            },
+            headers={"Accept-Language": "en-CA"},
+        )
+        assert answer.headers["location"] == "/login/second-factor"
+        second = fresh.get("/login/second-factor", headers={"Accept-Language": "en-CA"})
+        assert '<html lang="fr">' in second.text
+        # A language chosen on the page (the switch) is kept.
+        fresh.cookies.clear()
+        page = fresh.get("/login?lang=en")
+        fresh.post(
+            "/login",
+            data={
+                "email": account.email,
+                "password": DEFAULT_PASSWORD,
+                "csrf_token": csrf_of(page),
+            },
+        )
+        assert '<html lang="en">' in fresh.get("/login/second-factor").text
