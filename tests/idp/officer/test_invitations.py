@@ -345,3 +345,14 @@ def test_a_database_that_stops_answering_midway_is_one_line(cli_env, monkeypatch
     assert code == 1
     expected = "the database did not answer (server closed the connection)"
     assert err == f"error: IDP_DATABASE_URL: {expected}\n"
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"), [("en", "Full name (optional)"), ("fr", "Nom complet (facultatif)")]
+)
+def test_the_invitation_form_says_the_name_is_optional(components, browser, clock, lang, label):
+    """It is (an invitation needs only the email); the label said "Full name" alone."""
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, "/officer/invitations")
+    page = browser.get(f"/officer/invitations?lang={lang}")
+    assert f'<label for="name">{label}</label>' in page.text
