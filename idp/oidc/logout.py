@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from idp.clients.service import RegisteredClient, find_client
 from idp.http.params import Params
-from idp.oauth.id_token_hint import InvalidIdTokenHint, read_id_token_hint
-from keys import Keyring
+from idp.oauth.id_token_hint import (
+    InvalidIdTokenHint,
+    UnverifiableIdTokenHint,
+    read_id_token_hint,
+)
+from keys import Keyring, kid_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,22 @@ def _target(
     return str(add_params_to_uri(redirect_uri, [("state", state)])) if state else redirect_uri
 
 
+def _hint_claims(
+    db: Session, keyring: Keyring, issuer: str, hint: str, now: datetime
+) -> dict[str, Any]:
+    """The hint's claims; none for an ID token whose key was rotated out since (section 2:
+    the OP SHOULD accept old ID tokens), which proves nothing: as without a hint, the
+    person confirms, and a redirect needs `client_id`."""
+    try:
+        return read_id_token_hint(db, keyring, issuer, hint, now)
+    except UnverifiableIdTokenHint:
+        if kid_of(hint) is None:
+            raise LogoutRejected("'id_token_hint' is not an ID token of ours") from None
+        return {}
+    except InvalidIdTokenHint as invalid:
+        raise LogoutRejected(invalid.description) from None
+
+
 def validate_logout_request(
     db: Session, keyring: Keyring, issuer: str, params: Params, now: datetime
 ) -> LogoutRequest:
@@ -57,10 +77,8 @@ def validate_logout_request(
         raise LogoutRejected(f"parameter '{repeated[0]}' is included more than once")
     hint_claims: dict[str, Any] = {}
     if hint:
-        try:
-            hint_claims = read_id_token_hint(db, keyring, issuer, hint, now)
-        except InvalidIdTokenHint as invalid:
-            raise LogoutRejected(invalid.description) from None
+        hint_claims = _hint_claims(db, keyring, issuer, hint, now)
+    if hint_claims:
         aud = hint_claims.get("aud")
         hint_client = aud if isinstance(aud, str) else (aud[0] if aud else None)
         if client_id and client_id != hint_client:

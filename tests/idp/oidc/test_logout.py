@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 from urllib.parse import urlencode
 
@@ -80,6 +82,28 @@ def test_logout_post_without_csrf_only_asks_again(components, browser, portal):
 def test_forged_id_token_hint_is_refused(browser):
     response = browser.get("/logout?" + urlencode({"id_token_hint": "eyJhbGciOiJub25lIn0.e30."}))
     assert response.status_code == 400
+
+
+def _with_kid(token: str, kid: str) -> str:
+    """`token` claiming a key we do not publish (its signature no longer matters)."""
+    head, rest = token.split(".", 1)
+    decoded = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    encoded = json.dumps({**decoded, "kid": kid}).encode()
+    return base64.urlsafe_b64encode(encoded).rstrip(b"=").decode() + "." + rest
+
+
+def test_a_hint_signed_by_a_key_rotated_out_asks_for_confirmation(components, browser, portal):
+    """Section 2: the OP SHOULD accept old ID tokens. One it can no longer verify proves
+    nothing, so it is as if absent: the person confirms; nobody is signed out unasked."""
+    client, id_token = _signed_in(components, browser, portal)
+    hint = _with_kid(id_token, "rotated-out")
+    query = {"id_token_hint": hint, "client_id": client.client_id}
+    confirm = browser.get("/logout?" + urlencode({**query, "post_logout_redirect_uri": LOGOUT_URI}))
+    assert confirm.status_code == 200
+    assert 'action="/logout"' in confirm.text
+    assert browser.get("/account").status_code == 200  # still signed in
+    alone = browser.get("/logout?" + urlencode({"id_token_hint": hint}))
+    assert alone.status_code == 200
 
 
 def _hidden_fields(page) -> dict[str, str]:
