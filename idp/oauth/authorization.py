@@ -11,7 +11,8 @@ request, or None to go on (as node-oidc-provider's authorization actions do):
 | request            | redirect with `error`, `state`, `iss` (RFC 9207): bad parameters   |
 |                    | (an `id_token_hint` not ours), or the person refused               |
 | session            | `login_required` for `prompt=none`, else the sign-in page           |
-|                    | (no session, inactive account, `prompt=login`, a session of        |
+|                    | (no session, inactive account, `prompt=login` or `select_account`, |
+|                    | a session of                                                       |
 |                    | someone other than `id_token_hint` or a `sub` in `claims` names);  |
 |                    | `login_required` after signing in here as someone else              |
 | max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values` or an   |
@@ -255,11 +256,17 @@ def check_request(auth: Authorization) -> Outcome | None:
     return None
 
 
+# `select_account` shows the sign-in page, as `login` does: a browser holds one person's
+# session here, so choosing an account is signing in with it (or again with the same).
+SIGN_IN_PROMPTS = frozenset({"login", "select_account"})
+
+
 def check_session(auth: Authorization) -> Outcome | None:
     browser, ctx = auth.browser, auth.request.ctx
     account = ctx.db.get(Account, browser.account_id) if browser is not None else None
     fresh = auth.interaction is not None and auth.interaction.login_done
-    if account is None or not account.is_active or ("login" in auth.prompt and not fresh):
+    asks_sign_in = not SIGN_IN_PROMPTS.isdisjoint(auth.prompt)
+    if account is None or not account.is_active or (asks_sign_in and not fresh):
         return _ask_to_sign_in(auth)
     if _is_someone_else_than_named(auth, account, fresh):
         if fresh:

@@ -504,15 +504,19 @@ def test_denied_consent_redirects_access_denied(components, browser):
     assert result["error"] == "access_denied"
 
 
-def test_prompt_login_forces_a_new_sign_in(components, browser):
-    account = make_account(components)
+@pytest.mark.parametrize("prompt", ["login", "select_account"])
+def test_prompt_login_or_select_account_shows_the_sign_in_page(components, browser, prompt):
+    """`select_account`: the person chooses the account by signing in with it."""
+    account, other = make_account(components), make_account(components)
     client, _ = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
     response = browser.get(
-        "/authorize?" + authorization_request(client.client_id, prompt="login").query
+        "/authorize?" + authorization_request(client.client_id, prompt=prompt).query
     )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
+    signed = sign_in(browser, response.headers["location"], other.email)
+    assert "code" in query_of(follow_to_redirect_uri(browser, signed).headers["location"])
 
 
 def test_max_age_exceeded_forces_a_new_sign_in(components, browser, clock):
