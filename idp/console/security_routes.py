@@ -122,6 +122,8 @@ def totp_confirm(
     if pending is None:
         return RedirectResponse("/account/security/totp", status_code=303)
     secret = pending.decode()
+    if not form.text("code").strip():  # nothing typed: asked for, not called wrong
+        return _totp_page(request, secret, me.account.email, "missing")
     if not confirm_totp(db, master, me.account.id, secret, form.text("code"), now):
         return _totp_page(request, secret, me.account.email, "wrong")
     store.delete(TOTP_PENDING_KEY + me.account.id)

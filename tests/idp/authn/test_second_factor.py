@@ -406,3 +406,14 @@ def test_the_second_factor_page_is_in_the_accounts_language_when_nobody_chose(
             },
         )
         assert '<html lang="en">' in fresh.get("/login/second-factor").text
+
+
+def test_setting_up_the_app_with_no_code_asks_for_the_code(components, browser):
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    page = browser.get("/account/security/totp?lang=fr")
+    empty = browser.post("/account/security/totp", data={"code": "", "csrf_token": csrf_of(page)})
+    assert empty.status_code == 400
+    error = empty.text.split('id="code-error"')[1].split("</p>")[0]
+    assert "Entrez le code à 6 chiffres" in error
+    assert "pas valide" not in empty.text
