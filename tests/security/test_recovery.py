@@ -215,3 +215,9 @@ def test_an_identity_check_without_a_valid_email_names_the_email(browser, lang, 
     assert re.findall(r'href="#(\w+)"', summary) == ["email"]
     assert f'<a href="#email">{EMAIL_TEXTS[lang]}</a>' in summary
     assert 'id="email-error"' in refused.text
+
+
+def test_the_identity_check_form_links_to_the_page_that_sends_its_code(browser):
+    """It said "First ask for a code on the account recovery page" without a link to it."""
+    page = browser.get("/recover/identity?lang=fr")
+    assert '<a href="/recover">Récupérer votre compte</a>' in page.text
