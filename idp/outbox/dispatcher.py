@@ -16,6 +16,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from idp.clock import Clock
@@ -47,6 +48,7 @@ class OutboxDispatcher:
         self._http = httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS)
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
+        self._database_down = False
 
     def start(self) -> None:
         self._stop.clear()
@@ -67,10 +69,24 @@ class OutboxDispatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self._poll_seconds):
-            try:
-                self._dispatch()
-            except Exception:  # the dispatcher's survival loop: a bad pass is logged, not fatal
-                log.exception("outbox pass failed")
+            self._pass()
+
+    def _pass(self) -> None:
+        """One background pass. A database that does not answer is one warning an outage
+        (and a line when it answers again), not a traceback every poll; any other failure
+        is logged with its traceback. Neither stops the dispatcher."""
+        try:
+            self._dispatch()
+        except (OperationalError, InterfaceError) as down:
+            if not self._database_down:
+                log.warning("outbox waits: the database does not answer (%s)", _first_line(down))
+            self._database_down = True
+            return
+        except Exception:  # the dispatcher's survival loop: a bad pass is logged, not fatal
+            log.exception("outbox pass failed")
+        if self._database_down:
+            log.warning("outbox resumes: the database answers again")
+        self._database_down = False
 
     def _dispatch(self) -> list[Future[int]]:
         with self._lock:
@@ -112,3 +128,7 @@ def _log_worker_failure(future: Future[int]) -> None:
     error = None if future.cancelled() else future.exception()
     if error is not None:
         log.error("outbox delivery worker failed: %s", type(error).__name__, exc_info=error)
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]

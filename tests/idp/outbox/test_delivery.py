@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlalchemy.exc import OperationalError
 
 from idp.delegation.events import SECURITY_EVENT_TOKEN
 from idp.oidc.backchannel import LOGOUT_TOKEN
@@ -148,3 +149,30 @@ def test_two_dispatchers_at_once_send_each_message_once_in_order(components, app
     other.stop()
     for portal in (a, b):
         assert [claims_of(components, body)["n"] for body in portal.accepted()] == list(range(8))
+
+
+def test_a_database_outage_is_one_warning_and_one_line_when_it_ends(components, caplog):
+    """Not an ERROR with a traceback at every poll while the database does not answer."""
+    answering = threading.Event()
+
+    def factory():
+        if not answering.is_set():
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        return components.session_factory()
+
+    dispatcher = OutboxDispatcher(factory, components.clock, components.keyring, poll_seconds=1)
+    caplog.set_level(logging.INFO, logger="idp.outbox")
+    try:
+        for _ in range(5):
+            dispatcher._pass()
+        answering.set()
+        dispatcher._pass()
+        dispatcher._pass()
+    finally:
+        dispatcher.stop()
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert lines == [
+        (logging.WARNING, "outbox waits: the database does not answer (connection refused)"),
+        (logging.WARNING, "outbox resumes: the database answers again"),
+    ]
+    assert not any(r.exc_info for r in caplog.records)
