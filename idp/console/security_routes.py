@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters import EphemeralStore
 from idp.accounts.service import validate_password
 from idp.authn.assurance import ACR_MULTI_FACTOR
-from idp.authn.attempts import record_failure, record_success, seconds_blocked
+from idp.authn.attempts import record_failure, record_success
 from idp.authn.deps import (
     BudgetsDep,
     Me,
@@ -166,13 +166,13 @@ def _check_current_password(
 ) -> str | None:
     """None when the current password is right; else why not (wrong, or out of attempts)."""
     budget = budgets.password_per_account
-    if seconds_blocked(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id):
+    # The guess is numbered before the (slow) hash is checked, with one atomic increment:
+    # guesses sent at once are checked no more than the budget allows.
+    count = record_failure(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id)
+    if count > budget.limit:
         return "rate_limited"
     if not passwords.verify(me.account.password_hash, current):
-        record_failure(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id)
-        if seconds_blocked(store, budget, PASSWORD_CHANGE_FACTOR, me.account.id):
-            return "rate_limited"  # this guess used the budget up
-        return "current_wrong"
+        return "rate_limited" if count == budget.limit else "current_wrong"
     record_success(store, PASSWORD_CHANGE_FACTOR, me.account.id)
     return None
 

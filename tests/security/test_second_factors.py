@@ -8,10 +8,16 @@ and each change is mailed to the owner.
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
 from fastapi.testclient import TestClient
 
 from adapters import SmtpMailer
 from idp.authn.totp import current_code
+from idp.console.security_routes import _check_current_password
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
 from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
 from tests.servers import free_port
@@ -217,3 +223,36 @@ def test_a_password_change_says_it_is_done_while_the_mail_server_refuses_the_not
     assert "not delivered" in caplog.text  # the operator learns it
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
         assert sign_in(other, "/login", account.email, NEW_PASSWORD).status_code == 303
+
+
+class _SlowPasswords:
+    """A hasher as slow as argon2id, counting what it checks (every guess is wrong)."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self._lock = threading.Lock()
+
+    def verify(self, _hash: str | None, _password: str) -> bool:
+        with self._lock:
+            self.checked += 1
+        time.sleep(0.2)
+        return False
+
+
+def test_current_passwords_sent_at_once_are_checked_no_more_than_the_budget(components):
+    """The guess is counted before the slow hash, as at sign-in: a burst gets no extra checks."""
+    account = make_account(components)
+    me = SimpleNamespace(account=SimpleNamespace(id=account.id, password_hash="x"))
+    passwords, budgets = _SlowPasswords(), components.budgets
+    start = threading.Barrier(30)
+
+    def guess() -> str | None:
+        start.wait()
+        return _check_current_password(components.store, budgets, passwords, me, "not it")
+
+    with ThreadPoolExecutor(30) as pool:
+        answers = list(pool.map(lambda _: guess(), range(30)))
+    limit = budgets.password_per_account.limit
+    assert passwords.checked == limit
+    assert answers.count("current_wrong") == limit - 1
+    assert answers.count("rate_limited") == 30 - (limit - 1)
