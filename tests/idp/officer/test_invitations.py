@@ -356,3 +356,31 @@ def test_the_invitation_form_says_the_name_is_optional(components, browser, cloc
     step_up(browser, clock, secret, "/officer/invitations")
     page = browser.get(f"/officer/invitations?lang={lang}")
     assert f'<label for="name">{label}</label>' in page.text
+
+
+def test_on_a_french_page_the_invitation_is_in_french_unless_changed(components, browser, clock):
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, "/officer/invitations")
+    page = browser.get("/officer/invitations?lang=fr")
+    assert re.search(r'id="locale-fr" name="locale" value="fr" checked', page.text)
+    english = browser.get("/officer/invitations?lang=en")
+    assert re.search(r'id="locale-en" name="locale" value="en" checked', english.text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/officer/enrolments", "/officer/representatives", "/officer/invitations",
+     "/officer/identity-checks"],
+)  # fmt: skip
+def test_every_officer_page_leads_to_the_account_and_to_the_others(
+    components, browser, clock, path
+):
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, path)
+    page = browser.get(path)
+    assert page.status_code == 200
+    nav = page.text.split('<a href="/account">')[1].split("</p>")[0]
+    others = {"/officer/enrolments", "/officer/representatives", "/officer/invitations",
+              "/officer/identity-checks"} - {path}  # fmt: skip
+    assert set(re.findall(r'href="(/officer/[\w-]+)"', nav)) == others
+    assert '<span aria-current="page">' in nav
