@@ -95,6 +95,13 @@ def registration_options(
     return str(options_to_json(options))
 
 
+def passkey_name(name: str) -> str:
+    """The name a person gives a passkey, as kept: printable characters only (a NUL or a
+    control character from a script never reaches the database), trimmed, at most
+    `MAX_NAME_LENGTH` characters."""
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:MAX_NAME_LENGTH]
+
+
 def register_passkey(
     db: Session,
     store: EphemeralStore,
@@ -124,7 +131,7 @@ def register_passkey(
     row = WebAuthnCredential(
         credential_id=credential_id,
         account_id=account_id,
-        name=(name.strip() or "Passkey")[:MAX_NAME_LENGTH],
+        name=passkey_name(name) or "Passkey",
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
         transports=[t for t in transports if isinstance(t, str)][:10],
@@ -206,9 +213,9 @@ def authenticate_passkey(
 
 def rename_passkey(db: Session, account_id: str, credential_id: str, name: str) -> bool:
     row = db.get(WebAuthnCredential, credential_id)
-    if row is None or row.account_id != account_id or not name.strip():
+    if row is None or row.account_id != account_id or not passkey_name(name):
         return False
-    row.name = name.strip()[:MAX_NAME_LENGTH]
+    row.name = passkey_name(name)
     return True
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from idp.authn.webauthn import MAX_NAME_LENGTH, passkey_name
 from tests.factories.idp import make_account, transaction
 from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
 
@@ -104,3 +107,13 @@ def test_regenerating_recovery_codes_invalidates_the_old_ones(components, browse
     with transaction(components) as db:
         assert use_recovery_code(db, account.id, old_codes[0], clock.now()) is False
         assert use_recovery_code(db, account.id, new_codes[0], clock.now()) is True
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("Work\x00 laptop", "Work laptop"), ("  Phone\n\t", "Phone"), ("\x00\x01", ""),
+     ("é" * 300, "é" * MAX_NAME_LENGTH)],
+)  # fmt: skip
+def test_a_passkey_name_keeps_printable_characters_only(typed, kept):
+    """A NUL from a script used to reach PostgreSQL (a 500); control characters are dropped."""
+    assert passkey_name(typed) == kept
