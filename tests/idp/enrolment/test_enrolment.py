@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories.idp import make_account
 from tests.idp.enrolment.journey import (
+    DOCUMENTS,
     PROFILE,
     any_csrf,
     enrol,
@@ -202,6 +203,18 @@ def test_submitting_names_the_step_left_and_the_declaration(components, browser,
     undeclared = browser.post("/enrolment/submit", data={"csrf_token": any_csrf(browser)})
     assert undeclared.status_code == 400
     assert 'href="#declaration"' in undeclared.text
+
+
+def test_the_summary_lists_a_document_saved_empty_as_nothing_yet(components, browser, clock, mail):
+    """Not "Document 1 · · expires " after an empty document form was sent."""
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    save_profile(browser)
+    empty = dict.fromkeys(DOCUMENTS[1], "")
+    assert upload(browser, 1, content=b"", name="", **empty).status_code == 400
+    summary = browser.get("/enrolment/submit").text
+    document = summary.split("<dt>Document 1</dt>")[1].split("</dd>")[0]
+    assert document == "<dd>Nothing yet."
 
 
 REQUIRED_FR = "Ce champ est obligatoire\u00a0: %d caractères au maximum."
