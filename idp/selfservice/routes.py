@@ -107,6 +107,9 @@ def register_verify(
     now: Now,
 ) -> Response:
     email = form.text("email").strip().lower()
+    if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
+        context = {"email": email, "error": "missing"}
+        return render_page(request, "accounts/verify.html", context, status_code=400)
     account, reason = confirm_registration(db, store, passwords, email, form.text("code"), now)
     if account is None:
         context = {"email": email, "error": reason}

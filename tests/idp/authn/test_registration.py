@@ -163,3 +163,41 @@ def test_a_code_confirmed_while_the_database_fails_still_works_after_the_503(
     assert down.status_code == 503
     assert browser.post("/register/verify", data=form).status_code == 303
     assert browser.get("/account").status_code == 200
+
+
+def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(browser, mail):
+    """Not "That code is not right": nothing was typed, so nothing was guessed."""
+    page = browser.get("/register")
+    browser.post(
+        "/register",
+        data={
+            "name": "E",
+            "email": "e@example.ca",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page),
+        },
+    )
+    texts = {
+        "en": "Enter the 8-digit code from the email.",
+        "fr": "Entrez le code à 8 chiffres reçu par courriel.",
+    }
+    for _ in range(3):  # more empty answers than the code allows wrong guesses
+        for lang, text in texts.items():
+            empty = browser.post(
+                f"/register/verify?lang={lang}",
+                data={"email": "e@example.ca", "code": " ", "csrf_token": csrf_of(page)},
+            )
+            assert empty.status_code == 400
+            assert text in empty.text.split('id="code-error"')[1].split("</p>")[0]
+            assert text in empty.text.split('class="error-summary"')[1]
+            assert "not right" not in empty.text
+            assert "pas valide" not in empty.text
+    right = browser.post(
+        "/register/verify",
+        data={
+            "email": "e@example.ca",
+            "code": mail.last_code("e@example.ca"),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert right.status_code == 303
