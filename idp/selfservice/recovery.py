@@ -79,6 +79,8 @@ def finish_recovery(
         validate_password(form.password, email=form.email)
     except InvalidInput as error:
         errors["password"] = error.code
+    if not form.code.strip():  # nothing typed: asked for, and no guess counted
+        return RecoveryResult(None, {**errors, "code": "missing"})
     checked = verify_code(store, RECOVER, email_key(form.email), form.code)
     if not checked.ok or checked.payload is None:
         # Unknown email, wrong code, expired code: one answer, on the same field.

@@ -226,3 +226,29 @@ def test_argon2_parameters_raised_later_rehash_at_next_sign_in(components, brows
         assert db.get(Account, account.id).password_hash.startswith(
             "$argon2id$v=19$m=19456,t=2,p=1$"
         )
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known", "unknown"])
+def test_an_empty_emailed_code_is_asked_for_by_name_and_spends_no_guess(
+    components, browser, mail, known
+):
+    """Not "That code is not right": nothing was typed, so nothing was guessed; the same
+    answer whether or not the email has an account."""
+    email = make_account(components).email if known else "nobody@example.ca"
+    _ask_code(browser, email)
+    texts = {
+        "en": "Enter the 8-digit code from the email.",
+        "fr": "Entrez le code à 8 chiffres reçu par courriel.",
+    }
+    for _ in range(3):  # more empty answers than the code allows wrong guesses
+        for lang, text in texts.items():
+            browser.get(f"/recover?lang={lang}")
+            empty = _finish(browser, email, " ", password="short")
+            assert empty.status_code == 400
+            assert text in empty.text.split('id="code-error"')[1].split("</p>")[0]
+            assert 'id="password-error"' in empty.text  # every field at fault at once
+            assert text in empty.text.split('class="error-summary"')[1]
+            assert "not right" not in empty.text
+            assert "pas valide" not in empty.text
+    if known:
+        assert _finish(browser, email, mail.last_code(email)).status_code == 303
