@@ -92,6 +92,8 @@ def finish_recovery(
     if errors:
         return RecoveryResult(None, errors)
     if second_factors(db, account.id).any:
+        if not form.second_factor.strip():  # nothing typed: asked for, and no guess counted
+            return RecoveryResult(None, {"second_factor": "missing"})
         factor = verify_code_factor(
             db,
             store,

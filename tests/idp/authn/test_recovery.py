@@ -252,3 +252,31 @@ def test_an_empty_emailed_code_is_asked_for_by_name_and_spends_no_guess(
             assert "pas valide" not in empty.text
     if known:
         assert _finish(browser, email, mail.last_code(email)).status_code == 303
+
+
+def test_an_empty_second_factor_is_asked_for_by_name_and_spends_no_guess(
+    components, browser, mail, clock
+):
+    """Not "That code is not right" counted against the second factor's budget."""
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    secret, _ = enable_totp(browser, clock.now().timestamp())
+    _ask_code(browser, account.email)
+    code = mail.last_code(account.email)
+    texts = {
+        "en": "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
+        "fr": "Entrez le code à 6 chiffres de votre application d’authentification, ou l’un "
+        "de vos codes de récupération.",
+    }
+    for _ in range(6):  # more empty answers than the second factor's budget of 10
+        for lang, text in texts.items():
+            browser.get(f"/recover?lang={lang}")
+            empty = _finish(browser, account.email, code, second_factor=" ")
+            assert empty.status_code == 400
+            assert text in empty.text.split('id="second_factor-error"')[1].split("</p>")[0]
+            assert text in empty.text.split('class="error-summary"')[1]
+            assert "not right" not in empty.text
+            assert "pas valide" not in empty.text
+    clock.advance(30)
+    right = current_code(secret, clock.now().timestamp())
+    assert _finish(browser, account.email, code, second_factor=right).status_code == 303
