@@ -280,3 +280,13 @@ def test_an_empty_second_factor_is_asked_for_by_name_and_spends_no_guess(
     clock.advance(30)
     right = current_code(secret, clock.now().timestamp())
     assert _finish(browser, account.email, code, second_factor=right).status_code == 303
+
+
+def test_the_error_summary_lists_the_fields_in_the_forms_order(components, browser, mail):
+    account = make_account(components)
+    _ask_code(browser, account.email)
+    wrong = str((int(mail.last_code(account.email)) + 1) % 10**8).zfill(8)
+    for code in (wrong, ""):
+        refused = _finish(browser, account.email, code, password="short")
+        summary = refused.text.split('class="error-summary"')[1].split("</ul>")[0]
+        assert summary.index('href="#code"') < summary.index('href="#password"')
