@@ -128,6 +128,8 @@ def email_confirm(
     enrolment = find_open_enrolment(db, me.account.id)
     if enrolment is None or enrolment.email_confirmed_at is not None:
         return web.go(web.HOME)
+    if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
+        return _email_page(request, enrolment, me, "missing", 400)
     result = confirm_email(db, store, enrolment, form.text("code"), now)
     if not result.ok:
         return _email_page(request, enrolment, me, result.reason, 400)

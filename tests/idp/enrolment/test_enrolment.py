@@ -89,6 +89,29 @@ def test_a_wrong_code_is_refused_and_five_burn_it(components, browser, clock, ma
     assert late.status_code == 400
 
 
+def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(components, browser, clock, mail):
+    """Not "That code is not right": nothing was typed, so nothing was guessed."""
+    person = new_person(components, browser, clock)
+    browser.post("/enrolment/start", data={"csrf_token": any_csrf(browser)})
+    texts = {
+        "en": "Enter the 8-digit code from the email.",
+        "fr": "Entrez le code à 8 chiffres reçu par courriel.",
+    }
+    for _ in range(3):  # more empty answers than the code allows wrong guesses
+        for lang, text in texts.items():
+            empty = browser.post(
+                f"/enrolment/email?lang={lang}", data={"code": " ", "csrf_token": any_csrf(browser)}
+            )
+            assert empty.status_code == 400
+            assert text in empty.text.split('id="code-error"')[1].split("</p>")[0]
+            assert text in empty.text.split('class="error-summary"')[1]
+            assert "not right" not in empty.text
+            assert "pas valide" not in empty.text
+    code = mail.last_code(person.account.email)
+    right = browser.post("/enrolment/email", data={"code": code, "csrf_token": any_csrf(browser)})
+    assert right.headers["location"] == "/enrolment/second-factor"
+
+
 def test_the_code_expires_after_30_minutes(components, browser, clock, mail):
     person = new_person(components, browser, clock)
     browser.post("/enrolment/start", data={"csrf_token": any_csrf(browser)})
