@@ -102,10 +102,14 @@ def send_code(
 
 @router.post(f"{LEGACY}/code/verify")
 def verify_code(request: Request, form: CsrfForm, me: Me, store: Store) -> Response:
+    context = {"portal": form.text("portal_name"), "username": form.text("username")}
+    if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
+        return render_page(
+            request, "legacy/code.html", context | {"error": "missing"}, status_code=400
+        )
     proof = prove_with_email_code(store, me.account, form.text("code"))
     if proof.ok:
         return RedirectResponse(CONFIRM, status_code=303)
-    context = {"portal": form.text("portal_name"), "username": form.text("username")}
     context |= {"error": proof.reason}
     return render_page(request, "legacy/code.html", context, status_code=400)
 

@@ -128,6 +128,32 @@ def test_a_code_at_the_legacy_email_proves_it(components, legacy, person, browse
     assert _linked(components, person).linked_by == "email_code"
 
 
+def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(legacy, person, browser, mail):
+    """Not "That code is not right": nothing was typed, so nothing was guessed."""
+    page = browser.get("/account/legacy")
+    data = {"portal": "mycic", "code-username": "amara.o", "csrf_token": csrf_of(page)}
+    asked = browser.post("/account/legacy/code", data=data)
+    texts = {
+        "en": "Enter the 8-digit code from the email.",
+        "fr": "Entrez le code à 8 chiffres reçu par courriel.",
+    }
+    form = {"portal_name": "MyCIC", "username": "amara.o", "csrf_token": csrf_of(asked)}
+    for _ in range(3):  # more empty answers than the code allows wrong guesses
+        for lang, text in texts.items():
+            empty = browser.post(
+                f"/account/legacy/code/verify?lang={lang}", data=form | {"code": " "}
+            )
+            assert empty.status_code == 400
+            assert text in empty.text.split('id="code-error"')[1].split("</p>")[0]
+            assert text in empty.text.split('class="error-summary"')[1]
+            assert 'name="username" value="amara.o"' in empty.text
+            assert "not right" not in empty.text
+            assert "pas valide" not in empty.text
+    code = mail.last_code(legacy.email)
+    proved = browser.post("/account/legacy/code/verify", data=form | {"code": code})
+    assert proved.headers["location"] == "/account/legacy/confirm"
+
+
 def test_asking_a_code_for_an_unknown_username_sends_nothing_and_says_the_same(
     legacy, person, browser, mail
 ):
