@@ -49,6 +49,7 @@ def _login_page(
     *,
     email: str = "",
     error_code: str | None = None,
+    missing: tuple[str, ...] = (),
     retry_after_seconds: int = 0,
     status_code: int = 200,
 ) -> Response:
@@ -64,6 +65,7 @@ def _login_page(
             "interaction": interaction.id if interaction else "",
             "email": email,
             "error_code": error_code,
+            "missing": missing,
             "retry_after_seconds": retry_after_seconds,
             "client_name": portal_name(request, client),
             "notice": request.query_params.get("notice"),
@@ -101,6 +103,14 @@ def login_submit(
 ) -> Response:
     interaction = _interactions(store, settings).find(form.get("interaction"))
     email = form.text("email")
+    # A field left empty is asked for by name, and no guess is counted (neither the
+    # account's nor the address's): nothing was tried. A password may be all spaces.
+    typed = {"email": email.strip(), "password": form.text("password")}
+    missing = tuple(name for name, value in typed.items() if not value)
+    if missing:
+        return _login_page(
+            request, db, clients, interaction, email=email, missing=missing, status_code=400
+        )
     result = check_password_login(
         db,
         store,

@@ -158,6 +158,62 @@ def test_an_over_long_password_is_told_the_limit_and_counts_no_guess(components,
     assert signed_in.status_code == 303
 
 
+LOGIN_MISSING = {
+    "en": {"email": "Enter your email address.", "password": "Enter your password."},
+    "fr": {"email": "Entrez votre adresse courriel.", "password": "Entrez votre mot de passe."},
+}
+
+
+def test_empty_fields_are_asked_for_by_name_and_count_no_guess(components, browser):
+    """Not "Incorrect email or password": nothing was typed, so nothing was guessed, by
+    the account or by the address (both budgets are 10)."""
+    account = make_account(components)
+    cases = [("", ""), ("  ", "a password"), (account.email, "")]
+    for _ in range(4):  # twelve empty answers per language
+        for lang, texts in LOGIN_MISSING.items():
+            for email, password in cases:
+                page = browser.post(
+                    f"/login?lang={lang}",
+                    data={"email": email, "password": password, "csrf_token": _csrf(browser)},
+                )
+                assert page.status_code == 400
+                missing = [
+                    name
+                    for name, typed in (("email", email.strip()), ("password", password))
+                    if not typed
+                ]
+                summary = page.text.split('class="error-summary"')[1].split("</ul>")[0]
+                assert summary.count("<li>") == len(missing)
+                for name in ("email", "password"):
+                    if name in missing:
+                        assert (
+                            texts[name] in page.text.split(f'id="{name}-error"')[1].split("</p>")[0]
+                        )
+                        assert texts[name] in summary
+                    else:
+                        assert f'id="{name}-error"' not in page.text
+                if missing == ["email", "password"]:
+                    assert summary.index('href="#email"') < summary.index('href="#password"')
+                assert f'value="{email}"' in page.text  # what was typed is kept
+                assert "Incorrect" not in page.text
+                assert "Adresse courriel ou mot de passe" not in page.text
+    wrong = browser.post(
+        "/login?lang=en",
+        data={
+            "email": "other@example.ca",
+            "password": "not it at all",
+            "csrf_token": _csrf(browser),
+        },
+    )
+    assert wrong.status_code == 401  # the address's budget is untouched
+    assert "Incorrect email or password" in wrong.text
+    signed_in = browser.post(
+        "/login",
+        data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
+    )
+    assert signed_in.status_code == 303
+
+
 def test_wrong_passwords_sent_at_once_are_checked_no_more_than_the_budget(components):
     """Thirty guesses at one account at the same moment (threads, replicas): the account's
     budget numbers them one by one, so ten are checked and twenty refused unchecked."""
