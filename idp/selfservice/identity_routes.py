@@ -64,10 +64,13 @@ def identity_submit(
     except InvalidInput as error:
         errors = {"email": error.code, **errors}
     else:
-        checked = verify_code(store, RECOVER, email_key(email), form.text("code"))
-        account = find_account_by_email(db, email) if checked.ok else None
-        if account is None:
-            errors["code"] = "exhausted" if checked.reason == "exhausted" else "wrong"
+        if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
+            errors["code"] = "missing"
+        else:
+            checked = verify_code(store, RECOVER, email_key(email), form.text("code"))
+            account = find_account_by_email(db, email) if checked.ok else None
+            if account is None:
+                errors["code"] = "exhausted" if checked.reason == "exhausted" else "wrong"
     if errors or account is None:
         return _identity_page(request, values, errors, 400)
     consume_code(store, RECOVER, email_key(email), db=db)

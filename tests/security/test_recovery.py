@@ -221,3 +221,35 @@ def test_the_identity_check_form_links_to_the_page_that_sends_its_code(browser):
     """It said "First ask for a code on the account recovery page" without a link to it."""
     page = browser.get("/recover/identity?lang=fr")
     assert '<a href="/recover">Récupérer votre compte</a>' in page.text
+
+
+def test_an_empty_identity_check_code_is_asked_for_by_name_and_spends_no_guess(
+    components, browser, mail
+):
+    """Not "That code is not right": nothing was typed, so nothing was guessed."""
+    account = make_account(components)
+    token = _ask_code(browser, account.email)
+    claim = {"name": "Ana Silva", "phone": "613-555-0100", "explanation": "Phone stolen."}
+    texts = {
+        "en": "Enter the 8-digit code from the email.",
+        "fr": "Entrez le code à 8 chiffres reçu par courriel.",
+    }
+    for _ in range(3):  # more empty answers than the code allows wrong guesses
+        for lang, text in texts.items():
+            empty = browser.post(
+                f"/recover/identity?lang={lang}",
+                data={"email": account.email, "code": " ", **claim, "csrf_token": token},
+            )
+            assert empty.status_code == 400
+            assert text in empty.text.split('id="code-error"')[1].split("</p>")[0]
+            summary = empty.text.split('class="error-summary"')[1].split("</div>")[0]
+            assert re.findall(r'href="#(\w+)"', summary) == ["code"]
+            assert "not right" not in empty.text
+            assert "pas valide" not in empty.text
+    code = mail.last_code(account.email)
+    sent = browser.post(
+        "/recover/identity?lang=en",
+        data={"email": account.email, "code": code, **claim, "csrf_token": token},
+    )
+    assert sent.status_code == 200
+    assert "We received your request" in sent.text
