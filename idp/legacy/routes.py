@@ -49,6 +49,7 @@ def _page(
         "linked": [legacy_view(row, locale) for row in linked_to(db, me.account)],
         "values": {},
         "error": None,
+        "missing": (),
         "retry": 0,
         "notice": request.query_params.get("notice"),
         **extra,
@@ -66,6 +67,10 @@ def prove_password(
     request: Request, form: CsrfForm, me: Me, db: Db, store: Store, budgets: BudgetsDep
 ) -> Response:
     values = {"portal": form.text("portal"), "username": form.text("username")}
+    typed = {"username": values["username"].strip(), "password": form.text("password")}
+    missing = tuple(name for name, value in typed.items() if not value)
+    if missing:  # nothing typed: asked for by name, and no guess counted in either budget
+        return _page(request, db, me, {"values": values, "missing": missing}, 400)
     proof = prove_with_password(
         db, store, budgets.password_per_account, me.account, password=form.text("password"),
         **values,

@@ -3,6 +3,7 @@ then linked with its applications; never by email alone."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -83,6 +84,48 @@ def test_a_wrong_password_and_an_unknown_username_get_the_same_answer(legacy, pe
     assert "The username or password is not right." in wrong.text
     assert "The username or password is not right." in unknown.text
     assert browser.get("/account/legacy/confirm").headers["location"].endswith("notice=expired")
+
+
+LEGACY_MISSING = {
+    "en": {
+        "username": "Enter your username on that portal.",
+        "password": "Enter your password on that portal.",
+    },
+    "fr": {
+        "username": "Entrez votre nom d’utilisateur sur ce portail.",
+        "password": "Entrez votre mot de passe sur ce portail.",
+    },
+}
+
+
+def test_empty_fields_are_asked_for_by_name_and_count_no_guess(legacy, person, browser):
+    """Not "The username or password is not right": nothing was typed, so nothing was
+    guessed, in the person's budget or the legacy account's (both 10)."""
+    cases = [("", ""), ("  ", "a guess"), ("amara.o", "")]
+    for _ in range(4):  # twelve empty answers per language
+        for lang, texts in LEGACY_MISSING.items():
+            for username, password in cases:
+                browser.get(f"/account/legacy?lang={lang}")
+                page = _prove_with_password(browser, password, username=username)
+                assert page.status_code == 400
+                missing = [
+                    name
+                    for name, typed in (("username", username.strip()), ("password", password))
+                    if not typed
+                ]
+                summary = page.text.split('class="error-summary"')[1].split("</ul>")[0]
+                assert [f"#{name}" for name in missing] == re.findall(r'href="(#\w+)"', summary)
+                for name in missing:
+                    error = page.text.split(f'id="{name}-error"')[1].split("</p>")[0]
+                    assert texts[name] in error
+                    assert texts[name] in summary
+                assert f'value="{username}"' in page.text  # what was typed is kept
+                assert "not right" not in page.text
+                assert "pas le bon" not in page.text
+    browser.get("/account/legacy?lang=en")
+    assert (
+        _prove_with_password(browser, OLD_PASSWORD).headers["location"] == "/account/legacy/confirm"
+    )
 
 
 def test_wrong_passwords_run_out_and_wait(legacy, person, browser):
