@@ -93,6 +93,8 @@ def send_code(
     mail: Mail,
 ) -> Response:
     values = {"portal": form.text("portal"), "username": form.text("code-username")}
+    if not values["username"].strip():  # nothing typed: asked for, and no code counted
+        return _page(request, db, me, {"values": values, "missing": ("code-username",)}, 400)
     proof, message = start_email_proof(
         db, store, budgets.email_code, me.account, locale=request.state.locale, **values
     )

@@ -197,6 +197,29 @@ def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(legacy, person, 
     assert proved.headers["location"] == "/account/legacy/confirm"
 
 
+def test_asking_a_code_for_no_username_asks_for_it_and_counts_no_code(
+    legacy, person, browser, mail
+):
+    """Not "we sent an 8-digit code" for nothing, each such ask spending one of the
+    person's ten codes."""
+    for _ in range(6):  # twelve empty asks, more than the ten codes allowed
+        for lang, texts in LEGACY_MISSING.items():
+            page = browser.get(f"/account/legacy?lang={lang}")
+            data = {"portal": "mycic", "code-username": " ", "csrf_token": csrf_of(page)}
+            empty = browser.post("/account/legacy/code", data=data)
+            assert empty.status_code == 400
+            error = empty.text.split('id="code-username-error"')[1].split("</p>")[0]
+            assert texts["username"] in error
+            summary = empty.text.split('class="error-summary"')[1].split("</ul>")[0]
+            assert re.findall(r'href="(#[\w-]+)"', summary) == ["#code-username"]
+            assert 'id="username-error"' not in empty.text  # the other form's field
+            assert 'name="code"' not in empty.text
+    page = browser.get("/account/legacy?lang=en")
+    data = {"portal": "mycic", "code-username": "amara.o", "csrf_token": csrf_of(page)}
+    assert "we sent an 8-digit code" in browser.post("/account/legacy/code", data=data).text
+    assert len(mail.texts(legacy.email)) == 1
+
+
 def test_asking_a_code_for_an_unknown_username_sends_nothing_and_says_the_same(
     legacy, person, browser, mail
 ):
