@@ -12,8 +12,8 @@ request, or None to go on (as node-oidc-provider's authorization actions do):
 |                    | (an `id_token_hint` not ours), or the person refused               |
 | session            | `login_required` for `prompt=none`, else the sign-in page           |
 |                    | (no session, inactive account, `prompt=login` or `select_account`, |
-|                    | a session of                                                       |
-|                    | someone other than `id_token_hint` or a `sub` in `claims` names);  |
+|                    | a session of someone other than `id_token_hint` or a `sub` in      |
+|                    | `claims` names);                                                   |
 |                    | `login_required` after signing in here as someone else              |
 | max_age and acr    | the sign-in page past `max_age`; a step-up for `acr_values` or an   |
 |                    | essential `acr` claim; `unmet_authentication_requirements` without |
