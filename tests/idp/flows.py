@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -289,3 +290,11 @@ def by_reference(client_id: str, request_uri: str, verifier: str) -> Authorizati
     return AuthorizationRequest(
         client_id, verifier, {"client_id": client_id, "request_uri": request_uri}
     )
+
+
+def with_jwt_header(token: str, **header: str) -> str:
+    """`token` with header members replaced (its signature no longer matches)."""
+    head, rest = token.split(".", 1)
+    decoded = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    encoded = json.dumps({**decoded, **header}).encode()
+    return base64.urlsafe_b64encode(encoded).rstrip(b"=").decode() + "." + rest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from urllib.parse import urlencode
 
@@ -23,6 +22,7 @@ from tests.idp.flows import (
     query_of,
     redeem,
     sign_in,
+    with_jwt_header,
 )
 
 
@@ -422,14 +422,6 @@ def test_id_token_hint_and_a_sub_in_claims_naming_different_people_is_invalid_re
     assert "'id_token_hint'" in result["error_description"]
 
 
-def _with_header(token: str, **header: str) -> str:
-    """`token` with header members replaced (its signature no longer matches)."""
-    head, rest = token.split(".", 1)
-    decoded = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    encoded = json.dumps({**decoded, **header}).encode()
-    return base64.urlsafe_b64encode(encoded).rstrip(b"=").decode() + "." + rest
-
-
 def test_id_token_hint_that_is_not_our_id_token_is_invalid_request(components, app, browser):
     account = make_account(components)
     client, secret = make_client(components)
@@ -451,7 +443,7 @@ def test_id_token_hint_signed_by_a_key_no_longer_published_asks_to_sign_in(
     account = make_account(components)
     client, secret = make_client(components)
     authorize_code(browser, authorization_request(client.client_id), account.email)
-    hint = _with_header(_id_token_of(components, app, client, secret, account.email), kid="gone")
+    hint = with_jwt_header(_id_token_of(components, app, client, secret, account.email), kid="gone")
     silent = authorization_request(client.client_id, prompt="none", id_token_hint=hint)
     result = query_of(browser.get("/authorize?" + silent.query).headers["location"])
     assert result["error"] == "login_required"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 import re
 from urllib.parse import urlencode
 
 from tests.factories.idp import LOGOUT_URI, make_account, make_client
-from tests.idp.flows import authorization_request, authorize_code, query_of, redeem
+from tests.idp.flows import (
+    authorization_request,
+    authorize_code,
+    query_of,
+    redeem,
+    with_jwt_header,
+)
 
 
 def _signed_in(components, browser, portal):
@@ -84,19 +88,11 @@ def test_forged_id_token_hint_is_refused(browser):
     assert response.status_code == 400
 
 
-def _with_kid(token: str, kid: str) -> str:
-    """`token` claiming a key we do not publish (its signature no longer matters)."""
-    head, rest = token.split(".", 1)
-    decoded = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    encoded = json.dumps({**decoded, "kid": kid}).encode()
-    return base64.urlsafe_b64encode(encoded).rstrip(b"=").decode() + "." + rest
-
-
 def test_a_hint_signed_by_a_key_rotated_out_asks_for_confirmation(components, browser, portal):
     """Section 2: the OP SHOULD accept old ID tokens. One it can no longer verify proves
     nothing, so it is as if absent: the person confirms; nobody is signed out unasked."""
     client, id_token = _signed_in(components, browser, portal)
-    hint = _with_kid(id_token, "rotated-out")
+    hint = with_jwt_header(id_token, kid="rotated-out")
     query = {"id_token_hint": hint, "client_id": client.client_id}
     confirm = browser.get("/logout?" + urlencode({**query, "post_logout_redirect_uri": LOGOUT_URI}))
     assert confirm.status_code == 200
