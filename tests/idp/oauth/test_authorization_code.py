@@ -164,6 +164,10 @@ def test_pkce_verifier_mismatch_is_invalid_grant_naming_the_verifier(components,
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert "'code_verifier'" in response.json()["error_description"]
+    # A refused redemption used the code up: it does not come back for another try.
+    retry = redeem(portal, code, request.verifier, client.client_id, secret)
+    assert retry.status_code == 400
+    assert retry.json()["error"] == "invalid_grant"
 
 
 def test_missing_code_verifier_is_invalid_request(components, browser, portal):
