@@ -2,9 +2,11 @@
 
 The original parameters are kept in the ephemeral store under a random id, so the
 authorization request survives the detour through the sign-in page without trusting
-anything the browser sends back but that id. `login_done` and `consent_done` record what
+anything the browser sends back but that id. `login_sid` and `consent_done` record what
 happened during this interaction, which is how `prompt=login` and `prompt=consent` are
-satisfied exactly once.
+satisfied exactly once. The sign-in is tied to the session it started (`login_sid`): the
+interaction's id travels in URLs, and whoever resumes it from another browser, whose
+session is older, is asked to sign in again.
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ MAX_INTERACTION_ID_LENGTH = 64
 class Interaction:
     id: str
     params: dict[str, list[str]]
-    login_done: bool = False
+    login_sid: str | None = None  # the session a sign-in within this interaction started
     consent_done: bool = False
 
     @property
     def parameters(self) -> Params:
         return Params(all=self.params)
+
+    def signed_in_by(self, session_sid: str | None) -> bool:
+        """Whether `session_sid`'s session is the one a sign-in within this interaction made."""
+        return self.login_sid is not None and self.login_sid == session_sid
 
     @property
     def resume_path(self) -> str:

@@ -16,9 +16,9 @@ from idp.authn.login import check_password_login
 from idp.authn.second_factor import verify_code_factor
 from idp.authn.signin import PENDING_COOKIE, PendingSignIn, PendingSignIns, second_factors
 from idp.authn.web import (
+    ResumeAuthorization,
     browser_of,
     complete_sign_in,
-    continue_to,
     finish_step_up,
     safe_return_path,
     start_second_factor,
@@ -152,7 +152,7 @@ def login_submit(
         account_id=result.account.id,
         amr=[AMR_PASSWORD],
         acr=ACR_SINGLE_FACTOR,
-        target=continue_to(store, settings.interaction_ttl_seconds, interaction_id),
+        target=ResumeAuthorization(store, settings.interaction_ttl_seconds, interaction_id),
         now=now,
     )
 
@@ -266,7 +266,7 @@ def second_factor_submit(
         account_id=account.id,
         amr=amr,
         acr=ACR_MULTI_FACTOR,
-        target=continue_to(store, settings.interaction_ttl_seconds, pending.interaction_id),
+        target=ResumeAuthorization(store, settings.interaction_ttl_seconds, pending.interaction_id),
         now=now,
     )
 

@@ -62,14 +62,23 @@ def safe_return_path(target: str | None, default: str = ACCOUNT_HOME) -> str:
     return target
 
 
-def continue_to(store: EphemeralStore, ttl_seconds: int, interaction_id: str | None) -> str:
-    """Where a finished sign-in goes: the authorization request it interrupted, if any."""
-    interactions = Interactions(store, ttl_seconds)
-    interaction = interactions.find(interaction_id)
-    if interaction is None:
-        return ACCOUNT_HOME
-    interactions.save(replace(interaction, login_done=True))
-    return interaction.resume_path
+@dataclass(frozen=True, slots=True)
+class ResumeAuthorization:
+    """Where a finished sign-in goes: the authorization request it interrupted, if any
+    (else the account). The request is told which session signed in, so only this browser
+    resumes it as freshly signed in (`prompt=login`, `max_age`)."""
+
+    store: EphemeralStore
+    ttl_seconds: int
+    interaction_id: str | None
+
+    def path_for(self, sid: str) -> str:
+        interactions = Interactions(self.store, self.ttl_seconds)
+        interaction = interactions.find(self.interaction_id)
+        if interaction is None:
+            return ACCOUNT_HOME
+        interactions.save(replace(interaction, login_sid=sid))
+        return interaction.resume_path
 
 
 def set_session_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:
@@ -99,11 +108,11 @@ def complete_sign_in(
     account_id: str,
     amr: list[str],
     acr: str,
-    target: str,
+    target: str | ResumeAuthorization,
     now: datetime,
 ) -> Response:
     end_session(db, browser.cookie, reason="replaced", now=now, listener=listener)
-    cookie, _ = start_session(
+    cookie, session = start_session(
         db,
         policy,
         account_id=account_id,
@@ -113,7 +122,8 @@ def complete_sign_in(
         user_agent=browser.user_agent,
         ip=browser.ip,
     )
-    response = RedirectResponse(target, status_code=303)
+    path = target if isinstance(target, str) else target.path_for(session.sid)
+    response = RedirectResponse(path, status_code=303)
     set_session_cookie(response, cookie, max_age=policy.ttl_seconds, secure=browser.secure_cookies)
     clear_cookie(response, PENDING_COOKIE, secure=browser.secure_cookies)
     account = db.get(Account, account_id)  # in the session already: no extra query
@@ -173,8 +183,11 @@ def finish_step_up(
         raised = step_up_session(
             db, cookie, account_id=pending.account_id, amr=amr, acr=ACR_MULTI_FACTOR, now=now
         )
+        resume = ResumeAuthorization(
+            store, settings.interaction_ttl_seconds, pending.interaction_id
+        )
         target = (
-            continue_to(store, settings.interaction_ttl_seconds, pending.interaction_id)
+            resume.path_for(browser.sid)  # type: ignore[union-attr]
             if pending.interaction_id
             else safe_return_path(pending.return_to)
         )

@@ -22,9 +22,9 @@ from idp.authn.deps import Me, RecentSecondFactor, SessionListener, SessionPolic
 from idp.authn.sessions import step_up_session
 from idp.authn.signin import PENDING_COOKIE, PendingSignIns, second_factors
 from idp.authn.web import (
+    ResumeAuthorization,
     browser_of,
     complete_sign_in,
-    continue_to,
     finish_step_up,
     keep_raised_session,
 )
@@ -166,7 +166,7 @@ def _signed_in_with_passkey(
         account_id=account_id,
         amr=amr,
         acr=ACR_MULTI_FACTOR,
-        target=continue_to(store, settings.interaction_ttl_seconds, interaction_id),
+        target=ResumeAuthorization(store, settings.interaction_ttl_seconds, interaction_id),
         now=now,
     )
 

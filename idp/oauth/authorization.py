@@ -264,7 +264,7 @@ SIGN_IN_PROMPTS = frozenset({"login", "select_account"})
 def check_session(auth: Authorization) -> Outcome | None:
     browser, ctx = auth.browser, auth.request.ctx
     account = ctx.db.get(Account, browser.account_id) if browser is not None else None
-    fresh = auth.interaction is not None and auth.interaction.login_done
+    fresh = _signed_in_within(auth)
     asks_sign_in = not SIGN_IN_PROMPTS.isdisjoint(auth.prompt)
     if account is None or not account.is_active or (asks_sign_in and not fresh):
         return _ask_to_sign_in(auth)
@@ -274,6 +274,12 @@ def check_session(auth: Authorization) -> Outcome | None:
         return _ask_to_sign_in(auth)
     auth.account = account
     return None
+
+
+def _signed_in_within(auth: Authorization) -> bool:
+    """Whether the browser's session was started by a sign-in within this very request."""
+    sid = auth.browser.sid if auth.browser is not None else None
+    return auth.interaction is not None and auth.interaction.signed_in_by(sid)
 
 
 def _is_someone_else_than_named(auth: Authorization, account: Account, fresh: bool) -> bool:
@@ -292,18 +298,18 @@ def _is_someone_else_than_named(auth: Authorization, account: Account, fresh: bo
 def _ask_to_sign_in(auth: Authorization) -> Outcome:
     if "none" in auth.prompt:
         return auth.fail(LoginRequiredError())
-    interaction = auth.pending()
-    if interaction.login_done:
-        auth.interactions.save(replace(interaction, login_done=False))
-    return ShowLogin(interaction.id)
+    # A sign-in within this request counts for the session it made, only (`login_sid`):
+    # another browser asked to sign in here leaves it as it is.
+    return ShowLogin(auth.pending().id)
 
 
 def _too_old(auth: Authorization, auth_time: int, now: int) -> bool:
     """OIDC Core 3.1.2.1: past `max_age` seconds since the sign-in, sign in again; `max_age=0`
     is `prompt=login` (errata set 2), whatever the clock's second. A sign-in made within this
-    very authorization request (`login_done`) satisfies it, so the person is not asked twice."""
+    very authorization request, in this browser, satisfies it, so the person is not asked
+    twice."""
     max_age = auth.params.get("max_age")
-    if max_age is None or (auth.interaction is not None and auth.interaction.login_done):
+    if max_age is None or _signed_in_within(auth):
         return False
     return int(max_age) == 0 or now - auth_time > int(max_age)
 

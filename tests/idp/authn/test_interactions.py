@@ -14,7 +14,7 @@ def test_every_field_of_an_interaction_survives_the_store(store):
     changed = dataclasses.replace(
         started,
         params={**started.params, "prompt": ["consent"]},
-        login_done=True,
+        login_sid="a-session-id",
         consent_done=True,
     )
     assert all(

@@ -515,6 +515,26 @@ def test_prompt_login_or_select_account_shows_the_sign_in_page(components, brows
     assert "code" in query_of(follow_to_redirect_uri(browser, signed).headers["location"])
 
 
+@pytest.mark.parametrize("asks", [{"prompt": "login"}, {"max_age": "0"}])
+def test_a_sign_in_for_a_request_counts_only_in_the_browser_that_made_it(
+    components, app, browser, asks
+):
+    """The interaction's id travels in URLs: resumed from another browser, whose session
+    is older, the request asks that browser to sign in, not for a code."""
+    account = make_account(components)
+    client, _ = make_client(components)
+    asked = browser.get("/authorize?" + authorization_request(client.client_id, **asks).query)
+    resume = sign_in(browser, asked.headers["location"], account.email).headers["location"]
+    assert resume.startswith("/authorize/resume?interaction=")
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as elsewhere:
+        authorize_code(elsewhere, authorization_request(client.client_id), account.email)
+        taken = elsewhere.get(resume)
+        assert taken.status_code == 303
+        assert taken.headers["location"].startswith("/login"), taken.headers["location"]
+    here = browser.get(resume)
+    assert 'name="decision"' in here.text or "code" in query_of(here.headers["location"])
+
+
 def test_max_age_exceeded_forces_a_new_sign_in(components, browser, clock):
     account = make_account(components)
     client, _ = make_client(components)
