@@ -219,6 +219,15 @@ def smtp_inbox() -> Iterator[tuple[str, Inbox]]:
         yield served
 
 
+@pytest.fixture
+def refusing_smtp() -> Iterator[tuple[str, Inbox]]:
+    """A real SMTP server of the test's own that refuses every message (554) until the test
+    sets its inbox's `refusing` to False."""
+    with smtp_server() as (url, inbox):
+        inbox.refusing = True
+        yield url, inbox
+
+
 class MailReader:
     """Reads what Passerelle mailed to the test SMTP server since this reader was made (the
     server is shared by a worker's tests)."""

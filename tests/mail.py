@@ -17,8 +17,11 @@ from tests.servers import free_port
 @dataclass
 class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
+    refusing: bool = False  # answer every message with a permanent refusal (554)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802, ARG002  # aiosmtpd's hook
+        if self.refusing:
+            return "554 5.7.1 Message refused"
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 OK"

@@ -4,6 +4,10 @@ As the Permanent Residence portal does today, but with one account per person: t
 carries a 256-bit token (stored as a digest), works once, and expires after
 `INVITATION_TTL_DAYS`. The email is proven by receiving the link, so the account starts
 with a verified email; the invitee sets their own password (and may add a second factor).
+
+Inviting someone again (the retry a refused mail asks for, or a lost mail) issues the open
+invitation again rather than a second one: a new token, so exactly one link works, the
+one in the last mail.
 """
 
 from __future__ import annotations
@@ -73,8 +77,10 @@ def create_invitation(
     now: datetime,
     locale: str = "en",
 ) -> IssuedInvitation:
-    """Create the invitation; raises on the first field `check_invitation` reports (call it
-    first to show every field at fault)."""
+    """Create the invitation, or issue again the one `invited_by` has open for this email
+    (`_open_invitations`): same row, new token and expiry, so the link of an earlier
+    mail stops working. Raises on the first field `check_invitation` reports (call it first
+    to show every field at fault)."""
     errors = check_invitation(db, email=email, name=name, locale=locale)
     if errors.get("email") == "email_taken":
         raise Conflict("an account with this email already exists", code="email_taken")
@@ -87,20 +93,54 @@ def create_invitation(
     if "locale" in errors:
         raise InvalidInput("locale", "locale must be en or fr")
     email = validate_email(email)
+    invitation = _invitation_to_issue(db, email, invited_by, now)
     token = secrets.token_urlsafe(32)
-    invitation = Invitation(
-        id=uuid.uuid4().hex,
-        email=email,
-        name=name.strip(),
-        token_digest=_digest(token),
-        invited_by=invited_by,
-        locale=locale,
-        created_at=now,
-        expires_at=now + timedelta(days=INVITATION_TTL_DAYS),
-    )
-    db.add(invitation)
+    invitation.name, invitation.locale = name.strip(), locale
+    invitation.token_digest = _digest(token)
+    invitation.expires_at = now + timedelta(days=INVITATION_TTL_DAYS)
     db.flush()
     return IssuedInvitation(invitation, token)
+
+
+def _open_invitations(
+    db: Session, email: str, invited_by: str | None, now: datetime
+) -> list[Invitation]:
+    """The invitations `invited_by` (None: the operator's CLI) made for `email` that are
+    still open, newest first: neither accepted nor expired, nor one to claim an unclaimed
+    identity (`invite_to_claim`). Locked, so that two retries issue them in turn."""
+    inviter = (
+        Invitation.invited_by.is_(None)
+        if invited_by is None
+        else Invitation.invited_by == invited_by
+    )
+    return list(
+        db.scalars(
+            select(Invitation)
+            .where(
+                Invitation.email == email,
+                inviter,
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at > now,
+                Invitation.account_id.is_(None),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id)
+            .with_for_update()
+        )
+    )
+
+
+def _invitation_to_issue(
+    db: Session, email: str, invited_by: str | None, now: datetime
+) -> Invitation:
+    """The open invitation `invited_by` made for `email`, else a new one (added)."""
+    pending = _open_invitations(db, email, invited_by, now)
+    for duplicate in pending[1:]:  # each retry added one before retries reused it
+        duplicate.expires_at = now
+    if pending:
+        return pending[0]
+    invitation = Invitation(id=uuid.uuid4().hex, email=email, invited_by=invited_by, created_at=now)
+    db.add(invitation)
+    return invitation
 
 
 def invite_to_claim(

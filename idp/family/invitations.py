@@ -117,10 +117,33 @@ def check_family_invite(
     return errors
 
 
+def _waiting_terms(
+    db: Session, principal: Account, invitation: Invitation, now: datetime
+) -> FamilyInvitation:
+    """The terms waiting for `invitation`: those of an invitation issued again (a retry, or
+    the same person invited again, even after a withdrawal), else new ones (added)."""
+    waiting = db.scalar(
+        select(FamilyInvitation)
+        .where(FamilyInvitation.invitation_id == invitation.id)
+        .with_for_update()
+    )
+    if waiting is None:
+        waiting = FamilyInvitation(
+            id=uuid.uuid4().hex,
+            invitation_id=invitation.id,
+            principal_subject=principal.subject,
+            created_at=now,
+        )
+        db.add(waiting)
+    return waiting
+
+
 def invite_family_member(
     db: Session, principal: Account, invite: FamilyInvite, *, issuer: str, now: datetime
 ) -> OutgoingMail:
-    """The invitation and the waiting appointment; returns the mail to send. Call
+    """The invitation and the waiting appointment; returns the mail to send. Inviting the
+    same person again (the retry a refused mail asks for) issues the open invitation again
+    with the terms asked last: one invitation, one appointment, one working link. Call
     `check_family_invite` first: this raises on what it would have reported."""
     if invite.valid_until is None:
         raise InvalidInput("valid_until", "valid_until is required")
@@ -132,19 +155,12 @@ def invite_family_member(
         now=now,
         locale=invite.locale,
     )
-    db.add(
-        FamilyInvitation(
-            id=uuid.uuid4().hex,
-            invitation_id=issued.invitation.id,
-            principal_subject=principal.subject,
-            actions=[a.value for a in invite.actions],
-            application_ids=list(invite.application_ids),
-            portal_client_id=None if invite.application_ids else invite.portal_client_id,
-            valid_until=invite.valid_until,
-            status=FamilyInvitationStatus.INVITED.value,
-            created_at=now,
-        )
-    )
+    waiting = _waiting_terms(db, principal, issued.invitation, now)
+    waiting.actions = [a.value for a in invite.actions]
+    waiting.application_ids = list(invite.application_ids)
+    waiting.portal_client_id = None if invite.application_ids else invite.portal_client_id
+    waiting.valid_until = invite.valid_until
+    waiting.status, waiting.resolved_at = FamilyInvitationStatus.INVITED.value, None
     db.flush()
     return family_invitation_mail(
         issued.invitation.email,

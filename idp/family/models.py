@@ -5,7 +5,9 @@ individual in the same step. A delegation names its actor by `sub`, which the in
 not have until they accept the invitation: the terms wait here, and become a delegation
 (`pending_acceptance`) when the invitation is accepted. `status`: `invited` (waiting for
 the account), `appointed` (the delegation exists: `delegation_id`), `cancelled` (the
-applicant withdrew it first) or `lapsed` (its terms no longer held at acceptance).
+applicant withdrew it first; inviting the person again makes it `invited`, with the terms
+asked last) or `lapsed` (its terms no longer held at acceptance). One row per invitation:
+an invitation issued again keeps its row.
 """
 
 from __future__ import annotations

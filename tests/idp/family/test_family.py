@@ -11,7 +11,9 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from adapters import SmtpMailer
 from consent import (
     Action,
     DelegationKind,
@@ -19,6 +21,7 @@ from consent import (
     delegations_of_principal,
     register_application,
 )
+from idp.accounts.models import Invitation
 from idp.accounts.service import find_account_by_email
 from idp.delegation import service
 from idp.family.household import invited_by
@@ -77,6 +80,10 @@ def _accept_invitation(invitee, mail, email):
     (link,) = re.findall(
         r"https://testserver(/invitations/accept\?token=\S+)", mail.texts(email)[-1]
     )
+    return _accept_link(invitee, link)
+
+
+def _accept_link(invitee, link):
     page = invitee.get(link)
     token = page.text.split('name="token" value="')[1].split('"')[0]
     data = {
@@ -211,6 +218,85 @@ def test_an_appointment_whose_end_date_passed_while_waiting_lapses(
         assert delegations_of_principal(db, amara.subject) == []
         (lapsed,) = invited_by(db, amara.subject, clock.now())
     assert lapsed.status == "lapsed"
+
+
+UNAVAILABLE = {
+    "en": "Nothing you saved is lost. Try again in a few seconds.",
+    "fr": "Rien de ce que vous avez enregistré n’est perdu. Réessayez dans quelques secondes.",
+}
+
+
+def _link_in(inbox, email):
+    (link,) = re.findall(
+        r"https://testserver(/invitations/accept\?token=\S+)", inbox.last_text(email)
+    )
+    return link
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_invitation_asked_again_after_the_mail_server_refused_it_is_one_invitation(
+    components, app, applicant, browser, invitee, clock, refusing_smtp, kofi, lang
+):
+    """The refusal answers "try again"; trying again (here with one action fewer) sends the
+    same invitation with the terms asked last, not a second invitation and appointment."""
+    amara, application_id = applicant
+    url, inbox = refusing_smtp
+    app.state.mailer = SmtpMailer(url, "passerelle@example.ca")
+    browser.get(f"{INVITE}?lang={lang}")
+    refused = _invite(browser, application_id, kofi)
+    assert refused.status_code == 503
+    assert UNAVAILABLE[lang] in " ".join(refused.text.split())
+    inbox.refusing = False
+    sent = _invite(browser, application_id, kofi, actions=["application.read"])
+    assert sent.headers["location"] == "/account/household?notice=invited"
+    assert len(inbox.to(kofi)) == 1
+    with transaction(components) as db:
+        assert len(db.scalars(select(Invitation).where(Invitation.email == kofi)).all()) == 1
+        (waiting,) = invited_by(db, amara.subject, clock.now())
+    assert waiting.status == "invited"
+    household = browser.get("/account/household").text
+    assert household.count(kofi) == 1
+    created = _accept_link(invitee, _link_in(inbox, kofi))
+    assert created.headers["location"] == "/account/delegations?notice=welcome"
+    with transaction(components) as db:
+        (delegation,) = delegations_of_principal(db, amara.subject)
+        assert delegation.actions == ["application.read"]
+
+
+def test_inviting_the_same_family_member_again_leaves_only_the_last_link_working(
+    components, app, applicant, browser, invitee, refusing_smtp, kofi
+):
+    amara, application_id = applicant
+    url, inbox = refusing_smtp
+    inbox.refusing = False
+    app.state.mailer = SmtpMailer(url, "passerelle@example.ca")
+    _invite(browser, application_id, kofi)
+    first = _link_in(inbox, kofi)
+    _invite(browser, application_id, kofi)
+    last = _link_in(inbox, kofi)
+    assert invitee.get(first).status_code == 410
+    assert _accept_link(invitee, last).status_code == 303
+    with transaction(components) as db:
+        assert len(delegations_of_principal(db, amara.subject)) == 1
+
+
+def test_a_withdrawn_invitation_sent_again_appoints_them(
+    components, applicant, browser, invitee, mail, kofi
+):
+    amara, application_id = applicant
+    _invite(browser, application_id, kofi)
+    page = browser.get("/account/household")
+    (cancel,) = re.findall(r"/account/household/invitations/\w+/cancel", page.text)
+    browser.post(cancel, data={"csrf_token": csrf_of(page)})
+    _invite(browser, application_id, kofi)
+    assert (
+        "invited: waiting for them to create their account"
+        in browser.get("/account/household").text
+    )
+    created = _accept_invitation(invitee, mail, kofi)
+    assert created.headers["location"] == "/account/delegations?notice=welcome"
+    with transaction(components) as db:
+        assert len(delegations_of_principal(db, amara.subject)) == 1
 
 
 def test_the_household_shows_only_what_each_delegation_shares(

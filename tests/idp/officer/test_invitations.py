@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
+from adapters import SmtpMailer
 from idp.accounts.models import Account, Invitation
 from idp.cli.main import app as cli
 from idp.cli.main import main
@@ -23,6 +24,19 @@ PASSWORD = "invited and very welcome"
 def _link(mail, email):
     (link,) = re.findall(r"https://testserver/invitations/accept\?token=\S+", mail.texts(email)[-1])
     return link.removeprefix("https://testserver")
+
+
+def _link_in(inbox, email):
+    """The link of the last mail the test's own SMTP server took for `email`."""
+    (link,) = re.findall(
+        r"https://testserver/invitations/accept\?token=\S+", inbox.last_text(email)
+    )
+    return link.removeprefix("https://testserver")
+
+
+def _invitations_to(components, email):
+    with transaction(components) as db:
+        return db.scalars(select(Invitation).where(Invitation.email == email)).all()
 
 
 @pytest.fixture
@@ -244,6 +258,43 @@ def test_the_invitation_form_names_every_field_at_fault_and_keeps_what_was_typed
     assert "invite à créer votre compte" in mail.texts("ama@example.ca")[-1]
 
 
+UNAVAILABLE = {
+    "en": "Nothing you saved is lost. Try again in a few seconds.",
+    "fr": "Rien de ce que vous avez enregistré n’est perdu. Réessayez dans quelques secondes.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_invitation_asked_again_after_the_mail_server_refused_it_is_one_invitation(
+    components, app, browser, clock, refusing_smtp, lang
+):
+    """The refusal answers "try again"; trying again sends the same invitation, not a second
+    one (the invitee got several links, the list showed it twice). The person may hold the
+    link of an earlier mail: only the last mail's link works."""
+    url, inbox = refusing_smtp
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, "/officer/invitations")
+    app.state.mailer = SmtpMailer(url, "passerelle@example.ca")
+    page = browser.get(f"/officer/invitations?lang={lang}")
+    data = {"email": "again@example.ca", "name": "Ama", "locale": lang}
+    data["csrf_token"] = csrf_of(page)
+    inbox.refusing = False
+    assert browser.post("/officer/invitations", data=data).status_code == 200
+    earlier = _link_in(inbox, "again@example.ca")
+    inbox.refusing = True
+    refused = browser.post("/officer/invitations", data=data)
+    assert refused.status_code == 503
+    assert UNAVAILABLE[lang] in " ".join(refused.text.split())
+    inbox.refusing = False
+    sent = browser.post("/officer/invitations", data=data)
+    assert sent.status_code == 200
+    assert len(_invitations_to(components, "again@example.ca")) == 1
+    assert sent.text.split("<table")[-1].count("again@example.ca") == 1
+    assert browser.get(earlier).status_code == 410
+    token = _link_in(inbox, "again@example.ca").split("token=")[1]
+    assert _accept(browser, token).headers["location"] == "/account/security?notice=welcome"
+
+
 def _french_invitation(components, clock, email):
     from idp.accounts.invitations import create_invitation
 
@@ -334,6 +385,23 @@ def test_an_invitation_the_mail_server_refuses_says_it_is_saved_in_one_line(
     assert err.count("\n") == 1  # one line, no traceback
     with transaction(components) as db:
         assert db.scalar(select(Invitation).where(Invitation.email == "a@example.ca"))
+
+
+def test_the_cli_asked_again_after_a_refused_mail_sends_the_same_invitation(
+    cli_env, monkeypatch, capsys, components, browser, refusing_smtp
+):
+    url, inbox = refusing_smtp
+    monkeypatch.setenv("IDP_SMTP_URL", url)
+    argv = ("invitations", "create", "--email", "c@example.ca")
+    code, err = _run_idp(monkeypatch, capsys, *argv)
+    assert code == 1
+    assert err.startswith("error: the invitation to c@example.ca is saved but its mail was not")
+    inbox.refusing = False
+    assert _run_idp(monkeypatch, capsys, *argv)[0] == 0
+    assert len(_invitations_to(components, "c@example.ca")) == 1
+    assert len(inbox.to("c@example.ca")) == 1
+    token = _link_in(inbox, "c@example.ca").split("token=")[1]
+    assert _accept(browser, token).headers["location"] == "/account/security?notice=welcome"
 
 
 def test_a_database_that_stops_answering_midway_is_one_line(cli_env, monkeypatch, capsys):
