@@ -30,6 +30,10 @@ class Budgets:
 
     password_per_account: AttemptBudget
     password_per_address: AttemptBudget
+    # NIST SP 800-63B 5.2.2: at most 100 consecutive wrong passwords for an account, across
+    # windows (the per-minute budget alone allows thousands a day). The run ends with a
+    # right password or a password chosen anew by the emailed recovery.
+    password_consecutive: AttemptBudget = AttemptBudget(100, 30 * 24 * 3600)
     second_factor: AttemptBudget = AttemptBudget(10, 15 * 60)
     email_code: AttemptBudget = AttemptBudget(10, 15 * 60)
     registration_per_address: AttemptBudget = AttemptBudget(10, 60)

@@ -5,7 +5,9 @@ sees them) and the answer never says whether the email exists: an unknown email 
 the same argon2 verification as a wrong password and gets the same message. An address
 that used up its budget (a shared office or campus address) still lets a person with the
 right password in: only its wrong guesses are refused, so one person's typing cannot
-lock out another.
+lock out another. After 100 wrong passwords in a row for an email (NIST SP 800-63B 5.2.2),
+the password alone opens nothing until the recovery page, which proves the mailbox, sets a
+new one: guessing stops there, and the owner is never locked out.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ from idp.metrics import SIGN_INS
 MAX_LOGIN_FIELD_LENGTH = 256
 PASSWORD_FACTOR = "password"  # noqa: S105  # the name of a factor, not a secret
 ADDRESS_FACTOR = "password-address"  # idem
+RUN_FACTOR = "password-consecutive"  # idem
 
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
     account: Account | None = None
-    error_code: str | None = None  # invalid_credentials | rate_limited | too_long
+    error_code: str | None = None  # invalid_credentials | rate_limited | too_long | locked
     retry_after_seconds: int = 0
     warn_owner: Account | None = None  # the account whose budget this failure used up
+    warning: str = "password_attempts"  # the notice to mail `warn_owner`
 
 
 def _verified_account(
@@ -85,10 +89,16 @@ def _check_password(
     if count > budgets.password_per_account.limit:
         wait = blocked(store, budgets.password_per_account, PASSWORD_FACTOR, email)
         return LoginResult(error_code="rate_limited", retry_after_seconds=wait)
+    run = record_failure(store, budgets.password_consecutive, RUN_FACTOR, email)
+    if run > budgets.password_consecutive.limit:
+        return LoginResult(error_code="locked")
     account = _verified_account(db, passwords, email, password, now)
     if account is not None:
-        record_success(store, PASSWORD_FACTOR, email)
+        forget_wrong_passwords(store, email)
         return LoginResult(account=account)
+    if just_exhausted(run, budgets.password_consecutive):
+        owner = find_account_by_email(db, email)
+        return LoginResult(error_code="invalid_credentials", warn_owner=owner, warning="locked")
     from_address = record_failure(store, budgets.password_per_address, ADDRESS_FACTOR, address)
     owner = None
     if just_exhausted(count, budgets.password_per_account):
@@ -99,3 +109,9 @@ def _check_password(
     if wait and from_address > budgets.password_per_address.limit:
         return LoginResult(error_code="rate_limited", retry_after_seconds=wait, warn_owner=owner)
     return LoginResult(error_code="invalid_credentials", warn_owner=owner)
+
+
+def forget_wrong_passwords(store: EphemeralStore, email: str) -> None:
+    """A right password, or one chosen anew by the recovery, ends the run of wrong ones."""
+    record_success(store, PASSWORD_FACTOR, email)
+    record_success(store, RUN_FACTOR, email)

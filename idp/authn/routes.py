@@ -125,9 +125,11 @@ def login_submit(
         # After the answer: only a known email has an owner to warn, so the mail's cost or
         # its refusal (a 503) would tell the stranger guessing that the email has an account.
         owner = result.warn_owner
-        mail.send_after_answer(notice_mail(owner.email, owner.locale, "password_attempts"))
+        mail.send_after_answer(notice_mail(owner.email, owner.locale, result.warning))
     if result.account is None:
-        status = {"rate_limited": 429, "too_long": 400}.get(result.error_code or "", 401)
+        status = {"rate_limited": 429, "too_long": 400, "locked": 403}.get(
+            result.error_code or "", 401
+        )
         return _login_page(
             request,
             db,

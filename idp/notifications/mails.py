@@ -78,6 +78,12 @@ def notice_mail(to: str, locale: str, event: str) -> OutgoingMail:
             "Several wrong passwords were entered for your Passerelle account. Signing in is "
             "paused for a few minutes. If it was not you, change your password.",
         ),
+        "locked": tr(
+            locale,
+            "100 wrong passwords in a row were entered for your Passerelle account. To protect "
+            "it, your password no longer opens it: choose a new one with “Forgot your "
+            "password?” on the sign-in page (a code is sent to this address).",
+        ),
         "second_factor_attempts": tr(
             locale,
             "Several wrong second-factor codes were entered for your Passerelle account: "

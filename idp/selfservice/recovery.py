@@ -24,6 +24,7 @@ from idp.accounts.passwords import Passwords
 from idp.accounts.service import find_account_by_email, validate_password
 from idp.authn.attempts import AttemptBudget
 from idp.authn.email_code import consume_code, issue_code, issue_decoy_code, verify_code
+from idp.authn.login import forget_wrong_passwords
 from idp.authn.second_factor import verify_code_factor
 from idp.authn.signin import second_factors
 from idp.errors import InvalidInput
@@ -112,4 +113,5 @@ def finish_recovery(
         return RecoveryResult(None, {"code": "wrong"})
     account.password_hash = passwords.hash(form.password)
     account.password_changed_at = account.updated_at = now
+    forget_wrong_passwords(store, account.email)
     return RecoveryResult(account, {})

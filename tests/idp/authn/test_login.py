@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from idp.authn.login import check_password_login
+from idp.authn.attempts import record_failure
+from idp.authn.login import RUN_FACTOR, check_password_login
 from idp.db import unit_of_work
 from tests.concurrency import run_together
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
+from tests.idp.flows import csrf_of
 
 
 def _csrf(browser) -> str:
@@ -232,3 +234,68 @@ def test_wrong_passwords_sent_at_once_are_checked_no_more_than_the_budget(compon
     answers = run_together(*[lambda n=n: guess(n) for n in range(30)])
     assert answers.count("invalid_credentials") == budget.limit, answers
     assert answers.count("rate_limited") == 30 - budget.limit, answers
+
+
+def _wrong_passwords_in_a_row(components, email: str, count: int) -> None:
+    """`count` wrong passwords for `email` over the weeks (the per-minute budget never
+    refused them): the run of failures the consecutive cap counts."""
+    for _ in range(count):
+        record_failure(components.store, components.budgets.password_consecutive, RUN_FACTOR, email)
+
+
+def _sign_in_with(browser, email: str, password: str = DEFAULT_PASSWORD):
+    return browser.post(
+        "/login", data={"email": email, "password": password, "csrf_token": _csrf(browser)}
+    )
+
+
+def test_a_hundredth_wrong_password_in_a_row_stops_the_password_until_a_recovery(
+    components, browser, mail
+):
+    """NIST SP 800-63B 5.2.2: at most 100 consecutive failures. After them even the right
+    password is refused, the owner is told how to choose a new one, and the recovery (which
+    proves the mailbox) opens the account again."""
+    account = make_account(components)
+    _wrong_passwords_in_a_row(components, account.email, 99)
+    hundredth = _sign_in_with(browser, account.email, "wrong password!")
+    assert hundredth.status_code == 401
+    assert "100 wrong passwords in a row" in mail.texts(account.email)[-1]
+    refused = _sign_in_with(browser, account.email)
+    assert refused.status_code == 403
+    assert "its password no longer opens it" in refused.text
+    assert "idp_session" not in refused.headers.get("set-cookie", "")
+    page = browser.get("/recover")
+    browser.post("/recover", data={"email": account.email, "csrf_token": csrf_of(page)})
+    browser.post(
+        "/recover/verify",
+        data={
+            "email": account.email,
+            "code": mail.last_code(account.email),
+            "password": "a brand new passphrase",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert _sign_in_with(browser, account.email, "a brand new passphrase").status_code == 303
+
+
+def test_a_right_password_ends_the_run_of_wrong_ones(components, browser):
+    account = make_account(components)
+    _wrong_passwords_in_a_row(components, account.email, 99)
+    assert _sign_in_with(browser, account.email).status_code == 303
+    browser.cookies.clear()
+    assert _sign_in_with(browser, account.email, "wrong password!").status_code == 401
+    assert _sign_in_with(browser, account.email).status_code == 303
+
+
+def test_an_unknown_email_past_a_hundred_wrong_passwords_reads_as_an_account_does(
+    components, browser
+):
+    account = make_account(components)
+    for email in (account.email, "nobody@example.ca"):
+        _wrong_passwords_in_a_row(components, email, 100)
+    known, unknown = (
+        _sign_in_with(browser, account.email),
+        _sign_in_with(browser, "nobody@example.ca"),
+    )
+    assert known.status_code == unknown.status_code == 403
+    assert known.text.replace(account.email, "X") == unknown.text.replace("nobody@example.ca", "X")
