@@ -8,5 +8,6 @@ from __future__ import annotations
 
 ACR_SINGLE_FACTOR = "urn:passerelle:loa:1"
 ACR_MULTI_FACTOR = "urn:passerelle:loa:2"
+# Weakest first: a session at one level meets every level before it.
 ACR_VALUES_SUPPORTED = (ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR)
 AMR_PASSWORD = "pwd"  # noqa: S105  # RFC 8176 method name, not a secret

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from idp.authn.assurance import ACR_VALUES_SUPPORTED
 from idp.oauth.errors import InvalidRequestError
 
 MEMBERS = ("id_token", "userinfo")
@@ -93,6 +94,19 @@ def essential_acr_values(claims_request: dict[str, Any] | None) -> list[str] | N
     if not isinstance(values, list) or not values:
         return None
     return [str(value) for value in values]
+
+
+def acr_to_return(claims_request: dict[str, Any] | None, session_acr: str) -> str:
+    """The ID token's `acr`: for an essential `acr` request, the strongest requested level
+    the session's level meets (section 5.5.1.1: MUST be one of the values asked for; a
+    multi-factor session meets a single-factor request), else the session's own level.
+    `check_assurance` made sure the session meets one of them before a code was issued."""
+    essential = essential_acr_values(claims_request)
+    if essential is None or session_acr not in ACR_VALUES_SUPPORTED:
+        return session_acr
+    reached = ACR_VALUES_SUPPORTED[: ACR_VALUES_SUPPORTED.index(session_acr) + 1]
+    met = [value for value in reached if value in essential]
+    return met[-1] if met else session_acr
 
 
 def requested_subject(claims_request: dict[str, Any] | None) -> str | None:

@@ -1,9 +1,10 @@
 """ID tokens (OIDC Core sections 2 and 3.1.3.6).
 
 Signed with the client's registered `id_token_signed_response_alg`, RS256 otherwise (the
-default OIDC Registration section 2 sets). Carries `auth_time`, `acr`, `amr`, `sid`,
-`nonce` when the request had one, `at_hash` (left half of the access token's hash with the
-signing algorithm's hash function), and `locale` (the Government of Canada profile), with
+default OIDC Registration section 2 sets). Carries `auth_time`, `acr` (one of the values an
+essential `acr` request asked for, section 5.5.1.1), `amr`, `sid`, `nonce` when the request
+had one, `at_hash` (left half of the access token's hash with the signing algorithm's hash
+function), and `locale` (the Government of Canada profile), with
 the claims the granted scopes allow and the `verified_claims` the `claims` request
 parameter asked for (`claims.py`), narrowed to its profile's `claims` list when the
 client was registered from a portal profile.
@@ -17,6 +18,7 @@ from typing import Any
 
 from idp.accounts.models import Account
 from idp.clients.profiles import PortalProfiles
+from idp.oauth.claims_request import acr_to_return
 from idp.oidc.claims import released_claims
 from keys import sign_jwt
 
@@ -102,7 +104,7 @@ class IdTokenExtension:
             now=ctx.timestamp,
             ttl_seconds=server.config.id_token_ttl_seconds,
             auth_time=int(row.auth_time.timestamp()) if row.auth_time else 0,
-            acr=row.acr or "",
+            acr=acr_to_return(row.claims_request, row.acr or ""),
             amr=list(row.amr),
             sid=row.sid or "",
             access_token=token.get("access_token"),

@@ -25,8 +25,10 @@ from tests.idp.flows import (
     query_of,
     redeem,
     sign_in,
+    step_up,
 )
 
+LOA1 = "urn:passerelle:loa:1"
 LOA2 = "urn:passerelle:loa:2"
 
 
@@ -255,6 +257,41 @@ def test_essential_acr_claim_no_level_here_meets_is_refused(components, browser)
     result = query_of(browser.get("/authorize?" + request.query).headers["location"])
     assert result["error"] == "unmet_authentication_requirements"
     assert "'acr'" in result["error_description"]
+
+
+def _id_token_claims_of_multi_factor_session(components, browser, portal, clock, claims):
+    account, secret, _ = _signed_in_with_totp(components, browser, clock)
+    step_up(browser, clock, secret)  # the session is now multi-factor (loa 2)
+    client, client_secret = make_client(components, first_party=True)
+    request = authorization_request(client.client_id, claims=claims)
+    code = authorize_code(browser, request, account.email)["code"]
+    body = redeem(portal, code, request.verifier, client.client_id, client_secret).json()
+    return jwt.decode(body["id_token"], KeySet.import_key_set(portal.get("/jwks").json())).claims
+
+
+def test_essential_acr_claim_gets_the_requested_level_a_stronger_session_meets(
+    components, browser, portal, clock
+):
+    """OIDC Core 5.5.1.1: the acr returned MUST be one of the essential values asked for."""
+    claims = _id_token_claims_of_multi_factor_session(
+        components, browser, portal, clock, _essential_acr(LOA1)
+    )
+    assert claims["acr"] == LOA1
+
+
+def test_essential_acr_claim_gets_the_strongest_requested_level_the_session_meets(
+    components, browser, portal, clock
+):
+    claims = _id_token_claims_of_multi_factor_session(
+        components, browser, portal, clock, _essential_acr(LOA1, LOA2, "urn:other:loa:3")
+    )
+    assert claims["acr"] == LOA2
+
+
+def test_voluntary_acr_claim_gets_the_session_level(components, browser, portal, clock):
+    voluntary = json.dumps({"id_token": {"acr": {"values": [LOA1]}}})
+    claims = _id_token_claims_of_multi_factor_session(components, browser, portal, clock, voluntary)
+    assert claims["acr"] == LOA2
 
 
 def test_discovery_lists_the_acr_values(portal):
