@@ -84,7 +84,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "acr_values_supported": list(ACR_VALUES_SUPPORTED),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": ["en", "fr"],
-        "claims_locales_supported": ["en", "fr"],
+        # No `claims_locales_supported`: no claim value here is in a language (Discovery 3).
         "authorization_response_iss_parameter_supported": True,
         "access_token_signing_alg_values_supported": list(ACCESS_TOKEN_ALGS),
         "frontchannel_logout_supported": True,

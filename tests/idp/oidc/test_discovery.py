@@ -52,6 +52,13 @@ def test_discovery_advertises_the_endpoints_under_the_issuer(portal):
     }
 
 
+def test_discovery_advertises_no_claims_locales_as_no_claim_is_localised(portal):
+    """OIDC Discovery section 3: `claims_locales_supported` lists the languages claim values
+    are returned in. Names, emails and addresses are the person's own, in no language."""
+    metadata = portal.get("/.well-known/openid-configuration").json()
+    assert "claims_locales_supported" not in metadata
+
+
 def test_jwks_publishes_public_keys_with_kid_alg_and_use(portal):
     response = portal.get("/jwks")
     assert response.headers["content-type"].startswith("application/jwk-set+json")
