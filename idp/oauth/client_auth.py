@@ -7,6 +7,11 @@ presenting two (Basic credentials, a `client_secret` in the body, a `client_asse
 credentials are `invalid_client` (401) even when the body would name a public client; a
 body `client_id` beside Basic credentials must name the same client (`one_auth_method`).
 
+Every failed authentication is one answer, `invalid_client` with `FAILED_AUTHENTICATION`
+(401 and the Basic challenge, `routes.client_auth_challenge`): an unknown client, a wrong
+secret, a bad assertion or a method the client is not registered for read alike, so the
+answer never tells who is registered (RFC 6749 section 5.2); the log keeps the reason.
+
 The assertion is signed by a key of the client's registered JWKS; its `aud` must be our
 token endpoint or issuer; it may not live longer than `MAX_ASSERTION_LIFETIME_SECONDS`
 (an `exp` a year ahead is refused: its `jti` could not be remembered that long); its `jti`
@@ -39,6 +44,7 @@ LEEWAY_SECONDS = 30
 BASIC_AUTH_METHOD = "client_secret_basic"
 POSTED_AUTH_METHOD = "client_secret_post"
 ASSERTION_AUTH_METHOD = "private_key_jwt"
+FAILED_AUTHENTICATION = "client authentication failed"
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped

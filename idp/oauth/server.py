@@ -15,6 +15,7 @@ Grant extensions that belong to OpenID Connect (the ID token) are given by the c
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +28,15 @@ from adapters import EphemeralStore
 from idp.clients.cache import ClientDirectory
 from idp.clients.registration import SUPPORTED_SCOPES
 from idp.oauth.authorization_code import AuthorizationCodeGrant
-from idp.oauth.client_auth import CheckedAssertion, PrivateKeyJwt, one_auth_method
+from idp.oauth.client_auth import (
+    FAILED_AUTHENTICATION,
+    CheckedAssertion,
+    PrivateKeyJwt,
+    one_auth_method,
+)
 from idp.oauth.client_credentials import ClientCredentialsGrant, ServiceGrants
 from idp.oauth.errors import (
+    InvalidClientError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
@@ -45,6 +52,8 @@ from idp.oauth.token_exchange import TokenExchangeGrant
 from idp.oauth.tokens import TokenPolicy
 from idp.subjects.service import SubjectIdentifiers
 from keys import Keyring
+
+log = logging.getLogger("idp.oauth.server")
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 GrantExtension = Callable[[Any], None]
@@ -96,12 +105,17 @@ class IdpAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # auth
 
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Any:
         """authlib's client authentication, reading clients through this request's context,
-        trying only the method the request presents (RFC 6749 section 2.3)."""
+        trying only the method the request presents (RFC 6749 section 2.3); any failure is
+        one answer, whoever the client (`client_auth.FAILED_AUTHENTICATION`)."""
         allowed = one_auth_method(request, methods)
         authentication = ClientAuthentication(request.ctx.find_client)
         assertion = self._private_key_jwt.get(endpoint, self._private_key_jwt["token"])
         authentication.register("private_key_jwt", assertion)
-        return authentication(request, allowed, endpoint)
+        try:
+            return authentication(request, allowed, endpoint)
+        except InvalidClientError as error:
+            log.info("client authentication failed at %s: %s", endpoint, error.description)
+            raise InvalidClientError(FAILED_AUTHENTICATION, status_code=401) from None
 
     def query_client(self, client_id: str) -> Any:
         raise RuntimeError("clients are read through the request's context, never globally")

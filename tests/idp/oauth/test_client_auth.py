@@ -4,6 +4,7 @@ these requests to the route."""
 
 from __future__ import annotations
 
+import pytest
 from joserfc.jwk import ECKey
 
 from tests.factories.idp import client_assertion, make_account, make_client
@@ -139,3 +140,72 @@ def test_every_failed_client_authentication_gets_one_basic_challenge_with_a_real
         assert response.status_code == 401, response.text
         assert response.json()["error"] == "invalid_client"
         assert response.headers.get_list("www-authenticate") == ['Basic realm="passerelle"']
+
+
+# An unknown client and a wrong credential get one answer (RFC 6749 section 5.2): the
+# difference would tell who is registered, and helps no portal fix its request.
+ENDPOINT_FORMS = {
+    "/token": CLIENT_CREDENTIALS,
+    "/introspect": {"token": "x"},
+    "/revoke": {"token": "x"},
+    "/par": {"response_type": "code", "redirect_uri": "https://portal.example/cb"},
+}
+
+
+def _answer(response):
+    return response.status_code, response.json(), response.headers.get_list("www-authenticate")
+
+
+@pytest.mark.parametrize("path", list(ENDPOINT_FORMS))
+def test_an_unknown_client_and_a_wrong_secret_get_the_same_answer(components, portal, path):
+    form = ENDPOINT_FORMS[path]
+    basic, _ = _remembered_service_client(components, portal)  # the fast lane knows it
+    posted, _ = make_client(components, auth_method="client_secret_post")
+    public, _ = make_client(components, auth_method="none")
+    answers = {
+        "unknown, basic": portal.post(path, data=form, auth=("no-such-client", "x")),
+        "wrong, basic": portal.post(path, data=form, auth=(basic.client_id, "wrong")),
+        "unknown, post": portal.post(
+            path, data={**form, "client_id": "no-such-client", "client_secret": "x"}
+        ),
+        "wrong, post": portal.post(
+            path, data={**form, "client_id": posted.client_id, "client_secret": "wrong"}
+        ),
+        "unknown, none": portal.post(path, data={**form, "client_id": "no-such-client"}),
+        "confidential, none": portal.post(path, data={**form, "client_id": basic.client_id}),
+    }
+    if path in ("/token", "/par"):  # a public client may authenticate with `none` there
+        answers["public, wrong post"] = portal.post(
+            path, data={**form, "client_id": public.client_id, "client_secret": "x"}
+        )
+    expected = (
+        401,
+        {"error": "invalid_client", "error_description": "client authentication failed"},
+        ['Basic realm="passerelle"'],
+    )
+    answered = {name: _answer(response) for name, response in answers.items()}
+    assert answered == dict.fromkeys(answers, expected)
+
+
+@pytest.mark.parametrize("path", list(ENDPOINT_FORMS))
+def test_an_assertion_for_an_unknown_client_and_a_wrongly_signed_one_get_the_same_answer(
+    components, portal, path
+):
+    key = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
+    other = ECKey.generate_key("P-256", parameters={"kid": "portal-key"})
+    client, _ = make_client(
+        components,
+        auth_method="private_key_jwt",
+        jwks={"keys": [key.as_dict(private=False)]},
+    )
+    audience = f"https://testserver{path}"
+
+    def asserted(assertion):
+        data = {**ENDPOINT_FORMS[path], "client_assertion_type": ASSERTION_TYPE}
+        return _answer(portal.post(path, data={**data, "client_assertion": assertion}))
+
+    unknown = asserted(client_assertion(key, "no-such-client", audience))
+    wrongly_signed = asserted(client_assertion(other, client.client_id, audience))
+    assert unknown == wrongly_signed
+    assert unknown[0] == 401
+    assert unknown[1]["error"] == "invalid_client"
