@@ -34,6 +34,7 @@ from idp.http.csrf import CsrfCookieMiddleware
 from idp.http.documents import PublishedDocuments
 from idp.http.edge import EdgeFastAPI
 from idp.http.errors import UnexpectedErrors, install_error_handlers
+from idp.http.head import HeadAsGet
 from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
@@ -141,6 +142,7 @@ def create_app(
         clock=components.clock,
         extra_headers=security_headers(hsts=hsts),
     )
+    app.wrap(HeadAsGet)
     discovery = (components.discovery, b"application/json", "public, max-age=3600")
     app.wrap(
         PublishedDocuments,
