@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -149,6 +150,12 @@ def assert_group_error(html: str, group: str, prefix: str | None = "Error:") -> 
     if prefix:
         assert prefix in hidden, error
     return message.strip()
+
+
+def error_summary_links(html: str) -> list[tuple[str, str]]:
+    """The error summary's links: (the field they focus, the text read)."""
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    return re.findall(r'<a href="#([\w-]+)">([^<]*)</a>', summary)
 
 
 def register(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from idp.accounts.models import Account
@@ -22,7 +23,7 @@ from tests.idp.enrolment.journey import (
     new_person,
     reference_of,
 )
-from tests.idp.flows import assert_group_error
+from tests.idp.flows import assert_group_error, error_summary_links
 
 
 def _submitted(components, browser, clock, mail, **profile):
@@ -177,6 +178,51 @@ def test_a_request_for_information_is_answered_inside_the_same_enrolment(
     page = officer_browser.get(f"/officer/enrolments/{enrolment_id}")
     assert "I uploaded a new scan." in page.text
     assert decide(officer_browser, enrolment_id, "approve").status_code == 303
+
+
+REVIEW_MESSAGE = {
+    "en": "Enter the reason, or what you need from the person (4,000 characters at most).",
+    "fr": "Entrez la raison, ou ce dont vous avez besoin de la personne"
+    " (4\u00a0000 caractères au plus).",
+}
+ANSWER = {
+    "en": "Enter your answer (4,000 characters at most).",
+    "fr": "Entrez votre réponse (4\u00a0000 caractères au plus).",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_missing_or_long_review_message_is_asked_for_by_name_with_its_limit(
+    components, browser, officer_browser, clock, mail, lang
+):
+    """Not "This field is required." with the limit only in the hint."""
+    _, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    officer_browser.get(f"/officer/enrolments?lang={lang}")
+    for message in ("", "x" * 4001):
+        refused = decide(officer_browser, enrolment_id, "ask", message)
+        assert refused.status_code == 400
+        assert error_summary_links(refused.text) == [("message", REVIEW_MESSAGE[lang])]
+        assert f"</span>{REVIEW_MESSAGE[lang]}</p>" in refused.text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_missing_or_long_answer_is_asked_for_by_name_with_its_limit(
+    components, browser, officer_browser, clock, mail, lang
+):
+    _, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    decide(officer_browser, enrolment_id, "ask", "Send a clearer scan of your passport.")
+    browser.get(f"/enrolment?lang={lang}")
+    for answer in (" ", "x" * 4001):
+        refused = browser.post(
+            "/enrolment/answer", data={"answer": answer, "csrf_token": any_csrf(browser)}
+        )
+        assert refused.status_code == 400
+        assert error_summary_links(refused.text) == [("answer", ANSWER[lang])]
+        assert f"</span>{ANSWER[lang]}</p>" in refused.text
 
 
 def test_two_officers_cannot_decide_one_enrolment(

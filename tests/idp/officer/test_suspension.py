@@ -21,7 +21,13 @@ from tests.factories.idp import (
     transaction,
 )
 from tests.idp.enrolment.journey import make_officer
-from tests.idp.flows import csrf_of, portal_client, portal_token, register_application
+from tests.idp.flows import (
+    csrf_of,
+    error_summary_links,
+    portal_client,
+    portal_token,
+    register_application,
+)
 
 
 def _paid_delegation(components, portal):
@@ -89,6 +95,35 @@ def test_an_officer_suspends_with_a_reason_and_it_applies_at_once(
     text = mail.texts(rep.email)[-1]
     assert "suspendu" in text
     assert "Licence under investigation." in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Enter the reason for this change (500 characters at most)."),
+        ("fr", "Entrez la raison de ce changement (500 caractères au plus)."),
+    ],
+)
+def test_a_missing_or_long_reason_is_asked_for_by_name_with_its_limit(
+    components, portal, browser, clock, lang, expected
+):
+    """Not "This field is required." with the limit only in the hint."""
+    rep, _, _ = _paid_delegation(components, portal)
+    make_officer(components, browser, clock)
+    found = browser.get(f"/officer/representatives?q={rep.email}&lang={lang}")
+    for reason in ("", "x" * 501):
+        refused = browser.post(
+            "/officer/representatives/status",
+            data={
+                "q": rep.email,
+                "action": "suspend",
+                "reason": reason,
+                "csrf_token": csrf_of(found),
+            },
+        )
+        assert refused.status_code == 400
+        assert error_summary_links(refused.text) == [("reason", expected)]
+        assert f"</span>{expected}</p>" in refused.text  # beside the field too
 
 
 def test_an_officer_reinstates_with_a_reason(components, portal, browser, clock, mail):
