@@ -38,7 +38,7 @@ from idp.http.head import HeadAsGet
 from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
-from idp.http.security_headers import SecurityHeadersMiddleware, security_headers
+from idp.http.security_headers import ApiNoStore, SecurityHeadersMiddleware, security_headers
 from idp.legacy.routes import router as legacy_router
 from idp.oauth.fast_lane import FAST_LANE_PATHS, MachineFastLane
 from idp.oauth.routes import router as oauth_router
@@ -132,6 +132,7 @@ def create_app(
     hsts = settings.issuer.startswith("https://")
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(ApiBodyLimit)
+    app.add_middleware(ApiNoStore)  # outside the body limit: its 413 too
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)

@@ -4,6 +4,9 @@ The CSP allows only our own origin (no inline script or style), framing is refus
 (clickjacking of the consent page), and HSTS is sent when the issuer is https. A page
 that must frame others (front-channel logout) sets its own policy, built here by
 `content_security_policy` from the same base plus `frame-src`; the middleware then keeps it.
+Every answer of the portal API (`/api/`), errors included, is `Cache-Control: no-store`
+(with HTTP/1.0's `Pragma: no-cache`, as the token and userinfo answers): it names
+applicants and their applications, which no shared or browser cache may keep.
 """
 
 from __future__ import annotations
@@ -60,3 +63,28 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+NO_STORE_HEADERS = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+
+
+class ApiNoStore:
+    """`Cache-Control: no-store` on every answer under `prefix`, replacing any other."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str = "/api/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                replaced = {name for name, _ in NO_STORE_HEADERS}
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in replaced]
+                message["headers"] = headers + NO_STORE_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)

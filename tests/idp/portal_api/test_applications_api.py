@@ -261,3 +261,40 @@ def test_a_page_size_out_of_bounds_is_a_problem_naming_the_limit(components, por
         (error,) = response.json()["errors"]
         assert error["field"] == "query." + query.split("=")[0]
         assert error["limit"] == limit
+
+
+def test_every_portal_api_answer_is_not_stored_errors_included(components, portal):
+    """The answers name applicants and their applications: no cache may keep them."""
+    applicant = make_account(components)
+    _, _, token = _setup(components, portal, applicant)
+    bearer = {"Authorization": f"Bearer {token}"}
+    decision = {"actor_sub": applicant.subject, "action": "application.read"}
+    answers = {
+        "registered": register_application(portal, token, applicant.subject, "E7"),
+        "listed": portal.get("/api/applications", headers=bearer),
+        "updated": portal.patch("/api/applications/E7", json={"unread_count": 1}, headers=bearer),
+        "decided": portal.post(
+            "/api/decisions", json={**decision, "application_number": "E7"}, headers=bearer
+        ),
+        "unknown": portal.patch("/api/applications/E8", json={"unread_count": 1}, headers=bearer),
+        "invalid": portal.get("/api/applications?limit=0", headers=bearer),
+        "too_large": portal.post(
+            "/api/applications", content=b"{" + b" " * 70_000 + b"}", headers=bearer
+        ),
+        "unauthenticated": portal.get("/api/applications"),
+        "no_route": portal.get("/api/nothing-here", headers=bearer),
+    }
+    assert {name: a.status_code for name, a in answers.items()} == {
+        "registered": 201,
+        "listed": 200,
+        "updated": 200,
+        "decided": 200,
+        "unknown": 404,
+        "invalid": 422,
+        "too_large": 413,
+        "unauthenticated": 401,
+        "no_route": 404,
+    }
+    for name, answer in answers.items():
+        assert answer.headers.get_list("cache-control") == ["no-store"], name
+        assert answer.headers.get("pragma") == "no-cache", name
