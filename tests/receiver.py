@@ -17,6 +17,10 @@ class Received:
     bodies: list[tuple[str, str, bytes]] = field(default_factory=list)  # path, content type, body
     status: int = 200
     delay_seconds: float = 0.0  # a slow portal
+    # A portal that trickles its answer a byte at a time, this long apart, from `trickle_from`
+    # ("status": the status line on; "body": the body, after prompt headers).
+    trickle_seconds: float = 0.0
+    trickle_from: str = "status"
     # Every request as (monotonic arrival time, status answered, body).
     answered: list[tuple[float, int, bytes]] = field(default_factory=list)
 
@@ -37,8 +41,25 @@ def receiver() -> Iterator[tuple[str, Received]]:
             received.bodies.append((self.path, self.headers.get("Content-Type", ""), body))
             received.answered.append((arrived, status, body))
             time.sleep(received.delay_seconds)
+            if received.trickle_seconds:
+                self._trickle(status)
+                return
             self.send_response(status)
             self.end_headers()
+
+        def _trickle(self, status: int) -> None:
+            body = b"accepted, slowly"
+            head = f"HTTP/1.1 {status} OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            if received.trickle_from == "body":
+                self.wfile.write(head)
+                head = b""
+            try:
+                for byte in head + body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(received.trickle_seconds)
+            except OSError:
+                pass  # the client gave up: what this portal is for
 
         def log_message(self, *args: object) -> None:
             """Quiet."""

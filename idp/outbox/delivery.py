@@ -8,6 +8,9 @@ dispatchers, in one process or several replicas, never send one message at once;
 dispatcher that dies mid-send leaves a lease that expires after `LEASE_SECONDS`, and the
 message is sent again (at least once; the stable `jti` lets portals de-duplicate).
 
+Each delivery must be over within `DELIVERY_DEADLINE_SECONDS` (`idp.outbox.deadline`),
+however slowly the portal answers, so it ends well before its lease does.
+
 A 2xx answer delivers. Anything else (an error status, a refused connection, a timeout)
 is logged with the destination and the reason, and retried after 5 s × 2^(attempts-1),
 capped at an hour; after `MAX_ATTEMPTS` the message is a dead letter, logged as an error
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from idp.db import unit_of_work
 from idp.metrics import OUTBOX_ATTEMPTS
+from idp.outbox.deadline import delivery_deadline
 from idp.outbox.models import OutboxMessage
 from keys import Keyring, sign_jwt
 
@@ -36,8 +40,9 @@ log = logging.getLogger("idp.outbox")
 BASE_BACKOFF_SECONDS = 5
 MAX_BACKOFF_SECONDS = 3600
 MAX_ATTEMPTS = 15
-DELIVERY_TIMEOUT_SECONDS = 5
-LEASE_SECONDS = 60  # well beyond one delivery's timeout
+DELIVERY_TIMEOUT_SECONDS = 5  # each connect, read or write
+DELIVERY_DEADLINE_SECONDS = 20  # the whole exchange
+LEASE_SECONDS = 60  # well beyond one delivery's deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +148,19 @@ def claim(
     return claimed
 
 
-def post(http: httpx.Client, delivery: Delivery) -> str | None:
-    """Send one message; None when the portal accepted it, else the reason it failed."""
+def post(
+    http: httpx.Client, delivery: Delivery, deadline_seconds: float = DELIVERY_DEADLINE_SECONDS
+) -> str | None:
+    """Send one message; None when the portal accepted it, else the reason it failed.
+    `http` is a `deadline_client`, so the whole exchange ends within `deadline_seconds`."""
     try:
-        response = http.post(
-            delivery.url,
-            content=delivery.body,
-            headers={"Content-Type": delivery.content_type},
-            timeout=DELIVERY_TIMEOUT_SECONDS,
-        )
+        with delivery_deadline(deadline_seconds):
+            response = http.post(
+                delivery.url,
+                content=delivery.body,
+                headers={"Content-Type": delivery.content_type},
+                timeout=DELIVERY_TIMEOUT_SECONDS,
+            )
     except httpx.HTTPError as failure:
         return f"{type(failure).__name__}: {failure}"[:300]
     return None if response.is_success else f"HTTP {response.status_code}"

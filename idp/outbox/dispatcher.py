@@ -15,12 +15,19 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import httpx
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from idp.clock import Clock
-from idp.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, Delivery, claim, post, record
+from idp.outbox.deadline import deadline_client
+from idp.outbox.delivery import (
+    DELIVERY_DEADLINE_SECONDS,
+    DELIVERY_TIMEOUT_SECONDS,
+    Delivery,
+    claim,
+    post,
+    record,
+)
 from keys import Keyring
 
 log = logging.getLogger("idp.outbox")
@@ -36,6 +43,7 @@ class OutboxDispatcher:
         poll_seconds: float,
         *,
         max_parallel: int = MAX_PARALLEL_DESTINATIONS,
+        deadline_seconds: float = DELIVERY_DEADLINE_SECONDS,
     ) -> None:
         self._factory = factory
         self._clock = clock
@@ -45,7 +53,8 @@ class OutboxDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_parallel, thread_name_prefix="outbox-send")
-        self._http = httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS)
+        self._deadline_seconds = deadline_seconds
+        self._http = deadline_client(DELIVERY_TIMEOUT_SECONDS)
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
         self._database_down = False
@@ -109,7 +118,7 @@ class OutboxDispatcher:
         try:
             delivery: Delivery | None = first
             while delivery is not None and not self._stop.is_set():
-                failure = post(self._http, delivery)
+                failure = post(self._http, delivery, self._deadline_seconds)
                 record(self._factory, delivery, failure, self._clock.now())
                 if failure is not None:
                     break

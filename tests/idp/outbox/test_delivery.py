@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from urllib.parse import parse_qs
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from idp.delegation.events import SECURITY_EVENT_TOKEN
 from idp.oidc.backchannel import LOGOUT_TOKEN
-from idp.outbox.delivery import MAX_ATTEMPTS
+from idp.outbox.delivery import DELIVERY_DEADLINE_SECONDS, LEASE_SECONDS, MAX_ATTEMPTS
 from idp.outbox.dispatcher import OutboxDispatcher
+from idp.outbox.models import OutboxMessage
 from idp.outbox.service import dead_letters, enqueue_token, replay
 from keys import public_jwks
 from tests.factories.idp import transaction
@@ -99,6 +103,34 @@ def test_a_slow_portal_does_not_delay_the_others(components, app):
     slow_arrival = slow.answered[0][0]
     assert len(fast.answered) == 3
     assert max(arrival for arrival, _, _ in fast.answered) < slow_arrival + 1.0
+
+
+@pytest.mark.parametrize("trickled", ["status", "body"])
+def test_a_portal_trickling_its_answer_is_cut_off_at_the_deadline_well_before_the_lease(
+    components, clock, trickled
+):
+    """httpx's timeout is per read: a byte every 0.2 s never trips it, the deadline does."""
+    outbox = OutboxDispatcher(
+        components.session_factory,
+        components.clock,
+        components.keyring,
+        poll_seconds=1,
+        deadline_seconds=1.0,
+    )
+    with receiver() as (url, portal):
+        portal.trickle_seconds, portal.trickle_from = 0.2, trickled  # ~40 bytes: ~8 s
+        queue(components, f"{url}/events", 0)
+        started = time.monotonic()
+        assert outbox.deliver_now() == 0
+        took = time.monotonic() - started
+    outbox.stop()
+    assert took < 2.5
+    with transaction(components) as db:
+        (message,) = db.scalars(select(OutboxMessage)).all()
+        assert message.delivered_at is None
+        assert message.leased_until is None  # free for the next attempt after its backoff
+        assert message.last_error.startswith("ReadTimeout")
+    assert DELIVERY_DEADLINE_SECONDS * 2 <= LEASE_SECONDS
 
 
 def test_failed_attempts_and_the_dead_letter_are_logged_then_replayed(
