@@ -124,7 +124,8 @@ def create_app(
     app.state.outbox = dispatcher
     app.state.readiness = readiness
     app.state.outbox_gauges = outbox_registry(components.session_factory, components.clock)
-    app.state.pages = Pages(create_template_env(load_translations(PACKAGE_DIR / "locale")))
+    translations = load_translations(PACKAGE_DIR / "locale")
+    app.state.pages = Pages(create_template_env(translations, settings.display_zone))
     install_error_handlers(app)
     for router in (*ROUTERS, *PAGE_ROUTERS):
         app.include_router(router, include_in_schema=router is portal_api_router)

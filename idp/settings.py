@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -132,6 +133,11 @@ class Settings(BaseSettings):
         True, description="Mark cookies `Secure`. Keep on; browsers allow it on loopback http."
     )
     default_locale: Literal["en", "fr"] = Field("en", description="Language when nothing asks.")
+    display_timezone: str = Field(
+        "America/Toronto",
+        description="IANA time zone in which pages show times, with its abbreviation "
+        "(`EST`/`HNE`); stored times stay UTC.",
+    )
     login_rate_limit: str = Field(
         "10/minute",
         description="Sign-in attempts allowed per account and per address (limits syntax).",
@@ -167,10 +173,25 @@ class Settings(BaseSettings):
             raise ValueError("IDP_ISSUER must not carry a query or fragment")
         return value.rstrip("/")
 
+    @field_validator("display_timezone")
+    @classmethod
+    def _display_timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "IDP_DISPLAY_TIMEZONE must be an IANA time zone name such as America/Toronto or UTC"
+            ) from None
+        return value
+
     @field_validator("membership_register_dir", mode="before")
     @classmethod
     def _empty_register_dir_is_the_sample(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.display_timezone)
 
     @property
     def is_loopback_issuer(self) -> bool:

@@ -91,3 +91,13 @@ def test_an_unreadable_membership_register_stops_startup_naming_the_variable(tmp
     with pytest.raises(SettingsError, match="IDP_MEMBERSHIP_REGISTER_DIR"):
         create_membership_register(settings)
     assert Settings(membership_register_dir="").membership_register_dir is None
+
+
+def test_times_are_shown_in_torontos_zone_unless_told_otherwise():
+    assert Settings().display_timezone == "America/Toronto"
+    assert str(Settings(display_timezone="America/Vancouver").display_zone) == "America/Vancouver"
+
+
+def test_an_unknown_display_timezone_is_refused_naming_the_variable():
+    with pytest.raises(ValueError, match="IDP_DISPLAY_TIMEZONE"):
+        Settings(display_timezone="Mars/Olympus_Mons")

@@ -92,10 +92,6 @@ class ActivityEntry:
     actor: str
     hash: str
 
-    @property
-    def when(self) -> str:
-        return self.at.strftime("%Y-%m-%d %H:%M UTC")
-
     def to_claims(self) -> dict[str, Any]:
         return {
             "seq": self.seq,

@@ -166,7 +166,7 @@ def printable(
         "entries": _entries(request, db, me, portals, period, MAX_EXPORT_ENTRIES),
         "period": period,
         "owner": _owner(me),
-        "printed_at": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "printed_at": now,
         "period_query": urlencode({k: v for k, v in period.to_claims().items() if v}),
     }
     return render_page(request, "console/activity_print.html", context)

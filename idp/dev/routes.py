@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
 from typing import cast
 
 from fastapi import HTTPException, Request
@@ -21,4 +22,6 @@ def mailbox(request: Request) -> Response:
     if dev_mailbox is None:
         raise HTTPException(404)
     messages = dev_mailbox.messages()[:SHOWN_MESSAGES]
-    return render_page(request, "dev/mailbox.html", {"messages": messages})
+    # The RFC 2822 `Date` header, shown like every time on the page's language (not in English).
+    sent = {m.id: parsedate_to_datetime(m.date) for m in messages if m.date}
+    return render_page(request, "dev/mailbox.html", {"messages": messages, "sent": sent})

@@ -160,7 +160,7 @@ def receipt(request: Request, me: Me, db: Db) -> Response:
         return web.go(web.HOME)
     context = {
         "reference": enrolment.reference,
-        "submitted": enrolment.submitted_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "submitted": enrolment.submitted_at,
         "email": me.account.email,
         "pending": enrolment.status == EnrolmentStatus.SUBMITTED.value,
     }

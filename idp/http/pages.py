@@ -3,12 +3,14 @@
 One Jinja2 environment per language, each with that language's gettext installed, so
 concurrent requests in English and French never share translation state. Every page gets
 `locale`, `other_locale`, `switch_url` (this URL in the other language), `csrf_token`
-and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`.
+and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`. The `display_time`
+filter shows a stored time in the service's zone and the page's language (`idp.http.times`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -18,11 +20,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from idp.http.times import format_time
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
-def create_template_env(translations: dict[str, Translations]) -> dict[str, Environment]:
-    """One autoescaping environment per language, its catalogue installed (newstyle gettext).
+def create_template_env(
+    translations: dict[str, Translations], zone: tzinfo = UTC
+) -> dict[str, Environment]:
+    """One autoescaping environment per language, its catalogue installed (newstyle gettext),
+    times shown in `zone` (`IDP_DISPLAY_TIMEZONE`).
 
     Not one environment with per-render callables: macros imported without context, and
     overlays (which share `globals`), would see another request's language.
@@ -37,14 +44,16 @@ def create_template_env(translations: dict[str, Translations]) -> dict[str, Envi
             lstrip_blocks=True,
         )
         env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
-        env.filters["datetime_utc"] = format_utc
+        env.filters["display_time"] = partial(_display_time, locale=locale, zone=zone)
         environments[locale] = env
     return environments
 
 
-def format_utc(timestamp: int) -> str:
-    """Seconds since the epoch as `2026-11-25 14:03 UTC` (the same in both languages)."""
-    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _display_time(at: object, *, locale: str, zone: tzinfo) -> str:
+    """The `display_time` filter: a datetime or seconds since the epoch; nothing stays empty."""
+    if at is None or at == "":
+        return ""
+    return format_time(at, locale, zone)  # type: ignore[arg-type]  # datetime or number
 
 
 def switch_url(request: Request, other_locale: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs
 
+import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -42,6 +44,19 @@ def test_sessions_page_lists_devices_and_portals(components, app, browser):
     assert "IRCC Portal" in page.text
     assert "Firefox · Android" in page.text
     assert "this device" in page.text
+
+
+@pytest.mark.parametrize(("lang", "zones"), [("en", "EST|EDT"), ("fr", "HNE|HAE")])
+def test_sessions_page_shows_times_in_the_service_zone_named_in_its_language(
+    components, browser, lang, zones
+):
+    """Not `2026-11-25 14:03 UTC` on a Canadian service, the same in both languages."""
+    account = make_account(components)
+    sign_in(browser, "/login", account.email)
+    page = browser.get(f"/account/sessions?lang={lang}").text
+    shown = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d ([A-Z]+)", page)
+    assert len(shown) == 2  # signed in, last active
+    assert all(re.fullmatch(zones, zone) for zone in shown), shown
 
 
 def test_ending_every_other_session_signs_other_devices_out(components, app, browser):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,7 +28,7 @@ CSRF_TOKEN = "csrf-token-for-the-test"
 
 ACTIVITY_ENTRY = {
     "seq": 42,
-    "when": "2026-11-25 14:03 UTC",
+    "at": datetime(2026, 11, 25, 14, 3, tzinfo=UTC),
     "actor": "Amrit Kaur Sandhu (amrit.sandhu@example.ca)",
     "what": "Appointed a paid representative",
     "action_labels": ["Read the application", "Read correspondence"],
@@ -104,7 +105,7 @@ SAMPLES = {
             "entries": [ACTIVITY_ENTRY],
             "period": {"start": None, "end": None},
             "owner": {"name": "Nadia Haddad", "email": "nadia@example.ca"},
-            "printed_at": "2026-11-25 14:03 UTC",
+            "printed_at": datetime(2026, 11, 25, 14, 3, tzinfo=UTC),
             "period_query": "",
         },
     ),
