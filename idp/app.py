@@ -35,10 +35,12 @@ from idp.http.documents import PublishedDocuments
 from idp.http.edge import EdgeFastAPI
 from idp.http.errors import UnexpectedErrors, install_error_handlers
 from idp.http.head import HeadAsGet
+from idp.http.language_routes import router as language_router
 from idp.http.limits import ApiBodyLimit
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import ApiNoStore, SecurityHeadersMiddleware, security_headers
+from idp.http.snapshots import PageSnapshots
 from idp.legacy.routes import router as legacy_router
 from idp.oauth.fast_lane import FAST_LANE_PATHS, MachineFastLane
 from idp.oauth.routes import router as oauth_router
@@ -73,6 +75,7 @@ PAGE_ROUTERS = (
     *officer_routers,
     identity_checks_router,
     dev_router,
+    language_router,
 )
 
 
@@ -125,7 +128,8 @@ def create_app(
     app.state.readiness = readiness
     app.state.outbox_gauges = outbox_registry(components.session_factory, components.clock)
     translations = load_translations(PACKAGE_DIR / "locale")
-    app.state.pages = Pages(create_template_env(translations, settings.display_zone))
+    templates = create_template_env(translations, settings.display_zone)
+    app.state.pages = Pages(templates, PageSnapshots(components.store))
     install_error_handlers(app)
     for router in (*ROUTERS, *PAGE_ROUTERS):
         app.include_router(router, include_in_schema=router is portal_api_router)

@@ -74,7 +74,9 @@ def _delegations_page(
         ],
         "representative": find_representative(db, me.subject),
     }
-    return render_page(request, "console/delegations.html", context, status_code=status_code)
+    return render_page(
+        request, "console/delegations.html", context, status_code=status_code, address=DELEGATIONS
+    )
 
 
 @router.get(DELEGATIONS)

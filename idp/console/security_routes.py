@@ -77,7 +77,9 @@ def _security_page(
         "errors": {},
         **extra,
     }
-    return render_page(request, "console/security.html", context, status_code=status_code)
+    return render_page(
+        request, "console/security.html", context, status_code=status_code, address=SECURITY_PAGE
+    )
 
 
 def _require_step_up_if_protected(db: Session, me: SignedIn, now: Now) -> None:
@@ -158,7 +160,9 @@ def recovery_codes(
     mail.send_after_answer(
         notice_mail(me.account.email, me.account.locale, "recovery_codes_regenerated")
     )
-    return render_page(request, "console/recovery_codes.html", {"codes": codes})
+    return render_page(
+        request, "console/recovery_codes.html", {"codes": codes}, address=SECURITY_PAGE
+    )
 
 
 def _check_current_password(

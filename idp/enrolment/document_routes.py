@@ -79,7 +79,9 @@ def _page(
         "reads": reads_of(db, enrolment.id),
         "notice": request.query_params.get("notice"),
     }
-    return render_page(request, "enrolment/documents.html", context, status_code=status)
+    return render_page(
+        request, "enrolment/documents.html", context, status_code=status, address=web.DOCUMENTS
+    )
 
 
 @router.get(web.DOCUMENTS)

@@ -171,7 +171,9 @@ def answer(request: Request, form: CsrfForm, me: Me, db: Db, now: Now) -> Respon
             "values": {"answer": form.text("answer")},
             "errors": {"answer": error.code},
         }
-        return render_page(request, "enrolment/home.html", context, status_code=400)
+        return render_page(
+            request, "enrolment/home.html", context, status_code=400, address=web.HOME
+        )
     except IdpError:
         return web.go(web.HOME)
     return web.go(f"{web.HOME}?notice=answered")

@@ -3,8 +3,10 @@
 One Jinja2 environment per language, each with that language's gettext installed, so
 concurrent requests in English and French never share translation state. Every page gets
 `locale`, `other_locale`, `switch_url` (this URL in the other language), `csrf_token`
-and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`. The `display_time`
-filter shows a stored time in the service's zone and the page's language (`idp.http.times`).
+and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`. The
+`display_time` filter shows a stored time in the service's zone and the page's language
+(`idp.http.times`). A page answering a form also gets `switch_snapshot`: its language
+switch posts that id to `/language` instead of linking to its path (`idp.http.snapshots`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from idp.http.times import format_time
+from idp.http.snapshots import PageSnapshots
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -56,31 +59,55 @@ def _display_time(at: object, *, locale: str, zone: tzinfo) -> str:
     return format_time(at, locale, zone)  # type: ignore[arg-type]  # datetime or number
 
 
-def switch_url(request: Request, other_locale: str) -> str:
+def switch_url(request: Request, other_locale: str, address: str | None = None) -> str:
     """This page in the other language: every query parameter kept, `lang` replaced.
 
-    `ui_locales` may stay: an explicit `lang` outranks it. Relative, so it never points
-    at a host taken from the request.
+    `address` is the page's own address when it answers a form posted elsewhere (the
+    security page after `POST /account/security/password`). `ui_locales` may stay: an
+    explicit `lang` outranks it. Relative, so it never points at a host taken from the
+    request.
     """
+    target = urlsplit(address) if address is not None else request.url
     try:
-        pairs = parse_qsl(request.url.query, keep_blank_values=True, max_num_fields=200)
+        pairs = parse_qsl(target.query, keep_blank_values=True, max_num_fields=200)
     except ValueError:
         pairs = []
     kept = [(k, v) for k, v in pairs if k != "lang"]
     # `//evil.example/x` would be a link to another host: one leading slash, always.
-    path = "/" + request.url.path.lstrip("/\\")
+    path = "/" + target.path.lstrip("/\\")
     return f"{path}?{urlencode([*kept, ('lang', other_locale)])}"
 
 
 class Pages:
-    """Renders a template in the request's language (`request.state.locale`)."""
+    """Renders a template in the request's language (`request.state.locale`); with
+    `snapshots`, keeps each page answering a form for its language switch."""
 
-    def __init__(self, environments: dict[str, Environment]) -> None:
+    def __init__(
+        self, environments: dict[str, Environment], snapshots: PageSnapshots | None = None
+    ) -> None:
         self._environments = environments
+        self.snapshots = snapshots
+
+    def _snapshot(
+        self, request: Request, template_name: str, context: dict[str, Any], status_code: int
+    ) -> str | None:
+        # Error pages are no step of a flow, and their handlers run on the event loop.
+        if self.snapshots is None or request.method != "POST":
+            return None
+        if template_name.startswith("errors/"):
+            return None
+        return self.snapshots.save(request, template_name, context, status_code)
 
     def render(
-        self, request: Request, template_name: str, context: dict[str, Any], status_code: int = 200
+        self,
+        request: Request,
+        template_name: str,
+        context: dict[str, Any],
+        status_code: int = 200,
+        address: str | None = None,
     ) -> HTMLResponse:
+        """`address`: where this page is shown by a GET, for when it answers a form posted
+        to another path (no GET there): its language switch's link, or fallback."""
         locale = getattr(request.state, "locale", "en")
         if locale not in self._environments:  # no middleware ran: `lang` must match the text
             locale = "en"
@@ -89,7 +116,8 @@ class Pages:
         values = {
             "locale": locale,
             "other_locale": other,
-            "switch_url": switch_url(request, other),
+            "switch_url": switch_url(request, other, address if request.method == "POST" else None),
+            "switch_snapshot": self._snapshot(request, template_name, context, status_code),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "request": request,
             **context,
@@ -103,8 +131,12 @@ class Pages:
 
 
 def render_page(
-    request: Request, template_name: str, context: dict[str, Any], status_code: int = 200
+    request: Request,
+    template_name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    address: str | None = None,
 ) -> HTMLResponse:
     """Render with the app's `Pages` (typed access to `app.state`)."""
     pages: Pages = request.app.state.pages
-    return pages.render(request, template_name, context, status_code=status_code)
+    return pages.render(request, template_name, context, status_code=status_code, address=address)

@@ -54,7 +54,9 @@ def _page(
         "notice": request.query_params.get("notice"),
         **extra,
     }
-    return render_page(request, "legacy/link.html", context, status_code=status_code)
+    return render_page(
+        request, "legacy/link.html", context, status_code=status_code, address=LEGACY
+    )
 
 
 @router.get(LEGACY)
@@ -104,21 +106,21 @@ def send_code(
     if message is not None:  # after the answer: a known username must not take longer, or fail
         mail.send_after_answer(message)
     context = {"portal": portal_name(values["portal"], request.state.locale), "error": None}
-    return render_page(request, "legacy/code.html", context | {"username": values["username"]})
+    context |= {"username": values["username"]}
+    return render_page(request, "legacy/code.html", context, address=LEGACY)
 
 
 @router.post(f"{LEGACY}/code/verify")
 def verify_code(request: Request, form: CsrfForm, me: Me, store: Store) -> Response:
     context = {"portal": form.text("portal_name"), "username": form.text("username")}
     if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
-        return render_page(
-            request, "legacy/code.html", context | {"error": "missing"}, status_code=400
-        )
+        context |= {"error": "missing"}
+        return render_page(request, "legacy/code.html", context, status_code=400, address=LEGACY)
     proof = prove_with_email_code(store, me.account, form.text("code"))
     if proof.ok:
         return RedirectResponse(CONFIRM, status_code=303)
     context |= {"error": proof.reason}
-    return render_page(request, "legacy/code.html", context, status_code=400)
+    return render_page(request, "legacy/code.html", context, status_code=400, address=LEGACY)
 
 
 @router.get(CONFIRM)

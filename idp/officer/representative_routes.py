@@ -55,7 +55,10 @@ def _page(
         "notice": request.query_params.get("notice"),
         **extra,
     }
-    return render_page(request, "officer/representatives.html", context, status_code=status)
+    address = f"{REPRESENTATIVES}?{urlencode({'q': query})}" if query else REPRESENTATIVES
+    return render_page(
+        request, "officer/representatives.html", context, status_code=status, address=address
+    )
 
 
 @router.get(REPRESENTATIVES, dependencies=OFFICERS_ONLY)

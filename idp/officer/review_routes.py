@@ -152,6 +152,7 @@ def decide(
             "officer/enrolment.html",
             context,
             status_code=400 if isinstance(error, InvalidInput) else 409,
+            address=f"{QUEUE}/{enrolment_id[:32]}",
         )
     for message in decided.mails:
         mail.send(message)

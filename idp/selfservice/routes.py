@@ -8,6 +8,8 @@ person typed (never secrets) and says the same whether or not an email has an ac
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -91,7 +93,7 @@ def register_submit(
         return _register_page(request, values, errors, 400)
     mail.send(start_registration(db, store, passwords, new))
     context = {"email": new.email.strip().lower(), "error": None}
-    return render_page(request, "accounts/verify.html", context)
+    return render_page(request, "accounts/verify.html", context, address="/register")
 
 
 @router.post("/register/verify")
@@ -109,11 +111,15 @@ def register_verify(
     email = form.text("email").strip().lower()
     if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
         context = {"email": email, "error": "missing"}
-        return render_page(request, "accounts/verify.html", context, status_code=400)
+        return render_page(
+            request, "accounts/verify.html", context, status_code=400, address="/register"
+        )
     account, reason = confirm_registration(db, store, passwords, email, form.text("code"), now)
     if account is None:
         context = {"email": email, "error": reason}
-        return render_page(request, "accounts/verify.html", context, status_code=400)
+        return render_page(
+            request, "accounts/verify.html", context, status_code=400, address="/register"
+        )
     return complete_sign_in(
         db,
         policy,
@@ -155,7 +161,8 @@ def recover_submit(
     message = start_recovery(db, store, email, request.state.locale)
     if message is not None:  # after the answer: an unknown email, mailed nothing, is as quick
         mail.send_after_answer(message)
-    return render_page(request, "accounts/recover_verify.html", {"email": email, "errors": {}})
+    context = {"email": email, "errors": {}}
+    return render_page(request, "accounts/recover_verify.html", context, address="/recover")
 
 
 @router.post("/recover/verify")
@@ -190,7 +197,9 @@ def recover_verify(
     account = result.account
     if account is None:
         context = {"email": email, "errors": result.errors, "retry": result.retry_after_seconds}
-        return render_page(request, "accounts/recover_verify.html", context, status_code=400)
+        return render_page(
+            request, "accounts/recover_verify.html", context, status_code=400, address="/recover"
+        )
     end_all_sessions(db, account.id, reason="password_changed", now=now, listener=listener)
     revoke_account_grants(db, account.id, "account_recovered", now)
     mail.send_after_answer(notice_mail(account.email, account.locale, "password_changed"))
@@ -218,7 +227,11 @@ def _accept_page(
     if invitation is not None and not getattr(request.state, "locale_chosen", False):
         request.state.locale = invitation.locale
     status = status_code if invitation else 410
-    return render_page(request, "invitations/accept.html", context, status_code=status)
+    # The mail's link (its token included) shows this page again.
+    address = f"/invitations/accept?{urlencode({'token': token})}"
+    return render_page(
+        request, "invitations/accept.html", context, status_code=status, address=address
+    )
 
 
 @router.get("/invitations/accept")

@@ -77,6 +77,11 @@ def _virtual_authenticator(page, cdp=None):
     return cdp, added["authenticatorId"]
 
 
+def _switch_language(page, lang):
+    page.locator("header nav").get_by_role("button").click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_account_lifecycle_journey(page, idp_server, lang):
     w = WORDS[lang]
@@ -96,6 +101,12 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     page.get_by_label(w["password"]).fill(PASSWORD)
     page.get_by_role("button", name=w["continue"]).click()
     assert_accessible(page)  # the code page
+    # Its language switch (a form: the page answers one) keeps the step, there and back.
+    other = "fr" if lang == "en" else "en"
+    _switch_language(page, other)
+    assert page.locator('input[name="email"]').input_value() == email
+    assert_accessible(page)
+    _switch_language(page, lang)
     page.get_by_label(w["code"]).fill(_code(idp_server, email))
     page.get_by_role("button", name=w["create"]).click()
     page.wait_for_url(f"{base}/account")
@@ -115,6 +126,10 @@ def test_account_lifecycle_journey(page, idp_server, lang):
     # The form posts to its own URL: wait for the answer, not for a new address.
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     assert_accessible(page)
+    codes = page.locator("#recovery-codes li").all_inner_texts()
+    _switch_language(page, other)  # shown once: the switch must not lose them
+    assert page.locator("#recovery-codes li").all_inner_texts() == codes
+    _switch_language(page, lang)
     page.get_by_role("link", name=w["saved"]).click()
 
     # Passkey added with Chromium's virtual authenticator.

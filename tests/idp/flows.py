@@ -140,6 +140,28 @@ def csrf_of(page: httpx.Response) -> str:
     return _hidden(page.text, "csrf_token")
 
 
+def comparable(text: str) -> str:
+    """A page's HTML without its language switch's snapshot id, random on every page
+    answering a form, for tests that compare two answers."""
+    return re.sub(r'name="page" value="[^"]*"', 'name="page" value=""', text)
+
+
+def switch_language(browser: httpx.Client, page: httpx.Response) -> httpx.Response:
+    """Use the page's language switch as a person would: post its form (a page answering a
+    form) or follow its link; the answer after any redirect."""
+    header = page.text.split('<nav aria-label="', 1)[1].split("</nav>", 1)[0]
+    if "<form" in header:
+        action = header.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        fields = {name: _hidden(header, name) for name in ("csrf_token", "page", "back")}
+        fields["back"] = fields["back"].replace("&amp;", "&")
+        answer = browser.post(action, data=fields)
+    else:
+        answer = browser.get(header.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&"))
+    while answer.status_code in (302, 303):
+        answer = browser.get(answer.headers["location"])
+    return answer
+
+
 def assert_group_error(html: str, group: str, prefix: str | None = "Error:") -> str:
     """A group of boxes' error is tied to its fieldset (id, aria-describedby) and starts with
     the hidden prefix (`prefix` in the page's language; None: any); returns the message."""

@@ -16,7 +16,7 @@ from adapters import SmtpMailer
 from idp.app import create_app
 from idp.authn.email_code import MAX_ATTEMPTS
 from tests.factories.idp import make_account
-from tests.idp.flows import csrf_of
+from tests.idp.flows import comparable, csrf_of
 from tests.servers import free_port
 
 ROUNDS = 4
@@ -58,7 +58,7 @@ def _guesses(browser, path: str, form: dict[str, str], wrong: str) -> list[tuple
     answers = []
     for _ in range(MAX_ATTEMPTS + 1):
         answer = browser.post(path, data={**form, "code": wrong, "csrf_token": token})
-        answers.append((answer.status_code, answer.text.replace(form["email"], "E")))
+        answers.append((answer.status_code, comparable(answer.text.replace(form["email"], "E"))))
     return answers
 
 
@@ -114,7 +114,7 @@ def test_a_recovery_code_the_mail_server_refuses_answers_as_an_unknown_email_doe
         for email in (known.email, "nobody-at-all@example.ca"):
             page = browser.get("/recover")
             answer = browser.post("/recover", data={"email": email, "csrf_token": csrf_of(page)})
-            answers.append((answer.status_code, answer.text.replace(email, "E")))
+            answers.append((answer.status_code, comparable(answer.text.replace(email, "E"))))
     assert answers[0] == answers[1]
     assert answers[0][0] == 200
     assert "not delivered" in caplog.text  # the operator learns it, not the stranger
@@ -136,7 +136,7 @@ def test_the_wrong_password_that_uses_up_a_known_accounts_budget_answers_as_an_u
                 token = csrf_of(browser.get("/login"))
                 data = {"email": email, "password": "not the password", "csrf_token": token}
                 answer = browser.post("/login", data=data)
-            page = answer.text.replace(email, "E").replace(token, "T")
+            page = comparable(answer.text.replace(email, "E").replace(token, "T"))
             answers.append((answer.status_code, page))
     assert answers[0][0] == answers[1][0] == 401
     assert answers[0][1] == answers[1][1]

@@ -19,7 +19,7 @@ from adapters import SmtpMailer
 from idp.authn.totp import current_code
 from idp.console.security_routes import _check_current_password
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up, switch_language
 from tests.servers import free_port
 
 NEW_PASSWORD = "a brand new long passphrase"
@@ -190,6 +190,85 @@ def test_new_recovery_codes_need_a_fresh_step_up(components, browser, clock):
     page = browser.get("/account/security")
     refused = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
     assert refused.headers["location"].startswith("/account/step-up")
+
+
+def _codes_shown(page) -> list[str]:
+    return [c.split("<")[0] for c in page.text.split("<li><code>")[1:]]
+
+
+def test_the_language_switch_on_new_recovery_codes_shows_the_same_codes_in_french(
+    components, browser, clock
+):
+    """The codes are shown once: the switch must not lose them (it shows them again from
+    what was kept for this browser, `idp.http.snapshots`)."""
+    _, secret = _protected_account(components, browser, clock)
+    step_up(browser, clock, secret, "/account/security")
+    page = browser.get("/account/security")
+    made = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
+    codes = _codes_shown(made)
+    assert len(codes) == 10
+    french = switch_language(browser, made)
+    assert "Vos codes de récupération" in french.text
+    assert _codes_shown(french) == codes
+    english = switch_language(browser, french)
+    assert "Your recovery codes" in english.text
+    assert _codes_shown(english) == codes
+
+
+def test_the_language_switch_on_the_first_recovery_codes_shows_the_same_codes_in_french(
+    components, browser, clock
+):
+    """Setting up a first authenticator gives the session a new cookie on the page that
+    shows the codes: the switch still finds them."""
+    sign_in(browser, "/login", make_account(components).email)
+    page = browser.get("/account/security/totp")
+    secret = page.text.split('id="totp-secret">')[1].split("<")[0]
+    shown = browser.post(
+        "/account/security/totp",
+        data={"code": current_code(secret, clock.now().timestamp()), "csrf_token": csrf_of(page)},
+    )
+    french = switch_language(browser, shown)
+    assert "Vos codes de récupération" in french.text
+    assert _codes_shown(french) == _codes_shown(shown) != []
+
+
+def test_new_recovery_codes_are_kept_for_one_language_switch_of_this_browser_only(
+    components, app, browser, clock
+):
+    _, secret = _protected_account(components, browser, clock)
+    step_up(browser, clock, secret, "/account/security")
+    page = browser.get("/account/security")
+    made = browser.post("/account/security/recovery-codes", data={"csrf_token": csrf_of(page)})
+    form = {
+        "page": made.text.split('name="page" value="')[1].split('"')[0],
+        "back": "/account/security",
+    }
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
+        stolen = other.post(
+            "/language?lang=fr", data={**form, "csrf_token": csrf_of(other.get("/login"))}
+        )
+        assert stolen.status_code == 303
+        assert stolen.headers["location"] == "/account/security"
+    # Taken once, even by the wrong browser: the id is no key to the codes a second time.
+    again = browser.post("/language?lang=fr", data={**form, "csrf_token": csrf_of(page)})
+    assert again.status_code == 303
+    assert not any(code in again.text for code in _codes_shown(made))
+
+
+def test_the_language_switch_after_a_refused_password_change_shows_the_security_page(
+    components, browser
+):
+    """The page answers `POST /account/security/password`, which has no GET (405): the
+    switch leads to the security page itself; only passwords were typed, never kept."""
+    sign_in(browser, "/login", make_account(components).email)
+    page = browser.get("/account/security")
+    form = {"current_password": "", "new_password": "short", "csrf_token": csrf_of(page)}
+    refused = browser.post("/account/security/password", data=form)
+    assert refused.status_code == 400
+    french = switch_language(browser, refused)
+    assert french.status_code == 200
+    assert french.url.path == "/account/security"
+    assert '<html lang="fr">' in french.text
 
 
 def _mail_server_refuses(app) -> None:

@@ -7,7 +7,7 @@ from idp.authn.login import RUN_FACTOR, check_password_login
 from idp.db import unit_of_work
 from tests.concurrency import run_together
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import csrf_of
+from tests.idp.flows import comparable, csrf_of
 
 
 def _csrf(browser) -> str:
@@ -49,7 +49,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(components, browse
     )
     assert wrong.status_code == unknown.status_code == 401
     assert "Incorrect email or password" in wrong.text
-    assert wrong.text.replace(account.email, "X") == unknown.text.replace("nobody@example.ca", "X")
+    assert comparable(wrong.text.replace(account.email, "X")) == comparable(
+        unknown.text.replace("nobody@example.ca", "X")
+    )
 
 
 def test_sign_in_without_the_csrf_token_is_refused(components, browser):
@@ -298,4 +300,6 @@ def test_an_unknown_email_past_a_hundred_wrong_passwords_reads_as_an_account_doe
         _sign_in_with(browser, "nobody@example.ca"),
     )
     assert known.status_code == unknown.status_code == 403
-    assert known.text.replace(account.email, "X") == unknown.text.replace("nobody@example.ca", "X")
+    assert comparable(known.text.replace(account.email, "X")) == comparable(
+        unknown.text.replace("nobody@example.ca", "X")
+    )

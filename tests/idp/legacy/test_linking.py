@@ -15,7 +15,7 @@ from idp.legacy.importer import LegacyPortal, stage_batch
 from idp.legacy.models import LegacyAccount
 from idp.legacy.rows import LegacyApplication, LegacyRow
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import csrf_of, sign_in
+from tests.idp.flows import comparable, csrf_of, sign_in
 
 OLD_PASSWORD = "my old mycic password"
 
@@ -251,7 +251,7 @@ def test_asking_a_code_answers_alike_for_a_known_and_an_unknown_username_when_ma
             page = browser.get("/account/legacy")
             data = {"portal": "mycic", "code-username": username, "csrf_token": csrf_of(page)}
             asked = browser.post("/account/legacy/code", data=data)
-            answers.append((asked.status_code, asked.text.replace(username, "U")))
+            answers.append((asked.status_code, comparable(asked.text.replace(username, "U"))))
     assert answers[0] == answers[1]
     assert answers[0][0] == 200
     assert "not delivered" in caplog.text

@@ -15,7 +15,7 @@ from idp.accounts.models import Account, Invitation
 from idp.cli.main import app as cli
 from idp.cli.main import main
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up, switch_language
 from tests.servers import free_port
 
 PASSWORD = "invited and very welcome"
@@ -98,6 +98,28 @@ def test_an_invitation_works_once(cli_env, browser, mail):
     again = browser.get(_link(mail, "once@example.ca"))
     assert again.status_code == 410
     assert browser.post("/invitations/accept", data=data).status_code == 410
+
+
+def test_the_language_switch_on_a_refused_acceptance_keeps_the_invitation(cli_env, browser, mail):
+    """The token is in the mail's link, not in the address the form posts to: a link to
+    that address answered 410 (this invitation cannot be used)."""
+    email = "ama@example.ca"
+    cli_env.invoke(cli, ["invitations", "create", "--email", email, "--locale", "fr", "--json"])
+    page = browser.get(_link(mail, email))
+    token = page.text.split('name="token" value="')[1].split('"')[0]
+    data = {"token": token, "name": "Ama", "password": "short", "csrf_token": csrf_of(page)}
+    refused = browser.post("/invitations/accept", data=data)
+    assert refused.status_code == 400
+    assert '<html lang="fr">' in refused.text
+    english = switch_language(browser, refused)
+    assert english.status_code == 400
+    assert '<html lang="en">' in english.text
+    assert "<h1>Create your account</h1>" in english.text
+    assert f'name="token" value="{token}"' in english.text
+    assert 'id="password-error"' in english.text
+    assert token not in str(english.url)
+    data = {**data, "password": PASSWORD, "csrf_token": csrf_of(english)}
+    assert browser.post("/invitations/accept", data=data).status_code == 303
 
 
 def test_an_expired_invitation_cannot_be_used(cli_env, browser, mail, clock):

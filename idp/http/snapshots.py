@@ -1,0 +1,98 @@
+"""What a page answering a form showed, kept a short while so the language switch can show
+it again in the other language.
+
+A page rendered in answer to a POST (the code step after `/register`, a form refused with
+the person's values, new recovery codes) has no URL that shows it again: a link to its
+path loses what was typed, answers 405 (no GET) or shows another step. So such a page's
+template, values and status are kept in the ephemeral store under a random id, and its
+language switch is a small form posting that id to `/language` (`idp.http.language_routes`),
+which renders the same page in the other language. Nothing of it goes into a URL.
+
+A snapshot holds what the page showed, one-time secrets included (new recovery codes are
+shown once: a switch that lost them would lose them for good). So it is read once
+(`pop`, each page shown again gets a new one), lives `PAGE_SNAPSHOT_TTL_SECONDS`, and is
+bound to the browser that saw the page by a digest of its CSRF token (HttpOnly cookie): a
+snapshot id from another browser gives nothing. Not to the sign-in session cookie: the
+very pages that show new codes give the session a new cookie (a first authenticator, a
+step-up). Passwords and codes a person typed are never in a page's values (STYLE.md §5),
+so never in a snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from adapters import EphemeralStore, StoreUnavailable
+
+PAGE_SNAPSHOT_TTL_SECONDS = 600
+# A page's values are a few names and messages; a larger page keeps the plain link.
+MAX_PAGE_SNAPSHOT_BYTES = 64 * 1024
+SNAPSHOT_ID_LENGTH = 43  # secrets.token_urlsafe(32)
+_KEY_PREFIX = "page-snapshot:"
+
+
+@dataclass(frozen=True, slots=True)
+class PageSnapshot:
+    """A page to render again: its template, its values and its status code."""
+
+    template_name: str
+    context: dict[str, Any]
+    status_code: int
+
+
+class PageSnapshots:
+    """Saves and takes back `PageSnapshot`s, each for the browser that saw the page."""
+
+    def __init__(self, store: EphemeralStore) -> None:
+        self._store = store
+
+    @staticmethod
+    def _binding(request: Request) -> str:
+        # A digest: the store never holds the token that guards this browser's forms.
+        token = getattr(request.state, "csrf_token", "")
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def save(
+        self, request: Request, template_name: str, context: dict[str, Any], status_code: int
+    ) -> str | None:
+        """The new snapshot's id; None when the values are not plain JSON or too large, or
+        the store does not answer (the page then keeps the plain link)."""
+        try:
+            body = json.dumps(
+                {
+                    "template": template_name,
+                    "context": context,
+                    "status": status_code,
+                    "binding": self._binding(request),
+                }
+            ).encode()
+        except (TypeError, ValueError):  # a view object, not plain values: not kept
+            return None
+        if len(body) > MAX_PAGE_SNAPSHOT_BYTES:
+            return None
+        snapshot_id = secrets.token_urlsafe(32)
+        try:
+            self._store.set(_KEY_PREFIX + snapshot_id, body, PAGE_SNAPSHOT_TTL_SECONDS)
+        except StoreUnavailable:  # the page itself still shows, with the link
+            return None
+        return snapshot_id
+
+    def take(self, request: Request, snapshot_id: str) -> PageSnapshot | None:
+        """The snapshot, once, for the browser that saw it; None when unknown, expired,
+        already taken or saved for another browser or session."""
+        if len(snapshot_id) != SNAPSHOT_ID_LENGTH:
+            return None
+        body = self._store.pop(_KEY_PREFIX + snapshot_id)
+        if body is None:
+            return None
+        saved = json.loads(body)
+        if not hmac.compare_digest(saved["binding"], self._binding(request)):
+            return None
+        return PageSnapshot(saved["template"], saved["context"], saved["status"])
