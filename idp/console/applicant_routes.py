@@ -8,7 +8,7 @@ applicant's files. The form names every field at fault at once and keeps what wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -100,7 +100,8 @@ def _form_context(db: Session, account: Account, portals: PortalNames) -> dict[s
     ]
     all_at = sorted({(a.portal_id, a.portal) for a in applications}, key=lambda p: p[1])
     return {
-        "applications": applications,
+        # Plain values: a refused form is kept for its language switch (`idp.http.snapshots`).
+        "applications": [asdict(a) for a in applications],
         "all_at": [(ALL_AT_PREFIX + client_id, name) for client_id, name in all_at],
         "kinds": [(k.value, KIND_LABELS[k]) for k in DelegationKind],
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action],

@@ -22,6 +22,7 @@ from tests.idp.flows import (
     register_application,
     sign_in,
     step_up,
+    switch_language,
 )
 
 
@@ -185,6 +186,12 @@ def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field
     assert refused.status_code == 400
     assert "approved representative" in refused.text
     assert f'value="{rep.email}"' in refused.text
+    french = switch_language(browser, refused)  # the same form, what was typed kept
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert f'value="{rep.email}"' in french.text
+    assert f'value="{application["id"]}" checked' in french.text
+    assert 'class="error-summary"' in french.text
 
 
 def test_representative_asks_for_access_and_the_applicant_approves(
