@@ -214,13 +214,15 @@ def _accept_page(
     *,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    typed_name: str | None = None,
 ) -> Response:
     invitation = find_open_invitation(db, token, now)
     context = {
         "token": token,
         "open": invitation is not None,
         "email": invitation.email if invitation else "",
-        "name": invitation.name if invitation else "",
+        # A refused form shows the name typed, not the officer's again.
+        "name": typed_name if typed_name is not None else (invitation.name if invitation else ""),
         "errors": errors or {},
     }
     # The invitation's language is a better guess than the browser's, never a choice's.
@@ -264,7 +266,13 @@ def accept_submit(
         )
     except InvalidInput as error:
         return _accept_page(
-            request, db, token, now, errors={error.field: error.code}, status_code=400
+            request,
+            db,
+            token,
+            now,
+            errors={error.field: error.code},
+            status_code=400,
+            typed_name=form.text("name"),
         )
     # A family member invited as designated individual: the appointment waits for them.
     appointed = appoint_invited(db, events, account, now)

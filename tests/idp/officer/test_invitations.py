@@ -107,7 +107,7 @@ def test_the_language_switch_on_a_refused_acceptance_keeps_the_invitation(cli_en
     cli_env.invoke(cli, ["invitations", "create", "--email", email, "--locale", "fr", "--json"])
     page = browser.get(_link(mail, email))
     token = page.text.split('name="token" value="')[1].split('"')[0]
-    data = {"token": token, "name": "Ama", "password": "short", "csrf_token": csrf_of(page)}
+    data = {"token": token, "name": "Ama Owusu", "password": "short", "csrf_token": csrf_of(page)}
     refused = browser.post("/invitations/accept", data=data)
     assert refused.status_code == 400
     assert '<html lang="fr">' in refused.text
@@ -117,6 +117,7 @@ def test_the_language_switch_on_a_refused_acceptance_keeps_the_invitation(cli_en
     assert "<h1>Create your account</h1>" in english.text
     assert f'name="token" value="{token}"' in english.text
     assert 'id="password-error"' in english.text
+    assert 'value="Ama Owusu"' in english.text  # the name typed, kept
     assert token not in str(english.url)
     data = {**data, "password": PASSWORD, "csrf_token": csrf_of(english)}
     assert browser.post("/invitations/accept", data=data).status_code == 303
