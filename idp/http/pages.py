@@ -22,8 +22,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from idp.http.times import format_time
 from idp.http.snapshots import PageSnapshots
+from idp.http.times import format_time
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
