@@ -15,13 +15,15 @@ bound to the browser that saw the page by a digest of its CSRF token (HttpOnly c
 snapshot id from another browser gives nothing. Not to the sign-in session cookie: the
 very pages that show new codes give the session a new cookie (a first authenticator, a
 step-up). Passwords and codes a person typed are never in a page's values (STYLE.md §5),
-so never in a snapshot.
+so never in a snapshot. What the store holds is sealed under the master key (AES-GCM
+envelope, `keys.seal`) with the browser's binding and the id as associated data: the
+store's content alone (a Redis dump, a replica) shows no recovery code, and a snapshot
+opens only for the browser and the id it was saved for.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from typing import Any
 from starlette.requests import Request
 
 from adapters import EphemeralStore, StoreUnavailable
+from keys import MasterKey, SealBroken, open_sealed, seal
 
 PAGE_SNAPSHOT_TTL_SECONDS = 600
 # A page's values are a few names and messages; a larger page keeps the plain link.
@@ -50,14 +53,16 @@ class PageSnapshot:
 class PageSnapshots:
     """Saves and takes back `PageSnapshot`s, each for the browser that saw the page."""
 
-    def __init__(self, store: EphemeralStore) -> None:
+    def __init__(self, store: EphemeralStore, master: MasterKey) -> None:
         self._store = store
+        self._master = master
 
     @staticmethod
-    def _binding(request: Request) -> str:
-        # A digest: the store never holds the token that guards this browser's forms.
+    def _binding(request: Request, snapshot_id: str) -> bytes:
+        """The associated data of a snapshot: this id, for the browser holding this CSRF
+        token (a digest: the token guarding the browser's forms is kept nowhere)."""
         token = getattr(request.state, "csrf_token", "")
-        return hashlib.sha256(token.encode()).hexdigest()
+        return b"page-snapshot:" + snapshot_id.encode() + hashlib.sha256(token.encode()).digest()
 
     def save(
         self, request: Request, template_name: str, context: dict[str, Any], status_code: int
@@ -70,7 +75,6 @@ class PageSnapshots:
                     "template": template_name,
                     "context": context,
                     "status": status_code,
-                    "binding": self._binding(request),
                 }
             ).encode()
         except (TypeError, ValueError):  # a view object, not plain values: not kept
@@ -78,8 +82,9 @@ class PageSnapshots:
         if len(body) > MAX_PAGE_SNAPSHOT_BYTES:
             return None
         snapshot_id = secrets.token_urlsafe(32)
+        sealed = seal(self._master, body, self._binding(request, snapshot_id))
         try:
-            self._store.set(_KEY_PREFIX + snapshot_id, body, PAGE_SNAPSHOT_TTL_SECONDS)
+            self._store.set(_KEY_PREFIX + snapshot_id, sealed, PAGE_SNAPSHOT_TTL_SECONDS)
         except StoreUnavailable:  # the page itself still shows, with the link
             return None
         return snapshot_id
@@ -89,10 +94,13 @@ class PageSnapshots:
         already taken or saved for another browser or session."""
         if len(snapshot_id) != SNAPSHOT_ID_LENGTH:
             return None
-        body = self._store.pop(_KEY_PREFIX + snapshot_id)
-        if body is None:
+        sealed = self._store.pop(_KEY_PREFIX + snapshot_id)
+        if sealed is None:
             return None
-        saved = json.loads(body)
-        if not hmac.compare_digest(saved["binding"], self._binding(request)):
+        try:
+            saved = json.loads(
+                open_sealed(self._master, sealed, self._binding(request, snapshot_id))
+            )
+        except SealBroken:  # saved for another browser
             return None
         return PageSnapshot(saved["template"], saved["context"], saved["status"])

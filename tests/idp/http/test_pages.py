@@ -24,6 +24,7 @@ from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.security_headers import SecurityHeadersMiddleware
 from idp.http.snapshots import PageSnapshot, PageSnapshots
+from keys import MasterKey
 
 IDP = Path(__file__).resolve().parents[3] / "idp"
 CSRF_TOKEN = "csrf-token-for-the-test"
@@ -449,7 +450,10 @@ def test_a_request_without_negotiated_locale_renders_english():
 
 def _answering_app(store: MemoryStore) -> FastAPI:
     """One page answering a POST, posted to a path with no GET, as `/register/verify` is."""
-    pages = Pages(create_template_env(load_translations(IDP / "locale")), PageSnapshots(store))
+    pages = Pages(
+        create_template_env(load_translations(IDP / "locale")),
+        PageSnapshots(store, MasterKey.generate()),
+    )
     app = FastAPI()
 
     def answer(request: Request) -> HTMLResponse:
@@ -474,12 +478,14 @@ def test_a_page_answering_a_form_switches_language_with_a_form_and_nothing_in_it
     assert "li.wei@example.ca" not in switch
     snapshot_id = switch.split('name="page" value="')[1].split('"')[0]
     assert len(snapshot_id) == 43
-    assert CSRF_TOKEN not in store.get("page-snapshot:" + snapshot_id).decode()
+    kept = store.get("page-snapshot:" + snapshot_id)
+    assert CSRF_TOKEN.encode() not in kept
+    assert b"li.wei@example.ca" not in kept  # sealed: the store's content shows nothing
 
 
 def test_a_page_snapshot_is_given_once_and_only_to_the_browser_that_saw_the_page():
     store = MemoryStore()
-    snapshots = PageSnapshots(store)
+    snapshots = PageSnapshots(store, MasterKey.generate())
     seen = Request({"type": "http", "state": {"csrf_token": CSRF_TOKEN}})
     other = Request({"type": "http", "state": {"csrf_token": "another-browser"}})
     first = snapshots.save(seen, "accounts/verify.html", {"email": "a@example.ca"}, 400)
