@@ -40,7 +40,6 @@ from idp.authn.assurance import ACR_MULTI_FACTOR, ACR_VALUES_SUPPORTED
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.sessions import BrowserSession, add_client_to_locked
 from idp.authn.signin import required_acr, second_factors
-from idp.clients.service import RegisteredClient
 from idp.http.params import Params
 from idp.oauth.authorization_code import AuthenticatedUser
 from idp.oauth.authorization_details import (
@@ -57,10 +56,12 @@ from idp.oauth.consents import has_consent
 from idp.oauth.errors import (
     AccessDeniedError,
     ConsentRequiredError,
+    InteractionRequiredError,
     InvalidClientError,
     InvalidRequestError,
     LoginRequiredError,
     OAuth2Error,
+    UnmetAuthenticationRequirementsError,
     ascii_description,
 )
 from idp.oauth.id_token_hint import (
@@ -68,67 +69,19 @@ from idp.oauth.id_token_hint import (
     UnverifiableIdTokenHint,
     read_id_token_hint,
 )
+from idp.oauth.outcomes import (
+    Outcome,
+    Redirect,
+    ShowConsent,
+    ShowDelegatedConsent,
+    ShowError,
+    ShowLogin,
+    ShowStepUp,
+)
 from idp.oauth.par import redeem_request_uri
 from idp.oauth.request_objects import read_request_object
 from idp.oauth.requests import OAuthRequest
 from idp.oauth.server import IdpAuthorizationServer
-
-
-@dataclass(frozen=True, slots=True)
-class Redirect:
-    location: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShowError:
-    error: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShowLogin:
-    interaction_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShowConsent:
-    """The consent page; the route names `client` by its profile in the page's language."""
-
-    interaction_id: str
-    client: RegisteredClient
-    scopes: list[str]
-    ui_locales: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShowStepUp:
-    interaction_id: str
-    account_id: str
-    sid: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShowDelegatedConsent:
-    """RFC 9396 in the browser: the representative confirms acting for the applicant."""
-
-    interaction_id: str
-    client: RegisteredClient
-    principal_name: str
-    granted: list[dict[str, Any]]
-    ui_locales: str | None = None
-
-
-Outcome = Redirect | ShowError | ShowLogin | ShowConsent | ShowStepUp | ShowDelegatedConsent
-
-
-class UnmetAuthenticationRequirementsError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
-    """OIDC Core errata 3.1.2.6: the requested `acr` cannot be reached for this account."""
-
-    error = "unmet_authentication_requirements"
-
-
-class InteractionRequiredError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
-    error = "interaction_required"
 
 
 def with_issuer(location: str, issuer: str) -> str:

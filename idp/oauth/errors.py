@@ -96,3 +96,13 @@ __all__ = [
     "UnsupportedTokenTypeError",
     "ascii_description",
 ]
+
+
+class UnmetAuthenticationRequirementsError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
+    """OIDC Core errata 3.1.2.6: the requested `acr` cannot be reached for this account."""
+
+    error = "unmet_authentication_requirements"
+
+
+class InteractionRequiredError(OAuth2Error):  # type: ignore[misc]  # authlib untyped
+    error = "interaction_required"

@@ -27,8 +27,13 @@ from idp.http.locale import prefer_ui_locales
 from idp.http.pages import render_page
 from idp.http.params import Params, read_form, read_query
 from idp.metrics import count_token_issued
-from idp.oauth.authorization import (
-    Authorization,
+from idp.oauth.authorization import Authorization, authorize
+from idp.oauth.client_auth import has_readable_basic_credentials
+from idp.oauth.consents import record_consent
+from idp.oauth.context import OAuthContext
+from idp.oauth.deps import Server
+from idp.oauth.errors import InvalidClientError, InvalidRequestError, OAuth2Error
+from idp.oauth.outcomes import (
     Outcome,
     Redirect,
     ShowConsent,
@@ -36,13 +41,7 @@ from idp.oauth.authorization import (
     ShowError,
     ShowLogin,
     ShowStepUp,
-    authorize,
 )
-from idp.oauth.client_auth import has_readable_basic_credentials
-from idp.oauth.consents import record_consent
-from idp.oauth.context import OAuthContext
-from idp.oauth.deps import Server
-from idp.oauth.errors import InvalidClientError, InvalidRequestError, OAuth2Error
 from idp.oauth.par import PAR_PATH, push_authorization_request
 from idp.oauth.requests import HttpRequestInfo, OAuthRequest
 from idp.oauth.server import NO_STORE_HEADERS
