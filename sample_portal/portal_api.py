@@ -30,9 +30,10 @@ from sample_portal.provider import (
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 
 # (number prefix, program, status, unread messages): what each person finds at this portal.
+# Program and status are codes the IRCC Portal's profile names in English and French.
 SAMPLE_APPLICATIONS = (
-    ("S", "Study permit", "received", 1),
-    ("W", "Work permit", "in_review", 0),
+    ("S", "study_permit", "received", 1),
+    ("W", "work_permit", "in_review", 0),
 )
 
 

@@ -22,7 +22,7 @@ from adapters.portals.errors import ProfileError
 LANGUAGES = ("en", "fr")
 MAX_URI_LENGTH = 2000
 MAX_LIST_ITEMS = 20
-MAX_STATUSES = 50
+MAX_CODES = 50  # status or program codes in one profile
 MAX_TOKEN_LENGTH = 64
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 URI_RULE = (
@@ -164,16 +164,17 @@ class ProfileTable:
         texts.check_keys(LANGUAGES)
         return LocalizedText(en=texts.text("en", max_length), fr=texts.text("fr", max_length))
 
-    def statuses(self, field: str, max_length: int) -> Mapping[str, LocalizedText]:
-        """A table of status code → {en, fr} labels; empty for a portal that files nothing."""
+    def codes(self, field: str, max_length: int, kind: str) -> Mapping[str, LocalizedText]:
+        """A table of `kind` code → {en, fr} labels (statuses, programs); empty for a
+        portal that has none."""
         codes = self.table(field)
         found = codes.keys()
-        if len(found) > MAX_STATUSES:
-            self.fail(field, "too_many", f"has {len(found)} codes", f"at most {MAX_STATUSES}")
+        if len(found) > MAX_CODES:
+            self.fail(field, "too_many", f"has {len(found)} codes", f"at most {MAX_CODES}")
         labels: dict[str, LocalizedText] = {}
         for code in found:
             if len(code) > MAX_TOKEN_LENGTH or not SNAKE_PATTERN.fullmatch(code):
-                codes.fail(code, "bad_format", "is not a status code", "snake_case codes")
+                codes.fail(code, "bad_format", f"is not a {kind} code", "snake_case codes")
             labels[code] = codes.localized(code, max_length)
         return MappingProxyType(labels)
 

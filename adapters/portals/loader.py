@@ -16,6 +16,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 
 from adapters.portals.errors import ProfileError
 from adapters.portals.fields import SCOPE_PATTERN, SNAKE_PATTERN, ProfileTable, origin
@@ -34,6 +35,7 @@ MAX_PROFILE_FILE_BYTES = 64 * 1024
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 1000
 MAX_STATUS_LABEL_LENGTH = 200
+MAX_PROGRAM_LABEL_LENGTH = 200
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 REQUIRED_KEYS = (
     "slug",
@@ -56,6 +58,7 @@ OPTIONAL_KEYS = (
     "frontchannel_logout_uri",
     "events_uri",
     "sector_identifier",
+    "programs",
 )
 
 
@@ -95,7 +98,10 @@ def load_portal_profile(path: Path) -> PortalProfile:
         ),
         subject_type=SubjectType(fields.choice("subject_type", list(SubjectType))),
         sector_identifier=fields.optional_host("sector_identifier"),
-        statuses=fields.statuses("statuses", MAX_STATUS_LABEL_LENGTH),
+        statuses=fields.codes("statuses", MAX_STATUS_LABEL_LENGTH, "status"),
+        programs=fields.codes("programs", MAX_PROGRAM_LABEL_LENGTH, "program")
+        if fields.has("programs")
+        else MappingProxyType({}),
     )
     for check in _WHOLE_PROFILE_CHECKS:
         check(fields, profile)

@@ -68,6 +68,9 @@ class PortalProfile:
     is limited to `READ_ACTIONS`. `delegated_actions`: what any delegation at this portal
     may carry. `events_uri`: where delegation Security Event Tokens are delivered.
     `statuses`: the portal's status codes, each with its English and French label.
+    `programs` (optional `[programs]` table): the program codes the portal reports
+    applications under (`study_permit`), each with its English and French name; a portal
+    that sends its programs as free text lists none, and its text shows as sent.
     """
 
     slug: str
@@ -88,11 +91,18 @@ class PortalProfile:
     subject_type: SubjectType
     sector_identifier: str | None
     statuses: Mapping[str, LocalizedText]
+    programs: Mapping[str, LocalizedText]
 
     def status_label(self, code: str, language: str) -> str:
         """The label of a status code; the code itself if the profile does not list it
         (a portal may report a new status before its profile catches up)."""
         label = self.statuses.get(code)
+        return code if label is None else label.in_language(language)
+
+    def program_label(self, code: str, language: str) -> str:
+        """The name of a program code; the text as the portal sent it if the profile does
+        not list it (a portal may send free text, or a new program)."""
+        label = self.programs.get(code)
         return code if label is None else label.in_language(language)
 
     def to_client_fields(self) -> ClientFields:

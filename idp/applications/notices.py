@@ -2,9 +2,10 @@
 
 A portal reports a new status or more unread correspondence (`PATCH /api/applications`):
 the applicant gets one mail, in their language, naming the portal (its profile's name) and
-the application, the new status in the portal's own words (its profile's label), how many
-new messages wait, and where to read them. A report that changes nothing, only the link,
-or lowers the unread count (the person read them) sends nothing.
+the application (its program as the profile names it), the new status in the portal's own
+words (its profile's label), how many new messages wait, and where to read them. A report
+that changes nothing, only the link, or lowers the unread count (the person read them)
+sends nothing.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def news_mail(
     locale = account.locale
     news = ApplicationNews(
         portal=profiles.portal_name(portal, locale),
-        program=application.program,
+        program=profiles.program_label(portal, application.program, locale),
         number=application.portal_reference,
         status=profiles.status_label(portal, application.status, locale)
         if status_changed

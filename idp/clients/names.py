@@ -1,6 +1,6 @@
-"""How pages name portals and their application statuses: the portals' profiles, in the
-page's language, each client read once per page (`PortalNames`). A portal without a
-profile shows its registered name and its status codes as they are.
+"""How pages name portals, their programs and their application statuses: the portals'
+profiles, in the page's language, each client read once per page (`PortalNames`). A portal
+without a profile shows its registered name and its program and status codes as they are.
 
 Shared by every page listing applications (`/account/applications`, the representative's
 dashboard, the household), so one portal reads the same everywhere.
@@ -19,9 +19,9 @@ from idp.clients.service import RegisteredClient, find_client
 
 @dataclass
 class PortalNames:
-    """Portal names and status labels in the page's language (from the portals' profiles),
-    each client read once per page; a portal without a profile shows its registered name
-    and its status codes as they are."""
+    """Portal names, program names and status labels in the page's language (from the
+    portals' profiles), each client read once per page; a portal without a profile shows
+    its registered name and its program and status codes as they are."""
 
     db: Session
     profiles: PortalProfiles
@@ -40,6 +40,9 @@ class PortalNames:
 
     def status(self, client_id: str, code: str) -> str:
         return self.profiles.status_label(self._client(client_id), code, self.language)
+
+    def program(self, client_id: str, code: str) -> str:
+        return self.profiles.program_label(self._client(client_id), code, self.language)
 
 
 def portal_names(request: Request, db: Session, profiles: PortalProfiles) -> PortalNames:

@@ -3,8 +3,8 @@
 Loaded once at start (`Components.portal_profiles`) from the shipped profiles or
 `IDP_PORTAL_PROFILES_DIR`; a client is tied to its profile by slug (`profile_slug`, set by
 `idp portals sync`), so pages and mails read a portal's name in the person's language and
-its status labels through the client they already hold. A client without a profile keeps
-its registered name, and its status codes show as they are.
+its status labels and program names through the client they already hold. A client without
+a profile keeps its registered name, and its status and program codes show as they are.
 """
 
 from __future__ import annotations
@@ -55,3 +55,7 @@ class PortalProfiles:
     def status_label(self, client: RegisteredClient | None, code: str, language: str) -> str:
         profile = self.of(client)
         return code if profile is None else profile.status_label(code, language)
+
+    def program_label(self, client: RegisteredClient | None, code: str, language: str) -> str:
+        profile = self.of(client)
+        return code if profile is None else profile.program_label(code, language)

@@ -130,7 +130,10 @@ class ActivityDescriber:
             what=tr(self.locale, EVENT_LABELS.get(entry.event, entry.event)),
             actions=actions,
             action_labels=tuple(tr(self.locale, ACTION_LABELS[Action(a)]) for a in actions),
-            applications=tuple((a.program, a.portal_reference) for a in applications),
+            applications=tuple(
+                (self.portals.program(a.portal_client_id, a.program), a.portal_reference)
+                for a in applications
+            ),
             portal=self.portals.name(portal_id),
             portal_id=portal_id,
             actor=self._actor(entry.actor),

@@ -35,7 +35,7 @@ from idp.accounts.models import Account
 from idp.accounts.service import validate_email
 from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
-from idp.clients.deps import Portals
+from idp.clients.deps import Portals, Profiles
 from idp.clients.names import PortalNames
 from idp.console.views import application_view, delegation_view, people
 from idp.delegation import service
@@ -61,7 +61,7 @@ def my_applications(request: Request, me: Me, db: Db, portals: Portals) -> Respo
         {
             "id": c.id,
             "number": c.application_number,
-            "program": c.program,
+            "program": portals.program(c.portal_client_id, c.program),
             "portal": portals.name(c.portal_client_id),
         }
         for c in pending_claims(db, me.account)
@@ -215,7 +215,7 @@ def grant_submit(
 ) -> Response:
     errors, delegation = _appoint(db, events, me, form, now)
     if delegation is not None:
-        notify(mail, db, delegation, "appointed")
+        notify(mail, db, portals.profiles, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
     context = _form_context(db, me.account, portals) | {"values": _values(form), "errors": errors}
     return render_page(request, "console/grant.html", context, status_code=400)
@@ -301,7 +301,7 @@ def change_submit(
             )
             if before == "active" and changed.status == "pending_acceptance":
                 notice = "changed_needs_acceptance"
-            notify(mail, db, changed, "changed")
+            notify(mail, db, portals.profiles, changed, "changed")
         except ConsentError as error:
             errors = {error.field or "applications": error.code}
     if not errors:
@@ -314,12 +314,14 @@ def change_submit(
 
 
 @router.post(REPRESENTATIVES + "/{delegation_id}/revoke", dependencies=CSRF_CHECKED)
-def revoke(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
+def revoke(
+    delegation_id: str, me: Me, db: Db, profiles: Profiles, events: Events, mail: Mail, now: Now
+) -> Response:
     try:
         revoked = service.revoke(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
-    notify(mail, db, revoked, "revoked")
+    notify(mail, db, profiles, revoked, "revoked")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=revoked", status_code=303)
 
 
@@ -328,6 +330,7 @@ def approve(
     delegation_id: str,
     me: Annotated[SignedIn, Depends(recent_second_factor_then(REPRESENTATIVES))],
     db: Db,
+    profiles: Profiles,
     events: Events,
     mail: Mail,
     now: Now,
@@ -336,5 +339,5 @@ def approve(
         approved = service.approve(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={error.code}", status_code=303)
-    notify(mail, db, approved, "appointed")
+    notify(mail, db, profiles, approved, "appointed")
     return RedirectResponse(f"{REPRESENTATIVES}?notice=approved", status_code=303)

@@ -104,7 +104,7 @@ def dashboard_rows(
                 DashboardRow(
                     client=names.name(delegation.principal_subject),
                     number=application.portal_reference,
-                    program=application.program,
+                    program=portals.program(application.portal_client_id, application.program),
                     portal=portals.name(application.portal_client_id),
                     portal_id=application.portal_client_id,
                     status=application.status,

@@ -29,7 +29,7 @@ from consent import (
 from idp.accounts.service import MAX_EMAIL_LENGTH, validate_email
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, SignedIn
-from idp.clients.deps import Portals
+from idp.clients.deps import Portals, Profiles
 from idp.console.views import delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
@@ -85,7 +85,9 @@ def delegations_to_me(request: Request, me: Me, db: Db, portals: Portals, now: N
 
 
 @router.post(DELEGATIONS + "/{delegation_id}/accept", dependencies=CSRF_CHECKED)
-def accept(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
+def accept(
+    delegation_id: str, me: Me, db: Db, profiles: Profiles, events: Events, mail: Mail, now: Now
+) -> Response:
     try:
         paid = get_delegation(db, delegation_id[:32]).kind == DelegationKind.REPRESENTATIVE_PAID
     except ConsentError as error:
@@ -96,18 +98,20 @@ def accept(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: 
         delegation = service.accept(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
-    notify(mail, db, delegation, "accepted")
+    notify(mail, db, profiles, delegation, "accepted")
     return RedirectResponse(f"{DELEGATIONS}?notice=accepted", status_code=303)
 
 
 @router.post(DELEGATIONS + "/{delegation_id}/decline", dependencies=CSRF_CHECKED)
-def decline(delegation_id: str, me: Me, db: Db, events: Events, mail: Mail, now: Now) -> Response:
+def decline(
+    delegation_id: str, me: Me, db: Db, profiles: Profiles, events: Events, mail: Mail, now: Now
+) -> Response:
     """The representative says no to an appointment; the applicant is told."""
     try:
         delegation = service.decline(db, events, delegation_id[:32], me.subject, now)
     except ConsentError as error:
         return RedirectResponse(f"{DELEGATIONS}?notice={error.code}", status_code=303)
-    notify(mail, db, delegation, "declined")
+    notify(mail, db, profiles, delegation, "declined")
     return RedirectResponse(f"{DELEGATIONS}?notice=declined", status_code=303)
 
 
@@ -186,5 +190,5 @@ def request_access(
         )
     notice, delegation = _ask_for_access(db, events, me, form, now)
     if delegation is not None:  # after the answer: a match must not take longer, or fail
-        notify(mail, db, delegation, "requested", after_answer=True)
+        notify(mail, db, portals.profiles, delegation, "requested", after_answer=True)
     return RedirectResponse(f"{DELEGATIONS}?notice={notice}", status_code=303)

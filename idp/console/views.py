@@ -66,7 +66,7 @@ def application_view(application: Application, portals: PortalNames) -> Applicat
     return ApplicationView(
         id=application.id,
         number=application.portal_reference,
-        program=application.program,
+        program=portals.program(application.portal_client_id, application.program),
         status=portals.status(application.portal_client_id, application.status),
         unread=application.unread_count,
         link=application.deep_link,
@@ -100,7 +100,8 @@ def delegation_view(
         kind=KIND_LABELS[DelegationKind(delegation.kind)],
         actions=[ACTION_LABELS[Action(a)] for a in delegation.actions],
         applications=[
-            f"{a.program} {a.portal_reference} ({portals.name(a.portal_client_id)}) — "
+            f"{portals.program(a.portal_client_id, a.program)} {a.portal_reference} "
+            f"({portals.name(a.portal_client_id)}) — "
             f"{portals.status(a.portal_client_id, a.status)}"
             for a in applications
         ],

@@ -2,8 +2,9 @@
 
 The representative hears when they are appointed, when their access changes, is revoked
 or suspended; the applicant when a representative asks, accepts or declines. The mail
-names the other person, the applications and the kind of representation, a paid one with
-the representative ID and membership, so an applicant can tell a licensee from a friend.
+names the other person, the applications (portal and program as the portal's profile
+names them) and the kind of representation, a paid one with the representative ID and
+membership, so an applicant can tell a licensee from a friend.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from adapters import OutgoingMail
 from consent import KIND_LABELS, Delegation, DelegationKind, application_ids_of, get_application
 from idp.accounts.models import Account
+from idp.clients.profiles import PortalProfiles
 from idp.clients.service import find_client
 from idp.notifications.delegation_mails import delegation_mail
 from idp.notifications.deps import Postbox
@@ -28,17 +30,22 @@ def _person(db: Session, subject: str) -> Account | None:
     return db.scalar(select(Account).where(Account.subject == subject))
 
 
-def _applications(db: Session, delegation: Delegation, locale: str) -> str:
+def _applications(
+    db: Session, profiles: PortalProfiles, delegation: Delegation, locale: str
+) -> str:
+    """The applications in the recipient's language: each portal by its profile's name and
+    each program as its profile names it (as registered, for a portal without one)."""
     if delegation.all_applications:
         client = find_client(db, delegation.portal_client_id or "")
-        portal = client.name if client else delegation.portal_client_id or ""
+        portal = profiles.portal_name(client, locale) or delegation.portal_client_id or ""
         return tr(locale, "all applications at %(portal)s", portal=portal)
     names = []
     for application_id in application_ids_of(db, delegation.id):
         application = get_application(db, application_id)
         client = find_client(db, application.portal_client_id)
-        portal = client.name if client else application.portal_client_id
-        names.append(f"{application.program} {application.portal_reference} ({portal})")
+        portal = profiles.portal_name(client, locale) or application.portal_client_id
+        program = profiles.program_label(client, application.program, locale)
+        names.append(f"{program} {application.portal_reference} ({portal})")
     return ", ".join(names)
 
 
@@ -58,7 +65,9 @@ def representation_label(db: Session, delegation: Delegation, locale: str) -> st
     return f"{label}: {representative.representative_id} {extra}".strip()
 
 
-def delegation_notice(db: Session, delegation: Delegation, event: str) -> OutgoingMail | None:
+def delegation_notice(
+    db: Session, profiles: PortalProfiles, delegation: Delegation, event: str
+) -> OutgoingMail | None:
     """The mail for `event` to the other side of the delegation (None: nobody to tell)."""
     if event in TO_ACTOR:
         recipient, other = delegation.actor_subject, delegation.principal_subject
@@ -75,17 +84,23 @@ def delegation_notice(db: Session, delegation: Delegation, event: str) -> Outgoi
         locale,
         event,
         person=about.name if about is not None else "?",
-        what=_applications(db, delegation, locale),
+        what=_applications(db, profiles, delegation, locale),
         kind=representation_label(db, delegation, locale),
     )
 
 
 def notify(
-    postbox: Postbox, db: Session, delegation: Delegation, event: str, *, after_answer: bool = False
+    postbox: Postbox,
+    db: Session,
+    profiles: PortalProfiles,
+    delegation: Delegation,
+    event: str,
+    *,
+    after_answer: bool = False,
 ) -> None:
     """Queue the mail for `event` (sent once the request's unit of work has committed);
     `after_answer`: once the answer has gone, for mail only some answers send."""
-    message = delegation_notice(db, delegation, event)
+    message = delegation_notice(db, profiles, delegation, event)
     if message is None:
         return
     if after_answer:

@@ -102,14 +102,14 @@ PEOPLE = (APPLICANT, SPOUSE, REPRESENTATIVE, OFFICER)
 WITH_TOTP = (REPRESENTATIVE, OFFICER)
 
 APPLICATIONS = (
-    DemoApplication(APPLICANT.email, "ircc-portal", "E000123", "Study permit", "in_review", 2),
-    DemoApplication(APPLICANT.email, "ircc-portal", "W000456", "Work permit", "received"),
+    DemoApplication(APPLICANT.email, "ircc-portal", "E000123", "study_permit", "in_review", 2),
+    DemoApplication(APPLICANT.email, "ircc-portal", "W000456", "work_permit", "received"),
     DemoApplication(
-        APPLICANT.email, "pr-portal", "R000777", "Permanent residence", "photo_returned", 1
+        APPLICANT.email, "pr-portal", "R000777", "permanent_residence", "photo_returned", 1
     ),
-    DemoApplication(SPOUSE.email, "ircc-portal", "V000321", "Visitor visa", "biometrics_requested"),
+    DemoApplication(SPOUSE.email, "ircc-portal", "V000321", "visitor_visa", "biometrics_requested"),
     DemoApplication(
-        SPOUSE.email, "pr-portal", "R000789", "Permanent residence", "presence_in_canada_confirmed"
+        SPOUSE.email, "pr-portal", "R000789", "permanent_residence", "presence_in_canada_confirmed"
     ),
 )
 DELEGATIONS = (

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from consent import ConsentError, get_application
 from idp.authn.deps import Me
+from idp.clients.deps import Portals
 from idp.delegation.deps import Events
 from idp.enrolment import web
 from idp.enrolment.conversion import (
@@ -29,19 +30,22 @@ FILED_FOR = "/account/applications/{application_id}/filed-for"
 CLIENT_FILES = "/account/client-files"
 
 
-def _own_application(db: Db, me: Me, application_id: str) -> tuple[str, str]:
+def _own_application(db: Db, me: Me, portals: Portals, application_id: str) -> tuple[str, str]:
     try:
         application = get_application(db, application_id[:32])
     except ConsentError:
         raise HTTPException(404) from None
     if application.applicant_subject != me.subject:
         raise HTTPException(404)
-    return application.id, f"{application.program} {application.portal_reference}"
+    program = portals.program(application.portal_client_id, application.program)
+    return application.id, f"{program} {application.portal_reference}"
 
 
 @router.get(FILED_FOR)
-def filed_for_form(request: Request, application_id: str, me: Me, db: Db) -> Response:
-    app_id, label = _own_application(db, me, application_id)
+def filed_for_form(
+    request: Request, application_id: str, me: Me, db: Db, portals: Portals
+) -> Response:
+    app_id, label = _own_application(db, me, portals, application_id)
     mark = filed_for_marks(db, me.account.id).get(app_id)
     values = (
         {"applicant_name": mark.applicant_name, "applicant_email": mark.applicant_email}
@@ -60,9 +64,15 @@ def filed_for_form(request: Request, application_id: str, me: Me, db: Db) -> Res
 
 @router.post(FILED_FOR)
 def filed_for_save(
-    request: Request, application_id: str, form: CsrfForm, me: Me, db: Db, now: Now
+    request: Request,
+    application_id: str,
+    form: CsrfForm,
+    me: Me,
+    db: Db,
+    portals: Portals,
+    now: Now,
 ) -> Response:
-    app_id, label = _own_application(db, me, application_id)
+    app_id, label = _own_application(db, me, portals, application_id)
     if form.get("action") == "remove":
         unmark_filed_for(db, me.account, app_id)
         return web.go("/account/applications?notice=filed_for_removed")
@@ -92,13 +102,12 @@ def filed_for_save(
 
 
 @router.get(CLIENT_FILES)
-def client_files(request: Request, me: Me, db: Db) -> Response:
+def client_files(request: Request, me: Me, db: Db, portals: Portals) -> Response:
     files = []
     for client_file in client_files_to_confirm(db, me.account):
         application = get_application(db, client_file.application_id)
-        files.append(
-            {"id": client_file.id, "label": f"{application.program} {application.portal_reference}"}
-        )
+        program = portals.program(application.portal_client_id, application.program)
+        files.append({"id": client_file.id, "label": f"{program} {application.portal_reference}"})
     context = {"files": files, "notice": request.query_params.get("notice")}
     return render_page(request, "enrolment/client_files.html", context)
 

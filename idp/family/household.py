@@ -80,7 +80,7 @@ def _covered(db: Session, delegation: Delegation) -> list[Application]:
 def _shared(application: Application, actions: set[str], portals: PortalNames) -> SharedApplication:
     portal_id = application.portal_client_id
     return SharedApplication(
-        program=application.program,
+        program=portals.program(portal_id, application.program),
         number=application.portal_reference,
         portal=portals.name(portal_id),
         status=portals.status(portal_id, application.status)

@@ -58,7 +58,11 @@ def _form_context(
     names = {a.portal_client_id: portals.name(a.portal_client_id) for a in mine}
     return {
         "applications": [
-            {"id": a.id, "label": f"{a.program} {a.portal_reference} ({names[a.portal_client_id]})"}
+            {
+                "id": a.id,
+                "label": f"{portals.program(a.portal_client_id, a.program)} "
+                f"{a.portal_reference} ({names[a.portal_client_id]})",
+            }
             for a in mine
         ],
         "all_at": sorted(

@@ -34,7 +34,13 @@ class ApplicationIn(BaseModel):
     application_number: Text = Field(
         min_length=1, max_length=64, description="The portal's number."
     )
-    program: Text = Field(min_length=1, max_length=100, examples=["Study permit"])
+    program: Text = Field(
+        min_length=1,
+        max_length=100,
+        examples=["study_permit"],
+        description="A program code of the portal's profile, which people read in their "
+        "language; text the profile does not list is shown as sent.",
+    )
     status: Text = Field(min_length=1, max_length=64, examples=["received"])
     unread_count: int = Field(0, ge=0, le=100_000)
     deep_link: Text = Field(

@@ -169,6 +169,15 @@ def test_status_labels_come_in_the_persons_language():
     assert profile.status_label("a_new_status", "fr") == "a_new_status"
 
 
+def test_program_names_come_in_the_persons_language_else_as_the_portal_sent_them():
+    (profile,) = [p for p in load_portal_profiles() if p.slug == "ircc-portal"]
+    assert profile.program_label("study_permit", "fr") == "Permis d’études"
+    assert profile.program_label("study_permit", "fr-CA") == "Permis d’études"
+    assert profile.program_label("study_permit", "en") == "Study permit"
+    assert profile.program_label("Study permit", "fr") == "Study permit"  # free text
+    assert profile.program_label("a_new_program", "fr") == "a_new_program"
+
+
 def test_a_profile_cannot_be_changed_after_loading():
     profile = load_portal_profiles()[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -184,7 +193,15 @@ def test_a_valid_profile_loads(tmp_path):
     profile = load_portal_profile(write_profile(tmp_path))
     assert profile.slug == "sample-portal"
     assert profile.statuses["received"] == LocalizedText("Received", "Reçue")
+    assert profile.programs == {}  # optional: a portal may send its programs as free text
     assert profile.backchannel_logout_uri is None
+
+
+def test_a_profile_names_its_programs_in_english_and_french(tmp_path):
+    programs = {"study_permit": {"en": "Study permit", "fr": "Permis d’études"}}
+    profile = load_portal_profile(write_profile(tmp_path, {"programs": programs}))
+    assert profile.programs["study_permit"] == LocalizedText("Study permit", "Permis d’études")
+    assert profile.program_label("study_permit", "fr") == "Permis d’études"
 
 
 def test_loopback_http_uris_are_accepted(tmp_path):
@@ -358,6 +375,21 @@ def test_each_malformed_profile_is_refused_naming_the_field(
         load_portal_profile(path)
     assert (raised.value.field, raised.value.reason) == (field, reason)
     assert raised.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("programs", "field", "reason"),
+    [
+        ({"study_permit": {"en": "Study permit"}}, "programs.study_permit.fr", "missing_field"),
+        ({"study_permit": {"en": "S", "fr": "P" * 201}}, "programs.study_permit.fr", "too_long"),
+        ({"Study permit": {"en": "S", "fr": "P"}}, "programs.Study permit", "bad_format"),
+        (["study_permit"], "programs", "wrong_type"),
+    ],
+)
+def test_a_malformed_programs_table_is_refused_naming_the_field(tmp_path, programs, field, reason):
+    with pytest.raises(ProfileError) as raised:
+        load_portal_profile(write_profile(tmp_path, {"programs": programs}))
+    assert (raised.value.field, raised.value.reason) == (field, reason)
 
 
 def test_a_slug_must_name_its_file(tmp_path):

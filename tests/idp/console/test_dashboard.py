@@ -11,6 +11,7 @@ from tests.factories.idp import (
     connect,
     grant_delegation,
     make_account,
+    make_profile_client,
     make_representative,
     transaction,
 )
@@ -164,10 +165,14 @@ def test_the_representative_hears_when_appointed_and_when_the_access_changes(
 
     applicant = make_account(components, name="Amara Okafor")
     rep = make_account(components, name="Rep Lee", locale="fr")
-    client, secret = portal_client(components, name="IRCC Portal")
+    client, secret = make_profile_client(components, "ircc-portal")
     connect(components, applicant, client)
     application = register_application(
-        portal, portal_token(portal, client, secret), applicant.subject, "E4"
+        portal,
+        portal_token(portal, client, secret),
+        applicant.subject,
+        "E4",
+        program="study_permit",
     ).json()
     sign_in(browser, "/login", applicant.email)
     totp, _ = enable_totp(browser, clock.now().timestamp())
@@ -187,7 +192,7 @@ def test_the_representative_hears_when_appointed_and_when_the_access_changes(
     assert granted.status_code == 303
     appointed = mail.texts(rep.email)[-1]
     assert "Amara Okafor vous a désigné" in appointed
-    assert "E4 (IRCC Portal)" in appointed
+    assert "Permis d’études E4 (Portail d'IRCC)" in appointed  # the rep's language
     with transaction(components) as db:
         (delegation,) = delegations_of_actor(db, rep.subject)
     change = f"/account/representatives/{delegation.id}/change"

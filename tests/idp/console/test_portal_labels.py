@@ -1,5 +1,6 @@
-"""Portals and statuses in the person's words: profile names and status labels in their
-language, scopes in plain words, and help offered on every error page."""
+"""Portals, programs and statuses in the person's words: profile names, program names and
+status labels in their language, scopes in plain words, and help offered on every error
+page."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from tests.idp.flows import (
 )
 
 
-def _filed(components, portal, status="in_review"):
+def _filed(components, portal, status="in_review", program="study_permit"):
     applicant = make_account(components)
     client, secret = make_profile_client(components, "ircc-portal")
     connect(components, applicant, client)
     token = portal_token(portal, client, secret)
-    application = register_application(portal, token, applicant.subject, "W300", status=status)
+    application = register_application(
+        portal, token, applicant.subject, "W300", status=status, program=program
+    )
     return applicant, client, application.json()
 
 
@@ -38,6 +41,26 @@ def test_my_applications_show_the_portals_status_label_in_my_language(components
     french = browser.get("/account/applications?lang=fr").text
     assert "<td>En cours d&#39;examen</td>" in french
     assert "Portail d&#39;IRCC" in french
+
+
+def test_my_applications_name_the_program_in_my_language(components, portal, browser):
+    applicant, _, _ = _filed(components, portal)
+    sign_in(browser, "/login", applicant.email)
+    english = browser.get("/account/applications?lang=en").text
+    assert "<td>Study permit <br>" in english
+    assert "study_permit" not in english
+    french = browser.get("/account/applications?lang=fr").text
+    assert "<td>Permis d’études <br>" in french
+    assert "Study permit" not in french
+
+
+def test_a_program_the_profile_does_not_list_shows_as_the_portal_sent_it(
+    components, portal, browser
+):
+    applicant, _, _ = _filed(components, portal, program="Programme pilote des aides familiaux")
+    sign_in(browser, "/login", applicant.email)
+    french = browser.get("/account/applications?lang=fr").text
+    assert "<td>Programme pilote des aides familiaux <br>" in french
 
 
 def test_an_unknown_status_code_shows_as_the_portal_sent_it(components, portal, browser):
@@ -65,7 +88,7 @@ def test_the_representative_sees_the_status_of_each_application(components, port
         )
     sign_in(browser, "/login", rep.email)
     page = browser.get("/account/delegations?lang=fr").text
-    assert "Study permit W300 (Portail d&#39;IRCC) — En cours d&#39;examen" in page
+    assert "Permis d’études W300 (Portail d&#39;IRCC) — En cours d&#39;examen" in page
 
 
 def test_connected_portals_are_named_in_my_language_with_scopes_in_plain_words(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from adapters import load_portal_profiles
 from consent import (
     Action,
     Application,
@@ -22,7 +23,16 @@ from idp.authn.totp import current_code, verify_totp
 from idp.cli.demo import demo_issuer, parse_portal_ports
 from idp.clients.service import create_client, find_client, list_clients
 from idp.demo.processes import busy_ports
-from idp.demo.seed import APPLICANT, DEMO_TOTP_SEED, OFFICER, REPRESENTATIVE, SPOUSE, seed_demo
+from idp.demo.seed import (
+    APPLICANT,
+    APPLICATIONS,
+    DEMO_TOTP_SEED,
+    OFFICER,
+    REPRESENTATIVE,
+    SPOUSE,
+    seed_demo,
+)
+from sample_portal.portal_api import SAMPLE_APPLICATIONS
 from tests.factories.idp import transaction
 
 PORTS = (18101, 18102, 18103)
@@ -165,3 +175,13 @@ def test_a_port_in_use_is_named_before_anything_starts():
         taken.listen()
         port = taken.getsockname()[1]
         assert busy_ports("127.0.0.1", (port,)) == [port]
+
+
+def test_the_demo_and_the_sample_portal_report_programs_their_profiles_name():
+    """So a French page shows "Permis d’études", not the code or the English name."""
+    profiles = {p.slug: p for p in load_portal_profiles()}
+    for application in APPLICATIONS:
+        assert application.program in profiles[application.portal].programs, application
+    for _, program, status, _ in SAMPLE_APPLICATIONS:  # statuses of the IRCC Portal's profile
+        assert program in profiles["ircc-portal"].programs
+        assert status in profiles["ircc-portal"].statuses

@@ -330,14 +330,16 @@ def _pr_application(components, clock, owner):
     with transaction(components) as db:
         application, _ = register_application(
             db, portal_client_id=client.client_id, portal_reference="R000789",
-            program="Permanent residence", applicant_subject=owner.subject,
+            program="permanent_residence", applicant_subject=owner.subject,
             status="presence_in_canada_confirmed", unread_count=0,
             deep_link="https://pr.example/R000789", now=clock.now(),
         )  # fmt: skip
     return application.id
 
 
-def test_the_household_names_portals_and_statuses_as_my_applications_do(components, browser, clock):
+def test_the_household_names_portals_programs_and_statuses_as_my_applications_do(
+    components, browser, clock
+):
     spouse = make_account(components, name="Lina Haddad")
     application_id = _pr_application(components, clock, spouse)
     relative = make_account(components)
@@ -361,8 +363,10 @@ def test_the_household_names_portals_and_statuses_as_my_applications_do(componen
     assert "Ouvrir R000789 dans Portail de résidence permanente" in french
     assert "presence_in_canada_confirmed" not in french
     assert "Permanent Residence Portal" not in french
+    assert "Résidence permanente <br>" in french  # the program, as the profile names it
     english = browser.get("/account/household?lang=en").text
     assert "<td>Presence in Canada confirmed</td>" in english
+    assert "Permanent residence <br>" in english
     assert "<td>Permanent Residence Portal</td>" in english
 
 
@@ -372,8 +376,9 @@ def test_the_invite_form_names_my_portals_in_my_language(components, browser, cl
     sign_in(browser, "/login", owner.email)
     enable_totp(browser, clock.now().timestamp())
     french = browser.get(INVITE + "?lang=fr").text
-    assert "Permanent residence R000789 (Portail de résidence permanente)" in french
+    assert "Résidence permanente R000789 (Portail de résidence permanente)" in french
     assert "Permanent Residence Portal" not in french
+    assert "permanent_residence" not in french
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,14 @@ LINK = "https://ircc-portal.example/applications/W100"
 
 @pytest.fixture
 def filed(components, portal):
-    """A French-speaking applicant with application W100 at the IRCC Portal (its profile)."""
+    """A French-speaking applicant with study permit W100 at the IRCC Portal (its profile)."""
     applicant = make_account(components, locale="fr", name="Lucie Gagnon")
     client, secret = make_profile_client(components, "ircc-portal")
     connect(components, applicant, client)
     token = portal_token(portal, client, secret)
-    created = register_application(portal, token, applicant.subject, "W100", deep_link=LINK)
+    created = register_application(
+        portal, token, applicant.subject, "W100", program="study_permit", deep_link=LINK
+    )
     assert created.status_code == 201, created.text
 
     def patch(**changes):
@@ -35,7 +37,7 @@ def test_a_status_change_is_mailed_in_the_applicants_language(filed, mail):
     (subject,) = mail.subjects(applicant.email)
     assert subject == "Du nouveau pour votre demande W100 (Portail d'IRCC)"
     (text,) = mail.texts(applicant.email)
-    assert "Portail d'IRCC a mis à jour votre demande Study permit W100." in text
+    assert "Portail d'IRCC a mis à jour votre demande Permis d’études W100." in text
     assert "Nouveau statut\u00a0: En cours d'examen" in text
     assert LINK in text
     assert "https://testserver/account/applications" in text
