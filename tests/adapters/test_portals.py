@@ -163,8 +163,8 @@ def test_client_fields_are_what_registration_needs():
 
 def test_status_labels_come_in_the_persons_language():
     (profile,) = [p for p in load_portal_profiles() if p.slug == "ircc-portal"]
-    assert profile.status_label("in_review", "fr") == "En cours d'examen"
-    assert profile.status_label("in_review", "fr-CA") == "En cours d'examen"
+    assert profile.status_label("in_review", "fr") == "En cours d’examen"
+    assert profile.status_label("in_review", "fr-CA") == "En cours d’examen"
     assert profile.status_label("in_review", "en") == "In review"
     assert profile.status_label("a_new_status", "fr") == "a_new_status"
 

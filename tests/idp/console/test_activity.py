@@ -101,7 +101,7 @@ def test_each_entry_names_the_application_the_action_the_portal_and_who(history,
     assert "Study permit W200" in given
     assert "You" in given
     french = browser.get("/account/activity?lang=fr").text
-    assert "Portail d&#39;IRCC" in french
+    assert "Portail d’IRCC" in french
     assert "Téléverser des documents" in french
 
 

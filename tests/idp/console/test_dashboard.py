@@ -192,7 +192,7 @@ def test_the_representative_hears_when_appointed_and_when_the_access_changes(
     assert granted.status_code == 303
     appointed = mail.texts(rep.email)[-1]
     assert "Amara Okafor vous a désigné" in appointed
-    assert "Permis d’études E4 (Portail d'IRCC)" in appointed  # the rep's language
+    assert "Permis d’études E4 (Portail d’IRCC)" in appointed  # the rep's language
     with transaction(components) as db:
         (delegation,) = delegations_of_actor(db, rep.subject)
     change = f"/account/representatives/{delegation.id}/change"

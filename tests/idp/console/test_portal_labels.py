@@ -39,8 +39,8 @@ def test_my_applications_show_the_portals_status_label_in_my_language(components
     assert "<td>In review</td>" in english
     assert "in_review" not in english
     french = browser.get("/account/applications?lang=fr").text
-    assert "<td>En cours d&#39;examen</td>" in french
-    assert "Portail d&#39;IRCC" in french
+    assert "<td>En cours d’examen</td>" in french
+    assert "Portail d’IRCC" in french
 
 
 def test_my_applications_name_the_program_in_my_language(components, portal, browser):
@@ -88,7 +88,7 @@ def test_the_representative_sees_the_status_of_each_application(components, port
         )
     sign_in(browser, "/login", rep.email)
     page = browser.get("/account/delegations?lang=fr").text
-    assert "Permis d’études W300 (Portail d&#39;IRCC) — En cours d&#39;examen" in page
+    assert "Permis d’études W300 (Portail d’IRCC) — En cours d’examen" in page
 
 
 def test_connected_portals_are_named_in_my_language_with_scopes_in_plain_words(
@@ -103,7 +103,7 @@ def test_connected_portals_are_named_in_my_language_with_scopes_in_plain_words(
     code = authorize_code(browser, request, person.email)["code"]
     redeem(portal, code, request.verifier, client.client_id, secret, redirect_uri=callback)
     page = browser.get("/account/portals?lang=fr").text
-    assert "Portail d&#39;IRCC" in page
+    assert "Portail d’IRCC" in page
     assert "Confirmer que c’est bien vous" in page
     english = browser.get("/account/portals?lang=en").text
     assert "Confirm that it is you" in english

@@ -9,7 +9,7 @@ from tests.idp.flows import authorization_request, sign_in
 
 AINP_CALLBACK = "https://ainp.example/oidc/callback"
 AINP_EN = "Alberta Advantage Immigration Program (AAIP, formerly AINP)"
-AINP_FR = "Programme d&#39;immigration Alberta Advantage (PIAA, anciennement AINP)"
+AINP_FR = "Programme d’immigration Alberta Advantage (PIAA, anciennement AINP)"
 
 
 def _consent_page(components, browser, client_id: str, **params: str) -> str:

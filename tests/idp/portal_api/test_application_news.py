@@ -35,10 +35,10 @@ def test_a_status_change_is_mailed_in_the_applicants_language(filed, mail):
     applicant, patch = filed
     patch(status="in_review")
     (subject,) = mail.subjects(applicant.email)
-    assert subject == "Du nouveau pour votre demande W100 (Portail d'IRCC)"
+    assert subject == "Du nouveau pour votre demande W100 (Portail d’IRCC)"
     (text,) = mail.texts(applicant.email)
-    assert "Portail d'IRCC a mis à jour votre demande Permis d’études W100." in text
-    assert "Nouveau statut\u00a0: En cours d'examen" in text
+    assert "Portail d’IRCC a mis à jour votre demande Permis d’études W100." in text
+    assert "Nouveau statut\u00a0: En cours d’examen" in text
     assert LINK in text
     assert "https://testserver/account/applications" in text
     assert "https://testserver/help" in text
@@ -50,7 +50,7 @@ def test_new_messages_are_mailed_once_and_reading_them_mails_nothing(filed, mail
     patch(unread_count=2)  # the same report again: nothing new
     patch(unread_count=0)  # the person read them
     (text,) = mail.texts(applicant.email)
-    assert "(Portail d'IRCC)\u00a0: 2" in text
+    assert "(Portail d’IRCC)\u00a0: 2" in text
     assert "Nouveau statut" not in text
 
 
@@ -59,7 +59,7 @@ def test_a_status_and_new_messages_in_one_report_make_one_mail(filed, mail):
     patch(status="biometrics_requested", unread_count=1)
     (text,) = mail.texts(applicant.email)
     assert "Données biométriques demandées" in text
-    assert "(Portail d'IRCC)\u00a0: 1" in text
+    assert "(Portail d’IRCC)\u00a0: 1" in text
 
 
 def test_a_change_of_link_alone_mails_nothing(filed, mail):
