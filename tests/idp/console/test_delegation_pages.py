@@ -10,58 +10,21 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from idp.authn.totp import current_code
 from idp.cli.main import app as cli
-from tests.factories.idp import connect, make_account, transaction
+from tests.factories.idp import make_account, transaction
+from tests.idp.console.delegations import applicant_with_application, step_up_to_appoint
 from tests.idp.flows import (
     assert_group_error,
     csrf_of,
     enable_totp,
-    portal_client,
-    portal_token,
-    register_application,
     sign_in,
     step_up,
     switch_language,
 )
 
 
-def _applicant_with_application(components, portal, browser, clock):
-    applicant = make_account(components, name="Amara Okafor")
-    client, secret = portal_client(components, name="IRCC Portal")
-    token = portal_token(portal, client, secret)
-    connect(components, applicant, client)
-    application = register_application(
-        portal,
-        token,
-        applicant.subject,
-        "E123456",
-        unread_count=2,
-        deep_link="https://portal.example/E123456",
-    ).json()
-    sign_in(browser, "/login", applicant.email)
-    secret_totp, _ = enable_totp(browser, clock.now().timestamp())
-    return applicant, application, secret_totp
-
-
-def _step_up(browser, clock, secret_totp):
-    start = browser.get("/account/step-up?return=/account/representatives/new")
-    assert start.headers["location"] == "/login/second-factor"
-    clock.advance(30)
-    page = browser.get("/login/second-factor")
-    done = browser.post(
-        "/login/second-factor",
-        data={
-            "method": "totp",
-            "code": current_code(secret_totp, clock.now().timestamp()),
-            "csrf_token": csrf_of(page),
-        },
-    )
-    assert done.headers["location"] == "/account/representatives/new"
-
-
 def test_my_applications_shows_which_portal_has_my_messages(components, portal, browser, clock):
-    _applicant_with_application(components, portal, browser, clock)
+    applicant_with_application(components, portal, browser, clock)
     page = browser.get("/account/applications")
     assert "IRCC Portal" in page.text
     assert "E123456" in page.text
@@ -70,7 +33,7 @@ def test_my_applications_shows_which_portal_has_my_messages(components, portal, 
 
 
 def test_appointing_needs_a_recent_second_factor(components, portal, browser, clock):
-    _applicant_with_application(components, portal, browser, clock)
+    applicant_with_application(components, portal, browser, clock)
     clock.advance(16 * 60)  # the code typed at set-up is no longer recent
     page = browser.get("/account/representatives/new")
     assert page.headers["location"] == "/account/step-up?return=%2Faccount%2Frepresentatives%2Fnew"
@@ -85,11 +48,11 @@ def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
 ):
     from fastapi.testclient import TestClient
 
-    _applicant, application, secret_totp = _applicant_with_application(
+    _applicant, application, secret_totp = applicant_with_application(
         components, portal, browser, clock
     )
     rep = make_account(components, name="Rep Lee")
-    _step_up(browser, clock, secret_totp)
+    step_up_to_appoint(browser, clock, secret_totp)
     page = browser.get("/account/representatives/new")
     until = (clock.now() + timedelta(days=90)).date().isoformat()
     granted = browser.post(
@@ -141,8 +104,8 @@ def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
 def test_an_empty_appointment_names_every_field_in_order_and_links_each_group(
     components, portal, browser, clock, lang, email_text, error_prefix
 ):
-    _, _, secret_totp = _applicant_with_application(components, portal, browser, clock)
-    _step_up(browser, clock, secret_totp)
+    _, _, secret_totp = applicant_with_application(components, portal, browser, clock)
+    step_up_to_appoint(browser, clock, secret_totp)
     page = browser.get(f"/account/representatives/new?lang={lang}")
     refused = browser.post(
         "/account/representatives/new", data={"email": "", "csrf_token": csrf_of(page)}
@@ -168,9 +131,9 @@ def test_an_empty_appointment_names_every_field_in_order_and_links_each_group(
 def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field(
     components, portal, browser, clock
 ):
-    _, application, secret_totp = _applicant_with_application(components, portal, browser, clock)
+    _, application, secret_totp = applicant_with_application(components, portal, browser, clock)
     rep = make_account(components)
-    _step_up(browser, clock, secret_totp)
+    step_up_to_appoint(browser, clock, secret_totp)
     page = browser.get("/account/representatives/new")
     refused = browser.post(
         "/account/representatives/new",
@@ -199,7 +162,7 @@ def test_representative_asks_for_access_and_the_applicant_approves(
 ):
     from fastapi.testclient import TestClient
 
-    applicant, _, secret_totp = _applicant_with_application(components, portal, browser, clock)
+    applicant, _, secret_totp = applicant_with_application(components, portal, browser, clock)
     rep = make_account(components, name="Rep Kim")
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
         sign_in(rep_browser, "/login", rep.email)
@@ -250,7 +213,7 @@ def test_asking_for_access_answers_alike_when_the_mail_server_refuses(
     from idp.app import create_app
     from tests.servers import free_port
 
-    applicant, _, _ = _applicant_with_application(components, portal, browser, clock)
+    applicant, _, _ = applicant_with_application(components, portal, browser, clock)
     rep = make_account(components, name="Rep Kim")
     refusing = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "passerelle@example.ca")
     app = create_app(settings, components=replace(components, mailer=refusing))
@@ -311,7 +274,7 @@ def test_asking_for_access_names_every_field_at_fault_and_its_limit(
 def test_audit_verify_detects_a_quiet_edit(
     components, settings, monkeypatch, portal, browser, clock
 ):
-    _applicant_with_application(components, portal, browser, clock)
+    applicant_with_application(components, portal, browser, clock)
     from consent import record_event
 
     with transaction(components) as db:
@@ -342,221 +305,13 @@ def test_audit_verify_detects_a_quiet_edit(
     assert json.loads(broken.output)["broken_at"] == 2
 
 
-def _active_delegation(components, app, portal, browser, clock, actions):
-    from fastapi.testclient import TestClient
-
-    _applicant, application, secret_totp = _applicant_with_application(
-        components, portal, browser, clock
-    )
-    rep = make_account(components, name="Rep Lee")
-    _step_up(browser, clock, secret_totp)
-    page = browser.get("/account/representatives/new")
-    browser.post(
-        "/account/representatives/new",
-        data={
-            "email": rep.email,
-            "kind": "representative_unpaid",
-            "applications": application["id"],
-            "actions": actions,
-            "valid_until": (clock.now() + timedelta(days=90)).date().isoformat(),
-            "csrf_token": csrf_of(page),
-        },
-    )
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
-        sign_in(rep_browser, "/login", rep.email)
-        mine = rep_browser.get("/account/delegations")
-        (delegation_id,) = re.findall(r"/account/delegations/([0-9a-f]{32})/accept", mine.text)
-        rep_browser.post(
-            f"/account/delegations/{delegation_id}/accept", data={"csrf_token": csrf_of(mine)}
-        )
-    return application, delegation_id, rep
-
-
-def test_applicant_narrows_access_and_it_applies_at_once(components, app, portal, browser, clock):
-    application, delegation_id, _rep = _active_delegation(
-        components, app, portal, browser, clock, ["application.read", "documents.upload"]
-    )
-    listing = browser.get("/account/representatives")
-    assert f'href="/account/representatives/{delegation_id}/change"' in listing.text
-    form = browser.get(f"/account/representatives/{delegation_id}/change")
-    assert form.status_code == 200
-    assert 'value="documents.upload" checked' in form.text  # filled with what is granted
-    assert 'name="email"' not in form.text  # the person does not change
-    changed = browser.post(
-        f"/account/representatives/{delegation_id}/change",
-        data={
-            "applications": application["id"],
-            "actions": ["application.read"],
-            "valid_until": (clock.now() + timedelta(days=30)).date().isoformat(),
-            "csrf_token": csrf_of(form),
-        },
-    )
-    assert changed.headers["location"] == "/account/representatives?notice=changed"
-    listing = browser.get("/account/representatives")
-    assert "Upload documents" not in listing.text
-    assert "active" in listing.text
-    assert "Access changed" in browser.get("/account/activity").text
-
-
-def test_widening_access_asks_the_representative_again(components, app, portal, browser, clock):
-    application, delegation_id, _rep = _active_delegation(
-        components, app, portal, browser, clock, ["application.read"]
-    )
-    form = browser.get(f"/account/representatives/{delegation_id}/change")
-    changed = browser.post(
-        f"/account/representatives/{delegation_id}/change",
-        data={
-            "applications": application["id"],
-            "actions": ["application.read", "payment.make"],
-            "valid_until": (clock.now() + timedelta(days=30)).date().isoformat(),
-            "csrf_token": csrf_of(form),
-        },
-    )
-    assert changed.headers["location"] == "/account/representatives?notice=changed_needs_acceptance"
-    assert "waiting for them to accept" in browser.get("/account/representatives").text
-
-
-def test_a_bad_change_is_explained_and_nothing_is_lost(components, app, portal, browser, clock):
-    application, delegation_id, _rep = _active_delegation(
-        components, app, portal, browser, clock, ["application.read"]
-    )
-    form = browser.get(f"/account/representatives/{delegation_id}/change?lang=fr")
-    refused = browser.post(
-        f"/account/representatives/{delegation_id}/change",
-        data={
-            "applications": application["id"],
-            "actions": ["application.read"],
-            "valid_until": "2020-01-01",
-            "csrf_token": csrf_of(form),
-        },
-    )
-    assert refused.status_code == 400
-    assert 'value="2020-01-01"' in refused.text  # what was typed stays
-    assert "date de fin" in refused.text
-    listing = browser.get("/account/representatives?lang=en")
-    assert "Status: active" in listing.text
-
-
-def test_changing_needs_a_recent_second_factor_and_ones_own_delegation(
-    components, app, portal, browser, clock
-):
-    _application, delegation_id, _rep = _active_delegation(
-        components, app, portal, browser, clock, ["application.read"]
-    )
-    clock.advance(16 * 60)  # the step-up is older than 15 minutes
-    form = browser.get(f"/account/representatives/{delegation_id}/change")
-    assert form.headers["location"].startswith("/account/step-up?return=")
-    token = csrf_of(browser.get("/account/security"))
-    late = browser.post(
-        f"/account/representatives/{delegation_id}/change", data={"csrf_token": token}
-    )
-    assert late.headers["location"].startswith("/account/step-up")
-
-
-def _officer(components, **fields):
-    officer = make_account(components, **fields)
-    with transaction(components) as db:
-        from idp.accounts.models import Account
-
-        db.get(Account, officer.id).roles = ["officer"]
-    return officer
-
-
-def test_an_officer_suspends_a_representative_from_the_cli(
-    components, app, settings, monkeypatch, portal, browser, clock
-):
-    from consent import Action, decide
-
-    application, delegation_id, rep = _active_delegation(
-        components, app, portal, browser, clock, ["application.read"]
-    )
-    officer = _officer(components, name="Officer Tremblay")
-    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
-        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
-    runner = CliRunner()
-    by = ["--officer", officer.email, "--json"]
-    unknown = runner.invoke(cli, ["representatives", "suspend", "--email", "no@example.ca", *by])
-    assert unknown.exit_code != 0
-    assert "email" in unknown.output
-    not_an_officer = runner.invoke(
-        cli, ["representatives", "suspend", "--email", rep.email, "--officer", rep.email, "--json"]
-    )
-    assert json.loads(not_an_officer.output)["field"] == "officer"
-    done = runner.invoke(
-        cli, ["representatives", "suspend", "--email", rep.email, "--reason", "complaint", *by]
-    )
-    assert done.exit_code == 0, done.output
-    assert json.loads(done.output) == {"suspended_delegations": 1}
-    with transaction(components) as db:
-        decision = decide(
-            db,
-            actor=rep.subject,
-            action=Action.APPLICATION_READ,
-            application_id=application["id"],
-            now=clock.now(),
-        )
-    assert not decision.allowed
-    listing = browser.get("/account/representatives")
-    assert "suspended" in listing.text
-    assert f"/account/representatives/{delegation_id}/change" not in listing.text
-    activity = browser.get("/account/activity").text
-    assert "Representative suspended" in activity
-    assert "Officer Tremblay" in activity  # who suspended, never "?"
-
-
-def test_an_officer_reinstates_a_representative_from_the_cli(
-    components, app, settings, monkeypatch, portal, browser, clock
-):
-    from consent import Action, decide
-
-    application, _delegation_id, rep = _active_delegation(
-        components, app, portal, browser, clock, ["application.read"]
-    )
-    officer = _officer(components)
-    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
-        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
-    runner = CliRunner()
-    suspend = ["representatives", "suspend", "--email", rep.email, "--reason", "review"]
-    assert runner.invoke(cli, [*suspend, "--officer", officer.email, "--json"]).exit_code == 0
-    done = runner.invoke(
-        cli,
-        [
-            "representatives",
-            "reinstate",
-            "--email",
-            rep.email,
-            "--reason",
-            "cleared",
-            "--officer",
-            officer.email,
-            "--json",
-        ],
-    )
-    assert done.exit_code == 0, done.output
-    assert json.loads(done.output) == {"reinstated_delegations": 1}
-    with transaction(components) as db:
-        decision = decide(
-            db,
-            actor=rep.subject,
-            action=Action.APPLICATION_READ,
-            application_id=application["id"],
-            now=clock.now(),
-        )
-    assert decision.allowed
-    assert "Status: active" in browser.get("/account/representatives?lang=en").text
-    # French puts its non-breaking space before the colon, inside the translation.
-    assert "État\u00a0: actif" in browser.get("/account/representatives?lang=fr").text
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_appointment_app_setup_and_enrolment_pages_lead_back_to_the_account(
     components, portal, browser, clock, lang
 ):
     """Each had no link but the logo: a trail back, as on the household and legacy pages."""
-    _, _, secret_totp = _applicant_with_application(components, portal, browser, clock)
-    _step_up(browser, clock, secret_totp)
+    _, _, secret_totp = applicant_with_application(components, portal, browser, clock)
+    step_up_to_appoint(browser, clock, secret_totp)
     trails = {
         "/account/representatives/new": ["/account", "/account/representatives"],
         "/account/security/totp": ["/account", "/account/security"],
@@ -579,7 +334,7 @@ def test_someone_without_applications_is_told_so_not_given_a_form_that_cannot_su
     account = make_account(components)
     sign_in(browser, "/login", account.email)
     secret_totp, _ = enable_totp(browser, clock.now().timestamp())
-    _step_up(browser, clock, secret_totp)
+    step_up_to_appoint(browser, clock, secret_totp)
     page = browser.get(f"/account/representatives/new?lang={lang}")
     assert page.status_code == 200
     assert text in page.text

@@ -1,0 +1,82 @@
+"""Journeys the delegation page tests share: an applicant with an application at a
+portal and an authenticator app, a step-up before appointing, an accepted delegation."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from idp.authn.totp import current_code
+from tests.factories.idp import connect, make_account
+from tests.idp.flows import (
+    csrf_of,
+    enable_totp,
+    portal_client,
+    portal_token,
+    register_application,
+    sign_in,
+)
+
+
+def applicant_with_application(components, portal, browser, clock):
+    applicant = make_account(components, name="Amara Okafor")
+    client, secret = portal_client(components, name="IRCC Portal")
+    token = portal_token(portal, client, secret)
+    connect(components, applicant, client)
+    application = register_application(
+        portal,
+        token,
+        applicant.subject,
+        "E123456",
+        unread_count=2,
+        deep_link="https://portal.example/E123456",
+    ).json()
+    sign_in(browser, "/login", applicant.email)
+    secret_totp, _ = enable_totp(browser, clock.now().timestamp())
+    return applicant, application, secret_totp
+
+
+def step_up_to_appoint(browser, clock, secret_totp):
+    start = browser.get("/account/step-up?return=/account/representatives/new")
+    assert start.headers["location"] == "/login/second-factor"
+    clock.advance(30)
+    page = browser.get("/login/second-factor")
+    done = browser.post(
+        "/login/second-factor",
+        data={
+            "method": "totp",
+            "code": current_code(secret_totp, clock.now().timestamp()),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert done.headers["location"] == "/account/representatives/new"
+
+
+def active_delegation(components, app, portal, browser, clock, actions):
+    _applicant, application, secret_totp = applicant_with_application(
+        components, portal, browser, clock
+    )
+    rep = make_account(components, name="Rep Lee")
+    step_up_to_appoint(browser, clock, secret_totp)
+    page = browser.get("/account/representatives/new")
+    browser.post(
+        "/account/representatives/new",
+        data={
+            "email": rep.email,
+            "kind": "representative_unpaid",
+            "applications": application["id"],
+            "actions": actions,
+            "valid_until": (clock.now() + timedelta(days=90)).date().isoformat(),
+            "csrf_token": csrf_of(page),
+        },
+    )
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as rep_browser:
+        sign_in(rep_browser, "/login", rep.email)
+        mine = rep_browser.get("/account/delegations")
+        (delegation_id,) = re.findall(r"/account/delegations/([0-9a-f]{32})/accept", mine.text)
+        rep_browser.post(
+            f"/account/delegations/{delegation_id}/accept", data={"csrf_token": csrf_of(mine)}
+        )
+    return application, delegation_id, rep
