@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from idp.authn.totp import current_code
 from tests.factories.idp import connect, make_account
 from tests.idp.flows import (
     csrf_of,
@@ -17,7 +16,10 @@ from tests.idp.flows import (
     portal_token,
     register_application,
     sign_in,
+    step_up,
 )
+
+APPOINT = "/account/representatives/new"  # where a step-up before appointing returns
 
 
 def applicant_with_application(components, portal, browser, clock):
@@ -38,28 +40,12 @@ def applicant_with_application(components, portal, browser, clock):
     return applicant, application, secret_totp
 
 
-def step_up_to_appoint(browser, clock, secret_totp):
-    start = browser.get("/account/step-up?return=/account/representatives/new")
-    assert start.headers["location"] == "/login/second-factor"
-    clock.advance(30)
-    page = browser.get("/login/second-factor")
-    done = browser.post(
-        "/login/second-factor",
-        data={
-            "method": "totp",
-            "code": current_code(secret_totp, clock.now().timestamp()),
-            "csrf_token": csrf_of(page),
-        },
-    )
-    assert done.headers["location"] == "/account/representatives/new"
-
-
 def active_delegation(components, app, portal, browser, clock, actions):
     _applicant, application, secret_totp = applicant_with_application(
         components, portal, browser, clock
     )
     rep = make_account(components, name="Rep Lee")
-    step_up_to_appoint(browser, clock, secret_totp)
+    step_up(browser, clock, secret_totp, APPOINT)
     page = browser.get("/account/representatives/new")
     browser.post(
         "/account/representatives/new",

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from idp.cli.main import app as cli
 from tests.factories.idp import make_account, transaction
-from tests.idp.console.delegations import applicant_with_application, step_up_to_appoint
+from tests.idp.console.delegations import APPOINT, applicant_with_application
 from tests.idp.flows import (
     assert_group_error,
     csrf_of,
@@ -52,7 +52,7 @@ def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
         components, portal, browser, clock
     )
     rep = make_account(components, name="Rep Lee")
-    step_up_to_appoint(browser, clock, secret_totp)
+    step_up(browser, clock, secret_totp, APPOINT)
     page = browser.get("/account/representatives/new")
     until = (clock.now() + timedelta(days=90)).date().isoformat()
     granted = browser.post(
@@ -105,7 +105,7 @@ def test_an_empty_appointment_names_every_field_in_order_and_links_each_group(
     components, portal, browser, clock, lang, email_text, error_prefix
 ):
     _, _, secret_totp = applicant_with_application(components, portal, browser, clock)
-    step_up_to_appoint(browser, clock, secret_totp)
+    step_up(browser, clock, secret_totp, APPOINT)
     page = browser.get(f"/account/representatives/new?lang={lang}")
     refused = browser.post(
         "/account/representatives/new", data={"email": "", "csrf_token": csrf_of(page)}
@@ -133,7 +133,7 @@ def test_paid_representation_to_an_unapproved_person_is_refused_beside_the_field
 ):
     _, application, secret_totp = applicant_with_application(components, portal, browser, clock)
     rep = make_account(components)
-    step_up_to_appoint(browser, clock, secret_totp)
+    step_up(browser, clock, secret_totp, APPOINT)
     page = browser.get("/account/representatives/new")
     refused = browser.post(
         "/account/representatives/new",
@@ -311,7 +311,7 @@ def test_the_appointment_app_setup_and_enrolment_pages_lead_back_to_the_account(
 ):
     """Each had no link but the logo: a trail back, as on the household and legacy pages."""
     _, _, secret_totp = applicant_with_application(components, portal, browser, clock)
-    step_up_to_appoint(browser, clock, secret_totp)
+    step_up(browser, clock, secret_totp, APPOINT)
     trails = {
         "/account/representatives/new": ["/account", "/account/representatives"],
         "/account/security/totp": ["/account", "/account/security"],
@@ -334,7 +334,7 @@ def test_someone_without_applications_is_told_so_not_given_a_form_that_cannot_su
     account = make_account(components)
     sign_in(browser, "/login", account.email)
     secret_totp, _ = enable_totp(browser, clock.now().timestamp())
-    step_up_to_appoint(browser, clock, secret_totp)
+    step_up(browser, clock, secret_totp, APPOINT)
     page = browser.get(f"/account/representatives/new?lang={lang}")
     assert page.status_code == 200
     assert text in page.text
