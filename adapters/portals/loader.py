@@ -21,6 +21,7 @@ from types import MappingProxyType
 from adapters.portals.errors import ProfileError
 from adapters.portals.fields import SCOPE_PATTERN, SNAKE_PATTERN, ProfileTable, origin
 from adapters.portals.profile import (
+    APPLICATION_TYPES,
     DELEGATED_ACTIONS,
     GRANT_TYPES,
     READ_ACTIONS,
@@ -59,6 +60,7 @@ OPTIONAL_KEYS = (
     "events_uri",
     "sector_identifier",
     "programs",
+    "application_type",
 )
 
 
@@ -102,6 +104,9 @@ def load_portal_profile(path: Path) -> PortalProfile:
         programs=fields.codes("programs", MAX_PROGRAM_LABEL_LENGTH, "program")
         if fields.has("programs")
         else MappingProxyType({}),
+        application_type=fields.choice("application_type", APPLICATION_TYPES)
+        if fields.has("application_type")
+        else APPLICATION_TYPES[0],
     )
     for check in _WHOLE_PROFILE_CHECKS:
         check(fields, profile)

@@ -22,6 +22,8 @@ TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE_GRANT)
 # private_key_jwt needs the portal's public keys, which a profile does not carry yet.
 TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+# OpenID Connect Dynamic Client Registration 1.0 §2; `native`: RFC 8252 redirect URIs.
+APPLICATION_TYPES = ("web", "native")
 # consent's action catalogue (DESIGN §5); a designated individual gets at most READ_ACTIONS.
 DELEGATED_ACTIONS = (
     "application.read",
@@ -57,6 +59,7 @@ class ClientFields(TypedDict):
     events_uri: str | None
     subject_type: str
     sector_identifier: str | None
+    application_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ class PortalProfile:
     `programs` (optional `[programs]` table): the program codes the portal reports
     applications under (`study_permit`), each with its English and French name; a portal
     that sends its programs as free text lists none, and its text shows as sent.
+    `application_type` (optional, `web` by default): `native` for an app on the person's
+    device, whose loopback redirect URIs may name any port (RFC 8252 §7.3).
     """
 
     slug: str
@@ -92,6 +97,7 @@ class PortalProfile:
     sector_identifier: str | None
     statuses: Mapping[str, LocalizedText]
     programs: Mapping[str, LocalizedText]
+    application_type: str = APPLICATION_TYPES[0]
 
     def status_label(self, code: str, language: str) -> str:
         """The label of a status code; the code itself if the profile does not list it
@@ -119,4 +125,5 @@ class PortalProfile:
             events_uri=self.events_uri,
             subject_type=self.subject_type.value,
             sector_identifier=self.sector_identifier,
+            application_type=self.application_type,
         )

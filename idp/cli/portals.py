@@ -80,6 +80,12 @@ def clients_create(
         str | None,
         typer.Option(help="Pairwise sector host (default: the host of its redirect URIs)."),
     ] = None,
+    application_type: Annotated[
+        str,
+        typer.Option(
+            help="web | native: a native app's loopback redirect URIs take any port (RFC 8252)."
+        ),
+    ] = "web",
     as_json: JsonOption = False,
 ) -> None:
     """Register a portal; prints client_id and client_secret (shown once)."""
@@ -103,6 +109,7 @@ def clients_create(
                 frontchannel_logout_uri=frontchannel_logout_uri,
                 frontchannel_logout_session_required=frontchannel_logout_session_required,
                 require_pushed_authorization_requests=require_pushed_authorization_requests,
+                application_type=application_type,
                 **({"scope": scope} if scope else {}),
                 now=parts.clock.now(),
             )
@@ -129,6 +136,7 @@ def clients_list(as_json: JsonOption = False) -> None:
                 "first_party": c.first_party,
                 "subject_type": c.subject_type,
                 "sector_identifier": c.sector_identifier,
+                "application_type": c.application_type,
                 "profile": c.profile_slug,
                 "frontchannel_logout_uri": c.frontchannel_logout_uri,
                 "frontchannel_logout_session_required": c.frontchannel_logout_session_required,

@@ -5,7 +5,8 @@ digest is safe and keeps the token endpoint fast; redirect URIs are kept exactly
 registered, to be compared character for character. A client registered from a portal
 profile carries the profile's slug (`idp portals sync` finds it by that, so the portal's
 name can change); `subject_type` and `sector_identifier` choose its `sub` (OpenID Connect
-Core §8).
+Core §8); `application_type` (`web` or `native`, OpenID Connect Dynamic Client
+Registration §2) chooses how its redirect URIs are checked and matched (RFC 8252).
 """
 
 from __future__ import annotations
@@ -44,5 +45,6 @@ class Client(Base):
     events_uri: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     profile_slug: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     subject_type: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
+    application_type: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
     sector_identifier: Mapped[str | None] = mapped_column(String(253), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,9 +3,11 @@
 Redirect URIs are compared exactly, character for character (RFC 9700 section 4.1.3; OIDC
 Core 3.1.2.1): no wildcards, no prefix or path matching, no normalisation. They must be
 absolute, fragment-free, and https unless they point at a loopback host (RFC 8252
-section 7.3). A client gets `public` or `pairwise` subject identifiers (OpenID Connect
-Core §8); a pairwise client's sector is fixed at registration. `check_client_settings`
-returns the settings as they will be stored, or `InvalidInput` naming the field at fault.
+section 7.3); a `native` client's follow RFC 8252 (`idp.clients.native_apps`), whose
+loopback IP URIs alone may name another port at the time of the request. A client gets
+`public` or `pairwise` subject identifiers (OpenID Connect Core §8); a pairwise client's
+sector is fixed at registration. `check_client_settings` returns the settings as they will
+be stored, or `InvalidInput` naming the field at fault.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from urllib.parse import urlsplit
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from idp.clients.native_apps import (
+    APPLICATION_NATIVE,
+    APPLICATION_WEB,
+    check_application_type,
+    check_native_redirect_uri,
+)
 from idp.errors import InvalidInput
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
@@ -66,6 +74,16 @@ def check_uris(values: Sequence[str], field: str) -> list[str]:
     if len(values) > MAX_URIS:
         raise InvalidInput(field, f"at most {MAX_URIS} values for {field}", limit=MAX_URIS)
     return [validate_redirect_uri(v, field) for v in values]
+
+
+def check_redirect_uris(values: Sequence[str], application_type: str) -> list[str]:
+    """A client's redirect URIs: the web rules, and RFC 8252's for a native client."""
+    native = check_application_type(application_type) == APPLICATION_NATIVE
+    uris = check_uris(values, "redirect_uri")
+    if native:
+        for uri in uris:
+            check_native_redirect_uri(uri, "redirect_uri")
+    return uris
 
 
 def _check_name(name: str) -> str:
@@ -157,6 +175,7 @@ class ClientSettings:
     frontchannel_logout_uri: str | None = None
     frontchannel_logout_session_required: bool = False
     require_pushed_authorization_requests: bool = False
+    application_type: str = APPLICATION_WEB
 
 
 def _check_sector(settings: ClientSettings) -> str | None:
@@ -210,7 +229,7 @@ def check_client_settings(
     return replace(
         settings,
         name=_check_name(settings.name),
-        redirect_uris=tuple(check_uris(settings.redirect_uris, "redirect_uri")),
+        redirect_uris=tuple(check_redirect_uris(settings.redirect_uris, settings.application_type)),
         post_logout_redirect_uris=tuple(
             check_uris(settings.post_logout_redirect_uris, "post_logout_redirect_uri")
         ),

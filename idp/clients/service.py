@@ -21,6 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.clients.models import Client
+from idp.clients.native_apps import (
+    APPLICATION_NATIVE,
+    APPLICATION_WEB,
+    is_loopback_redirect_match,
+)
 from idp.clients.registration import (
     DEFAULT_SCOPE,
     MAX_CLIENT_ID_LENGTH,
@@ -29,6 +34,7 @@ from idp.clients.registration import (
     ClientSettings,
     check_client_settings,
     check_grants,
+    check_redirect_uris,
     check_uris,
     needs_secret,
     settings_columns,
@@ -64,6 +70,7 @@ class RegisteredClient:
     frontchannel_logout_uri: str | None = None
     frontchannel_logout_session_required: bool = False
     require_pushed_authorization_requests: bool = False
+    application_type: str = APPLICATION_WEB
 
     @classmethod
     def from_row(cls, row: Client) -> RegisteredClient:
@@ -87,12 +94,17 @@ class RegisteredClient:
             frontchannel_logout_uri=row.frontchannel_logout_uri,
             frontchannel_logout_session_required=row.frontchannel_logout_session_required,
             require_pushed_authorization_requests=row.require_pushed_authorization_requests,
+            application_type=row.application_type,
         )
 
     @property
     def is_pairwise(self) -> bool:
         """OpenID Connect Core §8.1: its `sub` values are its sector's own."""
         return self.subject_type == SUBJECT_PAIRWISE and self.sector_identifier is not None
+
+    @property
+    def is_native(self) -> bool:
+        return self.application_type == APPLICATION_NATIVE
 
     @property
     def is_public(self) -> bool:
@@ -112,7 +124,14 @@ class RegisteredClient:
         return " ".join(s for s in scope.split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri in self.redirect_uris
+        """Exact match; for a native client a loopback URI may also name another port
+        (RFC 8252 §7.3, `idp.clients.native_apps`)."""
+        if redirect_uri in self.redirect_uris:
+            return True
+        return self.is_native and any(
+            is_loopback_redirect_match(registered, redirect_uri)
+            for registered in self.redirect_uris
+        )
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.secret_digest is None:
@@ -158,6 +177,7 @@ def create_client(
     frontchannel_logout_uri: str | None = None,
     frontchannel_logout_session_required: bool = False,
     require_pushed_authorization_requests: bool = False,
+    application_type: str = APPLICATION_WEB,
     now: datetime,
 ) -> tuple[RegisteredClient, str | None]:
     """Register a client; return it with its secret (shown once) or None for public ones.
@@ -180,6 +200,7 @@ def create_client(
         frontchannel_logout_uri=frontchannel_logout_uri or None,
         frontchannel_logout_session_required=frontchannel_logout_session_required,
         require_pushed_authorization_requests=require_pushed_authorization_requests,
+        application_type=application_type,
     )
     return register_client(
         session,
@@ -265,7 +286,7 @@ def update_client_uris(
     if row is None:
         raise InvalidInput("client_id", f"no client has the id {client_id!r}")
     check_grants(row.grant_types, row.token_endpoint_auth_method, redirect_uris)
-    row.redirect_uris = check_uris(redirect_uris, "redirect_uri")
+    row.redirect_uris = check_redirect_uris(redirect_uris, row.application_type)
     row.post_logout_redirect_uris = check_uris(
         post_logout_redirect_uris, "post_logout_redirect_uri"
     )

@@ -73,6 +73,7 @@ def client_settings(profile: PortalProfile) -> ClientSettings:
         subject_type=fields["subject_type"],
         sector_identifier=fields["sector_identifier"],
         frontchannel_logout_uri=fields["frontchannel_logout_uri"],
+        application_type=fields["application_type"],
     )
 
 

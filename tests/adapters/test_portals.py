@@ -158,6 +158,7 @@ def test_client_fields_are_what_registration_needs():
         "events_uri": "https://bc-pnp.example/events/delegations",
         "subject_type": "pairwise",
         "sector_identifier": "bc-pnp.example",
+        "application_type": "web",
     }
 
 
@@ -195,6 +196,12 @@ def test_a_valid_profile_loads(tmp_path):
     assert profile.statuses["received"] == LocalizedText("Received", "Reçue")
     assert profile.programs == {}  # optional: a portal may send its programs as free text
     assert profile.backchannel_logout_uri is None
+    assert profile.application_type == "web"  # optional: a portal is a web client
+
+
+def test_a_profile_may_declare_a_native_app(tmp_path):
+    profile = load_portal_profile(write_profile(tmp_path, {"application_type": "native"}))
+    assert profile.to_client_fields()["application_type"] == "native"
 
 
 def test_a_profile_names_its_programs_in_english_and_french(tmp_path):
@@ -269,6 +276,7 @@ NO_DELEGATION = {"representatives_allowed": False, "delegated_actions": []}
         ({"first_party": 1}, (), "first_party", "wrong_type"),
         ({"slug": "Sample_Portal"}, (), "slug", "bad_format"),
         ({"subject_type": "opaque"}, (), "subject_type", "unknown_value"),
+        ({"application_type": "desktop"}, (), "application_type", "unknown_value"),
         ({"redirect_uris": ["http://portal.example/cb"]}, (), "redirect_uris[0]", "not_https"),
         ({"redirect_uris": ["https://p.example/cb#top"]}, (), "redirect_uris[0]", "bad_uri"),
         ({"redirect_uris": ["https://u:p@p.example/cb"]}, (), "redirect_uris[0]", "bad_uri"),

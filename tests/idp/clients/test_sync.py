@@ -109,3 +109,27 @@ def test_a_profile_the_registry_refuses_names_the_field(components, tmp_path):
     with pytest.raises(InvalidInput) as error:
         sync(components, [replace(profile, scopes=(*profile.scopes, "phone"))])
     assert error.value.field == "scope"
+
+
+def test_a_native_profile_registers_a_native_client(components):
+    profile = load_portal_profile(PROFILES_FOLDER / "physical-presence-calculator.toml")
+    native = replace(profile, application_type="native", redirect_uris=("http://127.0.0.1/cb",))
+    (result,) = sync(components, [replace(native, frontchannel_logout_uri=None)])
+    with transaction(components) as db:
+        client = find_client(db, str(result.client_id))
+    assert client is not None
+    assert client.is_native
+    assert client.check_redirect_uri("http://127.0.0.1:53127/cb")
+
+
+def test_a_native_profile_on_localhost_is_refused_naming_the_redirect_uri(components):
+    profile = load_portal_profile(PROFILES_FOLDER / "physical-presence-calculator.toml")
+    native = replace(
+        profile,
+        application_type="native",
+        redirect_uris=("http://localhost/cb",),
+        frontchannel_logout_uri=None,
+    )
+    with pytest.raises(InvalidInput) as error:
+        sync(components, [native])
+    assert error.value.field == "redirect_uri"
