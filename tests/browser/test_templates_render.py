@@ -1,6 +1,6 @@
 """The page templates, served by a tiny app on loopback, pass axe in Chromium, EN and FR.
 
-No database, no sessions: `tests.idp.http.test_pages.demo_app` renders each template
+No database, no sessions: `tests.idp.http.demo_pages.demo_app` renders each template
 with the view model its route passes, behind the real CSP.
 """
 
@@ -16,7 +16,7 @@ import uvicorn
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.idp.http.test_pages import TABLE_PAGES, demo_app
+from tests.idp.http.demo_pages import TABLE_PAGES, demo_app
 
 pytestmark = pytest.mark.browser
 PATHS = [

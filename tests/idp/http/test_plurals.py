@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from idp.http.locale import load_translations
 from idp.http.pages import Pages, create_template_env
-from tests.idp.http.test_pages import IDP
+from tests.idp.http.demo_pages import IDP
 
 PAGES = Pages(create_template_env(load_translations(IDP / "locale")))
 
