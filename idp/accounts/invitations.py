@@ -7,7 +7,8 @@ with a verified email; the invitee sets their own password (and may add a second
 
 Inviting someone again (the retry a refused mail asks for, or a lost mail) issues the open
 invitation again rather than a second one: a new token, so exactly one link works, the
-one in the last mail.
+one in the last mail. A unique index keeps one invitation in force per inviter and email,
+so two requests at the same instant issue one invitation too.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from idp.accounts.models import Account, AccountStatus, Invitation
@@ -30,10 +33,13 @@ from idp.accounts.service import (
     validate_email,
     validate_password,
 )
-from idp.errors import Conflict, InvalidInput
+from idp.db import serialize_with_writers
+from idp.errors import Conflict, InvalidInput, Unavailable
 
 INVITATION_TTL_DAYS = 14
 MAX_NAME_LENGTH = 200
+# Ours refused because another request added the invitation first, then theirs issued again.
+ISSUE_ATTEMPTS = 2
 
 
 def _digest(token: str) -> str:
@@ -78,7 +84,7 @@ def create_invitation(
     locale: str = "en",
 ) -> IssuedInvitation:
     """Create the invitation, or issue again the one `invited_by` has open for this email
-    (`_open_invitations`): same row, new token and expiry, so the link of an earlier
+    (`_issue_invitation`): same row, new token and expiry, so the link of an earlier
     mail stops working. Raises on the first field `check_invitation` reports (call it first
     to show every field at fault)."""
     errors = check_invitation(db, email=email, name=name, locale=locale)
@@ -92,55 +98,70 @@ def create_invitation(
         )
     if "locale" in errors:
         raise InvalidInput("locale", "locale must be en or fr")
-    email = validate_email(email)
-    invitation = _invitation_to_issue(db, email, invited_by, now)
     token = secrets.token_urlsafe(32)
-    invitation.name, invitation.locale = name.strip(), locale
-    invitation.token_digest = _digest(token)
-    invitation.expires_at = now + timedelta(days=INVITATION_TTL_DAYS)
-    db.flush()
+    fields = {
+        "name": name.strip(),
+        "locale": locale,
+        "token_digest": _digest(token),
+        "expires_at": now + timedelta(days=INVITATION_TTL_DAYS),
+    }
+    invitation = _issue_invitation(db, validate_email(email), invited_by, now, fields)
     return IssuedInvitation(invitation, token)
 
 
-def _open_invitations(
-    db: Session, email: str, invited_by: str | None, now: datetime
-) -> list[Invitation]:
-    """The invitations `invited_by` (None: the operator's CLI) made for `email` that are
-    still open, newest first: neither accepted nor expired, nor one to claim an unclaimed
-    identity (`invite_to_claim`). Locked, so that two retries issue them in turn."""
+def _invitation_in_force(db: Session, email: str, invited_by: str | None) -> Invitation | None:
+    """The invitation `invited_by` (None: the operator's CLI) has in force for `email`:
+    neither accepted nor superseded, nor one to claim an unclaimed identity
+    (`invite_to_claim`); a unique index keeps it one. Locked, so that two retries issue it
+    in turn."""
     inviter = (
         Invitation.invited_by.is_(None)
         if invited_by is None
         else Invitation.invited_by == invited_by
     )
-    return list(
-        db.scalars(
-            select(Invitation)
-            .where(
-                Invitation.email == email,
-                inviter,
-                Invitation.accepted_at.is_(None),
-                Invitation.expires_at > now,
-                Invitation.account_id.is_(None),
-            )
-            .order_by(Invitation.created_at.desc(), Invitation.id)
-            .with_for_update()
+    return db.scalar(
+        select(Invitation)
+        .where(
+            Invitation.email == email,
+            inviter,
+            Invitation.accepted_at.is_(None),
+            Invitation.account_id.is_(None),
+            Invitation.superseded_at.is_(None),
         )
+        .with_for_update()
     )
 
 
-def _invitation_to_issue(
-    db: Session, email: str, invited_by: str | None, now: datetime
+def _issue_invitation(
+    db: Session, email: str, invited_by: str | None, now: datetime, fields: dict[str, Any]
 ) -> Invitation:
-    """The open invitation `invited_by` made for `email`, else a new one (added)."""
-    pending = _open_invitations(db, email, invited_by, now)
-    for duplicate in pending[1:]:  # each retry added one before retries reused it
-        duplicate.expires_at = now
-    if pending:
-        return pending[0]
-    invitation = Invitation(id=uuid.uuid4().hex, email=email, invited_by=invited_by, created_at=now)
-    db.add(invitation)
-    return invitation
+    """The open invitation `invited_by` made for `email` with `fields` set, else a new one.
+
+    An expired one is superseded by the new one. A request at the same instant may add the
+    new one first: the unique index refuses ours (in a savepoint, so the rest of the unit
+    of work stays), and we issue theirs again, as a retry would.
+    """
+    serialize_with_writers(db)  # SQLite ignores the row lock: take the write lock first
+    for _attempt in range(ISSUE_ATTEMPTS):
+        current = _invitation_in_force(db, email, invited_by)
+        if current is not None and current.expires_at > now:
+            for name, value in fields.items():
+                setattr(current, name, value)
+            db.flush()
+            return current
+        if current is not None:
+            current.superseded_at = now
+        db.flush()  # what came before is not ours to retry
+        added = Invitation(
+            id=uuid.uuid4().hex, email=email, invited_by=invited_by, created_at=now, **fields
+        )
+        try:
+            with db.begin_nested():
+                db.add(added)
+        except IntegrityError:
+            continue  # another request added it first: issue that one
+        return added
+    raise Unavailable("database", "the invitation is being issued by another request")
 
 
 def invite_to_claim(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.schema import Base, UTCDateTime
@@ -55,6 +55,11 @@ class Account(Base):
         return role in (self.roles or [])
 
 
+# Not accepted, not superseded, not one to claim an unclaimed identity (those are made
+# afresh each time): the invitation an inviter issues again when asked again.
+INVITATION_IN_FORCE = "accepted_at IS NULL AND account_id IS NULL AND superseded_at IS NULL"
+
+
 class Invitation(Base):
     """An officer's invitation (as the PR portal does): single use, expiring, by email."""
 
@@ -70,3 +75,27 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     account_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # When a newer invitation of the same inviter for the same email replaced this one
+    # (it had expired, or it was a duplicate made before asking again reused the open one).
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # One invitation in force per inviter and email (the one asking again issues again):
+    # two requests at the same instant cannot both add one. The CLI's (no inviter) has its
+    # own index, NULLs being distinct in a unique index.
+    __table_args__ = (
+        Index(
+            "uq_idp_invitations_in_force_by_inviter",
+            "email",
+            "invited_by",
+            unique=True,
+            postgresql_where=text(f"invited_by IS NOT NULL AND {INVITATION_IN_FORCE}"),
+            sqlite_where=text(f"invited_by IS NOT NULL AND {INVITATION_IN_FORCE}"),
+        ),
+        Index(
+            "uq_idp_invitations_in_force_by_operator",
+            "email",
+            unique=True,
+            postgresql_where=text(f"invited_by IS NULL AND {INVITATION_IN_FORCE}"),
+            sqlite_where=text(f"invited_by IS NULL AND {INVITATION_IN_FORCE}"),
+        ),
+    )
