@@ -127,7 +127,7 @@ def connected_portals(request: Request, me: Me, db: Db, names: Portals) -> Respo
             "client_id": access.client_id,
             "name": names.name(access.client_id),
             "scopes": sorted(access.scopes, key=_scope_order),
-            "since": access.since.date().isoformat(),
+            "since": access.since,
         }
         for access in portals_holding_access(db, me.account.id)
     ]

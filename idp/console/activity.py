@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -59,22 +59,27 @@ EVENT_LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """Whole UTC days, both ends included; an open end takes everything on that side."""
+    """Whole days in `zone` (the service's, `IDP_DISPLAY_TIMEZONE`: the days its pages
+    show), both ends included; an open end takes everything on that side."""
 
     start: date | None = None
     end: date | None = None
+    zone: tzinfo = UTC
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
-        start = datetime.combine(self.start, datetime.min.time(), UTC) if self.start else None
-        end = None
-        if self.end is not None:
-            end = datetime.combine(self.end, datetime.min.time(), UTC) + timedelta(days=1)
+        """The UTC instants the period runs from (included) and to (excluded)."""
+        start = self._midnight(self.start) if self.start else None
+        end = self._midnight(self.end + timedelta(days=1)) if self.end else None
         return start, end
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, self.zone).astimezone(UTC)
 
     def to_claims(self) -> dict[str, str | None]:
         return {
             "from": self.start.isoformat() if self.start else None,
             "to": self.end.isoformat() if self.end else None,
+            "timezone": getattr(self.zone, "key", str(self.zone)),
         }
 
 

@@ -1,7 +1,8 @@
 """The applicant's activity log: the page, its signed export and a printable version.
 
-- `GET /account/activity?from=&to=`: every entry of the period (UTC days, both included),
-  newest first, in plain words (`activity.py`).
+- `GET /account/activity?from=&to=`: every entry of the period (days in the service's
+  zone, `IDP_DISPLAY_TIMEZONE`, as its pages show them; both included), newest first, in
+  plain words (`activity.py`).
 - `GET /account/activity/export?from=&to=`: the period as a JWS download
   (`application/jose`), at most `MAX_EXPORT_ENTRIES` entries: a longer period is refused
   beside the date fields, never cut short silently.
@@ -15,7 +16,7 @@ with the message beside the field (400).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -46,8 +47,9 @@ PAGE_ENTRIES = 200
 JOSE_MEDIA_TYPE = "application/jose"  # RFC 7515 §9.2.1: a JWS in compact serialization
 
 
-def read_period(query: Params) -> tuple[Period, dict[str, str]]:
-    """The period the query asks for, and the fields at fault (all of them at once)."""
+def read_period(query: Params, zone: tzinfo) -> tuple[Period, dict[str, str]]:
+    """The period the query asks for, in days of `zone`, and the fields at fault (all of
+    them at once)."""
     errors: dict[str, str] = {}
     days: dict[str, date | None] = {}
     for name in ("from", "to"):
@@ -59,7 +61,7 @@ def read_period(query: Params) -> tuple[Period, dict[str, str]]:
     start, end = days["from"], days["to"]
     if start is not None and end is not None and end < start:
         errors["to"] = "end_before_start"
-    return Period(start, end), errors
+    return Period(start, end, zone), errors
 
 
 def _describer(
@@ -99,8 +101,10 @@ def _page(
 
 
 @router.get(ACTIVITY)
-def activity(request: Request, me: Me, db: Db, portals: Portals, query: Query) -> Response:
-    period, errors = read_period(query)
+def activity(
+    request: Request, me: Me, db: Db, portals: Portals, settings: AppSettings, query: Query
+) -> Response:
+    period, errors = read_period(query, settings.display_zone)
     if errors:
         period = Period()
     return _page(request, _entries(request, db, me, portals, period, PAGE_ENTRIES), query, errors)
@@ -132,7 +136,7 @@ def export_period(
     now: Now,
     query: Query,
 ) -> Response:
-    period, errors = read_period(query)
+    period, errors = read_period(query, settings.display_zone)
     entries = [] if errors else _entries(request, db, me, portals, period, MAX_EXPORT_ENTRIES + 1)
     if len(entries) > MAX_EXPORT_ENTRIES:
         errors = {"from": "too_many_entries"}
@@ -155,9 +159,15 @@ def export_period(
 
 @router.get(ACTIVITY + "/print")
 def printable(
-    request: Request, me: Me, db: Db, portals: Portals, now: Now, query: Query
+    request: Request,
+    me: Me,
+    db: Db,
+    portals: Portals,
+    settings: AppSettings,
+    now: Now,
+    query: Query,
 ) -> Response:
-    period, errors = read_period(query)
+    period, errors = read_period(query, settings.display_zone)
     if errors:
         return _page(
             request, _entries(request, db, me, portals, Period(), PAGE_ENTRIES), query, errors
@@ -167,7 +177,9 @@ def printable(
         "period": period,
         "owner": _owner(me),
         "printed_at": now,
-        "period_query": urlencode({k: v for k, v in period.to_claims().items() if v}),
+        "period_query": urlencode(
+            {k: v for k, v in period.to_claims().items() if v and k in ("from", "to")}
+        ),
     }
     return render_page(request, "console/activity_print.html", context)
 

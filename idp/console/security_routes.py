@@ -59,8 +59,8 @@ def _passkeys(db: Session, account_id: str) -> list[dict[str, Any]]:
         {
             "id": c.credential_id,
             "name": c.name,
-            "created_at": c.created_at.date().isoformat(),
-            "last_used_at": c.last_used_at.date().isoformat() if c.last_used_at else None,
+            "created_at": c.created_at,
+            "last_used_at": c.last_used_at,
         }
         for c in rows
     ]

@@ -4,9 +4,10 @@ One Jinja2 environment per language, each with that language's gettext installed
 concurrent requests in English and French never share translation state. Every page gets
 `locale`, `other_locale`, `switch_url` (this URL in the other language), `csrf_token`
 and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`. The
-`display_time` filter shows a stored time in the service's zone and the page's language
-(`idp.http.times`). A page answering a form also gets `switch_snapshot`: its language
-switch posts that id to `/language` instead of linking to its path (`idp.http.snapshots`).
+`display_time` filter shows a stored time in the service's zone and the page's language,
+`display_date` the day it falls on there (`idp.http.times`), and `display_timezone` names
+that zone. A page answering a form also gets `switch_snapshot`: its language switch posts
+that id to `/language` instead of linking to its path (`idp.http.snapshots`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from idp.http.snapshots import PageSnapshots
-from idp.http.times import format_time
+from idp.http.times import format_date, format_time
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -48,6 +49,8 @@ def create_template_env(
         )
         env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
         env.filters["display_time"] = partial(_display_time, locale=locale, zone=zone)
+        env.filters["display_date"] = partial(_display_date, zone=zone)
+        env.globals["display_timezone"] = getattr(zone, "key", str(zone))  # America/Toronto
         environments[locale] = env
     return environments
 
@@ -57,6 +60,14 @@ def _display_time(at: object, *, locale: str, zone: tzinfo) -> str:
     if at is None or at == "":
         return ""
     return format_time(at, locale, zone)  # type: ignore[arg-type]  # datetime or number
+
+
+def _display_date(at: object, *, zone: tzinfo) -> str:
+    """The `display_date` filter: an instant's day in the service's zone; nothing stays
+    empty. For instants only: a date by nature (`date`) is shown as it is."""
+    if at is None or at == "":
+        return ""
+    return format_date(at, zone)  # type: ignore[arg-type]  # datetime or number
 
 
 def switch_url(request: Request, other_locale: str, address: str | None = None) -> str:

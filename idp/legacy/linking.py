@@ -51,7 +51,7 @@ class LegacyView:
     portal: str  # the portal's name in the page's language
     username: str
     numbers: list[str]
-    linked_at: str | None = None
+    linked_at: datetime | None = None  # shown as a date in the service's zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,10 @@ def portal_name(slug: str, locale: str) -> str:
 
 
 def legacy_view(row: LegacyAccount, locale: str) -> LegacyView:
-    linked = row.linked_at.date().isoformat() if row.linked_at else None
     numbers = [a["number"] for a in row.applications]
-    return LegacyView(row.id, portal_name(row.legacy_portal, locale), row.username, numbers, linked)
+    return LegacyView(
+        row.id, portal_name(row.legacy_portal, locale), row.username, numbers, row.linked_at
+    )
 
 
 def legacy_portals(db: Session) -> list[str]:

@@ -37,7 +37,7 @@ def _rows(db: Session) -> list[dict[str, Any]]:
             {
                 "id": check.id,
                 "reference": check.reference,
-                "received": check.created_at.date().isoformat(),
+                "received": check.created_at,
                 "account_name": account.name,
                 "account_email": account.email,
                 "applications": numbers,

@@ -35,7 +35,7 @@ def _page(
         {
             "email": i.email,
             "name": i.name,
-            "created": i.created_at.date().isoformat(),
+            "created": i.created_at,
             "status": "accepted"
             if i.accepted_at
             else ("expired" if i.expires_at <= now else "open"),

@@ -4,6 +4,8 @@ acted; a period or one entry exports as a JWS that verifies with the published J
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,6 +32,7 @@ from tests.idp.flows import (
 CALLBACK = "https://ircc-portal.example/oidc/callback"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 DAY = 24 * 3600
+TORONTO = ZoneInfo("America/Toronto")  # the tests' IDP_DISPLAY_TIMEZONE (the default)
 
 
 def _appoint(components, applicant, rep, application_id):
@@ -116,11 +119,11 @@ def _verified(browser, response):
 
 
 def test_a_period_exports_as_a_jws_that_verifies_with_the_published_keys(history, browser, clock):
-    today = clock.now().date()
+    today = clock.now().astimezone(TORONTO).date()
     period = {"from": today.isoformat(), "to": today.isoformat()}
     claims = _verified(browser, browser.get("/account/activity/export", params=period))
     assert claims["iss"] == "https://testserver"
-    assert claims["period"] == period
+    assert claims["period"] == period | {"timezone": "America/Toronto"}
     assert [e["event"] for e in claims["entries"]] == ["token.issued"]
     (entry,) = claims["entries"]
     assert entry["applications"] == [{"program": "Study permit", "number": "W200"}]
@@ -170,3 +173,44 @@ def test_the_printable_record_holds_the_period_without_any_script(history, brows
     assert "Study permit W200" in page.text
     assert "Access given" not in page.text  # two days earlier: outside the period
     assert "Acted on your behalf at a portal" in page.text
+
+
+def _grant_at(components, clock, at, applicant, application_id):
+    clock.advance((at - clock.now()).total_seconds())
+    grant_delegation(components, applicant, make_account(components), [application_id])
+
+
+@pytest.mark.parametrize(
+    ("lang", "hint"),
+    [
+        ("en", "Period (dates in the America/Toronto time zone, both included)"),
+        ("fr", "Période (dates du fuseau horaire America/Toronto, incluses)"),
+    ],
+)
+def test_a_day_of_the_period_is_a_day_in_the_services_zone(
+    components, portal, browser, clock, lang, hint
+):
+    """A day runs from midnight to midnight in Toronto (05:00 or 04:00 UTC): access given
+    at 22:00 there is that day's, though UTC already says the next day; access given at
+    01:00 there is the next day's. The page says which zone its dates are in."""
+    applicant = make_account(components, name="Lucie Gagnon")
+    client, secret = make_profile_client(components, "ircc-portal")
+    connect(components, applicant, client)
+    api = portal_token(portal, client, secret)
+    application = register_application(portal, api, applicant.subject, "W200").json()
+    day = clock.now().date() + timedelta(days=2)
+    next_utc_day = datetime.combine(day + timedelta(days=1), time(), UTC)
+    for hour in (3, 6):  # 22:00 (23:00 in summer) on `day`, then 01:00 (02:00) the day after
+        _grant_at(
+            components, clock, next_utc_day + timedelta(hours=hour), applicant, application["id"]
+        )
+    sign_in(browser, "/login", applicant.email)
+    period = {"from": day.isoformat(), "to": day.isoformat()}
+    page = browser.get("/account/activity", params=period | {"lang": lang})
+    assert page.status_code == 200
+    assert hint in " ".join(page.text.split())
+    rows = page.text.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    assert len(rows) == 1
+    assert f"<td>{day.isoformat()} 2" in rows[0]
+    printable = browser.get("/account/activity/print", params=period)
+    assert printable.text.count(f"{day.isoformat()} – {day.isoformat()} (America/Toronto)") == 1

@@ -167,7 +167,7 @@ SAMPLES = {
                 {
                     "email": "aminata.diallo-traore@example.ca",
                     "name": "Aminata Diallo-Traoré",
-                    "created": "2026-11-25",
+                    "created": datetime(2026, 11, 25, 14, 3, tzinfo=UTC),
                     "status": "waiting",
                 }
             ],

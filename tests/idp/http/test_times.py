@@ -1,4 +1,5 @@
-"""Times on pages: in the service's zone, with its abbreviation, in the page's language."""
+"""Times on pages: in the service's zone, with its abbreviation, in the page's language;
+dates of instants: the day in that zone."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.support import Translations
 
-from idp.http.times import format_time
+from idp.http.pages import create_template_env
+from idp.http.times import format_date, format_time
 
 TORONTO = ZoneInfo("America/Toronto")
 WINTER = datetime(2026, 11, 25, 14, 3, tzinfo=UTC)
@@ -36,3 +39,26 @@ def test_a_naive_time_from_sqlite_and_epoch_seconds_are_read_as_utc():
 def test_a_service_on_utc_says_so_in_both_languages():
     assert format_time(WINTER, "en", UTC) == "2026-11-25 14:03 UTC"
     assert format_time(WINTER, "fr", UTC) == "2026-11-25 14:03 UTC"
+
+
+@pytest.mark.parametrize(
+    ("at", "shown"),
+    [
+        (datetime(2026, 11, 26, 2, 0, tzinfo=UTC), "2026-11-25"),  # 21:00 EST the day before
+        (datetime(2026, 11, 26, 5, 0, tzinfo=UTC), "2026-11-26"),  # Toronto's midnight
+        (datetime(2026, 7, 2, 3, 59, tzinfo=UTC), "2026-07-01"),  # 23:59 EDT
+        (datetime(2026, 7, 2, 4, 0, tzinfo=UTC), "2026-07-02"),
+    ],
+)
+def test_the_date_of_an_instant_is_the_day_in_the_service_zone(at, shown):
+    assert format_date(at, TORONTO) == shown
+    assert format_date(at.replace(tzinfo=None), TORONTO) == shown  # SQLite's naive UTC
+
+
+def test_the_display_date_filter_shows_an_instant_on_its_day_in_the_zone_and_names_the_zone():
+    env = create_template_env({"en": Translations()}, TORONTO)["en"]
+    page = env.from_string(
+        "{{ at | display_date }}|{{ none | display_date }}|{{ display_timezone }}"
+    )
+    at = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    assert page.render(at=at, none=None) == "2026-11-25||America/Toronto"

@@ -4,6 +4,7 @@ errors and defaults, asking again after a refused mail; the officer pages' navig
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -219,3 +220,19 @@ def test_every_officer_page_leads_to_the_account_and_to_the_others(
               "/officer/identity-checks"} - {path}  # fmt: skip
     assert set(re.findall(r'href="(/officer/[\w-]+)"', nav)) == others
     assert '<span aria-current="page">' in nav
+
+
+def test_the_invitations_list_shows_the_day_an_invitation_was_made_in_the_service_zone(
+    components, browser, clock
+):
+    """Made at 02:00 UTC, it was made at 21:00 the day before in Toronto: the list said
+    the UTC date."""
+    from idp.accounts.invitations import create_invitation
+
+    made = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    with transaction(components) as db:
+        create_invitation(db, email="late@example.ca", name="", invited_by=None, now=made)
+    _, secret = _officer(components, browser, clock)
+    step_up(browser, clock, secret, "/officer/invitations")
+    row = browser.get("/officer/invitations").text.split("late@example.ca")[1].split("</tr>")[0]
+    assert "<td>2026-11-25</td>" in row
