@@ -14,7 +14,7 @@ then if it still worked (the person was sent the newer link, as asking again doe
 The newest of each stays in force. No row is deleted (family invitations point at them).
 
 Revision ID: a0b33d27bd1c
-Revises: 775b578a7ac8
+Revises: b3112b4257ff
 Create Date: 2026-12-03 16:24:27.383663
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 
 
 revision: str = 'a0b33d27bd1c'
-down_revision: str | None = '775b578a7ac8'
+down_revision: str | None = 'b3112b4257ff'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
