@@ -24,6 +24,7 @@ from idp.enrolment.models import Enrolment, EnrolmentDocument
 from idp.enrolment.profile import DocumentDetails
 from idp.enrolment.service import DOCUMENT_SLOTS, find_latest_enrolment
 from idp.enrolment.uploads import CheckedUpload
+from idp.enrolment.views import document_view, read_view
 from idp.errors import NotFound
 from idp.http.deps import AppSettings, Db, Master, Now, Router
 from idp.http.pages import render_page
@@ -45,8 +46,13 @@ def _details_of(document: EnrolmentDocument | None) -> dict[str, str]:
 
 
 def _slots(
-    db: Session, enrolment: Enrolment, typed: dict[int, dict[str, str]]
+    db: Session,
+    enrolment: Enrolment,
+    typed: dict[int, dict[str, str]],
+    errors: dict[int, dict[str, str]],
 ) -> list[dict[str, Any]]:
+    """Each slot's details (as typed, or as saved), its errors and its file: plain values,
+    so a refused document is kept for its language switch (`idp.http.snapshots`)."""
     documents = documents_of(db, enrolment.id)
     slots = []
     for slot in DOCUMENT_SLOTS:
@@ -55,7 +61,12 @@ def _slots(
             {
                 "slot": slot,
                 "details": typed.get(slot) or _details_of(document),
-                "file": document if document is not None and document.uploaded_at else None,
+                "errors": errors.get(slot, {}),
+                "file": (
+                    asdict(document_view(document))
+                    if document is not None and document.uploaded_at
+                    else None
+                ),
             }
         )
     return slots
@@ -72,11 +83,10 @@ def _page(
     status: int = 200,
 ) -> Response:
     context = {
-        "slots": _slots(db, enrolment, typed or {}),
-        "errors": errors or {},
+        "slots": _slots(db, enrolment, typed or {}, errors or {}),
         "limit": web.human_size(settings.document_max_bytes),
         "types": web.document_choices(),
-        "reads": reads_of(db, enrolment.id),
+        "reads": [asdict(read_view(r)) for r in reads_of(db, enrolment.id)],
         "notice": request.query_params.get("notice"),
     }
     return render_page(

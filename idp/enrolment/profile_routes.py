@@ -29,6 +29,7 @@ from idp.enrolment.service import (
     save_profile,
     submit_enrolment,
 )
+from idp.enrolment.views import document_view, enrolment_view
 from idp.errors import InvalidInput
 from idp.http.csrf import CsrfForm
 from idp.http.deps import Db, Now, Router
@@ -100,16 +101,16 @@ def profile_save(
     return web.go(f"{web.DOCUMENTS}?notice=profile_saved")
 
 
-def _summary(
-    request: Request, db: Session, register: MembershipRegister, enrolment: Enrolment, ready: bool
-) -> dict[str, Any]:
+def _summary(db: Session, register: MembershipRegister, enrolment: Enrolment) -> dict[str, Any]:
+    # Plain values: a refused submission is kept for its language switch (`idp.http.snapshots`).
     return {
-        "enrolment": enrolment,
-        "progress": progress_of(db, enrolment, second_factor=ready),
-        "documents": [d for _, d in sorted(documents_of(db, enrolment.id).items())],
+        "enrolment": asdict(enrolment_view(enrolment)),
+        "documents": [
+            asdict(document_view(d)) for _, d in sorted(documents_of(db, enrolment.id).items())
+        ],
         "type_labels": dict(web.type_choices()),
         "document_labels": dict(web.document_choices()),
-        "body": web.body_name(register, enrolment.membership_body, request.state.locale),
+        "body": web.body_names(register, enrolment.membership_body),
         "errors": {},
     }
 
@@ -121,7 +122,7 @@ def submit_form(
     enrolment = web.editable_enrolment(db, me.account.id, ready)
     if isinstance(enrolment, Response):
         return enrolment
-    context = _summary(request, db, register, enrolment, ready)
+    context = _summary(db, register, enrolment)
     return render_page(request, "enrolment/submit.html", context)
 
 
@@ -145,7 +146,7 @@ def submit(
             db, enrolment, progress, declared=form.get("declaration") == "yes", now=now
         )
     except InvalidInput as error:
-        context = _summary(request, db, register, enrolment, ready)
+        context = _summary(db, register, enrolment)
         context["errors"] = {error.field: error.code}
         return render_page(request, "enrolment/submit.html", context, status_code=400)
     submitted = now.strftime("%Y-%m-%d %H:%M UTC")

@@ -8,6 +8,7 @@ The profile, declaration and receipt are in `profile_routes.py`, the documents i
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import Request
@@ -37,6 +38,7 @@ from idp.enrolment.service import (
     progress_of,
     start_enrolment,
 )
+from idp.enrolment.views import enrolment_view, representative_view
 from idp.errors import IdpError, InvalidInput
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
 from idp.http.deps import Db, Now, Router, Store
@@ -56,13 +58,18 @@ def _question(db: Session, enrolment: Enrolment) -> str:
 def _home_context(request: Request, db: Session, me: SignedIn) -> dict[str, Any]:
     enrolment = find_open_enrolment(db, me.account.id)
     ready = has_second_factor_session(db, me)
+    latest = find_latest_enrolment(db, me.account.id)
+    representative = find_representative_of_account(db, me.account.id)
+    # Plain values: a refused answer is kept for its language switch (`idp.http.snapshots`).
     return {
         "signed_in": True,
-        "enrolment": enrolment,
-        "progress": progress_of(db, enrolment, second_factor=ready) if enrolment else None,
+        "enrolment": asdict(enrolment_view(enrolment)) if enrolment else None,
+        "progress": (
+            asdict(progress_of(db, enrolment, second_factor=ready)) if enrolment else None
+        ),
         "question": _question(db, enrolment) if enrolment else "",
-        "latest": find_latest_enrolment(db, me.account.id),
-        "representative": find_representative_of_account(db, me.account.id),
+        "latest": asdict(enrolment_view(latest)) if latest else None,
+        "representative": asdict(representative_view(representative)) if representative else None,
         "conversion": is_client_account(db, me.account),
         "notice": request.query_params.get("notice"),
         "values": {},

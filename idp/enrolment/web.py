@@ -16,6 +16,7 @@ from adapters import MembershipRegister
 from idp.enrolment.models import Enrolment, EnrolmentDocument
 from idp.enrolment.profile import DocumentType
 from idp.enrolment.service import EDITABLE_STATUSES, find_open_enrolment
+from idp.http.locale import SUPPORTED_LOCALES
 from idp.http.messages import N_
 from idp.representatives.service import RepresentativeType
 
@@ -72,6 +73,12 @@ def body_choices(register: MembershipRegister, locale: str) -> list[tuple[str, s
 def body_name(register: MembershipRegister, code: str, locale: str) -> str:
     names = {c: n for c, n, _ in body_choices(register, locale)}
     return names.get(code, code)
+
+
+def body_names(register: MembershipRegister, code: str) -> dict[str, str]:
+    """A body's name in each page language, for a page kept for its language switch (the
+    other language then shows its own); the code for a body the register does not know."""
+    return {locale: body_name(register, code, locale) for locale in SUPPORTED_LOCALES}
 
 
 def type_choices() -> list[tuple[str, str]]:

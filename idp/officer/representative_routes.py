@@ -3,6 +3,7 @@ representative ID, suspend them with a reason, or reinstate them."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.models import Account
 from idp.accounts.service import find_account_by_email
 from idp.delegation.deps import Events
+from idp.enrolment.views import representative_view
 from idp.errors import InvalidInput
 from idp.http.csrf import CsrfForm
 from idp.http.deps import Db, Now, Router
@@ -46,10 +48,11 @@ def _page(
     request: Request, db: Session, query: str, extra: dict[str, Any], status: int = 200
 ) -> Response:
     account, representative = _find(db, query) if query else (None, None)
+    # Plain values: a refused reason is kept for its language switch (`idp.http.snapshots`).
     context = {
         "query": query,
-        "account": account,
-        "representative": representative,
+        "account": {"name": account.name, "email": account.email} if account else None,
+        "representative": asdict(representative_view(representative)) if representative else None,
         "errors": {},
         "values": {},
         "notice": request.query_params.get("notice"),

@@ -8,6 +8,7 @@ decided first, the page says so instead of deciding twice.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import Request
@@ -33,6 +34,7 @@ from idp.enrolment.review import (
     review_queue,
 )
 from idp.enrolment.service import EnrolmentStatus, events_of, get_enrolment
+from idp.enrolment.views import document_view, enrolment_view, event_view, read_view
 from idp.errors import InvalidInput, NotFound
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Router
@@ -92,17 +94,18 @@ def _detail(
         raise HTTPException(404) from None
     documents = documents_of(db, enrolment.id)
     account = db.get(Account, enrolment.account_id)
+    # Plain values: a refused decision is kept for its language switch (`idp.http.snapshots`).
     return {
-        "enrolment": enrolment,
+        "enrolment": asdict(enrolment_view(enrolment)),
         "account_email": account.email if account else "",
-        "documents": [d for _, d in sorted(documents.items())],
-        "checks": run_checks(db, enrolment, documents, register, now.date()),
-        "events": events_of(db, enrolment.id),
-        "reads": reads_of(db, enrolment.id),
+        "documents": [asdict(document_view(d)) for _, d in sorted(documents.items())],
+        "checks": [asdict(c) for c in run_checks(db, enrolment, documents, register, now.date())],
+        "events": [asdict(event_view(e)) for e in events_of(db, enrolment.id)],
+        "reads": [asdict(read_view(r)) for r in reads_of(db, enrolment.id)],
         "type_labels": dict(web.type_choices()),
         "document_labels": dict(web.document_choices()),
-        "body": web.body_name(register, enrolment.membership_body, request.state.locale),
-        "today": now.date(),
+        "body": web.body_names(register, enrolment.membership_body),
+        "today": now.date().isoformat(),
         "values": {},
         "errors": {},
         "notice": request.query_params.get("notice"),

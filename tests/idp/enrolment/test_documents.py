@@ -25,6 +25,7 @@ from tests.idp.enrolment.journey import (
     start_and_confirm_email,
     upload,
 )
+from tests.idp.flows import switch_language
 
 
 @pytest.fixture
@@ -80,6 +81,22 @@ def test_wrong_details_are_named_and_a_good_file_is_kept(enrolling, browser, com
     assert 'value="soon"' in answer.text
     with transaction(components) as db:
         assert db.scalar(select(EnrolmentFile)) is not None
+
+
+def test_the_language_switch_on_refused_details_keeps_the_error_and_what_was_typed(
+    enrolling, browser
+):
+    assert upload(browser, 1, JPEG, "passport.jpg").status_code == 303  # a file beside it
+    issuer = "Ministry of Transportation of Ontario, " * 3  # 117 characters: over the limit
+    refused = upload(browser, 2, PDF, "licence.pdf", issuer=issuer)
+    assert refused.status_code == 400
+    french = switch_language(browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert 'id="issuer-2-error"' in french.text
+    assert "Trop long\u00a0: 100 caractères au maximum." in french.text
+    assert f'value="{issuer}"' in french.text
+    assert "passport.jpg" in french.text  # the other document's file, as before the switch
 
 
 def test_files_are_sealed_per_document_and_bound_to_it(enrolling, browser, components, settings):

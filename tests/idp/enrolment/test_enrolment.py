@@ -20,7 +20,13 @@ from tests.idp.enrolment.journey import (
     submit,
     upload,
 )
-from tests.idp.flows import assert_group_error, csrf_of, sign_in
+from tests.idp.flows import (
+    assert_group_error,
+    csrf_of,
+    error_summary_links,
+    sign_in,
+    switch_language,
+)
 
 
 def test_a_person_enrols_and_gets_a_receipt_shown_and_mailed(components, browser, clock, mail):
@@ -226,6 +232,27 @@ def test_submitting_names_the_step_left_and_the_declaration(components, browser,
     undeclared = browser.post("/enrolment/submit", data={"csrf_token": any_csrf(browser)})
     assert undeclared.status_code == 400
     assert 'href="#declaration"' in undeclared.text
+
+
+def test_the_language_switch_on_a_refused_submission_keeps_the_summary_and_the_error(
+    components, browser, clock, mail
+):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    save_profile(browser)
+    upload(browser, 1)
+    upload(browser, 2)
+    undeclared = browser.post("/enrolment/submit", data={"csrf_token": any_csrf(browser)})
+    assert undeclared.status_code == 400
+    french = switch_language(browser, undeclared)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert error_summary_links(french.text) == [
+        ("declaration", "Cochez la déclaration pour envoyer.")
+    ]
+    assert PROFILE["legal_name"] in french.text
+    assert "expire le 2031-05-01" in french.text  # the documents, dated in the summary
+    assert "Collège des consultants en immigration et en citoyenneté R712345" in french.text
 
 
 def test_the_summary_lists_a_document_saved_empty_as_nothing_yet(components, browser, clock, mail):

@@ -23,7 +23,7 @@ from tests.idp.enrolment.journey import (
     new_person,
     reference_of,
 )
-from tests.idp.flows import assert_group_error, error_summary_links
+from tests.idp.flows import assert_group_error, error_summary_links, switch_language
 
 
 def _submitted(components, browser, clock, mail, **profile):
@@ -251,3 +251,50 @@ def test_two_officers_cannot_decide_one_enrolment(
     assert "Another officer decided this enrolment first" in late.text
     with transaction(components) as db:
         assert db.scalar(select(Representative)) is not None  # the first decision stands
+
+
+LONG_NOTE = "The scan is clearer now. " * 161  # 4,025 characters: one over the limit refuses
+
+
+def test_the_language_switch_on_a_refused_answer_keeps_the_error_and_the_answer_typed(
+    components, browser, officer_browser, clock, mail
+):
+    _, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    decide(officer_browser, enrolment_id, "ask", "Send a clearer scan of your passport.")
+    refused = browser.post(
+        "/enrolment/answer", data={"answer": LONG_NOTE, "csrf_token": any_csrf(browser)}
+    )
+    assert refused.status_code == 400
+    french = switch_language(browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert error_summary_links(french.text) == [("answer", ANSWER["fr"])]
+    assert f">{LONG_NOTE}</textarea>" in french.text
+    assert "Send a clearer scan of your passport." in french.text  # the officer's question
+
+
+def test_the_language_switch_on_a_refused_decision_keeps_the_error_and_the_message_typed(
+    components, browser, officer_browser, clock, mail
+):
+    _, reference = _submitted(components, browser, clock, mail)
+    make_officer(components, officer_browser, clock)
+    enrolment_id = enrolment_id_of(officer_browser, reference)
+    page = officer_browser.get(f"/officer/enrolments/{enrolment_id}")
+    (first, _) = re.findall(
+        rf'href="(/officer/enrolments/{enrolment_id}/documents/\w+)"', page.text
+    )
+    assert officer_browser.get(first).status_code == 200  # a reading, in the history
+    refused = decide(officer_browser, enrolment_id, "reject", LONG_NOTE)
+    assert refused.status_code == 400
+    french = switch_language(officer_browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert error_summary_links(french.text) == [("message", REVIEW_MESSAGE["fr"])]
+    assert f">{LONG_NOTE}</textarea>" in french.text
+    assert 'value="reject" checked' in french.text
+    assert reference in french.text
+    assert "AB123456" in french.text  # the documents beside the form, as before the switch
+    assert "une pièce a été ouverte par un agent" in french.text
+    assert "Collège des consultants en immigration" in french.text  # the body, in French

@@ -27,6 +27,7 @@ from tests.idp.flows import (
     portal_client,
     portal_token,
     register_application,
+    switch_language,
 )
 
 
@@ -124,6 +125,28 @@ def test_a_missing_or_long_reason_is_asked_for_by_name_with_its_limit(
         assert refused.status_code == 400
         assert error_summary_links(refused.text) == [("reason", expected)]
         assert f"</span>{expected}</p>" in refused.text  # beside the field too
+
+
+def test_the_language_switch_on_a_refused_reason_keeps_the_error_and_the_reason_typed(
+    components, portal, browser, clock
+):
+    rep, representative_id, _ = _paid_delegation(components, portal)
+    make_officer(components, browser, clock)
+    found = browser.get(f"/officer/representatives?q={rep.email}")
+    reason = "The licence is under investigation. " * 14  # 504 characters: over the limit
+    refused = browser.post(
+        "/officer/representatives/status",
+        data={"q": rep.email, "action": "suspend", "reason": reason, "csrf_token": csrf_of(found)},
+    )
+    assert refused.status_code == 400
+    french = switch_language(browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    expected = "Entrez la raison de ce changement (500 caractères au plus)."
+    assert error_summary_links(french.text) == [("reason", expected)]
+    assert f">{reason}</textarea>" in french.text
+    assert representative_id in french.text
+    assert "Suspendre immédiatement" in french.text  # the same action offered
 
 
 def test_an_officer_reinstates_with_a_reason(components, portal, browser, clock, mail):
