@@ -12,6 +12,7 @@ from adapters.localized_text import LocalizedText
 from adapters.mail import DevMailbox, Mailer, MailError, OutgoingMail, SmtpMailer, StoredMail
 from adapters.portals import (
     DELEGATED_ACTIONS,
+    PROFILES_FOLDER,
     READ_ACTIONS,
     ClientFields,
     PortalProfile,
@@ -44,6 +45,7 @@ from adapters.store import (
 __all__ = [
     "DELEGATED_ACTIONS",
     "MAX_MEMBERSHIP_NUMBER_LENGTH",
+    "PROFILES_FOLDER",
     "READ_ACTIONS",
     "AsyncRedisStore",
     "AsyncStore",

@@ -7,6 +7,7 @@ it so). Run it with `python -m sample_portal` (settings in `config.py`).
 | module | holds |
 |---|---|
 | `config.py` | the `PORTAL_*` settings |
+| `labels.py` | the names of its program and status codes, from its profile file |
 | `provider.py` | discovery, JWKS, the OAuth requests (authlib's httpx client) |
 | `tokens.py` | the checks on ID tokens, logout tokens, SETs, delegated tokens |
 | `portal_api.py` | the registry and decision API (client-credentials token) |

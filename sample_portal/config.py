@@ -14,6 +14,7 @@
 | `PORTAL_ACR_VALUES` | (empty) | e.g. `urn:passerelle:loa:2` to ask for a second factor |
 | `PORTAL_UI_LOCALES` | (empty) | e.g. `fr en`: the language of Passerelle's pages |
 | `PORTAL_SAMPLE_APPLICATIONS` | `true` | file two sample applications at each sign-in |
+| `PORTAL_PROFILE` | (empty) | the portal's profile file: program and status names for codes |
 
 A missing or malformed value stops startup with a message naming the variable.
 """
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from sample_portal.labels import Labels, LabelsError, load_labels
 
 DEFAULT_PORT = 8100
 DEFAULT_SCOPE = "openid profile email"
@@ -49,6 +52,7 @@ class PortalConfig:
     acr_values: str = ""  # e.g. urn:passerelle:loa:2 to ask for a second factor
     ui_locales: str = ""  # e.g. "fr en"
     register_sample_applications: bool = True
+    labels: Labels = field(default_factory=Labels)  # from PORTAL_PROFILE; none: codes as sent
 
     @property
     def redirect_uri(self) -> str:
@@ -108,6 +112,16 @@ def _credentials(environ: Mapping[str, str]) -> tuple[str, str]:
     return str(data["client_id"]), str(data["client_secret"])
 
 
+def _labels(environ: Mapping[str, str]) -> Labels:
+    path = environ.get("PORTAL_PROFILE", "").strip()
+    if not path:
+        return Labels()
+    try:
+        return load_labels(Path(path))
+    except LabelsError as error:
+        raise ConfigError(f"PORTAL_PROFILE {path!r}: {error}") from None
+
+
 def load_config(environ: Mapping[str, str]) -> PortalConfig:
     client_id, client_secret = _credentials(environ)
     base_url = _url(environ, "PORTAL_BASE_URL") if environ.get("PORTAL_BASE_URL") else None
@@ -126,4 +140,5 @@ def load_config(environ: Mapping[str, str]) -> PortalConfig:
         ui_locales=environ.get("PORTAL_UI_LOCALES", ""),
         register_sample_applications=environ.get("PORTAL_SAMPLE_APPLICATIONS", "true").lower()
         in ("1", "true", "yes"),
+        labels=_labels(environ),
     )

@@ -64,9 +64,12 @@ async def my_applications(request: Request) -> Response:
     if session is None:
         return RedirectResponse("/login", status_code=303)
     applications = await portal.api.applications_of(session.sub)
-    return render(
-        request, "applications.html", {"title": "My applications", "applications": applications}
-    )
+    context = {
+        "title": "My applications",
+        "applications": applications,
+        "labels": portal.config.labels,
+    }
+    return render(request, "applications.html", context)
 
 
 @router.get("/act")

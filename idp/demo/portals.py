@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapters import PortalProfile, load_portal_profiles
+from adapters import PROFILES_FOLDER, PortalProfile, load_portal_profiles
 from idp.clients.models import Client
 from idp.clients.service import rotate_client_secret
 from idp.clients.sync import sync_portal_profiles
@@ -40,6 +41,12 @@ class DemoPortal:
     @property
     def name(self) -> str:
         return self.profile.names.en
+
+    @property
+    def profile_file(self) -> Path:
+        """The shipped profile it was registered from (`demo_profiles`): the sample portal
+        reads its program and status names there (`PORTAL_PROFILE`)."""
+        return PROFILES_FOLDER / f"{self.profile.slug}.toml"
 
     @property
     def base_url(self) -> str:

@@ -52,6 +52,7 @@ def portal_environment(portal: DemoPortal, issuer: str, host: str) -> dict[str, 
         PORTAL_HOST=host,
         PORTAL_API_SCOPE=portal.api_scope,
         PORTAL_SAMPLE_APPLICATIONS="false",  # the demo seeded each person's applications
+        PORTAL_PROFILE=str(portal.profile_file),
     )
     return env
 

@@ -114,7 +114,11 @@ def test_one_signs_in_at_a_sample_portal_through_passerelle(demo):
         assert back.headers["location"].startswith(f"{demo.portal(0)}/callback?")
         browser.get(back.headers["location"])
         home = browser.get(f"{demo.portal(0)}/")
+        mine = browser.get(f"{demo.portal(0)}/applications")
     assert text_of(home.text, "signed-in").startswith("Signed in as")
+    # The names the IRCC Portal's profile gives its codes (PORTAL_PROFILE), not the codes.
+    assert '<td>Study permit <span lang="fr">/ Permis d’études</span></td>' in mine.text
+    assert '<td>In review <span lang="fr">/ En cours d’examen</span></td>' in mine.text
 
 
 def test_stopping_the_demo_stops_its_portals_and_leaves_no_process(tmp_path):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from adapters.portals.loader import PROFILES_FOLDER
 from tests.e2e.servers import IdpProcess, new_port
 from tests.sample_portal.servers import (
     PortalProcess,
@@ -36,7 +37,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     port = new_port()
     try:
         registration = register_portal(provider, PORTAL_NAME, f"http://localhost:{port}")
-        portal = PortalProcess(port, portal_env(provider, registration, port, PORTAL_NAME))
+        env = portal_env(provider, registration, port, PORTAL_NAME)
+        env["PORTAL_PROFILE"] = str(PROFILES_FOLDER / "ircc-portal.toml")  # names its codes
+        portal = PortalProcess(port, env)
         portal.start(folder)
     except BaseException:
         provider.stop()

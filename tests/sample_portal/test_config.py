@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.portals.loader import PROFILES_FOLDER
 from sample_portal.config import ConfigError, load_config
+from sample_portal.labels import Label
 
 BASE = {
     "PORTAL_ISSUER": "http://127.0.0.1:8000/",
@@ -59,3 +61,27 @@ def test_the_portal_api_scope_can_leave_out_delegations():
     assert load_config(BASE).api_scope == "applications:write delegations:read"
     config = load_config({**BASE, "PORTAL_API_SCOPE": "applications:write"})
     assert config.api_scope == "applications:write"
+
+
+def test_program_and_status_names_come_from_the_portals_profile():
+    config = load_config({**BASE, "PORTAL_PROFILE": str(PROFILES_FOLDER / "ircc-portal.toml")})
+    assert config.labels.program("study_permit") == Label("Study permit", "Permis d’études")
+    assert config.labels.status("in_review") == Label("In review", "En cours d’examen")
+    assert config.labels.program("Free text") == Label("Free text", "Free text")  # as sent
+
+
+def test_without_a_profile_codes_are_shown_as_sent():
+    assert load_config(BASE).labels.program("study_permit") == Label("study_permit", "study_permit")
+
+
+@pytest.mark.parametrize(
+    "profile",
+    ["[programs]\nstudy_permit = 'Study permit'\n", "programs = 3\n", "not toml ["],
+)
+def test_a_profile_without_two_names_per_code_stops_startup_naming_it(tmp_path, profile):
+    path = tmp_path / "portal.toml"
+    path.write_text(profile)
+    with pytest.raises(ConfigError, match="PORTAL_PROFILE"):
+        load_config({**BASE, "PORTAL_PROFILE": str(path)})
+    with pytest.raises(ConfigError, match="PORTAL_PROFILE"):
+        load_config({**BASE, "PORTAL_PROFILE": str(tmp_path / "missing.toml")})

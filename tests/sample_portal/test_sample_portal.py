@@ -66,6 +66,10 @@ def test_the_portal_registers_the_applicants_applications_and_lists_them(world):
         at_passerelle = browser.get("/account/applications")
     assert mine.status_code == 200
     assert all(f'<tr id="{number}">' in mine.text for number in numbers)
+    # The names its profile gives the codes it reported, not the codes.
+    assert '<td>Study permit <span lang="fr">/ Permis d’études</span></td>' in mine.text
+    assert '<td>Received <span lang="fr">/ Reçue</span></td>' in mine.text
+    assert "study_permit" not in mine.text
     assert all(number in at_passerelle.text for number in numbers)
     assert "IRCC Portal" in at_passerelle.text
 

@@ -22,7 +22,8 @@ from idp.accounts.service import find_account_by_email
 from idp.authn.totp import current_code, verify_totp
 from idp.cli.demo import demo_issuer, parse_portal_ports
 from idp.clients.service import create_client, find_client, list_clients
-from idp.demo.processes import busy_ports
+from idp.demo.portals import DemoPortal, demo_profiles
+from idp.demo.processes import busy_ports, portal_environment
 from idp.demo.seed import (
     APPLICANT,
     APPLICATIONS,
@@ -32,6 +33,8 @@ from idp.demo.seed import (
     SPOUSE,
     seed_demo,
 )
+from sample_portal.config import load_config
+from sample_portal.labels import Label
 from sample_portal.portal_api import SAMPLE_APPLICATIONS
 from tests.factories.idp import transaction
 
@@ -185,3 +188,16 @@ def test_the_demo_and_the_sample_portal_report_programs_their_profiles_name():
     for _, program, status, _ in SAMPLE_APPLICATIONS:  # statuses of the IRCC Portal's profile
         assert program in profiles["ircc-portal"].programs
         assert status in profiles["ircc-portal"].statuses
+
+
+def test_each_demo_portal_names_the_programs_and_statuses_seeded_there_as_its_profile_does():
+    """Its own "My applications" page shows "Study permit / Permis d’études", not the code:
+    the sample portal reads the profile the demo registered it from (PORTAL_PROFILE)."""
+    for profile in demo_profiles():
+        portal = DemoPortal(profile, 18101, "client", "secret")
+        labels = load_config(portal_environment(portal, "http://127.0.0.1:8000", "x")).labels
+        for application in (a for a in APPLICATIONS if a.portal == profile.slug):
+            program = profile.programs[application.program]
+            status = profile.statuses[application.status]
+            assert labels.program(application.program) == Label(program.en, program.fr)
+            assert labels.status(application.status) == Label(status.en, status.fr)
