@@ -33,11 +33,14 @@ class ApplicationChange:
     deep_link: str | None = None
 
 
-def _check_text(field: str, value: str, limit: int) -> str:
+def _check_text(field: str, value: str, limit: int, *, required: bool = True) -> str:
     value = value.strip()
-    if not value or len(value) > limit:
+    if (required and not value) or len(value) > limit:
+        least = 1 if required else 0
         raise InvalidDelegation(
-            f"{field} must be 1 to {limit} characters", field=field, code="invalid_application"
+            f"{field} must be {least} to {limit} characters",
+            field=field,
+            code="invalid_application",
         )
     return value
 
@@ -54,7 +57,10 @@ def register_application(
     deep_link: str = "",
     now: datetime,
 ) -> tuple[Application, bool]:
-    """Return the application and whether it was created (False: it already existed)."""
+    """Return the application and whether it was created (False: it already existed).
+
+    `program` may be empty: the portal holds the application under no program it named
+    (an import of a legacy portal's accounts); readers name it in their own words."""
     reference = _check_text("application_number", portal_reference, MAX_REFERENCE_LENGTH)
     key = (
         Application.portal_client_id == portal_client_id,
@@ -67,7 +73,7 @@ def register_application(
         "id": uuid.uuid4().hex,
         "portal_client_id": portal_client_id,
         "portal_reference": reference,
-        "program": _check_text("program", program, MAX_PROGRAM_LENGTH),
+        "program": _check_text("program", program, MAX_PROGRAM_LENGTH, required=False),
         "applicant_subject": applicant_subject,
         "status": _check_text("status", status, MAX_STATUS_LENGTH),
         "unread_count": unread_count,

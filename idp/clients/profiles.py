@@ -5,6 +5,7 @@ Loaded once at start (`Components.portal_profiles`) from the shipped profiles or
 `idp portals sync`), so pages and mails read a portal's name in the person's language and
 its status labels and program names through the client they already hold. A client without
 a profile keeps its registered name, and its status and program codes show as they are.
+An application with no program reads "Application" ("Demande") in either case.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from adapters.portals import PortalProfile, load_portal_profiles
+from adapters.portals import LocalizedText, PortalProfile, load_portal_profiles
 from idp.clients.service import RegisteredClient
+
+# An application held under no program (a legacy portal's import named none): stored
+# empty, named here in the reader's language, as the catalogues name the column.
+UNNAMED_PROGRAM = LocalizedText(en="Application", fr="Demande")
 
 
 @dataclass(frozen=True)
@@ -57,5 +62,7 @@ class PortalProfiles:
         return code if profile is None else profile.status_label(code, language)
 
     def program_label(self, client: RegisteredClient | None, code: str, language: str) -> str:
+        if not code:
+            return UNNAMED_PROGRAM.in_language(language)
         profile = self.of(client)
         return code if profile is None else profile.program_label(code, language)

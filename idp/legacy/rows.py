@@ -28,7 +28,9 @@ MAX_APPLICATIONS = 50
 MAX_PROGRAM_LENGTH = 100
 NUMBER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 STATUS_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
-DEFAULT_PROGRAM = "Application"
+# No program named: stored empty, and pages and mails name it in their language
+# ("Application", "Demande"; `idp.clients.profiles`), never an English word in the data.
+NO_PROGRAM = ""
 DEFAULT_STATUS = "received"
 REQUIRED_COLUMNS = ("username", "email", "name")
 FORMATS = ("csv", "json", "jsonl")
@@ -45,7 +47,7 @@ class ExportUnreadable(ValueError):
 @dataclass(frozen=True, slots=True)
 class LegacyApplication:
     number: str
-    program: str = DEFAULT_PROGRAM
+    program: str = NO_PROGRAM
     status: str = DEFAULT_STATUS
 
 
@@ -79,7 +81,7 @@ def _application(value: object) -> LegacyApplication:
         raise ValueError(f"{number!r} is not an application number (letters, digits, -; 64 max)")
     if len(program) > MAX_PROGRAM_LENGTH or not STATUS_PATTERN.fullmatch(status):
         raise ValueError(f"program ({MAX_PROGRAM_LENGTH} max) or status ({status!r}) of {number}")
-    return LegacyApplication(number, program or DEFAULT_PROGRAM, status)
+    return LegacyApplication(number, program, status)
 
 
 def _applications(value: object) -> tuple[LegacyApplication, ...]:

@@ -77,6 +77,20 @@ def test_the_legacy_password_proves_it_and_linking_brings_the_applications(
     assert "E000001" in browser.get("/account/applications").text
 
 
+def test_an_application_imported_without_a_program_is_named_in_the_page_language(
+    components, legacy, person, browser
+):
+    """Stored with no program, not with the English word "Application" for every page."""
+    _prove_with_password(browser, OLD_PASSWORD)
+    _confirm(browser)
+    with transaction(components) as db:
+        mine = {a.portal_reference: a for a in applications_of_applicant(db, person.subject)}
+    assert mine["W000002"].program == ""
+    for lang, word in (("en", "Application"), ("fr", "Demande")):
+        page = browser.get(f"/account/applications?lang={lang}").text
+        assert f'<td>{word} <br><span class="hint">W000002</span></td>' in page
+
+
 def test_a_wrong_password_and_an_unknown_username_get_the_same_answer(legacy, person, browser):
     wrong = _prove_with_password(browser, "not the old password")
     unknown = _prove_with_password(browser, OLD_PASSWORD, username="nobody")

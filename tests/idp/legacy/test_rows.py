@@ -28,6 +28,7 @@ def test_csv_rows_keep_their_line_and_every_bad_field_is_named(tmp_path):
     rows = list(read_export(export, "csv"))
     assert isinstance(rows[0], LegacyRow)
     assert [a.number for a in rows[0].applications] == ["E1", "W2"]
+    assert {a.program for a in rows[0].applications} == {""}  # none named: stored as none
     assert rows[0].line == 2
     problems = _problems(rows)
     assert set(problems[3]) == {"email", "name"}
