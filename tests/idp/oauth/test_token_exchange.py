@@ -91,6 +91,7 @@ def test_exchange_gives_a_short_token_for_the_applicant_acted_by_the_representat
     assert claims["act"] == {"sub": rep.subject}
     assert claims["delegation_id"] == delegation_id
     assert claims["authorization_details"][0]["application"] == "E777"
+    assert claims["authorization_details"][0]["program"] == "Study permit"  # as the portal sent
     assert claims["authorization_details"][0]["actions"] == ["application.read", "documents.upload"]
     introspected = portal.post(
         "/introspect", data={"token": body["access_token"]}, auth=(client.client_id, secret)
