@@ -39,6 +39,7 @@ from adapters import (
 )
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.authn.attempts import AttemptBudget, Budgets
+from idp.authn.device_cookies import DeviceCookies
 from idp.authn.sessions import SessionEndListener, SessionPolicy
 from idp.clients.cache import ClientDirectory
 from idp.clients.profiles import PortalProfiles
@@ -104,6 +105,7 @@ class Components:
     membership_register: MembershipRegister
     subjects: SubjectIdentifiers
     portal_profiles: PortalProfiles
+    device_cookies: DeviceCookies
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -357,4 +359,5 @@ def build_components(
         membership_register=create_membership_register(settings),
         subjects=subjects,
         portal_profiles=profiles,
+        device_cookies=DeviceCookies.from_master_key(master),
     )

@@ -22,6 +22,7 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import Passwords
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.attempts import Budgets
+from idp.authn.device_cookies import DeviceCookies
 from idp.authn.sessions import (
     SESSION_COOKIE,
     BrowserSession,
@@ -113,6 +114,10 @@ async def app_budgets(request: Request) -> Budgets:
     return cast(Budgets, shared(request, "budgets"))
 
 
+async def app_device_cookies(request: Request) -> DeviceCookies:
+    return cast(DeviceCookies, shared(request, "device_cookies"))
+
+
 async def app_session_policy(request: Request) -> SessionPolicy:
     return cast(SessionPolicy, shared(request, "session_policy"))
 
@@ -126,5 +131,6 @@ Me = Annotated[SignedIn, Depends(signed_in)]
 RecentSecondFactor = Annotated[SignedIn, Depends(recent_second_factor)]
 PasswordsDep = Annotated[Passwords, Depends(app_passwords)]
 BudgetsDep = Annotated[Budgets, Depends(app_budgets)]
+DeviceCookiesDep = Annotated[DeviceCookies, Depends(app_device_cookies)]
 SessionPolicyDep = Annotated[SessionPolicy, Depends(app_session_policy)]
 SessionListener = Annotated[SessionEndListener, Depends(app_session_listener)]

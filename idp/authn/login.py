@@ -3,11 +3,15 @@
 Failures are counted per account and per address in the shared store (so every replica
 sees them) and the answer never says whether the email exists: an unknown email costs
 the same argon2 verification as a wrong password and gets the same message. An address
-that used up its budget (a shared office or campus address) still lets a person with the
-right password in: only its wrong guesses are refused, so one person's typing cannot
-lock out another. After 100 wrong passwords in a row for an email (NIST SP 800-63B 5.2.2),
-the password alone opens nothing until the recovery page, which proves the mailbox, sets a
-new one: guessing stops there, and the owner is never locked out.
+that used up its budget has no more passwords checked, right or wrong, except from a
+browser holding a device cookie of the account it names (OWASP's device cookies,
+`idp.authn.device_cookies`): one address spraying a few common passwords across every
+account gets nowhere, while a person who signed in before with their browser at a shared
+office or campus address still gets in (one person's typing holds back only browsers new
+to the account). An unknown email is refused like a known one without a cookie.
+After 100 wrong passwords in a row for an email (NIST SP 800-63B 5.2.2), the password
+alone opens nothing until the recovery page, which proves the mailbox, sets a new one:
+guessing stops there, and the owner is never locked out.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from idp.accounts.passwords import Passwords
 from idp.accounts.service import find_account_by_email
 from idp.authn.attempts import Budgets, just_exhausted, record_failure, record_success
 from idp.authn.attempts import seconds_blocked as blocked
+from idp.authn.device_cookies import DeviceCookies
 from idp.metrics import SIGN_INS
 
 MAX_LOGIN_FIELD_LENGTH = 256
@@ -34,7 +39,8 @@ RUN_FACTOR = "password-consecutive"  # idem
 @dataclass(frozen=True, slots=True)
 class LoginResult:
     account: Account | None = None
-    error_code: str | None = None  # invalid_credentials | rate_limited | too_long | locked
+    # invalid_credentials | rate_limited | address_limited | too_long | locked
+    error_code: str | None = None
     retry_after_seconds: int = 0
     warn_owner: Account | None = None  # the account whose budget this failure used up
     warning: str = "password_attempts"  # the notice to mail `warn_owner`
@@ -62,9 +68,24 @@ def check_password_login(
     email: str,
     password: str,
     address: str,
+    devices: DeviceCookies,
+    device_cookie: str | None,
     now: datetime,
 ) -> LoginResult:
-    result = _check_password(db, store, passwords, budgets, email, password, address, now)
+    """Check a password typed in a browser (`device_cookie`: the one it presented)."""
+    if len(email) > MAX_LOGIN_FIELD_LENGTH or len(password) > MAX_LOGIN_FIELD_LENGTH:
+        # No account has such an email or password: say the limit (it tells nothing about
+        # any account) instead of "incorrect", and count no guess.
+        result = LoginResult(error_code="too_long")
+    else:
+        wait = blocked(store, budgets.password_per_address, ADDRESS_FACTOR, address)
+        if wait and not devices.vouches_for(device_cookie, email, now):
+            # Read, not counted: an address past its budget has no password checked (no
+            # hash: the right one does not get in either) unless this browser signed in to
+            # this email's account before. Unknown emails have no such browser.
+            result = LoginResult(error_code="address_limited", retry_after_seconds=wait)
+        else:
+            result = _check_password(db, store, passwords, budgets, email, password, address, now)
     SIGN_INS.labels("password", result.error_code or "success").inc()
     return result
 
@@ -79,10 +100,6 @@ def _check_password(
     address: str,
     now: datetime,
 ) -> LoginResult:
-    if len(email) > MAX_LOGIN_FIELD_LENGTH or len(password) > MAX_LOGIN_FIELD_LENGTH:
-        # No account has such an email or password: say the limit (it tells nothing about
-        # any account) instead of "incorrect", and count no guess.
-        return LoginResult(error_code="too_long")
     # The guess is numbered before the (slow) hash is checked, with one atomic increment:
     # guesses sent at once are checked no more than the account's budget allows.
     count = record_failure(store, budgets.password_per_account, PASSWORD_FACTOR, email)

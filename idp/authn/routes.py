@@ -10,10 +10,18 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, AMR_PASSWORD
-from idp.authn.deps import BudgetsDep, Me, PasswordsDep, SessionListener, SessionPolicyDep
+from idp.authn.deps import (
+    BudgetsDep,
+    DeviceCookiesDep,
+    Me,
+    PasswordsDep,
+    SessionListener,
+    SessionPolicyDep,
+)
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.login import check_password_login
 from idp.authn.second_factor import verify_code_factor
+from idp.authn.sessions import DEVICE_COOKIE
 from idp.authn.signin import PENDING_COOKIE, PendingSignIn, PendingSignIns, second_factors
 from idp.authn.web import (
     ResumeAuthorization,
@@ -21,6 +29,7 @@ from idp.authn.web import (
     complete_sign_in,
     finish_step_up,
     safe_return_path,
+    set_device_cookie,
     start_second_factor,
 )
 from idp.clients.cache import ClientDirectory
@@ -35,6 +44,7 @@ from idp.notifications.mails import notice_mail
 from idp.settings import Settings
 
 router = Router()
+LOGIN_REFUSAL_STATUS = {"rate_limited": 429, "address_limited": 429, "too_long": 400, "locked": 403}
 
 
 def _interactions(store: Store, settings: Settings) -> Interactions:
@@ -96,6 +106,7 @@ def login_submit(
     settings: AppSettings,
     passwords: PasswordsDep,
     budgets: BudgetsDep,
+    devices: DeviceCookiesDep,
     policy: SessionPolicyDep,
     listener: SessionListener,
     mail: Mail,
@@ -119,6 +130,8 @@ def login_submit(
         email=email,
         password=form.text("password"),
         address=client_address(request),
+        devices=devices,
+        device_cookie=request.cookies.get(DEVICE_COOKIE),
         now=now,
     )
     if result.warn_owner is not None:
@@ -127,9 +140,6 @@ def login_submit(
         owner = result.warn_owner
         mail.send_after_answer(notice_mail(owner.email, owner.locale, result.warning))
     if result.account is None:
-        status = {"rate_limited": 429, "too_long": 400, "locked": 403}.get(
-            result.error_code or "", 401
-        )
         return _login_page(
             request,
             db,
@@ -138,25 +148,32 @@ def login_submit(
             email=email,
             error_code=result.error_code,
             retry_after_seconds=result.retry_after_seconds,
-            status_code=status,
+            status_code=LOGIN_REFUSAL_STATUS.get(result.error_code or "", 401),
         )
     interaction_id = interaction.id if interaction else None
     if second_factors(db, result.account.id).any:
         pending = PendingSignIn.new(result.account.id, [AMR_PASSWORD], interaction_id)
         chosen = getattr(request.state, "locale_chosen", False)
         locale = None if chosen else result.account.locale
-        return start_second_factor(store, pending, secure=settings.cookie_secure, locale=locale)
-    return complete_sign_in(
-        db,
-        policy,
-        listener,
-        browser_of(request, settings),
-        account_id=result.account.id,
-        amr=[AMR_PASSWORD],
-        acr=ACR_SINGLE_FACTOR,
-        target=ResumeAuthorization(store, settings.interaction_ttl_seconds, interaction_id),
-        now=now,
-    )
+        response: Response = start_second_factor(
+            store, pending, secure=settings.cookie_secure, locale=locale
+        )
+    else:
+        response = complete_sign_in(
+            db,
+            policy,
+            listener,
+            browser_of(request, settings),
+            account_id=result.account.id,
+            amr=[AMR_PASSWORD],
+            acr=ACR_SINGLE_FACTOR,
+            target=ResumeAuthorization(store, settings.interaction_ttl_seconds, interaction_id),
+            now=now,
+        )
+    # The right password vouches for this browser from now on, for this account.
+    device = devices.issue(result.account.email, now, request.cookies.get(DEVICE_COOKIE))
+    set_device_cookie(response, device, secure=settings.cookie_secure)
+    return response
 
 
 def _second_factor_page(

@@ -21,8 +21,10 @@ from starlette.responses import RedirectResponse, Response
 from adapters import EphemeralStore
 from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR
+from idp.authn.device_cookies import DEVICE_COOKIE_TTL_SECONDS
 from idp.authn.interactions import Interactions
 from idp.authn.sessions import (
+    DEVICE_COOKIE,
     SESSION_COOKIE,
     RaisedSession,
     SessionEndListener,
@@ -84,6 +86,18 @@ class ResumeAuthorization:
 def set_session_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:
     response.set_cookie(
         SESSION_COOKIE, value, max_age=max_age, httponly=True, secure=secure, samesite="lax"
+    )
+
+
+def set_device_cookie(response: Response, value: str, *, secure: bool) -> None:
+    """The browser's device cookie (`idp.authn.device_cookies`): host-only, for every path."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_COOKIE_TTL_SECONDS,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
     )
 
 

@@ -229,7 +229,7 @@ def test_wrong_passwords_sent_at_once_are_checked_no_more_than_the_budget(compon
             result = check_password_login(
                 db, components.store, components.passwords, components.budgets,
                 email=account.email, password=f"wrong guess {n}", address=f"10.0.0.{n}",
-                now=components.clock.now(),
+                devices=components.device_cookies, device_cookie=None, now=components.clock.now(),
             )  # fmt: skip
         return result.error_code
 
