@@ -4,6 +4,8 @@ sign in through `webauthn_routes.py`."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -21,7 +23,7 @@ from idp.authn.deps import (
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.login import check_password_login
 from idp.authn.second_factor import verify_code_factor
-from idp.authn.sessions import DEVICE_COOKIE
+from idp.authn.sessions import DEVICE_COOKIE, SessionPolicy
 from idp.authn.signin import PENDING_COOKIE, PendingSignIn, PendingSignIns, second_factors
 from idp.authn.web import (
     ResumeAuthorization,
@@ -150,30 +152,46 @@ def login_submit(
             retry_after_seconds=result.retry_after_seconds,
             status_code=LOGIN_REFUSAL_STATUS.get(result.error_code or "", 401),
         )
-    interaction_id = interaction.id if interaction else None
-    if second_factors(db, result.account.id).any:
-        pending = PendingSignIn.new(result.account.id, [AMR_PASSWORD], interaction_id)
-        chosen = getattr(request.state, "locale_chosen", False)
-        locale = None if chosen else result.account.locale
-        response: Response = start_second_factor(
-            store, pending, secure=settings.cookie_secure, locale=locale
-        )
-    else:
-        response = complete_sign_in(
-            db,
-            policy,
-            listener,
-            browser_of(request, settings),
-            account_id=result.account.id,
-            amr=[AMR_PASSWORD],
-            acr=ACR_SINGLE_FACTOR,
-            target=ResumeAuthorization(store, settings.interaction_ttl_seconds, interaction_id),
-            now=now,
-        )
+    response = _password_proven(
+        request, db, store, settings, policy, listener, result.account, interaction, now
+    )
     # The right password vouches for this browser from now on, for this account.
     device = devices.issue(result.account.email, now, request.cookies.get(DEVICE_COOKIE))
     set_device_cookie(response, device, secure=settings.cookie_secure)
     return response
+
+
+def _password_proven(
+    request: Request,
+    db: Session,
+    store: Store,
+    settings: Settings,
+    policy: SessionPolicy,
+    listener: SessionListener,
+    account: Account,
+    interaction: Interaction | None,
+    now: datetime,
+) -> Response:
+    """The answer to a right password: the second factor's step when the account has one,
+    else the signed-in session and the way back to the portal (or the account)."""
+    interaction_id = interaction.id if interaction else None
+    if second_factors(db, account.id).any:
+        pending = PendingSignIn.new(account.id, [AMR_PASSWORD], interaction_id)
+        chosen = getattr(request.state, "locale_chosen", False)
+        return start_second_factor(
+            store, pending, secure=settings.cookie_secure, locale=None if chosen else account.locale
+        )
+    return complete_sign_in(
+        db,
+        policy,
+        listener,
+        browser_of(request, settings),
+        account_id=account.id,
+        amr=[AMR_PASSWORD],
+        acr=ACR_SINGLE_FACTOR,
+        target=ResumeAuthorization(store, settings.interaction_ttl_seconds, interaction_id),
+        now=now,
+    )
 
 
 def _second_factor_page(
