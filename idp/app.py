@@ -139,7 +139,9 @@ def create_app(
     app.add_middleware(ApiBodyLimit)
     app.add_middleware(ApiNoStore)  # outside the body limit: its 413 too
     app.add_middleware(CsrfCookieMiddleware, secure=settings.cookie_secure)
-    app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
+    app.add_middleware(
+        LocaleMiddleware, default_locale=settings.default_locale, secure=settings.cookie_secure
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
     app.add_middleware(
         MachineFastLane,

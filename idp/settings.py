@@ -130,7 +130,9 @@ class Settings(BaseSettings):
         1800, ge=60, description="How long a pending authorization request waits for sign-in."
     )
     cookie_secure: bool = Field(
-        True, description="Mark cookies `Secure`. Keep on; browsers allow it on loopback http."
+        True,
+        description="Mark cookies `Secure` and name them `__Host-…`. Keep on; browsers allow "
+        "it on loopback http.",
     )
     default_locale: Literal["en", "fr"] = Field("en", description="Language when nothing asks.")
     display_timezone: str = Field(

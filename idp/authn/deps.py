@@ -24,12 +24,12 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.attempts import Budgets
 from idp.authn.device_cookies import DeviceCookies
 from idp.authn.sessions import (
-    SESSION_COOKIE,
     BrowserSession,
     SessionEndListener,
     SessionPolicy,
     find_session_and_account,
 )
+from idp.authn.web import session_cookie_of
 from idp.errors import SignInRequired, StepUpRequired
 from idp.http.deps import Db, Now, shared
 
@@ -68,14 +68,16 @@ def signed_in_here(request: Request, db: Session, now: datetime) -> SignedIn | N
     """`MaybeMe` read in the handler's own thread, the session row locked until the
     transaction ends: for the authorization endpoints, which read the session on every
     step (one thread hop a request instead of two) and may add the portal to it."""
-    return find_signed_in(db, request.cookies.get(SESSION_COOKIE), now, lock=True)
+    return find_signed_in(
+        db, session_cookie_of(request, shared(request, "settings")), now, lock=True
+    )
 
 
 async def maybe_signed_in(request: Request, db: Db, now: Now) -> SignedIn | None:
     """The person, if the request carries a session cookie that is live: without a cookie
     the answer is known on the event loop (no thread hop); with one, the session and the
     account are read in the pool."""
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = session_cookie_of(request, shared(request, "settings"))
     if not cookie:
         return None
     return await run_in_threadpool(find_signed_in, db, cookie, now)

@@ -10,7 +10,7 @@ only for an account whose token the browser presents: someone spraying a few com
 passwords across many accounts from one address gets no more checks, while the people who
 signed in before from a shared office address keep signing in (at the account's pace).
 The cookie holds the tokens of the last `MAX_DEVICE_TOKENS` accounts that signed in with
-the browser, the newest first. The cookie's name is `idp.authn.sessions.DEVICE_COOKIE`.
+the browser, the newest first. The cookie's name is `idp.http.cookies.CookieNames.device`.
 """
 
 from __future__ import annotations

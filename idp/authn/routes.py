@@ -23,19 +23,21 @@ from idp.authn.deps import (
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.login import check_password_login
 from idp.authn.second_factor import verify_code_factor
-from idp.authn.sessions import DEVICE_COOKIE, SessionPolicy
-from idp.authn.signin import PENDING_COOKIE, PendingSignIn, PendingSignIns, second_factors
+from idp.authn.sessions import SessionPolicy
+from idp.authn.signin import PendingSignIn, PendingSignIns, second_factors
 from idp.authn.web import (
     ResumeAuthorization,
     browser_of,
     complete_sign_in,
     finish_step_up,
+    pending_cookie_of,
     safe_return_path,
     set_device_cookie,
     start_second_factor,
 )
 from idp.clients.cache import ClientDirectory
 from idp.clients.deps import Clients, portal_name
+from idp.http.cookies import cookie_names
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Router, Store, client_address
 from idp.http.locale import prefer_ui_locales
@@ -124,6 +126,7 @@ def login_submit(
         return _login_page(
             request, db, clients, interaction, email=email, missing=missing, status_code=400
         )
+    device_name = cookie_names(secure=settings.cookie_secure).device
     result = check_password_login(
         db,
         store,
@@ -133,7 +136,7 @@ def login_submit(
         password=form.text("password"),
         address=client_address(request),
         devices=devices,
-        device_cookie=request.cookies.get(DEVICE_COOKIE),
+        device_cookie=request.cookies.get(device_name),
         now=now,
     )
     if result.warn_owner is not None:
@@ -156,7 +159,7 @@ def login_submit(
         request, db, store, settings, policy, listener, result.account, interaction, now
     )
     # The right password vouches for this browser from now on, for this account.
-    device = devices.issue(result.account.email, now, request.cookies.get(DEVICE_COOKIE))
+    device = devices.issue(result.account.email, now, request.cookies.get(device_name))
     set_device_cookie(response, device, secure=settings.cookie_secure)
     return response
 
@@ -223,13 +226,13 @@ def _second_factor_page(
     )
 
 
-def _pending(request: Request, store: Store) -> PendingSignIn | None:
-    return PendingSignIns(store).find(request.cookies.get(PENDING_COOKIE))
+def _pending(request: Request, store: Store, settings: Settings) -> PendingSignIn | None:
+    return PendingSignIns(store).find(pending_cookie_of(request, settings))
 
 
 @router.get("/login/second-factor")
 def second_factor_form(request: Request, db: Db, store: Store, settings: AppSettings) -> Response:
-    pending = _pending(request, store)
+    pending = _pending(request, store, settings)
     if pending is None:
         return RedirectResponse("/login", status_code=303)
     return _second_factor_page(request, db, store, settings, pending)
@@ -249,7 +252,7 @@ def second_factor_submit(
     mail: Mail,
     now: Now,
 ) -> Response:
-    pending = _pending(request, store)
+    pending = _pending(request, store, settings)
     if pending is None:
         return RedirectResponse("/login", status_code=303)
     method = "recovery" if form.get("method") == "recovery" else "totp"

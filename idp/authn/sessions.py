@@ -25,8 +25,6 @@ from sqlalchemy.orm import Session
 from idp.accounts.models import Account
 from idp.authn.models import BrowserSessionRow
 
-SESSION_COOKIE = "idp_session"
-DEVICE_COOKIE = "idp_device"  # a browser that signed in before (`idp.authn.device_cookies`)
 MAX_COOKIE_LENGTH = 100
 MAX_USER_AGENT_LENGTH = 300
 MAX_IP_LENGTH = 64

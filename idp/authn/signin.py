@@ -21,7 +21,6 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.models import RecoveryCode, TotpCredential, WebAuthnCredential
 
 PENDING_KEY = "signin:"
-PENDING_COOKIE = "idp_signin"
 PENDING_TTL_SECONDS = 600
 
 

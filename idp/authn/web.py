@@ -24,8 +24,6 @@ from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.device_cookies import DEVICE_COOKIE_TTL_SECONDS
 from idp.authn.interactions import Interactions
 from idp.authn.sessions import (
-    DEVICE_COOKIE,
-    SESSION_COOKIE,
     RaisedSession,
     SessionEndListener,
     SessionPolicy,
@@ -34,7 +32,8 @@ from idp.authn.sessions import (
     start_session,
     step_up_session,
 )
-from idp.authn.signin import PENDING_COOKIE, PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns
+from idp.authn.signin import PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns
+from idp.http.cookies import cookie_names
 from idp.http.deps import client_address
 from idp.http.locale import locale_cookie
 from idp.settings import Settings
@@ -84,15 +83,14 @@ class ResumeAuthorization:
 
 
 def set_session_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, value, max_age=max_age, httponly=True, secure=secure, samesite="lax"
-    )
+    name = cookie_names(secure=secure).session
+    response.set_cookie(name, value, max_age=max_age, httponly=True, secure=secure, samesite="lax")
 
 
 def set_device_cookie(response: Response, value: str, *, secure: bool) -> None:
     """The browser's device cookie (`idp.authn.device_cookies`): host-only, for every path."""
     response.set_cookie(
-        DEVICE_COOKIE,
+        cookie_names(secure=secure).device,
         value,
         max_age=DEVICE_COOKIE_TTL_SECONDS,
         httponly=True,
@@ -109,8 +107,17 @@ def keep_raised_session(response: Response, raised: RaisedSession | None, *, sec
         )
 
 
-def clear_cookie(response: Response, name: str, *, secure: bool) -> None:
+def _clear_cookie(response: Response, name: str, *, secure: bool) -> None:
+    """Delete the cookie `name` (one of `cookie_names(secure=secure)`)."""
     response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
+
+
+def clear_session_cookie(response: Response, *, secure: bool) -> None:
+    _clear_cookie(response, cookie_names(secure=secure).session, secure=secure)
+
+
+def clear_pending_cookie(response: Response, *, secure: bool) -> None:
+    _clear_cookie(response, cookie_names(secure=secure).pending, secure=secure)
 
 
 def complete_sign_in(
@@ -139,10 +146,11 @@ def complete_sign_in(
     path = target if isinstance(target, str) else target.path_for(session.sid)
     response = RedirectResponse(path, status_code=303)
     set_session_cookie(response, cookie, max_age=policy.ttl_seconds, secure=browser.secure_cookies)
-    clear_cookie(response, PENDING_COOKIE, secure=browser.secure_cookies)
+    clear_pending_cookie(response, secure=browser.secure_cookies)
     account = db.get(Account, account_id)  # in the session already: no extra query
     if not browser.locale_chosen and account is not None:
-        response.headers.append("set-cookie", locale_cookie(account.locale))
+        locale = locale_cookie(account.locale, secure=browser.secure_cookies)
+        response.headers.append("set-cookie", locale)
     return response
 
 
@@ -156,9 +164,9 @@ def start_second_factor(
     PendingSignIns(store).save(pending)
     response = RedirectResponse("/login/second-factor", status_code=303)
     if locale is not None:
-        response.headers.append("set-cookie", locale_cookie(locale))
+        response.headers.append("set-cookie", locale_cookie(locale, secure=secure))
     response.set_cookie(
-        PENDING_COOKIE,
+        cookie_names(secure=secure).pending,
         pending.id,
         max_age=PENDING_TTL_SECONDS,
         httponly=True,
@@ -168,9 +176,17 @@ def start_second_factor(
     return response
 
 
+def session_cookie_of(request: Request, settings: Settings) -> str | None:
+    return request.cookies.get(cookie_names(secure=settings.cookie_secure).session)
+
+
+def pending_cookie_of(request: Request, settings: Settings) -> str | None:
+    return request.cookies.get(cookie_names(secure=settings.cookie_secure).pending)
+
+
 def browser_of(request: Request, settings: Settings) -> Browser:
     return Browser(
-        cookie=request.cookies.get(SESSION_COOKIE),
+        cookie=session_cookie_of(request, settings),
         user_agent=request.headers.get("user-agent", ""),
         ip=client_address(request),
         secure_cookies=settings.cookie_secure,
@@ -188,7 +204,7 @@ def finish_step_up(
     now: datetime,
 ) -> Response:
     """Raise the session that asked, only if it belongs to the account that proved it."""
-    cookie = request.cookies.get(SESSION_COOKIE) or ""
+    cookie = session_cookie_of(request, settings) or ""
     browser = find_session(db, cookie, now)
     bound = browser is not None and browser.account_id == pending.account_id
     if not bound or (pending.sid is not None and browser.sid != pending.sid):  # type: ignore[union-attr]
@@ -207,5 +223,5 @@ def finish_step_up(
         )
         response = RedirectResponse(target, status_code=303)
         keep_raised_session(response, raised, secure=settings.cookie_secure)
-    clear_cookie(response, PENDING_COOKIE, secure=settings.cookie_secure)
+    clear_pending_cookie(response, secure=settings.cookie_secure)
     return response

@@ -20,13 +20,14 @@ from adapters import EphemeralStore
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.deps import Me, RecentSecondFactor, SessionListener, SessionPolicyDep, SignedIn
 from idp.authn.sessions import step_up_session
-from idp.authn.signin import PENDING_COOKIE, PendingSignIns, second_factors
+from idp.authn.signin import PendingSignIns, second_factors
 from idp.authn.web import (
     ResumeAuthorization,
     browser_of,
     complete_sign_in,
     finish_step_up,
     keep_raised_session,
+    pending_cookie_of,
 )
 from idp.authn.webauthn import (
     PasskeyRejected,
@@ -131,7 +132,7 @@ def register_verify(
 def authenticate_options(
     request: Request, body: JsonBody, db: Db, store: Store, settings: AppSettings
 ) -> Response:
-    pending = PendingSignIns(store).find(request.cookies.get(PENDING_COOKIE))
+    pending = PendingSignIns(store).find(pending_cookie_of(request, settings))
     account_id = pending.account_id if body.get("mode") == "second-factor" and pending else None
     options, challenge_id = authentication_options(db, store, _rp(settings), account_id)
     answer = json.loads(options)
@@ -152,7 +153,7 @@ def _signed_in_with_passkey(
     now: Now,
 ) -> Response:
     pendings = PendingSignIns(store)
-    pending = pendings.find(request.cookies.get(PENDING_COOKIE))
+    pending = pendings.find(pending_cookie_of(request, settings))
     if pending is not None and pending.account_id == account_id:
         pendings.finish(pending.id)
         if pending.step_up:

@@ -15,13 +15,12 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.models import Role
 from idp.authn.deps import Me, SessionListener
 from idp.authn.sessions import (
-    SESSION_COOKIE,
     BrowserSession,
     end_all_sessions,
     end_session_by_sid,
     list_sessions,
 )
-from idp.authn.web import clear_cookie
+from idp.authn.web import clear_session_cookie
 from idp.clients.deps import Portals
 from idp.clients.registration import SUPPORTED_SCOPES
 from idp.console.views import describe_device
@@ -109,7 +108,7 @@ def _signed_out_here(
         response = signed_out_page(request, frames, SIGNED_OUT_LOCATION)
     else:
         response = RedirectResponse(SIGNED_OUT_LOCATION, status_code=303)
-    clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
+    clear_session_cookie(response, secure=settings.cookie_secure)
     return response
 
 

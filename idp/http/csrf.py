@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from idp.errors import CsrfRejected
+from idp.http.cookies import cookie_names, stale_cookie_deletions
 from idp.http.params import Params, read_form
 
-CSRF_COOKIE = "idp_csrf"
 CSRF_FIELD = "csrf_token"
 
 
@@ -46,11 +46,14 @@ def _is_machine_path(path: str) -> bool:
 
 class CsrfCookieMiddleware:
     """Makes sure every browser has a CSRF token and exposes it as `request.state.csrf_token`
-    (empty on the machine endpoints, `MACHINE_PATHS`, which serve no form)."""
+    (empty on the machine endpoints, `MACHINE_PATHS`, which serve no form). A browser
+    handed a new token is also told to drop the plain-named cookies of an earlier version
+    (`idp.http.cookies`)."""
 
     def __init__(self, app: ASGIApp, *, secure: bool = True) -> None:
         self.app = app
         self.secure = secure
+        self.names = cookie_names(secure=secure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +63,7 @@ class CsrfCookieMiddleware:
             scope.setdefault("state", {})["csrf_token"] = ""
             await self.app(scope, receive, send)
             return
-        token = read_cookie(scope, CSRF_COOKIE)
+        token = read_cookie(scope, self.names.csrf)
         issued = False
         if not token or len(token) != 43:
             token = secrets.token_urlsafe(32)
@@ -72,7 +75,9 @@ class CsrfCookieMiddleware:
             if issued and message["type"] == "http.response.start" and _is_html(message):
                 attributes = "Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
                 headers = list(message.get("headers", []))
-                headers.append((b"set-cookie", f"{CSRF_COOKIE}={token}; {attributes}".encode()))
+                headers.append((b"set-cookie", f"{self.names.csrf}={token}; {attributes}".encode()))
+                for deletion in stale_cookie_deletions(sent_cookies(scope), self.names):
+                    headers.append((b"set-cookie", deletion.encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -87,6 +92,12 @@ def _is_html(message: Message) -> bool:
 
 
 def read_cookie(scope: Scope, name: str) -> str | None:
+    return sent_cookies(scope).get(name)
+
+
+def sent_cookies(scope: Scope) -> dict[str, str]:
+    """The cookies of the request, by name (the first header naming one wins)."""
+    cookies: dict[str, str] = {}
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             jar: SimpleCookie = SimpleCookie()
@@ -94,9 +105,9 @@ def read_cookie(scope: Scope, name: str) -> str | None:
                 jar.load(value.decode("latin-1"))
             except CookieError:  # a malformed cookie header counts as no cookie
                 continue
-            if name in jar:
-                return jar[name].value
-    return None
+            for name, morsel in jar.items():
+                cookies.setdefault(name, morsel.value)
+    return cookies
 
 
 SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})

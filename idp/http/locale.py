@@ -23,8 +23,9 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from idp.http.cookies import cookie_names
+
 SUPPORTED_LOCALES = ("en", "fr")
-LOCALE_COOKIE = "idp_lang"
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -89,11 +90,10 @@ def chosen_locale(
     return None
 
 
-def locale_cookie(locale: str) -> str:
+def locale_cookie(locale: str, *, secure: bool) -> str:
     """The `Set-Cookie` value remembering `locale` for a year (the language switch's)."""
-    return (
-        f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; SameSite=Lax; Secure"
-    )
+    name = cookie_names(secure=secure).locale
+    return f"{name}={locale}; Path=/; Max-Age={LOCALE_COOKIE_MAX_AGE}; SameSite=Lax; Secure"
 
 
 def _query_values(scope: Scope) -> dict[str, str]:
@@ -117,11 +117,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _cookie(scope: Scope) -> str | None:
+def _cookie(scope: Scope, name: str) -> str | None:
     header = _header(scope, b"cookie") or ""
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
-        if key == LOCALE_COOKIE:
+        if key == name:
             return value
     return None
 
@@ -130,9 +130,11 @@ class LocaleMiddleware:
     """Sets `request.state.locale` and `request.state.locale_chosen`; remembers an
     explicit `?lang=` in a cookie."""
 
-    def __init__(self, app: ASGIApp, *, default_locale: str = "en") -> None:
+    def __init__(self, app: ASGIApp, *, default_locale: str = "en", secure: bool = True) -> None:
         self.app = app
         self.default_locale = default_locale
+        self.secure = secure
+        self.cookie_name = cookie_names(secure=secure).locale
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -140,7 +142,9 @@ class LocaleMiddleware:
             return
         query = _query_values(scope)
         chosen = chosen_locale(
-            lang_param=query.get("lang"), ui_locales=query.get("ui_locales"), cookie=_cookie(scope)
+            lang_param=query.get("lang"),
+            ui_locales=query.get("ui_locales"),
+            cookie=_cookie(scope, self.cookie_name),
         )
         locale = chosen or negotiate_locale(
             lang_param=None,
@@ -156,7 +160,7 @@ class LocaleMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
-                cookie = locale_cookie(locale).encode()
+                cookie = locale_cookie(locale, secure=self.secure).encode()
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie)]
             await send(message)
 

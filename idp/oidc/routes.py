@@ -14,8 +14,8 @@ from fastapi import Depends, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from idp.authn.deps import MaybeMe, SessionListener
-from idp.authn.sessions import SESSION_COOKIE, end_session
-from idp.authn.web import clear_cookie
+from idp.authn.sessions import end_session
+from idp.authn.web import clear_session_cookie, session_cookie_of
 from idp.clients.deps import Profiles, portal_name
 from idp.clients.profiles import PortalProfiles
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
@@ -151,7 +151,7 @@ def _signed_out(
     listener: SessionListener,
     now: Now,
 ) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = session_cookie_of(request, settings)
     ended = end_session(db, cookie, reason="logout", now=now, listener=listener)
     frames = logout_frames(db, settings.issuer, ended.client_ids, ended.sid) if ended else []
     response: Response
@@ -159,7 +159,7 @@ def _signed_out(
         response = RedirectResponse(logout.redirect_to, status_code=303)
     else:  # Front-Channel Logout: the frames load first, then the page continues
         response = signed_out_page(request, frames, logout.redirect_to)
-    clear_cookie(response, SESSION_COOKIE, secure=settings.cookie_secure)
+    clear_session_cookie(response, secure=settings.cookie_secure)
     return response
 
 

@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.fixtures import backend_inbox, server_env
 from tests.e2e.servers import IdpProcess, browser_client, new_port
 from tests.idp.flows import (
+    COOKIES,
     authorization_request,
     csrf_of,
     follow_to_redirect_uri,
@@ -96,7 +97,7 @@ def _tokens(server: IdpProcess, kept: Secrets, email: str, password: str) -> dic
     with browser_client(server.url) as browser:
         first = browser.get("/authorize?" + request.query)
         signed_in = sign_in(browser, first.headers["location"], email, password)
-        kept.keep("session cookie", browser.cookies.get("idp_session") or "absent")
+        kept.keep("session cookie", browser.cookies.get(COOKIES.session) or "absent")
         final = follow_to_redirect_uri(browser, signed_in)
         code = kept.keep("authorization code", query_of(final.headers["location"])["code"])
         data = {

@@ -13,7 +13,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from idp.http.cookies import cookie_names
 from tests.factories.idp import DEFAULT_PASSWORD, REDIRECT_URI
+
+# The names of our cookies in the test apps and servers (Secure cookies, the default).
+COOKIES = cookie_names(secure=True)
 
 
 def pkce_pair() -> tuple[str, str]:

@@ -13,12 +13,13 @@ import pytest
 
 from idp.authn.web import safe_return_path
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
+from tests.idp.flows import COOKIES
 
 PLANTED = "E" * 43  # a token of the attacker's choosing, planted as the browser's cookie
 
 
 def _sign_in(browser, account, **headers):
-    browser.cookies.set("idp_csrf", PLANTED)
+    browser.cookies.set(COOKIES.csrf, PLANTED)
     return browser.post(
         "/login",
         data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": PLANTED},
@@ -43,7 +44,7 @@ def test_a_form_from_another_origin_is_refused_even_with_a_matching_token(
     response = _sign_in(browser, account, **headers)
     assert response.status_code == 400
     assert "This request cannot be completed" in response.text
-    assert "idp_session" not in response.headers.get("set-cookie", "")
+    assert COOKIES.session not in response.headers.get("set-cookie", "")
 
 
 @pytest.mark.parametrize(
@@ -59,12 +60,12 @@ def test_a_form_from_this_origin_is_accepted(components, browser, headers):
     account = make_account(components)
     response = _sign_in(browser, account, **headers)
     assert response.status_code == 303, response.text[:300]
-    assert "idp_session=" in response.headers.get("set-cookie", "")
+    assert f"{COOKIES.session}=" in response.headers.get("set-cookie", "")
 
 
 def test_a_passkey_call_from_another_site_is_refused_as_a_problem(browser):
     browser.get("/login")
-    token = browser.cookies.get("idp_csrf")
+    token = browser.cookies.get(COOKIES.csrf)
     response = browser.post(
         "/webauthn/authenticate/options",
         content=json.dumps({}),
@@ -78,7 +79,7 @@ def test_a_passkey_call_from_another_site_is_refused_as_a_problem(browser):
 def test_a_form_that_cannot_be_read_names_the_field_and_its_limit(components, browser):
     account = make_account(components)
     browser.get("/login")
-    token = browser.cookies.get("idp_csrf")
+    token = browser.cookies.get(COOKIES.csrf)
     response = browser.post(
         "/login",
         data={"email": account.email, "password": "x" * 5000, "csrf_token": token},
@@ -109,7 +110,7 @@ def test_the_step_up_page_never_links_off_site(components, browser):
         data={
             "email": account.email,
             "password": DEFAULT_PASSWORD,
-            "csrf_token": browser.cookies.get("idp_csrf"),
+            "csrf_token": browser.cookies.get(COOKIES.csrf),
         },
     )
     page = browser.get("/account/step-up", params={"return": "/\t/evil.example"})

@@ -19,7 +19,7 @@ from adapters import SmtpMailer
 from idp.authn.totp import current_code
 from idp.console.security_routes import _check_current_password
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up, switch_language
+from tests.idp.flows import COOKIES, csrf_of, enable_totp, sign_in, step_up, switch_language
 from tests.servers import free_port
 
 NEW_PASSWORD = "a brand new long passphrase"
@@ -33,9 +33,9 @@ def test_an_attackers_code_does_not_raise_the_victims_session(components, app, b
         secret, _ = enable_totp(theirs, clock.now().timestamp())
         start = theirs.get("/account/step-up?return=/account/representatives/new")
         assert start.headers["location"] == "/login/second-factor"
-        pending = theirs.cookies.get("idp_signin")
+        pending = theirs.cookies.get(COOKIES.pending)
     # The attacker plants their pending step-up in the victim's browser and answers it.
-    browser.cookies.set("idp_signin", pending)
+    browser.cookies.set(COOKIES.pending, pending)
     clock.advance(30)
     page = browser.get("/login/second-factor")
     answer = browser.post(
@@ -55,12 +55,12 @@ def test_a_step_up_gives_the_session_a_new_cookie_and_the_old_one_stops_working(
     components, app, browser, clock
 ):
     _account, secret = _protected_account(components, browser, clock)
-    copied = browser.cookies.get("idp_session")  # taken while the session was password-only
+    copied = browser.cookies.get(COOKIES.session)  # taken while the session was password-only
     step_up(browser, clock, secret, "/account/representatives/new")
-    assert browser.cookies.get("idp_session") != copied
+    assert browser.cookies.get(COOKIES.session) != copied
     assert browser.get("/account/representatives/new").status_code == 200
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as thief:
-        thief.cookies.set("idp_session", copied)
+        thief.cookies.set(COOKIES.session, copied)
         assert thief.get("/account/representatives/new").headers["location"] == "/login"
         assert thief.get("/account").headers["location"] == "/login"
 
@@ -70,12 +70,12 @@ def test_setting_up_a_first_authenticator_gives_the_session_a_new_cookie(
 ):
     account = make_account(components)
     sign_in(browser, "/login", account.email)
-    copied = browser.cookies.get("idp_session")
+    copied = browser.cookies.get(COOKIES.session)
     enable_totp(browser, clock.now().timestamp())
-    assert browser.cookies.get("idp_session") != copied
+    assert browser.cookies.get(COOKIES.session) != copied
     assert browser.get("/account/representatives/new").status_code == 200
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as thief:
-        thief.cookies.set("idp_session", copied)
+        thief.cookies.set(COOKIES.session, copied)
         assert thief.get("/account/representatives/new").headers["location"] == "/login"
 
 
@@ -96,7 +96,7 @@ def test_a_shared_address_out_of_attempts_still_lets_a_known_browser_in(
     is told to wait (and its password is not checked)."""
     typo, other = make_account(components), make_account(components)
     assert sign_in(browser, "/login", other.email).status_code == 303  # earlier, this browser
-    browser.cookies.delete("idp_session")
+    browser.cookies.delete(COOKIES.session)
     page = portal.get("/login")  # `portal`: another browser at the same address
     for _ in range(10):  # someone at the same office address mistypes ten times
         portal.post(

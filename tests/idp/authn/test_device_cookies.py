@@ -18,11 +18,10 @@ from idp.authn.device_cookies import (
     MAX_DEVICE_TOKENS,
     DeviceCookies,
 )
-from idp.authn.sessions import DEVICE_COOKIE
 from idp.authn.web import set_device_cookie
 from keys import MasterKey
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import comparable, sign_in
+from tests.idp.flows import COOKIES, comparable, sign_in
 
 NETWORK_REFUSAL = "Too many attempts from your network."
 
@@ -59,7 +58,7 @@ def _device_cookie_set(response) -> str:
     return next(
         value
         for name, value in response.headers.multi_items()
-        if name == "set-cookie" and value.startswith(f"{DEVICE_COOKIE}=")
+        if name == "set-cookie" and value.startswith(f"{COOKIES.device}=")
     )
 
 
@@ -67,7 +66,7 @@ def _signed_in_before(components, browser: TestClient) -> object:
     """An account that signed in with `browser`, then signed out (its session is gone)."""
     account = make_account(components)
     assert sign_in(browser, "/login", account.email).status_code == 303
-    browser.cookies.delete("idp_session")
+    browser.cookies.delete(COOKIES.session)
     return account
 
 
@@ -82,7 +81,7 @@ def test_an_address_past_its_budget_checks_no_password_for_a_new_browser(
         assert refused.status_code == 429
         assert NETWORK_REFUSAL in refused.text
         assert int(refused.headers["retry-after"]) > 0
-        assert "idp_session" not in refused.headers.get("set-cookie", "")
+        assert COOKIES.session not in refused.headers.get("set-cookie", "")
     assert checked_passwords == []  # the right password was never hashed
 
 
@@ -112,7 +111,7 @@ def test_a_device_cookie_of_another_account_tampered_forged_or_expired_does_not_
 ):
     account = _signed_in_before(components, browser)
     other = make_account(components)
-    genuine = browser.cookies.get(DEVICE_COOKIE)
+    genuine = browser.cookies.get(COOKIES.device)
     assert genuine
     flipped = genuine[:10] + ("A" if genuine[10] != "A" else "B") + genuine[11:]
     foreign = DeviceCookies.from_master_key(MasterKey.generate())
@@ -124,7 +123,7 @@ def test_a_device_cookie_of_another_account_tampered_forged_or_expired_does_not_
         "made with another key": (account.email, foreign.issue(account.email, now, None)),
     }
     for what, (email, cookie) in refused.items():
-        attacker.cookies.set(DEVICE_COOKIE, cookie, domain="testserver")
+        attacker.cookies.set(COOKIES.device, cookie, domain="testserver")
         assert sign_in(attacker, "/login", email).status_code == 429, what
     devices: DeviceCookies = components.device_cookies
     old = devices.issue(account.email, now - timedelta(seconds=DEVICE_COOKIE_TTL_SECONDS), None)
@@ -172,6 +171,9 @@ def test_the_device_cookie_is_host_only_httponly_lax_and_long_lived(components, 
     assert account.email.split("@")[0] not in cookie  # a keyed digest, not the email
     insecure = Response()
     set_device_cookie(insecure, "value", secure=False)
+    assert insecure.headers["set-cookie"].startswith(
+        "idp_device=value;"
+    )  # no prefix without Secure
     assert "secure" not in insecure.headers["set-cookie"].lower()
 
 

@@ -7,12 +7,12 @@ from idp.authn.login import RUN_FACTOR, check_password_login
 from idp.db import unit_of_work
 from tests.concurrency import run_together
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import comparable, csrf_of
+from tests.idp.flows import COOKIES, comparable, csrf_of
 
 
 def _csrf(browser) -> str:
     browser.get("/login")
-    return browser.cookies.get("idp_csrf") or ""
+    return browser.cookies.get(COOKIES.csrf) or ""
 
 
 def test_sign_in_sets_a_secure_httponly_lax_session_cookie(components, browser):
@@ -25,7 +25,7 @@ def test_sign_in_sets_a_secure_httponly_lax_session_cookie(components, browser):
     cookie = next(
         v
         for k, v in response.headers.multi_items()
-        if k == "set-cookie" and v.startswith("idp_session=")
+        if k == "set-cookie" and v.startswith(f"{COOKIES.session}=")
     )
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
@@ -58,7 +58,7 @@ def test_sign_in_without_the_csrf_token_is_refused(components, browser):
     account = make_account(components)
     response = browser.post("/login", data={"email": account.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 400
-    assert "idp_session" not in response.headers.get("set-cookie", "")
+    assert COOKIES.session not in response.headers.get("set-cookie", "")
 
 
 def test_failed_sign_ins_are_rate_limited_per_account(components, browser):
@@ -112,7 +112,11 @@ def test_login_page_speaks_french_when_asked(browser):
 
 
 def _locale_cookies(response) -> list[str]:
-    return [v for k, v in response.headers.multi_items() if k == "set-cookie" and "idp_lang=" in v]
+    return [
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and f"{COOKIES.locale}=" in v
+    ]
 
 
 def test_sign_in_without_a_language_choice_remembers_the_account_language(components, browser):
@@ -123,7 +127,7 @@ def test_sign_in_without_a_language_choice_remembers_the_account_language(compon
         data={"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(browser)},
     )
     assert response.status_code == 303
-    assert [c.split(";")[0] for c in _locale_cookies(response)] == ["idp_lang=fr"]
+    assert [c.split(";")[0] for c in _locale_cookies(response)] == [f"{COOKIES.locale}=fr"]
     assert '<html lang="fr">' in browser.get("/account").text
 
 
@@ -265,7 +269,7 @@ def test_a_hundredth_wrong_password_in_a_row_stops_the_password_until_a_recovery
     refused = _sign_in_with(browser, account.email)
     assert refused.status_code == 403
     assert "its password no longer opens it" in refused.text
-    assert "idp_session" not in refused.headers.get("set-cookie", "")
+    assert COOKIES.session not in refused.headers.get("set-cookie", "")
     page = browser.get("/recover")
     browser.post("/recover", data={"email": account.email, "csrf_token": csrf_of(page)})
     browser.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import comparable, csrf_of, register, switch_language
+from tests.idp.flows import COOKIES, comparable, csrf_of, register, switch_language
 
 PASSWORD = "maple syrup and snow tires"
 
@@ -246,7 +246,7 @@ def test_the_language_switch_on_a_refused_registration_keeps_what_was_typed(brow
     assert 'value="Li Wei"' in french.text
     assert 'value="li.wei@example.ca"' in french.text
     assert 'value="short"' not in french.text  # the password typed is never kept
-    assert browser.cookies.get("idp_lang") == "fr"  # the choice is remembered
+    assert browser.cookies.get(COOKIES.locale) == "fr"  # the choice is remembered
 
 
 def test_a_language_switch_from_another_browser_gets_the_page_address_and_nothing_of_it(

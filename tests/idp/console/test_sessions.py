@@ -12,7 +12,7 @@ from joserfc.jwk import KeySet
 
 from idp.authn.sessions import find_session, list_sessions
 from tests.factories.idp import make_account, make_client, transaction
-from tests.idp.flows import authorization_request, authorize_code, csrf_of, redeem, sign_in
+from tests.idp.flows import COOKIES, authorization_request, authorize_code, csrf_of, redeem, sign_in
 from tests.receiver import receiver
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -77,7 +77,7 @@ def test_one_session_can_be_ended_by_its_id(components, app, browser):
     sign_in(browser, "/login", account.email)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
         sign_in(other, "/login", account.email)
-        other_sid = _sid(components, other.cookies.get("idp_session"))
+        other_sid = _sid(components, other.cookies.get(COOKIES.session))
         page = browser.get("/account/sessions")
         ended = browser.post(
             "/account/sessions/end", data={"sid": other_sid, "csrf_token": csrf_of(page)}
@@ -92,7 +92,7 @@ def test_another_accounts_session_cannot_be_ended(components, app, browser):
     sign_in(browser, "/login", mine.email)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as other:
         sign_in(other, "/login", theirs.email)
-        their_sid = _sid(components, other.cookies.get("idp_session"))
+        their_sid = _sid(components, other.cookies.get(COOKIES.session))
         page = browser.get("/account/sessions")
         browser.post("/account/sessions/end", data={"sid": their_sid, "csrf_token": csrf_of(page)})
         assert other.get("/account").status_code == 200

@@ -16,12 +16,12 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from idp.http.locale import (
-    LOCALE_COOKIE,
     SUPPORTED_LOCALES,
     LocaleMiddleware,
     load_translations,
     negotiate_locale,
 )
+from tests.idp.flows import COOKIES
 
 LOCALE_DIR = Path(__file__).resolve().parents[3] / "idp" / "locale"
 NOTHING = {"lang_param": None, "ui_locales": None, "cookie": None, "accept_language": None}
@@ -120,7 +120,7 @@ def test_middleware_remembers_an_explicit_lang_in_a_cookie(client):
     response = client.get("/?lang=fr")
     assert response.text == "fr"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{LOCALE_COOKIE}=fr;")
+    assert cookie.startswith(f"{COOKIES.locale}=fr;")
     for attribute in ("Path=/", "Max-Age=31536000", "SameSite=Lax", "Secure"):
         assert attribute in cookie
     assert client.get("/").text == "fr"  # the cookie is sent back
@@ -162,7 +162,10 @@ def test_middleware_survives_odd_query_strings(query):
         "method": "GET",
         "path": "/",
         "query_string": query,
-        "headers": [(b"cookie", b"idp_lang=\xff"), (b"accept-language", b"\xff\xfe")],
+        "headers": [
+            (b"cookie", COOKIES.locale.encode() + b"=\xff"),
+            (b"accept-language", b"\xff\xfe"),
+        ],
     }
     middleware = LocaleMiddleware(app, default_locale="fr")
     # A thread of its own: another test of the same worker may hold a running loop.
@@ -195,8 +198,8 @@ async def show_choice(request: Request) -> PlainTextResponse:
         ("", {"Accept-Language": "fr-CA"}, "fr False"),
         ("?lang=fr", {}, "fr True"),
         ("?ui_locales=fr", {}, "fr True"),
-        ("", {"Cookie": f"{LOCALE_COOKIE}=fr", "Accept-Language": "en"}, "fr True"),
-        ("", {"Cookie": f"{LOCALE_COOKIE}=xx", "Accept-Language": "fr"}, "fr False"),
+        ("", {"Cookie": f"{COOKIES.locale}=fr", "Accept-Language": "en"}, "fr True"),
+        ("", {"Cookie": f"{COOKIES.locale}=xx", "Accept-Language": "fr"}, "fr False"),
     ],
 )
 def test_middleware_tells_a_choice_from_a_guess(query, headers, expected):

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from idp.http.locale import load_translations
 from idp.http.pages import Pages, create_template_env
+from tests.idp.flows import COOKIES
 from tests.idp.http.demo_pages import IDP, demo_app, switch_link
 
 
@@ -28,7 +29,7 @@ def test_lang_parameter_renders_french_and_remembers_it(client):
     assert '<html lang="fr">' in response.text
     assert "<title>Se connecter — Passerelle</title>" in response.text
     assert response.headers["content-language"] == "fr"
-    assert response.headers["set-cookie"].startswith("idp_lang=fr;")
+    assert response.headers["set-cookie"].startswith(f"{COOKIES.locale}=fr;")
 
 
 def test_accept_language_fr_ca_renders_french():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from idp.accounts.models import Account
 from idp.cli.main import app as cli
 from tests.factories.idp import transaction
-from tests.idp.flows import csrf_of, switch_language
+from tests.idp.flows import COOKIES, csrf_of, switch_language
 from tests.idp.officer.invitations import PASSWORD, accept, mailed_link
 
 
@@ -127,7 +127,7 @@ def test_a_french_invitation_keeps_french_after_the_account_is_created(component
     assert '<html lang="fr">' in browser.get(f"/invitations/accept?token={token}").text
     created = accept(browser, token)
     assert created.status_code == 303
-    assert created.headers["set-cookie"].count("idp_lang=fr;") == 1
+    assert created.headers["set-cookie"].count(f"{COOKIES.locale}=fr;") == 1
     welcome = browser.get(created.headers["location"])
     assert '<html lang="fr">' in welcome.text
     assert '<html lang="fr">' in browser.get("/account").text

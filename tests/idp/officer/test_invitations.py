@@ -11,7 +11,7 @@ import pytest
 from adapters import SmtpMailer
 from idp.accounts.models import Account
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import csrf_of, enable_totp, sign_in, step_up
+from tests.idp.flows import COOKIES, csrf_of, enable_totp, sign_in, step_up
 from tests.idp.officer.invitations import accept, invitations_to, link_in, mailed_link
 
 
@@ -43,7 +43,7 @@ def test_an_officer_with_a_password_alone_cannot_invite(components, browser, clo
     assert page.headers["location"].startswith("/account/step-up")
     forged = browser.post(
         "/officer/invitations",
-        data={"email": "x@example.ca", "csrf_token": browser.cookies.get("idp_csrf")},
+        data={"email": "x@example.ca", "csrf_token": browser.cookies.get(COOKIES.csrf)},
     )
     assert forged.status_code == 303  # refused before anything is created
     assert "x@example.ca" not in browser.get("/account").text

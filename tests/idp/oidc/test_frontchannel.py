@@ -13,7 +13,14 @@ from joserfc.jwk import KeySet
 from idp.authn.sessions import add_client
 from idp.errors import InvalidInput
 from tests.factories.idp import LOGOUT_URI, REDIRECT_URI, make_account, make_client, transaction
-from tests.idp.flows import authorization_request, authorize_code, csrf_of, query_of, redeem
+from tests.idp.flows import (
+    COOKIES,
+    authorization_request,
+    authorize_code,
+    csrf_of,
+    query_of,
+    redeem,
+)
 
 FRONTCHANNEL_URI = "https://portal.example/oidc/frontchannel-logout"
 OTHER_REDIRECT = "https://other.example/callback"
@@ -55,7 +62,7 @@ def test_signed_out_page_frames_the_portal_with_iss_and_sid(components, browser,
     assert query_of(frame) == {"iss": "https://testserver", "sid": claims["sid"]}
     assert f'href="{LOGOUT_URI}?state=s1"' in response.text  # then on to the portal
     assert '<script src="/static/frontchannel.js" defer></script>' in response.text
-    assert "idp_session=" in response.headers["set-cookie"]  # the session is over
+    assert f"{COOKIES.session}=" in response.headers["set-cookie"]  # the session is over
 
 
 def test_portal_not_requiring_the_session_gets_its_uri_unchanged(components, browser, portal):

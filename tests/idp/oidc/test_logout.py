@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from tests.factories.idp import LOGOUT_URI, make_account, make_client
 from tests.idp.flows import (
+    COOKIES,
     authorization_request,
     authorize_code,
     query_of,
@@ -69,7 +70,7 @@ def test_logout_without_hint_asks_for_confirmation_then_signs_out(components, br
         data={
             "client_id": client.client_id,
             "post_logout_redirect_uri": LOGOUT_URI,
-            "csrf_token": browser.cookies.get("idp_csrf"),
+            "csrf_token": browser.cookies.get(COOKIES.csrf),
         },
     )
     assert done.status_code == 303
