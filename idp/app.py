@@ -129,7 +129,9 @@ def create_app(
     app.state.outbox_gauges = outbox_registry(components.session_factory, components.clock)
     translations = load_translations(PACKAGE_DIR / "locale")
     templates = create_template_env(translations, settings.display_zone)
-    app.state.pages = Pages(templates, PageSnapshots(components.store, components.master_key))
+    app.state.pages = Pages(
+        templates, PageSnapshots(components.store, components.master_key, components.clock)
+    )
     install_error_handlers(app)
     for router in (*ROUTERS, *PAGE_ROUTERS):
         app.include_router(router, include_in_schema=router is portal_api_router)

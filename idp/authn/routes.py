@@ -72,7 +72,7 @@ def _login_page(
         params = interaction.parameters
         prefer_ui_locales(request.state, request.query_params.get("lang"), params.get("ui_locales"))
         client = clients.find(db, params.text("client_id"))
-    response = render_page(
+    return render_page(
         request,
         "authn/login.html",
         {
@@ -80,15 +80,12 @@ def _login_page(
             "email": email,
             "error_code": error_code,
             "missing": missing,
-            "retry_after_seconds": retry_after_seconds,
             "client_name": portal_name(request, client),
             "notice": request.query_params.get("notice"),
         },
         status_code=status_code,
+        retry_after_seconds=retry_after_seconds,
     )
-    if retry_after_seconds:
-        response.headers["Retry-After"] = str(retry_after_seconds)
-    return response
 
 
 @router.get("/login")
@@ -219,10 +216,10 @@ def _second_factor_page(
         {
             "factors": second_factors(db, pending.account_id),
             "error_code": error_code,
-            "retry_after_seconds": retry_after_seconds,
             "method": "recovery" if request.query_params.get("method") == "recovery" else method,
         },
         status_code=status_code,
+        retry_after_seconds=retry_after_seconds,
     )
 
 
@@ -278,7 +275,7 @@ def second_factor_submit(
         mail.send_after_answer(notice_mail(account.email, account.locale, "second_factor_attempts"))
     if not check.ok:
         status = 429 if check.reason == "locked" else 401
-        response = _second_factor_page(
+        return _second_factor_page(
             request,
             db,
             store,
@@ -289,9 +286,6 @@ def second_factor_submit(
             status_code=status,
             method=method,
         )
-        if check.retry_after_seconds:
-            response.headers["Retry-After"] = str(check.retry_after_seconds)
-        return response
     PendingSignIns(store).finish(pending.id)
     if method == "recovery":
         mail.send_after_answer(notice_mail(account.email, account.locale, "recovery_code_used"))

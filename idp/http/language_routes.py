@@ -32,5 +32,9 @@ def switch_language(request: Request, form: CsrfForm) -> Response:
         back = "/" + form.text("back")[:MAX_BACK_LENGTH].lstrip("/\\")
         return RedirectResponse(back, status_code=303)
     return pages.render(
-        request, snapshot.template_name, snapshot.context, status_code=snapshot.status_code
+        request,
+        snapshot.template_name,
+        snapshot.context,
+        status_code=snapshot.status_code,
+        retry_after_seconds=snapshot.retry_after_seconds,
     )

@@ -100,14 +100,21 @@ class Pages:
         self.snapshots = snapshots
 
     def _snapshot(
-        self, request: Request, template_name: str, context: dict[str, Any], status_code: int
+        self,
+        request: Request,
+        template_name: str,
+        context: dict[str, Any],
+        status_code: int,
+        retry_after_seconds: int,
     ) -> str | None:
         # Error pages are no step of a flow, and their handlers run on the event loop.
         if self.snapshots is None or request.method != "POST":
             return None
         if template_name.startswith("errors/"):
             return None
-        return self.snapshots.save(request, template_name, context, status_code)
+        return self.snapshots.save(
+            request, template_name, context, status_code, retry_after_seconds
+        )
 
     def render(
         self,
@@ -116,9 +123,12 @@ class Pages:
         context: dict[str, Any],
         status_code: int = 200,
         address: str | None = None,
+        retry_after_seconds: int = 0,
     ) -> HTMLResponse:
         """`address`: where this page is shown by a GET, for when it answers a form posted
-        to another path (no GET there): its language switch's link, or fallback."""
+        to another path (no GET there): its language switch's link, or fallback.
+        `retry_after_seconds`: a rate-limited answer's wait, sent as `Retry-After` and given
+        to the template as `retry_after_seconds` (kept by the language switch)."""
         locale = getattr(request.state, "locale", "en")
         if locale not in self._environments:  # no middleware ran: `lang` must match the text
             locale = "en"
@@ -128,17 +138,19 @@ class Pages:
             "locale": locale,
             "other_locale": other,
             "switch_url": switch_url(request, other, address if request.method == "POST" else None),
-            "switch_snapshot": self._snapshot(request, template_name, context, status_code),
+            "switch_snapshot": self._snapshot(
+                request, template_name, context, status_code, retry_after_seconds
+            ),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "request": request,
             **context,
+            "retry_after_seconds": retry_after_seconds,
         }
         html = env.get_template(template_name).render(values)
-        return HTMLResponse(
-            html,
-            status_code=status_code,
-            headers={"Cache-Control": "no-store", "Content-Language": locale},
-        )
+        headers = {"Cache-Control": "no-store", "Content-Language": locale}
+        if retry_after_seconds:
+            headers["Retry-After"] = str(retry_after_seconds)
+        return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def render_page(
@@ -147,7 +159,15 @@ def render_page(
     context: dict[str, Any],
     status_code: int = 200,
     address: str | None = None,
+    retry_after_seconds: int = 0,
 ) -> HTMLResponse:
     """Render with the app's `Pages` (typed access to `app.state`)."""
     pages: Pages = request.app.state.pages
-    return pages.render(request, template_name, context, status_code=status_code, address=address)
+    return pages.render(
+        request,
+        template_name,
+        context,
+        status_code=status_code,
+        address=address,
+        retry_after_seconds=retry_after_seconds,
+    )

@@ -19,12 +19,17 @@ so never in a snapshot. What the store holds is sealed under the master key (AES
 envelope, `keys.seal`) with the browser's binding and the id as associated data: the
 store's content alone (a Redis dump, a replica) shows no recovery code, and a snapshot
 opens only for the browser and the id it was saved for.
+
+A rate-limited answer (429, "try again in N minutes") keeps its status, and its
+`Retry-After` becomes the time left then: the snapshot holds the instant the wait ends,
+so the page switched a minute later says, and sends, a minute less.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +37,7 @@ from typing import Any
 from starlette.requests import Request
 
 from adapters import EphemeralStore, StoreUnavailable
+from idp.clock import Clock, SystemClock
 from keys import MasterKey, SealBroken, open_sealed, seal
 
 PAGE_SNAPSHOT_TTL_SECONDS = 600
@@ -43,19 +49,24 @@ _KEY_PREFIX = "page-snapshot:"
 
 @dataclass(frozen=True, slots=True)
 class PageSnapshot:
-    """A page to render again: its template, its values and its status code."""
+    """A page to render again: its template, its values, its status code and, for a
+    rate-limited answer, the seconds left to wait (`Retry-After`)."""
 
     template_name: str
     context: dict[str, Any]
     status_code: int
+    retry_after_seconds: int = 0
 
 
 class PageSnapshots:
     """Saves and takes back `PageSnapshot`s, each for the browser that saw the page."""
 
-    def __init__(self, store: EphemeralStore, master: MasterKey) -> None:
+    def __init__(
+        self, store: EphemeralStore, master: MasterKey, clock: Clock | None = None
+    ) -> None:
         self._store = store
         self._master = master
+        self._clock = clock or SystemClock()
 
     @staticmethod
     def _binding(request: Request, snapshot_id: str) -> bytes:
@@ -65,16 +76,23 @@ class PageSnapshots:
         return b"page-snapshot:" + snapshot_id.encode() + hashlib.sha256(token.encode()).digest()
 
     def save(
-        self, request: Request, template_name: str, context: dict[str, Any], status_code: int
+        self,
+        request: Request,
+        template_name: str,
+        context: dict[str, Any],
+        status_code: int,
+        retry_after_seconds: int = 0,
     ) -> str | None:
         """The new snapshot's id; None when the values are not plain JSON or too large, or
         the store does not answer (the page then keeps the plain link)."""
+        retry_at = self._clock.now().timestamp() + retry_after_seconds if retry_after_seconds else 0
         try:
             body = json.dumps(
                 {
                     "template": template_name,
                     "context": context,
                     "status": status_code,
+                    "retry_at": retry_at,
                 }
             ).encode()
         except (TypeError, ValueError):  # a view object, not plain values: not kept
@@ -103,4 +121,13 @@ class PageSnapshots:
             )
         except SealBroken:  # saved for another browser
             return None
-        return PageSnapshot(saved["template"], saved["context"], saved["status"])
+        return PageSnapshot(
+            saved["template"], saved["context"], saved["status"], self._time_left(saved["retry_at"])
+        )
+
+    def _time_left(self, retry_at: float) -> int:
+        """Whole seconds until `retry_at` (at least one: the page still says to wait); 0 for
+        a page that asked for no wait."""
+        if not retry_at:
+            return 0
+        return max(1, math.ceil(retry_at - self._clock.now().timestamp()))

@@ -59,11 +59,10 @@ def _register_page(
     status: int = 200,
     retry: int = 0,
 ) -> Response:
-    context = {"values": values, "errors": errors, "retry": retry}
-    response = render_page(request, "accounts/register.html", context, status_code=status)
-    if retry:
-        response.headers["Retry-After"] = str(retry)
-    return response
+    context = {"values": values, "errors": errors}
+    return render_page(
+        request, "accounts/register.html", context, status_code=status, retry_after_seconds=retry
+    )
 
 
 @router.get("/register")
@@ -154,10 +153,10 @@ def recover_submit(
             return render_page(request, "accounts/recover.html", refused, status_code=400)
         retry = _blocked(request, store, budgets.recovery, "recover:" + email)
     if retry:
-        context = {"email": email, "error": "rate_limited", "retry": retry}
-        response = render_page(request, "accounts/recover.html", context, status_code=429)
-        response.headers["Retry-After"] = str(retry)
-        return response
+        limited = {"email": email, "error": "rate_limited"}
+        return render_page(
+            request, "accounts/recover.html", limited, status_code=429, retry_after_seconds=retry
+        )
     message = start_recovery(db, store, email, request.state.locale)
     if message is not None:  # after the answer: an unknown email, mailed nothing, is as quick
         mail.send_after_answer(message)

@@ -195,11 +195,12 @@ def demo_app(pages: Pages | None = None) -> FastAPI:
     def render(request: Request) -> HTMLResponse:
         template, context = SAMPLES[request.url.path]
         overrides = {k: v for k, v in request.query_params.items() if k in context}
-        if "retry_after_seconds" in request.query_params:
-            overrides["retry_after_seconds"] = int(request.query_params["retry_after_seconds"])
+        retry = int(request.query_params.get("retry_after_seconds", 0))
         request.state.csrf_token = CSRF_TOKEN
         status = int(context.get("status_code", 200))
-        return pages.render(request, template, {**context, **overrides}, status_code=status)
+        return pages.render(
+            request, template, {**context, **overrides}, status, retry_after_seconds=retry
+        )
 
     for path in SAMPLES:
         app.add_api_route(path, render, methods=["GET"], response_class=HTMLResponse)

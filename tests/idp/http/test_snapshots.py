@@ -10,10 +10,13 @@ from starlette.responses import HTMLResponse
 from starlette.testclient import TestClient
 
 from adapters import MemoryStore
+from idp.clock import ManualClock
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
 from idp.http.snapshots import PageSnapshot, PageSnapshots
 from keys import MasterKey
+from tests.factories.idp import DEFAULT_PASSWORD, make_account
+from tests.idp.flows import COOKIES, csrf_of, switch_language
 
 IDP = Path(__file__).resolve().parents[3] / "idp"
 CSRF_TOKEN = "csrf-token-for-the-test"
@@ -66,3 +69,58 @@ def test_a_page_snapshot_is_given_once_and_only_to_the_browser_that_saw_the_page
     assert taken == PageSnapshot("accounts/verify.html", {"email": "a@example.ca"}, 400)
     assert snapshots.take(seen, second) is None
     assert snapshots.save(seen, "x.html", {"when": object()}, 200) is None  # not plain values
+
+
+def _rate_limited_sign_in(components, browser):
+    account = make_account(components)
+    browser.get("/login")
+    for _ in range(10):
+        wrong = {"email": account.email, "password": "wrong password!"}
+        browser.post("/login", data={**wrong, "csrf_token": browser.cookies.get(COOKIES.csrf)})
+    page = browser.get("/login")
+    right = {"email": account.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_of(page)}
+    return browser.post("/login", data=right)
+
+
+def test_a_rate_limited_page_switched_keeps_its_status_and_the_time_left_in_retry_after(
+    components, browser, clock
+):
+    blocked = _rate_limited_sign_in(components, browser)
+    assert blocked.status_code == 429
+    waited = int(blocked.headers["retry-after"])
+    assert waited > 20
+    clock.advance(20)
+    switched = switch_language(browser, blocked)
+    assert switched.status_code == 429
+    assert 'lang="fr"' in switched.text
+    assert int(switched.headers["retry-after"]) == waited - 20
+    assert "Réessayez dans 1 minute." in switched.text
+
+
+def test_a_snapshot_gives_the_wait_left_when_it_is_taken_and_the_page_says_it():
+    clock = ManualClock()
+    pages = Pages(
+        create_template_env(load_translations(IDP / "locale")),
+        PageSnapshots(MemoryStore(), MasterKey.generate(), clock),
+    )
+    seen = Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/login",
+            "query_string": b"",
+            "headers": [],
+            "state": {"csrf_token": CSRF_TOKEN},
+        }
+    )
+    snapshot_id = pages.snapshots.save(seen, "authn/login.html", {}, 429, retry_after_seconds=600)
+    clock.advance(241)
+    taken = pages.snapshots.take(seen, snapshot_id)
+    assert taken == PageSnapshot("authn/login.html", {}, 429, retry_after_seconds=359)
+    seen.state.locale = "fr"
+    page = pages.render(seen, taken.template_name, {"error_code": "rate_limited"}, 429, None, 359)
+    assert page.headers["retry-after"] == "359"
+    assert "Réessayez dans 6 minutes." in page.body.decode()
+    gone = pages.snapshots.save(seen, "authn/login.html", {}, 429, retry_after_seconds=60)
+    clock.advance(120)  # the wait is over: the page still says to wait, a second at least
+    assert pages.snapshots.take(seen, gone).retry_after_seconds == 1
