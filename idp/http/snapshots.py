@@ -10,15 +10,20 @@ which renders the same page in the other language. Nothing of it goes into a URL
 
 A snapshot holds what the page showed, one-time secrets included (new recovery codes are
 shown once: a switch that lost them would lose them for good). So it is read once
-(`pop`, each page shown again gets a new one), lives `PAGE_SNAPSHOT_TTL_SECONDS`, and is
-bound to the browser that saw the page by a digest of its CSRF token (HttpOnly cookie): a
-snapshot id from another browser gives nothing. Not to the sign-in session cookie: the
-very pages that show new codes give the session a new cookie (a first authenticator, a
-step-up). Passwords and codes a person typed are never in a page's values (STYLE.md §5),
-so never in a snapshot. What the store holds is sealed under the master key (AES-GCM
-envelope, `keys.seal`) with the browser's binding and the id as associated data: the
-store's content alone (a Redis dump, a replica) shows no recovery code, and a snapshot
-opens only for the browser and the id it was saved for.
+(`pop`, each page shown again gets a new one; a double click aside, below), lives
+`PAGE_SNAPSHOT_TTL_SECONDS`, and is bound to the browser that saw the page by a digest of
+its CSRF token (HttpOnly cookie): a snapshot id from another browser gives nothing. Not to
+the sign-in session cookie: the very pages that show new codes give the session a new
+cookie (a first authenticator, a step-up). Passwords and codes a person typed are never in
+a page's values (STYLE.md §5), so never in a snapshot. What the store holds is sealed under
+the master key (AES-GCM envelope, `keys.seal`) with the browser's binding and the id as
+associated data: the store's content alone (a Redis dump, a replica) shows no recovery
+code, and a snapshot opens only for the browser and the id it was saved for.
+
+A double click on the switch posts the id twice, and the browser shows the second answer:
+so a snapshot once taken stays readable `REREAD_SECONDS` more, by the same browser only (a
+copy under another key, never renewed, sealed for the same browser and id), and the second
+click shows the switched page too instead of the page's plain address.
 
 A rate-limited answer (429, "try again in N minutes") keeps its status, and its
 `Retry-After` becomes the time left then: the snapshot holds the instant the wait ends,
@@ -27,6 +32,7 @@ so the page switched a minute later says, and sends, a minute less.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -44,7 +50,10 @@ PAGE_SNAPSHOT_TTL_SECONDS = 600
 # A page's values are a few names and messages; a larger page keeps the plain link.
 MAX_PAGE_SNAPSHOT_BYTES = 64 * 1024
 SNAPSHOT_ID_LENGTH = 43  # secrets.token_urlsafe(32)
+# A double click's second request comes a fraction of a second after the first.
+REREAD_SECONDS = 3
 _KEY_PREFIX = "page-snapshot:"
+_TAKEN_PREFIX = "page-snapshot-taken:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +117,15 @@ class PageSnapshots:
         return snapshot_id
 
     def take(self, request: Request, snapshot_id: str) -> PageSnapshot | None:
-        """The snapshot, once, for the browser that saw it; None when unknown, expired,
-        already taken or saved for another browser or session."""
+        """The snapshot, once (and again within `REREAD_SECONDS`: a double click), for the
+        browser that saw it; None when unknown, expired, taken earlier or saved for another
+        browser or session."""
         if len(snapshot_id) != SNAPSHOT_ID_LENGTH:
             return None
         sealed = self._store.pop(_KEY_PREFIX + snapshot_id)
+        first_reading = sealed is not None
+        if sealed is None:
+            sealed = self._store.get(_TAKEN_PREFIX + snapshot_id)
         if sealed is None:
             return None
         try:
@@ -121,9 +134,17 @@ class PageSnapshots:
             )
         except SealBroken:  # saved for another browser
             return None
+        if first_reading:
+            self._keep_for_a_double_click(snapshot_id, sealed)
         return PageSnapshot(
             saved["template"], saved["context"], saved["status"], self._time_left(saved["retry_at"])
         )
+
+    def _keep_for_a_double_click(self, snapshot_id: str, sealed: bytes) -> None:
+        # `add`: the copy is never renewed, so the snapshot is gone `REREAD_SECONDS` after its
+        # first reading. A store that does not answer now still lets the first click show.
+        with contextlib.suppress(StoreUnavailable):
+            self._store.add(_TAKEN_PREFIX + snapshot_id, sealed, REREAD_SECONDS)
 
     def _time_left(self, retry_at: float) -> int:
         """Whole seconds until `retry_at` (at least one: the page still says to wait); 0 for

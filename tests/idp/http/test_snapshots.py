@@ -13,10 +13,10 @@ from adapters import MemoryStore
 from idp.clock import ManualClock
 from idp.http.locale import LocaleMiddleware, load_translations
 from idp.http.pages import Pages, create_template_env
-from idp.http.snapshots import PageSnapshot, PageSnapshots
+from idp.http.snapshots import REREAD_SECONDS, PageSnapshot, PageSnapshots
 from keys import MasterKey
 from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import COOKIES, csrf_of, switch_language
+from tests.idp.flows import COOKIES, comparable, csrf_of, switch_language
 
 IDP = Path(__file__).resolve().parents[3] / "idp"
 CSRF_TOKEN = "csrf-token-for-the-test"
@@ -58,15 +58,21 @@ def test_a_page_answering_a_form_switches_language_with_a_form_and_nothing_in_it
 
 
 def test_a_page_snapshot_is_given_once_and_only_to_the_browser_that_saw_the_page():
-    store = MemoryStore()
+    now = [0.0]
+    store = MemoryStore(monotonic=lambda: now[0])
     snapshots = PageSnapshots(store, MasterKey.generate())
     seen = Request({"type": "http", "state": {"csrf_token": CSRF_TOKEN}})
     other = Request({"type": "http", "state": {"csrf_token": "another-browser"}})
     first = snapshots.save(seen, "accounts/verify.html", {"email": "a@example.ca"}, 400)
     assert snapshots.take(other, first) is None
+    assert snapshots.take(seen, first) is None  # tried by another browser: gone
     second = snapshots.save(seen, "accounts/verify.html", {"email": "a@example.ca"}, 400)
     taken = snapshots.take(seen, second)
     assert taken == PageSnapshot("accounts/verify.html", {"email": "a@example.ca"}, 400)
+    now[0] += REREAD_SECONDS - 0.5  # a double click: the same page again, to this browser only
+    assert snapshots.take(other, second) is None
+    assert snapshots.take(seen, second) == taken
+    now[0] += 0.5  # and never after, however often it was read
     assert snapshots.take(seen, second) is None
     assert snapshots.save(seen, "x.html", {"when": object()}, 200) is None  # not plain values
 
@@ -124,3 +130,14 @@ def test_a_snapshot_gives_the_wait_left_when_it_is_taken_and_the_page_says_it():
     gone = pages.snapshots.save(seen, "authn/login.html", {}, 429, retry_after_seconds=60)
     clock.advance(120)  # the wait is over: the page still says to wait, a second at least
     assert pages.snapshots.take(seen, gone).retry_after_seconds == 1
+
+
+def test_a_double_click_on_the_language_switch_shows_the_switched_page_both_times(
+    components, browser
+):
+    blocked = _rate_limited_sign_in(components, browser)
+    first, second = switch_language(browser, blocked), switch_language(browser, blocked)
+    assert first.status_code == second.status_code == 429  # not the sign-in page's address
+    assert 'lang="fr"' in second.text
+    assert comparable(first.text) == comparable(second.text)
+    assert second.headers["retry-after"] == first.headers["retry-after"]
