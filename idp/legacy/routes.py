@@ -40,8 +40,14 @@ CONFIRM = f"{LEGACY}/confirm"
 
 
 def _page(
-    request: Request, db: Session, me: SignedIn, extra: dict[str, Any], status_code: int = 200
+    request: Request,
+    db: Session,
+    me: SignedIn,
+    extra: dict[str, Any],
+    status_code: int = 200,
+    retry_after_seconds: int = 0,
 ) -> Response:
+    """The legacy-accounts page; a rate-limited answer carries its wait (`Retry-After`)."""
     locale = request.state.locale
     context = {
         "portals": [(slug, portal_name(slug, locale)) for slug in legacy_portals(db)],
@@ -50,12 +56,16 @@ def _page(
         "values": {},
         "error": None,
         "missing": (),
-        "retry": 0,
         "notice": request.query_params.get("notice"),
         **extra,
     }
     return render_page(
-        request, "legacy/link.html", context, status_code=status_code, address=LEGACY
+        request,
+        "legacy/link.html",
+        context,
+        status_code=status_code,
+        address=LEGACY,
+        retry_after_seconds=retry_after_seconds,
     )
 
 
@@ -80,8 +90,8 @@ def prove_password(
     if proof.ok:
         return RedirectResponse(CONFIRM, status_code=303)
     status = 429 if proof.reason == "rate_limited" else 400
-    extra = {"values": values, "error": proof.reason, "retry": proof.retry_after_seconds}
-    return _page(request, db, me, extra, status)
+    extra = {"values": values, "error": proof.reason}
+    return _page(request, db, me, extra, status, proof.retry_after_seconds)
 
 
 @router.post(f"{LEGACY}/code")
@@ -101,8 +111,8 @@ def send_code(
         db, store, budgets.email_code, me.account, locale=request.state.locale, **values
     )
     if not proof.ok:
-        extra = {"values": values, "error": proof.reason, "retry": proof.retry_after_seconds}
-        return _page(request, db, me, extra, 429)
+        extra = {"values": values, "error": proof.reason}
+        return _page(request, db, me, extra, 429, proof.retry_after_seconds)
     if message is not None:  # after the answer: a known username must not take longer, or fail
         mail.send_after_answer(message)
     context = {"portal": portal_name(values["portal"], request.state.locale), "error": None}

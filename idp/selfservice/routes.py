@@ -195,9 +195,16 @@ def recover_verify(
     )
     account = result.account
     if account is None:
-        context = {"email": email, "errors": result.errors, "retry": result.retry_after_seconds}
+        # A second factor locked by wrong codes is a wait, said with its length (429).
+        wait = result.retry_after_seconds
+        context = {"email": email, "errors": result.errors}
         return render_page(
-            request, "accounts/recover_verify.html", context, status_code=400, address="/recover"
+            request,
+            "accounts/recover_verify.html",
+            context,
+            status_code=429 if wait else 400,
+            address="/recover",
+            retry_after_seconds=wait,
         )
     end_all_sessions(db, account.id, reason="password_changed", now=now, listener=listener)
     revoke_account_grants(db, account.id, "account_recovered", now)

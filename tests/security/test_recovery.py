@@ -58,6 +58,30 @@ def test_a_wrong_second_factor_leaves_the_emailed_code_usable(
     assert right.headers["location"] == "/login?notice=password_changed"
 
 
+def test_a_second_factor_locked_during_recovery_says_how_long_to_wait(
+    components, app, browser, clock, mail
+):
+    """It said "Try again in 0 minutes" with a 400 and no Retry-After."""
+    account, _, _ = _protected(components, browser, clock)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as stranger:
+        token = _ask_code(stranger, account.email)
+        form = {
+            "email": account.email,
+            "code": mail.last_code(account.email),
+            "password": NEW_PASSWORD,
+            "second_factor": "000000",
+            "csrf_token": token,
+        }
+        answers = [stranger.post("/recover/verify", data=form) for _ in range(10)]
+    assert [a.status_code for a in answers[:9]] == [400] * 9
+    locked = answers[9]  # the tenth wrong code uses the budget up
+    assert locked.status_code == 429
+    wait = int(locked.headers["retry-after"])
+    assert 0 < wait <= 15 * 60
+    assert f"Try again in {(wait + 59) // 60} minutes." in locked.text
+    assert "Try again in 0 minutes" not in locked.text
+
+
 def test_known_and_unknown_emails_get_the_same_fields_in_recovery(components, browser, mail):
     account = make_account(components)
     token = _ask_code(browser, account.email)
