@@ -64,7 +64,7 @@ def _profile_page(
         "errors": errors,
         "limits": LIMITS,
         "types": web.type_choices(),
-        "bodies": web.body_choices(register, request.state.locale),
+        "bodies": web.body_options(register),
         "notice": request.query_params.get("notice"),
     }
     return render_page(request, "enrolment/profile.html", context, status_code=status)

@@ -70,6 +70,20 @@ def body_choices(register: MembershipRegister, locale: str) -> list[tuple[str, s
     return [(b.code, b.names.in_language(locale), b.kind.value) for b in register.bodies()]
 
 
+def body_options(register: MembershipRegister) -> list[tuple[str, dict[str, str], str]]:
+    """(code, name in each page language, kind) of every membership body, for the profile
+    form: a refused one is kept for its language switch, and the other language then shows
+    its own names."""
+    return [
+        (
+            b.code,
+            {locale: b.names.in_language(locale) for locale in SUPPORTED_LOCALES},
+            b.kind.value,
+        )
+        for b in register.bodies()
+    ]
+
+
 def body_name(register: MembershipRegister, code: str, locale: str) -> str:
     names = {c: n for c, n, _ in body_choices(register, locale)}
     return names.get(code, code)

@@ -173,6 +173,21 @@ def test_the_profile_names_every_field_at_fault_and_keeps_what_was_typed(
     assert 'value="call me"' in answer.text
 
 
+def test_the_language_switch_on_a_refused_profile_names_the_bodies_in_french(
+    components, browser, clock, mail
+):
+    person = new_person(components, browser, clock)
+    start_and_confirm_email(browser, mail, person.account.email)
+    refused = save_profile(browser, legal_name="")
+    assert refused.status_code == 400
+    assert "College of Immigration and Citizenship Consultants" in refused.text
+    french = switch_language(browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert "Collège des consultants en immigration et en citoyenneté" in french.text
+    assert "College of Immigration and Citizenship Consultants" not in french.text
+
+
 def test_a_profile_without_a_kind_of_representative_ties_the_error_to_the_group(
     components, browser, clock, mail
 ):
