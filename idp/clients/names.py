@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from idp.clients.profiles import PortalProfiles
 from idp.clients.service import RegisteredClient, find_client
+from idp.http.locale import SUPPORTED_LOCALES
 
 
 @dataclass
@@ -43,6 +44,23 @@ class PortalNames:
 
     def program(self, client_id: str, code: str) -> str:
         return self.profiles.program_label(self._client(client_id), code, self.language)
+
+    def name_in_each_language(self, client_id: str) -> dict[str, str]:
+        """The portal's name in each page language, for a page kept for its language switch
+        (`idp.http.snapshots`): the other language then shows its own, picked by the template."""
+        client = self._client(client_id)
+        return {
+            language: self.profiles.portal_name(client, language) or client_id
+            for language in SUPPORTED_LOCALES
+        }
+
+    def program_in_each_language(self, client_id: str, code: str) -> dict[str, str]:
+        """A program's name in each page language, as `name_in_each_language`."""
+        client = self._client(client_id)
+        return {
+            language: self.profiles.program_label(client, code, language)
+            for language in SUPPORTED_LOCALES
+        }
 
 
 def portal_names(request: Request, db: Session, profiles: PortalProfiles) -> PortalNames:

@@ -8,7 +8,7 @@ applicant's files. The form names every field at fault at once and keeps what wa
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -95,14 +95,24 @@ def my_representatives(request: Request, me: Me, db: Db, portals: Portals, now: 
 
 
 def _form_context(db: Session, account: Account, portals: PortalNames) -> dict[str, Any]:
-    applications = [
-        application_view(a, portals) for a in applications_of_applicant(db, account.subject)
-    ]
-    all_at = sorted({(a.portal_id, a.portal) for a in applications}, key=lambda p: p[1])
+    """The appointment form's choices. Plain values, program and portal names in each page
+    language: a refused form is kept for its language switch (`idp.http.snapshots`), and the
+    template names them in the page's language."""
+    applications = applications_of_applicant(db, account.subject)
     return {
-        # Plain values: a refused form is kept for its language switch (`idp.http.snapshots`).
-        "applications": [asdict(a) for a in applications],
-        "all_at": [(ALL_AT_PREFIX + client_id, name) for client_id, name in all_at],
+        "applications": [
+            {
+                "id": a.id,
+                "number": a.portal_reference,
+                "program": portals.program_in_each_language(a.portal_client_id, a.program),
+                "portal": portals.name_in_each_language(a.portal_client_id),
+            }
+            for a in applications
+        ],
+        "all_at": [
+            (ALL_AT_PREFIX + client_id, portals.name_in_each_language(client_id))
+            for client_id in sorted({a.portal_client_id for a in applications})
+        ],
         "kinds": [(k.value, KIND_LABELS[k]) for k in DelegationKind],
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
         "values": {},

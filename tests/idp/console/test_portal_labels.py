@@ -11,13 +11,18 @@ import pytest
 from consent import Action, DelegationKind, DelegationRequest
 from idp.delegation import service
 from tests.factories.idp import connect, make_account, make_profile_client, transaction
+from tests.idp.console.delegations import APPOINT
 from tests.idp.flows import (
     authorization_request,
     authorize_code,
+    csrf_of,
+    enable_totp,
     portal_token,
     redeem,
     register_application,
     sign_in,
+    step_up,
+    switch_language,
 )
 
 
@@ -89,6 +94,44 @@ def test_the_representative_sees_the_status_of_each_application(components, port
     sign_in(browser, "/login", rep.email)
     page = browser.get("/account/delegations?lang=fr").text
     assert "Permis d’études W300 (Portail d’IRCC) — En cours d’examen" in page
+
+
+@pytest.mark.parametrize("path", [APPOINT, "change"])
+def test_the_language_switch_on_a_refused_appointment_names_programs_and_portals_in_french(
+    components, portal, browser, clock, path
+):
+    applicant, _, application = _filed(components, portal)
+    rep = make_account(components)
+    sign_in(browser, "/login", applicant.email)
+    secret_totp, _ = enable_totp(browser, clock.now().timestamp())
+    if path == "change":
+        with transaction(components) as db:
+            delegation = service.grant(
+                db,
+                components.delegation_events,
+                DelegationRequest(
+                    principal=applicant.subject,
+                    actor=rep.subject,
+                    kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+                    actions=[Action.APPLICATION_READ],
+                    valid_until=components.clock.now() + timedelta(days=30),
+                    application_ids=[application["id"]],
+                ),
+                components.clock.now(),
+            )
+        path = f"/account/representatives/{delegation.id}/change"
+    step_up(browser, clock, secret_totp, path)
+    page = browser.get(path)
+    refused = browser.post(path, data={"email": rep.email, "csrf_token": csrf_of(page)})
+    assert refused.status_code == 400
+    assert "Study permit W300 (IRCC Portal)" in refused.text
+    french = switch_language(browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert "Permis d’études W300 (Portail d’IRCC)" in french.text
+    assert "Toutes mes demandes à Portail d’IRCC" in french.text
+    assert "Study permit" not in french.text
+    assert "IRCC Portal" not in french.text
 
 
 def test_connected_portals_are_named_in_my_language_with_scopes_in_plain_words(
