@@ -36,7 +36,7 @@ from idp.authn.web import (
     start_second_factor,
 )
 from idp.clients.cache import ClientDirectory
-from idp.clients.deps import Clients, portal_name
+from idp.clients.deps import Clients, client_names
 from idp.http.cookies import cookie_names
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Router, Store, client_address
@@ -80,7 +80,7 @@ def _login_page(
             "email": email,
             "error_code": error_code,
             "missing": missing,
-            "client_name": portal_name(request, client),
+            "client_names": client_names(request, client),
             "notice": request.query_params.get("notice"),
         },
         status_code=status_code,

@@ -13,6 +13,7 @@ from idp.clients.names import PortalNames, portal_names
 from idp.clients.profiles import PortalProfiles
 from idp.clients.service import RegisteredClient
 from idp.http.deps import Db, shared
+from idp.http.locale import SUPPORTED_LOCALES
 
 
 async def client_directory(request: Request) -> ClientDirectory:
@@ -23,13 +24,15 @@ async def portal_profiles(request: Request) -> PortalProfiles:
     return cast(PortalProfiles, shared(request, "portal_profiles"))
 
 
-def portal_name(request: Request, client: RegisteredClient | None) -> str | None:
-    """How a page names `client`: its profile's name in the page's language (a client
-    without a profile: its registered name); None without a client."""
+def client_names(request: Request, client: RegisteredClient | None) -> dict[str, str] | None:
+    """How a page names `client`, in each page language: its profile's names (a client
+    without a profile: its registered name); None without a client. The template picks the
+    page's language, so a page kept for its language switch (`idp.http.snapshots`) names the
+    portal in the other language too."""
     if client is None:
         return None
     profiles = cast(PortalProfiles, shared(request, "portal_profiles"))
-    return profiles.portal_name(client, str(getattr(request.state, "locale", "en")))
+    return {language: profiles.portal_name(client, language) for language in SUPPORTED_LOCALES}
 
 
 Profiles = Annotated[PortalProfiles, Depends(portal_profiles)]

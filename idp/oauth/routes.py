@@ -19,7 +19,7 @@ from idp.authn.deps import SignedIn, signed_in_here
 from idp.authn.interactions import Interaction, Interactions
 from idp.authn.signin import PendingSignIn
 from idp.authn.web import start_second_factor
-from idp.clients.deps import portal_name
+from idp.clients.deps import client_names
 from idp.db import release_in_this_thread
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Now, ReadDb, Router, Store
@@ -115,7 +115,7 @@ def render_outcome(
     if isinstance(outcome, ShowConsent):
         prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
         context = {
-            "client_name": portal_name(request, outcome.client),
+            "client_names": client_names(request, outcome.client),
             "scopes": outcome.scopes,
             "interaction": outcome.interaction_id,
         }
@@ -127,7 +127,7 @@ def render_outcome(
             for entry in outcome.granted
         ]
         delegated: dict[str, object] = {
-            "client_name": portal_name(request, outcome.client),
+            "client_names": client_names(request, outcome.client),
             "principal_name": outcome.principal_name,
             "entries": entries,
             "interaction": outcome.interaction_id,

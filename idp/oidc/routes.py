@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from idp.authn.deps import MaybeMe, SessionListener
 from idp.authn.sessions import end_session
 from idp.authn.web import clear_session_cookie, session_cookie_of
-from idp.clients.deps import Profiles, portal_name
+from idp.clients.deps import Profiles, client_names
 from idp.clients.profiles import PortalProfiles
 from idp.http.csrf import CSRF_FIELD, is_valid_csrf
 from idp.http.deps import AppSettings, Db, Keys, Now, Router, shared
@@ -139,7 +139,7 @@ def _logout(
         for k, v in params.first.items()
         if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales")
     }
-    context = {"client_name": portal_name(request, logout.client), "hidden": hidden}
+    context = {"client_names": client_names(request, logout.client), "hidden": hidden}
     return render_page(request, "oidc/logout_confirm.html", context)
 
 

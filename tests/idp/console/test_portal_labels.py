@@ -134,6 +134,54 @@ def test_the_language_switch_on_a_refused_appointment_names_programs_and_portals
     assert "IRCC Portal" not in french.text
 
 
+def test_the_language_switch_on_a_refused_sign_in_names_the_portal_in_french(components, browser):
+    person = make_account(components)
+    client, _ = make_profile_client(components, "ircc-portal")
+    request = authorization_request(
+        client.client_id, redirect_uri="https://ircc-portal.example/oidc/callback"
+    )
+    start = browser.get("/authorize?" + request.query)
+    assert start.headers["location"].startswith("/login?interaction=")
+    refused = sign_in(browser, start.headers["location"], person.email, password="")
+    assert refused.status_code == 400
+    assert "Sign in to continue to IRCC Portal." in refused.text
+    french = switch_language(browser, refused)
+    assert '<html lang="fr">' in french.text
+    assert "Portail d’IRCC" in french.text
+    assert "IRCC Portal" not in french.text
+
+
+def test_the_language_switch_on_a_posted_sign_out_names_the_portal_in_french(components, browser):
+    person = make_account(components)
+    client, _ = make_profile_client(components, "ircc-portal")
+    sign_in(browser, "/login", person.email)
+    asked = browser.post("/logout", data={"client_id": client.client_id})  # from the portal
+    assert asked.status_code == 200
+    assert "IRCC Portal asks to sign you out" in asked.text
+    french = switch_language(browser, asked)
+    assert '<html lang="fr">' in french.text
+    assert "Portail d’IRCC" in french.text
+    assert "IRCC Portal" not in french.text
+
+
+def test_the_language_switch_on_a_posted_authorization_names_the_portal_in_french(
+    components, browser
+):
+    person = make_account(components)
+    client, _ = make_profile_client(components, "dli-portal")
+    request = authorization_request(
+        client.client_id, redirect_uri="https://dli-portal.example/oidc/callback"
+    )
+    sign_in(browser, "/login", person.email)
+    consent = browser.post("/authorize", data=request.params)  # a portal's form post
+    assert consent.status_code == 200
+    assert "Designated Learning Institution Portal wants to use" in consent.text
+    french = switch_language(browser, consent)
+    assert '<html lang="fr">' in french.text
+    assert "Portail des établissements d’enseignement désignés" in french.text
+    assert "Designated Learning Institution Portal" not in french.text
+
+
 def test_connected_portals_are_named_in_my_language_with_scopes_in_plain_words(
     components, portal, browser
 ):

@@ -34,23 +34,25 @@ ACTIVITY_ENTRY = {
     "portal": "Permanent Residence Portal",
 }
 
+VISA_PORTAL = {"en": "Portail des visas", "fr": "Portail des visas"}
+
 # Each page of the demo app: its template and the view model the real route passes.
 SAMPLES = {
     "/login": (
         "authn/login.html",
-        {"interaction": "int-123", "email": "", "error_code": None, "client_name": None},
+        {"interaction": "int-123", "email": "", "error_code": None, "client_names": None},
     ),
     "/consent": (
         "oauth/consent.html",
         {
-            "client_name": "Portail des visas",
+            "client_names": VISA_PORTAL,
             "scopes": ["openid", "profile", "email", "offline_access", "applications:read", "x"],
             "interaction": "int-123",
         },
     ),
     "/logout": (
         "oidc/logout_confirm.html",
-        {"client_name": "Portail des visas", "hidden": {"state": "s-1", "client_id": "c-1"}},
+        {"client_names": VISA_PORTAL, "hidden": {"state": "s-1", "client_id": "c-1"}},
     ),
     "/logged-out": ("oidc/logged_out.html", {}),
     "/error": (
@@ -195,6 +197,9 @@ def demo_app(pages: Pages | None = None) -> FastAPI:
     def render(request: Request) -> HTMLResponse:
         template, context = SAMPLES[request.url.path]
         overrides = {k: v for k, v in request.query_params.items() if k in context}
+        if "client_name" in request.query_params:  # the portal's name, in both languages
+            name = request.query_params["client_name"]
+            overrides["client_names"] = {"en": name, "fr": name}
         retry = int(request.query_params.get("retry_after_seconds", 0))
         request.state.csrf_token = CSRF_TOKEN
         status = int(context.get("status_code", 200))
