@@ -55,19 +55,22 @@ def _form_context(
     db: Session, portals: PortalNames, account: Account, now: datetime
 ) -> dict[str, Any]:
     mine = applications_of_applicant(db, account.subject)
-    names = {a.portal_client_id: portals.name(a.portal_client_id) for a in mine}
+    # Program and portal names in each page language: a refused form is kept for its
+    # language switch (`idp.http.snapshots`), and the template names them in the page's.
     return {
         "applications": [
             {
                 "id": a.id,
-                "label": f"{portals.program(a.portal_client_id, a.program)} "
-                f"{a.portal_reference} ({names[a.portal_client_id]})",
+                "number": a.portal_reference,
+                "program": portals.program_in_each_language(a.portal_client_id, a.program),
+                "portal": portals.name_in_each_language(a.portal_client_id),
             }
             for a in mine
         ],
-        "all_at": sorted(
-            ((ALL_AT_PREFIX + cid, n) for cid, n in names.items()), key=lambda p: p[1]
-        ),
+        "all_at": [
+            (ALL_AT_PREFIX + client_id, portals.name_in_each_language(client_id))
+            for client_id in sorted({a.portal_client_id for a in mine})
+        ],
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action if a in READ_ACTIONS],
         "languages": LANGUAGES,
         "values": {

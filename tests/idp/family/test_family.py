@@ -26,7 +26,7 @@ from idp.accounts.service import find_account_by_email
 from idp.delegation import service
 from idp.family.household import invited_by
 from tests.factories.idp import make_account, make_client, make_profile_client, transaction
-from tests.idp.flows import assert_group_error, csrf_of, enable_totp, sign_in
+from tests.idp.flows import assert_group_error, csrf_of, enable_totp, sign_in, switch_language
 
 PASSWORD = "a family of long passphrases"
 INVITE = "/account/household/invite"
@@ -379,6 +379,23 @@ def test_the_invite_form_names_my_portals_in_my_language(components, browser, cl
     assert "Résidence permanente R000789 (Portail de résidence permanente)" in french
     assert "Permanent Residence Portal" not in french
     assert "permanent_residence" not in french
+
+
+def test_the_language_switch_on_a_refused_invitation_names_my_portals_in_french(
+    components, browser, clock
+):
+    owner = make_account(components)
+    _pr_application(components, clock, owner)
+    sign_in(browser, "/login", owner.email)
+    enable_totp(browser, clock.now().timestamp())
+    form = browser.get(INVITE + "?lang=en")
+    refused = browser.post(INVITE, data={"name": "", "csrf_token": csrf_of(form)})
+    assert refused.status_code == 400
+    assert "Permanent residence R000789 (Permanent Residence Portal)" in refused.text
+    french = switch_language(browser, refused)
+    assert '<html lang="fr">' in french.text
+    assert "Résidence permanente R000789 (Portail de résidence permanente)" in french.text
+    assert "Permanent Residence Portal" not in french.text
 
 
 @pytest.mark.parametrize(
