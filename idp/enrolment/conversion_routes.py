@@ -30,22 +30,27 @@ FILED_FOR = "/account/applications/{application_id}/filed-for"
 CLIENT_FILES = "/account/client-files"
 
 
-def _own_application(db: Db, me: Me, portals: Portals, application_id: str) -> tuple[str, str]:
+def _own_application(
+    db: Db, me: Me, portals: Portals, application_id: str
+) -> tuple[str, dict[str, str]]:
+    """The person's application and its label in each page language: a refused form is kept
+    for its language switch (`idp.http.snapshots`), and the template picks the page's."""
     try:
         application = get_application(db, application_id[:32])
     except ConsentError:
         raise HTTPException(404) from None
     if application.applicant_subject != me.subject:
         raise HTTPException(404)
-    program = portals.program(application.portal_client_id, application.program)
-    return application.id, f"{program} {application.portal_reference}"
+    programs = portals.program_in_each_language(application.portal_client_id, application.program)
+    labels = {language: f"{p} {application.portal_reference}" for language, p in programs.items()}
+    return application.id, labels
 
 
 @router.get(FILED_FOR)
 def filed_for_form(
     request: Request, application_id: str, me: Me, db: Db, portals: Portals
 ) -> Response:
-    app_id, label = _own_application(db, me, portals, application_id)
+    app_id, labels = _own_application(db, me, portals, application_id)
     mark = filed_for_marks(db, me.account.id).get(app_id)
     values = (
         {"applicant_name": mark.applicant_name, "applicant_email": mark.applicant_email}
@@ -54,7 +59,7 @@ def filed_for_form(
     )
     context = {
         "application_id": app_id,
-        "label": label,
+        "labels": labels,
         "values": values,
         "errors": {},
         "marked": mark is not None,
@@ -72,7 +77,7 @@ def filed_for_save(
     portals: Portals,
     now: Now,
 ) -> Response:
-    app_id, label = _own_application(db, me, portals, application_id)
+    app_id, labels = _own_application(db, me, portals, application_id)
     if form.get("action") == "remove":
         unmark_filed_for(db, me.account, app_id)
         return web.go("/account/applications?notice=filed_for_removed")
@@ -84,7 +89,7 @@ def filed_for_save(
     if errors:
         context = {
             "application_id": app_id,
-            "label": label,
+            "labels": labels,
             "values": values,
             "errors": errors,
             "marked": False,

@@ -16,7 +16,7 @@ from idp.accounts.models import Account
 from idp.enrolment.models import ClientFile
 from idp.migrations.metadata import ALL_METADATA
 from idp.oauth.models import Consent
-from tests.factories.idp import connect, make_account, transaction
+from tests.factories.idp import connect, make_account, make_profile_client, transaction
 from tests.idp.enrolment.journey import (
     any_csrf,
     enrol,
@@ -28,7 +28,14 @@ from tests.idp.enrolment.journey import (
 from tests.idp.enrolment.journey import (
     decide as officer_decides,
 )
-from tests.idp.flows import csrf_of, portal_client, portal_token, register_application, sign_in
+from tests.idp.flows import (
+    csrf_of,
+    portal_client,
+    portal_token,
+    register_application,
+    sign_in,
+    switch_language,
+)
 
 PASSWORD = "a claimed and very long password"
 
@@ -82,6 +89,25 @@ def test_marking_an_application_names_the_field_at_fault(components, browser, po
     listing = browser.get("/account/applications")
     assert "/account/applications/" in listing.text
     assert "/filed-for" in listing.text
+
+
+def test_the_language_switch_on_a_refused_mark_names_the_program_in_french(
+    components, browser, portal, clock
+):
+    filer = new_person(components, browser, clock)
+    client, secret = make_profile_client(components, "ircc-portal")
+    connect(components, filer.account, client)
+    token = portal_token(portal, client, secret)
+    application = register_application(
+        portal, token, filer.account.subject, "W300", program="study_permit"
+    ).json()
+    wrong = _mark(browser, application["id"], "", filer.account.email)
+    assert wrong.status_code == 400
+    assert "Study permit W300" in wrong.text
+    french = switch_language(browser, wrong)
+    assert '<html lang="fr">' in french.text
+    assert "Permis d’études W300" in french.text
+    assert "Study permit" not in french.text
 
 
 def test_a_client_account_gets_a_conversion_code_valid_30_minutes(
