@@ -30,6 +30,7 @@ from consent import register_application
 from idp.accounts.models import Account
 from idp.authn.attempts import AttemptBudget, record_failure, record_success, seconds_blocked
 from idp.authn.email_code import check_code, issue_code
+from idp.http.locale import SUPPORTED_LOCALES
 from idp.legacy.hashes import verify_legacy_password
 from idp.legacy.mails import legacy_code_mail
 from idp.legacy.models import LegacyAccount
@@ -69,6 +70,12 @@ def _portal_names() -> dict[str, LocalizedText]:
 def portal_name(slug: str, locale: str) -> str:
     names = _portal_names().get(slug)
     return names.in_language(locale) if names else slug
+
+
+def portal_names(slug: str) -> dict[str, str]:
+    """A legacy portal's name in each page language, for a page kept for its language switch
+    (`idp.http.snapshots`): the template picks the page's."""
+    return {locale: portal_name(slug, locale) for locale in SUPPORTED_LOCALES}
 
 
 def legacy_view(row: LegacyAccount, locale: str) -> LegacyView:

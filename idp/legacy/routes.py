@@ -26,6 +26,7 @@ from idp.legacy.linking import (
     link_proven_account,
     linked_to,
     portal_name,
+    portal_names,
     prove_with_email_code,
     prove_with_password,
     proven_account,
@@ -50,7 +51,8 @@ def _page(
     """The legacy-accounts page; a rate-limited answer carries its wait (`Retry-After`)."""
     locale = request.state.locale
     context = {
-        "portals": [(slug, portal_name(slug, locale)) for slug in legacy_portals(db)],
+        # Names in each language: a refused form may be kept for its language switch.
+        "portals": [(slug, portal_names(slug)) for slug in legacy_portals(db)],
         "suggested": [legacy_view(c, locale) for c in candidates_for(db, me.account)],
         "linked": [legacy_view(row, locale) for row in linked_to(db, me.account)],
         "values": {},
@@ -115,14 +117,17 @@ def send_code(
         return _page(request, db, me, extra, 429, proof.retry_after_seconds)
     if message is not None:  # after the answer: a known username must not take longer, or fail
         mail.send_after_answer(message)
-    context = {"portal": portal_name(values["portal"], request.state.locale), "error": None}
-    context |= {"username": values["username"]}
+    context: dict[str, Any] = {"portal": values["portal"], "username": values["username"]}
+    context |= {"portal_names": portal_names(values["portal"]), "error": None}
     return render_page(request, "legacy/code.html", context, address=LEGACY)
 
 
 @router.post(f"{LEGACY}/code/verify")
 def verify_code(request: Request, form: CsrfForm, me: Me, store: Store) -> Response:
-    context = {"portal": form.text("portal_name"), "username": form.text("username")}
+    # The portal's names in each language: the page is kept for its language switch.
+    portal = form.text("portal")
+    context: dict[str, Any] = {"portal": portal, "portal_names": portal_names(portal)}
+    context |= {"username": form.text("username")}
     if not form.text("code").strip():  # nothing typed: asked for, and no guess counted
         context |= {"error": "missing"}
         return render_page(request, "legacy/code.html", context, status_code=400, address=LEGACY)

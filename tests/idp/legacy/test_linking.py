@@ -15,7 +15,7 @@ from idp.legacy.importer import LegacyPortal, stage_batch
 from idp.legacy.models import LegacyAccount
 from idp.legacy.rows import LegacyApplication, LegacyRow
 from tests.factories.idp import make_account, transaction
-from tests.idp.flows import comparable, csrf_of, sign_in
+from tests.idp.flows import comparable, csrf_of, sign_in, switch_language
 
 OLD_PASSWORD = "my old mycic password"
 
@@ -187,6 +187,33 @@ def test_a_code_at_the_legacy_email_proves_it(components, legacy, person, browse
     assert _linked(components, person).linked_by == "email_code"
 
 
+def test_the_language_switch_names_the_legacy_portal_in_french(legacy, person, browser, mail):
+    refused = _prove_with_password(browser, "")
+    assert refused.status_code == 400
+    assert "MyCIC (legacy client portal)" in refused.text
+    french = switch_language(browser, refused)
+    assert '<html lang="fr">' in french.text
+    assert "MonCIC (ancien portail des clients)" in french.text
+    assert "MyCIC" not in french.text
+    page = browser.get("/account/legacy?lang=en")
+    data = {"portal": "mycic", "code-username": "amara.o", "csrf_token": csrf_of(page)}
+    asked = browser.post("/account/legacy/code", data=data)
+    assert "If MyCIC (legacy client portal) has an account" in asked.text
+    french = switch_language(browser, asked)
+    assert "MonCIC (ancien portail des clients)" in french.text
+    assert "MyCIC" not in french.text
+    wrong = browser.post(
+        "/account/legacy/code/verify",
+        data={"portal": "mycic", "username": "amara.o", "code": "00000000",
+              "csrf_token": csrf_of(french)},
+    )  # fmt: skip
+    assert wrong.status_code == 400
+    assert "MonCIC (ancien portail des clients)" in wrong.text
+    english = switch_language(browser, wrong)
+    assert "If MyCIC (legacy client portal) has an account" in english.text
+    assert "MonCIC" not in english.text
+
+
 def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(legacy, person, browser, mail):
     """Not "That code is not right": nothing was typed, so nothing was guessed."""
     page = browser.get("/account/legacy")
@@ -196,7 +223,7 @@ def test_an_empty_code_is_asked_for_by_name_and_spends_no_guess(legacy, person, 
         "en": "Enter the 8-digit code from the email.",
         "fr": "Entrez le code à 8 chiffres reçu par courriel.",
     }
-    form = {"portal_name": "MyCIC", "username": "amara.o", "csrf_token": csrf_of(asked)}
+    form = {"portal": "mycic", "username": "amara.o", "csrf_token": csrf_of(asked)}
     for _ in range(3):  # more empty answers than the code allows wrong guesses
         for lang, text in texts.items():
             empty = browser.post(
