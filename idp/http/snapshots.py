@@ -8,6 +8,11 @@ template, values and status are kept in the ephemeral store under a random id, a
 language switch is a small form posting that id to `/language` (`idp.http.language_routes`),
 which renders the same page in the other language. Nothing of it goes into a URL.
 
+The same values then render in the other language, so they name nothing in one language
+only: text is a msgid the template translates, or a code; a portal's, a program's or a
+membership body's name (portals' profiles, the register) comes in each language,
+`{"en": …, "fr": …}`, and the template shows `[locale]`.
+
 A snapshot holds what the page showed, one-time secrets included (new recovery codes are
 shown once: a switch that lost them would lose them for good). So it is read once
 (`pop`, each page shown again gets a new one; a double click aside, below), lives
