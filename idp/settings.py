@@ -138,8 +138,8 @@ class Settings(BaseSettings):
     display_timezone: str = Field(
         "America/Toronto",
         description="IANA time zone in which pages show times, with its abbreviation "
-        "(`EST`/`HNE`), and the dates of instants; the activity page's days are its days. "
-        "Stored times stay UTC.",
+        "(`EST`/`HNE`), and the dates of instants; the activity page's days are its days, "
+        "and an end date typed for access lasts until midnight there. Stored times stay UTC.",
     )
     login_rate_limit: str = Field(
         "10/minute",

@@ -9,7 +9,7 @@ applicant's files. The form names every field at fault at once and keeps what wa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, tzinfo
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -37,6 +37,7 @@ from idp.applications.service import decide_claim, pending_claims
 from idp.authn.deps import Me, RecentSecondFactor, SignedIn, recent_second_factor_then
 from idp.clients.deps import Portals, Profiles
 from idp.clients.names import PortalNames
+from idp.clock import end_of_day
 from idp.console.views import application_view, delegation_view, people
 from idp.delegation import service
 from idp.delegation.deps import Events
@@ -44,9 +45,10 @@ from idp.delegation.notices import notify
 from idp.enrolment.conversion import client_files_to_confirm, filed_for_marks
 from idp.errors import InvalidInput
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now, Router
+from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params
+from idp.http.times import format_date
 from idp.notifications.deps import Mail
 
 router = Router()
@@ -126,9 +128,11 @@ def grant_form(request: Request, me: RecentSecondFactor, db: Db, portals: Portal
     return render_page(request, "console/grant.html", _form_context(db, me.account, portals))
 
 
-def _parse_date(value: str) -> datetime | None:
+def _parse_date(value: str, zone: tzinfo) -> datetime | None:
+    """The typed day's last instant in the service's zone: access "until 5 December" lasts
+    until midnight in Toronto, not until 23:59 UTC (18:59 there)."""
     try:
-        return datetime.combine(date.fromisoformat(value), time(23, 59), tzinfo=UTC)
+        return end_of_day(date.fromisoformat(value), zone)
     except ValueError:
         return None
 
@@ -144,7 +148,7 @@ class Choice:
     errors: dict[str, str]
 
 
-def read_choice(form: Params) -> Choice:
+def read_choice(form: Params, zone: tzinfo) -> Choice:
     errors: dict[str, str] = {}
     chosen = form.all.get("applications", [])
     whole = [c.removeprefix(ALL_AT_PREFIX) for c in chosen if c.startswith(ALL_AT_PREFIX)]
@@ -159,7 +163,7 @@ def read_choice(form: Params) -> Choice:
         actions = []
     if not actions:
         errors["actions"] = "invalid_choice"
-    until = _parse_date(form.text("valid_until"))
+    until = _parse_date(form.text("valid_until"), zone)
     if until is None:
         errors["valid_until"] = "invalid_date"
     return Choice(actions, until, named, whole[0] if whole else None, errors)
@@ -176,10 +180,10 @@ def _values(form: Params) -> dict[str, Any]:
 
 
 def _appoint(
-    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime, zone: tzinfo
 ) -> tuple[dict[str, str], Delegation | None]:
     """Appoint the person the form names; return the errors by field, or the delegation."""
-    choice = read_choice(form)
+    choice = read_choice(form, zone)
     errors: dict[str, str] = {}
     try:
         validate_email(form.text("email"))
@@ -222,8 +226,9 @@ def grant_submit(
     events: Events,
     mail: Mail,
     now: Now,
+    settings: AppSettings,
 ) -> Response:
-    errors, delegation = _appoint(db, events, me, form, now)
+    errors, delegation = _appoint(db, events, me, form, now, settings.display_zone)
     if delegation is not None:
         notify(mail, db, portals.profiles, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
@@ -232,7 +237,12 @@ def grant_submit(
 
 
 def _change_context(
-    db: Session, account: Account, portals: PortalNames, delegation_id: str, now: datetime
+    db: Session,
+    account: Account,
+    portals: PortalNames,
+    delegation_id: str,
+    now: datetime,
+    zone: tzinfo,
 ) -> dict[str, Any] | None:
     """The form filled with a living delegation of this applicant; None otherwise."""
     context = _form_context(db, account, portals)
@@ -258,7 +268,7 @@ def _change_context(
     context["values"] = {
         "applications": chosen,
         "actions": list(delegation.actions),
-        "valid_until": delegation.valid_until.date().isoformat(),
+        "valid_until": format_date(delegation.valid_until, zone),  # the day typed
     }
     return context
 
@@ -275,8 +285,9 @@ def change_form(
     db: Db,
     portals: Portals,
     now: Now,
+    settings: AppSettings,
 ) -> Response:
-    context = _change_context(db, me.account, portals, delegation_id, now)
+    context = _change_context(db, me.account, portals, delegation_id, now, settings.display_zone)
     if context is None:
         return _state_changed()
     return render_page(request, "console/grant.html", context)
@@ -293,8 +304,9 @@ def change_submit(
     events: Events,
     mail: Mail,
     now: Now,
+    settings: AppSettings,
 ) -> Response:
-    choice = read_choice(form)
+    choice = read_choice(form, settings.display_zone)
     errors, notice = dict(choice.errors), "changed"
     if not errors and choice.valid_until is not None:
         try:
@@ -316,7 +328,7 @@ def change_submit(
             errors = {error.field or "applications": error.code}
     if not errors:
         return RedirectResponse(f"{REPRESENTATIVES}?notice={notice}", status_code=303)
-    context = _change_context(db, me.account, portals, delegation_id, now)
+    context = _change_context(db, me.account, portals, delegation_id, now, settings.display_zone)
     if context is None:
         return _state_changed()
     context.update({"values": _values(form), "errors": errors})

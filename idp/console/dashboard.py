@@ -48,7 +48,7 @@ class DashboardRow:
     status_label: str
     unread: int
     actions: list[str]
-    until: str
+    until: datetime  # the last instant of access; `display_date` shows its day
     delegation_status: str
     expiring: bool
     link: str
@@ -111,7 +111,7 @@ def dashboard_rows(
                     status_label=portals.status(application.portal_client_id, application.status),
                     unread=application.unread_count,
                     actions=[ACTION_LABELS[Action(a)] for a in delegation.actions],
-                    until=until.date().isoformat(),
+                    until=until,
                     delegation_status=status.value,
                     expiring=until - now <= timedelta(days=EXPIRING_SOON_DAYS),
                     link=acting_link(application.deep_link, delegation.id)

@@ -86,7 +86,7 @@ class DelegationView:
     applications: list[str]
     all_at: str
     status: str
-    until: str
+    until: datetime  # the last instant of access; `display_date` shows its day
 
 
 def delegation_view(
@@ -107,7 +107,7 @@ def delegation_view(
         ],
         all_at=portals.name(delegation.portal_client_id) if delegation.all_applications else "",
         status=effective_status(delegation, now).value,
-        until=delegation.valid_until.date().isoformat(),
+        until=delegation.valid_until,
     )
 
 

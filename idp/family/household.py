@@ -50,7 +50,7 @@ class SharedApplication:
 class HouseholdMember:
     name: str
     kind: str  # a msgid (`consent.KIND_LABELS`)
-    until: str
+    until: datetime  # the last instant of access; `display_date` shows its day
     applications: list[SharedApplication]
 
 
@@ -106,7 +106,7 @@ def household_of(
         HouseholdMember(
             name=names.get(d.principal_subject, "?"),
             kind=KIND_LABELS[DelegationKind(d.kind)],
-            until=d.valid_until.date().isoformat(),
+            until=d.valid_until,
             applications=[_shared(a, set(d.actions), portals) for a in _covered(db, d)],
         )
         for d in active

@@ -8,7 +8,7 @@ The form names every field at fault at once and keeps what was typed.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from fastapi import Request
@@ -20,6 +20,7 @@ from idp.accounts.models import Account
 from idp.authn.deps import Me, RecentSecondFactor
 from idp.clients.deps import Portals
 from idp.clients.names import PortalNames
+from idp.clock import end_of_day
 from idp.family.household import household_of, invited_by
 from idp.family.invitations import (
     FamilyInvite,
@@ -82,14 +83,15 @@ def _form_context(
     }
 
 
-def _until(value: str) -> datetime | None:
+def _until(value: str, zone: tzinfo) -> datetime | None:
+    """The typed day's last instant in the service's zone (midnight there, not UTC's)."""
     try:
-        return datetime.combine(date.fromisoformat(value), time(23, 59), tzinfo=UTC)
+        return end_of_day(date.fromisoformat(value), zone)
     except ValueError:
         return None
 
 
-def read_invite(form: Params) -> tuple[FamilyInvite, dict[str, str]]:
+def read_invite(form: Params, zone: tzinfo) -> tuple[FamilyInvite, dict[str, str]]:
     """The invitation the form asks for, and what is wrong with its choices."""
     chosen = form.all.get("applications", [])
     whole = [c.removeprefix(ALL_AT_PREFIX) for c in chosen if c.startswith(ALL_AT_PREFIX)]
@@ -110,7 +112,7 @@ def read_invite(form: Params) -> tuple[FamilyInvite, dict[str, str]]:
         email=form.text("email"),
         locale=form.text("locale"),
         actions=actions,
-        valid_until=_until(form.text("valid_until")),
+        valid_until=_until(form.text("valid_until"), zone),
         application_ids=named,
         portal_client_id=whole[0] if whole else None,
     )
@@ -135,7 +137,7 @@ def invite_submit(
     mail: Mail,
     now: Now,
 ) -> Response:
-    invite, errors = read_invite(form)
+    invite, errors = read_invite(form, settings.display_zone)
     errors = check_family_invite(db, me.account, invite, now) | errors
     if not errors:
         mail.send(invite_family_member(db, me.account, invite, issuer=settings.issuer, now=now))

@@ -5,7 +5,8 @@ shows one as `2026-11-25 09:03 EST` in English and `2026-11-25 09:03 HNE` in Fre
 zone of `IDP_DISPLAY_TIMEZONE` and its abbreviation from Babel's CLDR data for Canadian
 English and French, so nobody takes a UTC time for their own. An instant shown as a date
 alone (`2026-11-25`) is that zone's date too: at 02:00 UTC it is still the day before in
-Toronto. A date that is one by nature (a date the person typed) is never shifted.
+Toronto. A date that is one by nature (a document's expiry) is never shifted; a day a person types
+as the end of something lasts until midnight in that zone (`idp.clock.end_of_day`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from babel.dates import format_datetime
+
+from idp.clock import local_date
 
 # CLDR's Canadian variants name the zones (`EST`, `HNE`); plain `fr` would write `-0500`.
 BABEL_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
@@ -35,4 +38,4 @@ def format_time(at: datetime | float, locale: str, zone: tzinfo) -> str:
 def format_date(at: datetime | float, zone: tzinfo) -> str:
     """The day `at` (a UTC datetime, or seconds since the epoch) falls on in `zone`, as
     `YYYY-MM-DD` in every language (the form fields' format)."""
-    return _utc(at).astimezone(zone).date().isoformat()
+    return local_date(_utc(at), zone).isoformat()

@@ -40,7 +40,8 @@ def applicant_with_application(components, portal, browser, clock):
     return applicant, application, secret_totp
 
 
-def active_delegation(components, app, portal, browser, clock, actions):
+def active_delegation(components, app, portal, browser, clock, actions, until=None):
+    """An accepted delegation `until` the day typed (`YYYY-MM-DD`; in 90 days by default)."""
     _applicant, application, secret_totp = applicant_with_application(
         components, portal, browser, clock
     )
@@ -54,7 +55,7 @@ def active_delegation(components, app, portal, browser, clock, actions):
             "kind": "representative_unpaid",
             "applications": application["id"],
             "actions": actions,
-            "valid_until": (clock.now() + timedelta(days=90)).date().isoformat(),
+            "valid_until": until or (clock.now() + timedelta(days=90)).date().isoformat(),
             "csrf_token": csrf_of(page),
         },
     )

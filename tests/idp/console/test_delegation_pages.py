@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
+from consent import effective_status, get_delegation
 from idp.cli.main import app as cli
 from tests.factories.idp import make_account, transaction
-from tests.idp.console.delegations import APPOINT, applicant_with_application
+from tests.idp.console.delegations import (
+    APPOINT,
+    active_delegation,
+    applicant_with_application,
+)
 from tests.idp.flows import (
     assert_group_error,
     csrf_of,
@@ -87,6 +92,44 @@ def test_applicant_appoints_the_representative_accepts_and_activity_shows_it(
     )
     assert revoked.headers["location"] == "/account/representatives?notice=revoked"
     assert "Access removed" in browser.get("/account/activity").text
+
+
+def _utc(*fields: int) -> datetime:
+    return datetime(*fields, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "last_in_force", "first_ended"),
+    [
+        # 19:30 in Toronto on the day, then 00:30 the day after; it ended at 23:59 UTC
+        # (18:59 there), and would have lasted into the next day in a zone east of UTC
+        ("2026-12-05", _utc(2026, 12, 6, 0, 30), _utc(2026, 12, 6, 5, 30)),
+        # clocks go forward that morning: a 23-hour day, ending at midnight EDT (04:00 UTC)
+        ("2026-03-08", _utc(2026, 3, 9, 3, 59, 59), _utc(2026, 3, 9, 4, 0)),
+        # clocks go back that morning: a 25-hour day, ending at midnight EST (05:00 UTC)
+        ("2026-11-01", _utc(2026, 11, 2, 4, 59, 59), _utc(2026, 11, 2, 5, 0)),
+    ],
+    ids=["december", "dst-starts", "dst-ends"],
+)
+def test_access_until_a_day_lasts_until_that_days_midnight_in_the_services_zone(
+    components, app, portal, browser, clock, day, last_in_force, first_ended
+):
+    """The day typed in "Until" is a day in Toronto (`IDP_DISPLAY_TIMEZONE`): access
+    "until 5 December" ended at 23:59 UTC, five hours early there. The pages show the day
+    typed."""
+    start = datetime.combine(date.fromisoformat(day), time(15), UTC)  # morning in Toronto
+    clock.advance((start - clock.now()).total_seconds())
+    _, delegation_id, _ = active_delegation(
+        components, app, portal, browser, clock, ["application.read"], until=day
+    )
+    assert f"Until {day}" in browser.get("/account/representatives").text
+    form = browser.get(f"/account/representatives/{delegation_id}/change")
+    assert f'name="valid_until" type="date" value="{day}"' in form.text
+    for at, status in ((last_in_force, "active"), (first_ended, "expired")):
+        clock.advance((at - clock.now()).total_seconds())
+        with transaction(components) as db:
+            delegation = get_delegation(db, delegation_id)
+            assert effective_status(delegation, clock.now()).value == status, at
 
 
 @pytest.mark.parametrize(

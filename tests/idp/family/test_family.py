@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -178,6 +178,9 @@ def test_accepting_the_invitation_creates_the_appointment_they_then_accept(
         assert delegation.kind == DelegationKind.DESIGNATED_INDIVIDUAL
         assert delegation.status == "pending_acceptance"
         assert set(delegation.actions) == {"application.read", "correspondence.read"}
+        until = delegation.valid_until  # "until 2027-06-30": midnight in Toronto, not UTC
+        until = until if until.tzinfo else until.replace(tzinfo=UTC)  # SQLite forgets the zone
+        assert until == datetime(2027, 7, 1, 3, 59, 59, 999999, tzinfo=UTC)
     assert "waiting for them to accept" in browser.get("/account/household").text
     mine = invitee.get("/account/delegations")
     accepted = invitee.post(
@@ -189,6 +192,7 @@ def test_accepting_the_invitation_creates_the_appointment_they_then_accept(
     assert "E000123" in household.text
     assert "in_review" in household.text
     assert "<strong>2</strong>" in household.text
+    assert "2027-06-30" in household.text  # the day typed, in Kofi’s French
 
 
 def test_a_withdrawn_invitation_appoints_nobody(

@@ -123,7 +123,7 @@ SAMPLES = {
                     "status_label": "Presence in Canada confirmed",
                     "unread": 3,
                     "actions": ["Read the application", "Read correspondence"],
-                    "until": "2027-06-30",
+                    "until": datetime(2027, 7, 1, 3, 59, tzinfo=UTC),  # 23:59 in Toronto
                     "expiring": True,
                     "delegation_status": "active",
                     "link": "https://pr.example/R000789",
@@ -145,7 +145,7 @@ SAMPLES = {
                 {
                     "name": "Amara Okafor",
                     "kind": "Designated individual",
-                    "until": "2027-06-30",
+                    "until": datetime(2027, 7, 1, 3, 59, tzinfo=UTC),  # 23:59 in Toronto
                     "applications": [
                         {
                             "program": "Permanent residence",

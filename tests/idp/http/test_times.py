@@ -1,14 +1,15 @@
 """Times on pages: in the service's zone, with its abbreviation, in the page's language;
-dates of instants: the day in that zone."""
+dates of instants: the day in that zone; a day typed as an end: until midnight there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.support import Translations
 
+from idp.clock import end_of_day
 from idp.http.pages import create_template_env
 from idp.http.times import format_date, format_time
 
@@ -62,3 +63,21 @@ def test_the_display_date_filter_shows_an_instant_on_its_day_in_the_zone_and_nam
     )
     at = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
     assert page.render(at=at, none=None) == "2026-11-25||America/Toronto"
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "last_instant"),
+    [
+        ("America/Toronto", date(2026, 12, 5), datetime(2026, 12, 6, 4, 59, 59, 999999, UTC)),
+        ("America/Toronto", date(2026, 3, 8), datetime(2026, 3, 9, 3, 59, 59, 999999, UTC)),
+        ("America/Toronto", date(2026, 11, 1), datetime(2026, 11, 2, 4, 59, 59, 999999, UTC)),
+        ("Europe/Paris", date(2026, 12, 5), datetime(2026, 12, 5, 22, 59, 59, 999999, UTC)),
+        # Santiago's clocks jump from midnight to 01:00: the day ends at that jump
+        ("America/Santiago", date(2026, 9, 5), datetime(2026, 9, 6, 3, 59, 59, 999999, UTC)),
+    ],
+)
+def test_a_typed_day_ends_at_the_last_instant_before_midnight_in_the_zone(zone, day, last_instant):
+    end = end_of_day(day, ZoneInfo(zone))
+    assert end == last_instant
+    assert format_date(end, ZoneInfo(zone)) == day.isoformat()  # shown as the day typed
+    assert format_date(end + timedelta(microseconds=1), ZoneInfo(zone)) != day.isoformat()
