@@ -9,6 +9,7 @@ decided first, the page says so instead of deciding twice.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import tzinfo
 from typing import Any
 
 from fastapi import Request
@@ -19,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters import MembershipRegister
 from consent import ConsentError
 from idp.accounts.models import Account
+from idp.clock import local_date
 from idp.delegation.deps import Events
 from idp.enrolment import web
 from idp.enrolment.checks import run_checks
@@ -86,8 +88,16 @@ def queue(request: Request, query: Query, db: Db, register: Register, now: Now) 
 
 
 def _detail(
-    request: Request, db: Session, register: MembershipRegister, enrolment_id: str, now: Now
+    request: Request,
+    db: Session,
+    register: MembershipRegister,
+    enrolment_id: str,
+    now: Now,
+    zone: tzinfo,
 ) -> dict[str, Any]:
+    """The review page's values. A document has expired once its expiry day has passed in
+    the service's zone: at 21:00 in Toronto, UTC's date is already the next day."""
+    today = local_date(now, zone)
     try:
         enrolment = get_enrolment(db, enrolment_id)
     except NotFound:
@@ -99,13 +109,13 @@ def _detail(
         "enrolment": asdict(enrolment_view(enrolment)),
         "account_email": account.email if account else "",
         "documents": [asdict(document_view(d)) for _, d in sorted(documents.items())],
-        "checks": [asdict(c) for c in run_checks(db, enrolment, documents, register, now.date())],
+        "checks": [asdict(c) for c in run_checks(db, enrolment, documents, register, today)],
         "events": [asdict(event_view(e)) for e in events_of(db, enrolment.id)],
         "reads": [asdict(read_view(r)) for r in reads_of(db, enrolment.id)],
         "type_labels": dict(web.type_choices()),
         "document_labels": dict(web.document_choices()),
         "body": web.body_names(register, enrolment.membership_body),
-        "today": now.date().isoformat(),
+        "today": today.isoformat(),
         "values": {},
         "errors": {},
         "notice": request.query_params.get("notice"),
@@ -114,9 +124,14 @@ def _detail(
 
 @router.get(QUEUE + "/{enrolment_id}", dependencies=OFFICERS_ONLY)
 def enrolment_detail(
-    request: Request, enrolment_id: str, db: Db, register: Register, now: Now
+    request: Request,
+    enrolment_id: str,
+    db: Db,
+    register: Register,
+    settings: AppSettings,
+    now: Now,
 ) -> Response:
-    context = _detail(request, db, register, enrolment_id, now)
+    context = _detail(request, db, register, enrolment_id, now, settings.display_zone)
     return render_page(request, "officer/enrolment.html", context)
 
 
@@ -147,7 +162,7 @@ def decide(
                 now=now,
             )
     except (InvalidInput, DecidedElsewhere, ConsentError) as error:
-        context = _detail(request, db, register, enrolment_id, now)
+        context = _detail(request, db, register, enrolment_id, now, settings.display_zone)
         field = error.field if isinstance(error, InvalidInput) else "decision"
         context |= {"values": values, "errors": {field or "decision": error.code}}
         return render_page(

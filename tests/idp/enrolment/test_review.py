@@ -5,6 +5,7 @@ decision per enrolment."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -102,6 +103,30 @@ def test_failed_checks_are_shown(components, browser, officer_browser, clock, ma
     assert "another account has it" in page.text
     assert "a document has expired" in page.text
     del first
+
+
+def _move_to(clock, *fields):
+    clock.advance((datetime(*fields, tzinfo=UTC) - clock.now()).total_seconds())
+
+
+def test_a_document_expiring_today_in_toronto_has_not_expired_when_utc_says_tomorrow(
+    components, browser, officer_browser, clock, mail
+):
+    """The driving permit expires 2029-09-30. At 22:00 that day in Toronto (02:00 UTC on
+    1 October) the page called it expired, comparing with the UTC date; at 00:30 there
+    on 1 October it has."""
+    _move_to(clock, 2029, 9, 30, 22, 0)
+    _, reference = _submitted(components, browser, clock, mail)
+    _move_to(clock, 2029, 10, 1, 2, 0)
+    make_officer(components, officer_browser, clock)
+    address = f"/officer/enrolments/{enrolment_id_of(officer_browser, reference)}"
+    expired = '2029-09-30 <span class="check-failed">expired</span>'
+    checks = r"<li>([^<:]+):\s*<span class=\"check-(passed|failed)\">"
+    for outcome in ("passed", "failed"):
+        page = officer_browser.get(address).text
+        assert dict(re.findall(checks, page))["Both documents present and not expired"] == outcome
+        assert (expired in page) == (outcome == "failed")
+        _move_to(clock, 2029, 10, 1, 4, 30)
 
 
 def test_a_membership_missing_from_the_register_fails_its_check(
