@@ -20,7 +20,7 @@ from idp.accounts.models import Account
 from idp.authn.deps import Me, RecentSecondFactor
 from idp.clients.deps import Portals
 from idp.clients.names import PortalNames
-from idp.clock import end_of_day
+from idp.clock import end_of_day, local_date
 from idp.family.household import household_of, invited_by
 from idp.family.invitations import (
     FamilyInvite,
@@ -53,7 +53,7 @@ def household(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> R
 
 
 def _form_context(
-    db: Session, portals: PortalNames, account: Account, now: datetime
+    db: Session, portals: PortalNames, account: Account, now: datetime, zone: tzinfo
 ) -> dict[str, Any]:
     mine = applications_of_applicant(db, account.subject)
     # Program and portal names in each page language: a refused form is kept for its
@@ -77,7 +77,8 @@ def _form_context(
         "values": {
             "locale": account.locale,
             "actions": [a.value for a in Action if a in READ_ACTIONS],
-            "valid_until": (now + timedelta(days=DEFAULT_DAYS)).date().isoformat(),
+            # a year from today in the service's zone, the days the form's dates are in
+            "valid_until": (local_date(now, zone) + timedelta(days=DEFAULT_DAYS)).isoformat(),
         },
         "errors": {},
     }
@@ -121,9 +122,15 @@ def read_invite(form: Params, zone: tzinfo) -> tuple[FamilyInvite, dict[str, str
 
 @router.get(INVITE)
 def invite_form(
-    request: Request, me: RecentSecondFactor, db: Db, portals: Portals, now: Now
+    request: Request,
+    me: RecentSecondFactor,
+    db: Db,
+    portals: Portals,
+    settings: AppSettings,
+    now: Now,
 ) -> Response:
-    return render_page(request, "family/invite.html", _form_context(db, portals, me.account, now))
+    context = _form_context(db, portals, me.account, now, settings.display_zone)
+    return render_page(request, "family/invite.html", context)
 
 
 @router.post(INVITE)
@@ -142,7 +149,7 @@ def invite_submit(
     if not errors:
         mail.send(invite_family_member(db, me.account, invite, issuer=settings.issuer, now=now))
         return RedirectResponse(f"{HOUSEHOLD}?notice=invited", status_code=303)
-    context = _form_context(db, portals, me.account, now)
+    context = _form_context(db, portals, me.account, now, settings.display_zone)
     context["values"] = {
         "name": invite.name,
         "email": invite.email,

@@ -402,6 +402,17 @@ def test_the_language_switch_on_a_refused_invitation_names_my_portals_in_french(
     assert "Permanent Residence Portal" not in french.text
 
 
+def test_the_invite_forms_end_date_is_a_year_from_today_in_toronto(components, browser, clock):
+    """At 02:00 UTC on 6 December it is still 5 December in Toronto: the form offered a
+    year from UTC's date, a day more than a year."""
+    clock.advance((datetime(2026, 12, 6, 2, 0, tzinfo=UTC) - clock.now()).total_seconds())
+    owner = make_account(components)
+    _pr_application(components, clock, owner)
+    sign_in(browser, "/login", owner.email)
+    enable_totp(browser, clock.now().timestamp())
+    assert 'name="valid_until" type="date" value="2027-12-05"' in browser.get(INVITE).text
+
+
 @pytest.mark.parametrize(
     ("lang", "text"),
     [("en", "You have no applications yet."), ("fr", "Vous n’avez encore aucune demande.")],
