@@ -293,6 +293,13 @@ def change_form(
     return render_page(request, "console/grant.html", context)
 
 
+def _end_kept(stored: datetime, typed: datetime, zone: tzinfo) -> datetime:
+    """The typed end, unless it is the day the stored end shows: then the stored end. A
+    delegation made when a typed day ended at 23:59 UTC keeps that end when its day is left
+    as shown, rather than gaining hours that count as widening it (accepted again)."""
+    return stored if format_date(stored, zone) == format_date(typed, zone) else typed
+
+
 @router.post(REPRESENTATIVES + "/{delegation_id}/change")
 def change_submit(
     request: Request,
@@ -310,14 +317,17 @@ def change_submit(
     errors, notice = dict(choice.errors), "changed"
     if not errors and choice.valid_until is not None:
         try:
-            before = get_delegation(db, delegation_id[:32]).status
+            current = get_delegation(db, delegation_id[:32])
+            before = current.status
             changed = service.change(
                 db,
                 events,
                 delegation_id[:32],
                 me.subject,
                 actions=choice.actions,
-                valid_until=choice.valid_until,
+                valid_until=_end_kept(
+                    current.valid_until, choice.valid_until, settings.display_zone
+                ),
                 application_ids=choice.application_ids,
                 now=now,
             )

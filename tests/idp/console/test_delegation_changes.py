@@ -5,10 +5,11 @@ representative from the CLI."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from typer.testing import CliRunner
 
+from consent import get_delegation
 from idp.cli.main import app as cli
 from tests.factories.idp import make_account, transaction
 from tests.idp.console.delegations import (
@@ -61,6 +62,38 @@ def test_widening_access_asks_the_representative_again(components, app, portal, 
     )
     assert changed.headers["location"] == "/account/representatives?notice=changed_needs_acceptance"
     assert "waiting for them to accept" in browser.get("/account/representatives").text
+
+
+def test_a_delegation_ending_at_2359_utc_keeps_its_end_when_its_day_is_left_as_it_is(
+    components, app, portal, browser, clock
+):
+    """A delegation made when a typed day ended at 23:59 UTC shows that day; narrowing its
+    actions and leaving the day as shown neither moves its end nor counts as widening
+    (which would ask the representative to accept again)."""
+    application, delegation_id, _rep = active_delegation(
+        components, app, portal, browser, clock, ["application.read", "documents.upload"]
+    )
+    day = clock.now().date() + timedelta(days=20)
+    stored = datetime.combine(day, time(23, 59), UTC)
+    with transaction(components) as db:
+        get_delegation(db, delegation_id).valid_until = stored
+    form = browser.get(f"/account/representatives/{delegation_id}/change")
+    assert f'name="valid_until" type="date" value="{day.isoformat()}"' in form.text
+    changed = browser.post(
+        f"/account/representatives/{delegation_id}/change",
+        data={
+            "applications": application["id"],
+            "actions": ["application.read"],
+            "valid_until": day.isoformat(),
+            "csrf_token": csrf_of(form),
+        },
+    )
+    assert changed.headers["location"] == "/account/representatives?notice=changed"
+    with transaction(components) as db:
+        delegation = get_delegation(db, delegation_id)
+        assert delegation.status == "active"
+        until = delegation.valid_until
+        assert (until if until.tzinfo else until.replace(tzinfo=UTC)) == stored
 
 
 def test_a_bad_change_is_explained_and_nothing_is_lost(components, app, portal, browser, clock):
