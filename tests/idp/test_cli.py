@@ -5,27 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-from typer.testing import CliRunner
-
 from idp.cli.main import app
 from idp.outbox.models import OutboxMessage
 from idp.outbox.service import enqueue
 from tests.factories.idp import transaction
-
-
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    for name, value in {
-        "IDP_ISSUER": settings.issuer,
-        "IDP_DATABASE_URL": settings.database_url,
-        "IDP_MASTER_KEY": settings.master_key.get_secret_value(),
-        "IDP_DATA_DIR": str(settings.data_dir),
-        "IDP_REDIS_URL": settings.redis_url,
-        "IDP_SMTP_URL": settings.smtp_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return CliRunner()
 
 
 def _json(result):

@@ -5,24 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from idp.cli.main import app
 
 
 @pytest.fixture
-def cli(settings, monkeypatch):
-    for name, value in {
-        "IDP_ISSUER": settings.issuer,
-        "IDP_DATABASE_URL": settings.database_url,
-        "IDP_MASTER_KEY": settings.master_key.get_secret_value(),
-        "IDP_DATA_DIR": str(settings.data_dir),
-        "IDP_REDIS_URL": settings.redis_url,
-        "IDP_SMTP_URL": settings.smtp_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, ["clients", *args, "--json"])
+def cli(cli_env):
+    return lambda *args: cli_env.invoke(app, ["clients", *args, "--json"])
 
 
 def _create(cli, *options):

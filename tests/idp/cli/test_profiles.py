@@ -7,25 +7,14 @@ import shutil
 import stat
 
 import pytest
-from typer.testing import CliRunner
 
 from adapters.portals.loader import PROFILES_FOLDER
 from idp.cli.main import app
 
 
 @pytest.fixture
-def cli(settings, monkeypatch):
-    for name, value in {
-        "IDP_ISSUER": settings.issuer,
-        "IDP_DATABASE_URL": settings.database_url,
-        "IDP_MASTER_KEY": settings.master_key.get_secret_value(),
-        "IDP_DATA_DIR": str(settings.data_dir),
-        "IDP_REDIS_URL": settings.redis_url,
-        "IDP_SMTP_URL": settings.smtp_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, ["portals", "sync", *args])
+def cli(cli_env):
+    return lambda *args: cli_env.invoke(app, ["portals", "sync", *args])
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time, timedelta
 
-from typer.testing import CliRunner
-
 from consent import get_delegation
 from idp.cli.main import app as cli
 from tests.factories.idp import make_account, transaction
@@ -143,7 +141,7 @@ def _officer(components, **fields):
 
 
 def test_an_officer_suspends_a_representative_from_the_cli(
-    components, app, settings, monkeypatch, portal, browser, clock
+    components, app, cli_env, portal, browser, clock
 ):
     from consent import Action, decide
 
@@ -151,10 +149,7 @@ def test_an_officer_suspends_a_representative_from_the_cli(
         components, app, portal, browser, clock, ["application.read"]
     )
     officer = _officer(components, name="Officer Tremblay")
-    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
-        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
-    runner = CliRunner()
+    runner = cli_env
     by = ["--officer", officer.email, "--json"]
     unknown = runner.invoke(cli, ["representatives", "suspend", "--email", "no@example.ca", *by])
     assert unknown.exit_code != 0
@@ -186,7 +181,7 @@ def test_an_officer_suspends_a_representative_from_the_cli(
 
 
 def test_an_officer_reinstates_a_representative_from_the_cli(
-    components, app, settings, monkeypatch, portal, browser, clock
+    components, app, cli_env, portal, browser, clock
 ):
     from consent import Action, decide
 
@@ -194,10 +189,7 @@ def test_an_officer_reinstates_a_representative_from_the_cli(
         components, app, portal, browser, clock, ["application.read"]
     )
     officer = _officer(components)
-    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
-        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
-    runner = CliRunner()
+    runner = cli_env
     suspend = ["representatives", "suspend", "--email", rep.email, "--reason", "review"]
     assert runner.invoke(cli, [*suspend, "--officer", officer.email, "--json"]).exit_code == 0
     done = runner.invoke(

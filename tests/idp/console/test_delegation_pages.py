@@ -8,7 +8,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from typer.testing import CliRunner
 
 from consent import effective_status, get_delegation
 from idp.cli.main import app as cli
@@ -314,9 +313,7 @@ def test_asking_for_access_names_every_field_at_fault_and_its_limit(
     assert 'role="status"' not in refused.text
 
 
-def test_audit_verify_detects_a_quiet_edit(
-    components, settings, monkeypatch, portal, browser, clock
-):
+def test_audit_verify_detects_a_quiet_edit(components, cli_env, portal, browser, clock):
     applicant_with_application(components, portal, browser, clock)
     from consent import record_event
 
@@ -330,10 +327,7 @@ def test_audit_verify_detects_a_quiet_edit(
                 now=clock.now(),
                 details={"i": i},
             )
-    for name in ("issuer", "database_url", "data_dir", "redis_url", "smtp_url"):
-        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
-    runner = CliRunner()
+    runner = cli_env
     ok = runner.invoke(cli, ["audit", "verify", "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["ok"] is True

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from consent import Action, DelegationKind, decide
 from idp.accounts.models import Account
@@ -174,11 +173,8 @@ def test_the_representatives_page_is_for_officers(components, browser):
 
 
 @pytest.fixture
-def runner(settings, monkeypatch):
-    for name in ("issuer", "database_url", "data_dir", "redis_url", "redis_prefix", "smtp_url"):
-        monkeypatch.setenv(f"IDP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("IDP_MASTER_KEY", settings.master_key.get_secret_value())
-    return CliRunner()
+def runner(cli_env):
+    return cli_env
 
 
 def test_the_cli_suspends_and_reinstates_with_a_reason(components, portal, runner, mail):
