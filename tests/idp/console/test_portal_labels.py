@@ -37,6 +37,24 @@ def _filed(components, portal, status="in_review", program="study_permit"):
     return applicant, client, application.json()
 
 
+def _reads(components, applicant, rep, application):
+    """`rep` may read `application` for 30 days (the applicant appointed them)."""
+    with transaction(components) as db:
+        return service.grant(
+            db,
+            components.delegation_events,
+            DelegationRequest(
+                principal=applicant.subject,
+                actor=rep.subject,
+                kind=DelegationKind.DESIGNATED_INDIVIDUAL,
+                actions=[Action.APPLICATION_READ],
+                valid_until=components.clock.now() + timedelta(days=30),
+                application_ids=[application["id"]],
+            ),
+            components.clock.now(),
+        )
+
+
 def test_my_applications_show_the_portals_status_label_in_my_language(components, portal, browser):
     applicant, _, _ = _filed(components, portal)
     sign_in(browser, "/login", applicant.email)
@@ -77,20 +95,7 @@ def test_an_unknown_status_code_shows_as_the_portal_sent_it(components, portal, 
 def test_the_representative_sees_the_status_of_each_application(components, portal, browser):
     applicant, _, application = _filed(components, portal)
     rep = make_account(components)
-    with transaction(components) as db:
-        service.grant(
-            db,
-            components.delegation_events,
-            DelegationRequest(
-                principal=applicant.subject,
-                actor=rep.subject,
-                kind=DelegationKind.DESIGNATED_INDIVIDUAL,
-                actions=[Action.APPLICATION_READ],
-                valid_until=components.clock.now() + timedelta(days=30),
-                application_ids=[application["id"]],
-            ),
-            components.clock.now(),
-        )
+    _reads(components, applicant, rep, application)
     sign_in(browser, "/login", rep.email)
     page = browser.get("/account/delegations?lang=fr").text
     assert "Permis d’études W300 (Portail d’IRCC) — En cours d’examen" in page
@@ -105,20 +110,7 @@ def test_the_language_switch_on_a_refused_appointment_names_programs_and_portals
     sign_in(browser, "/login", applicant.email)
     secret_totp, _ = enable_totp(browser, clock.now().timestamp())
     if path == "change":
-        with transaction(components) as db:
-            delegation = service.grant(
-                db,
-                components.delegation_events,
-                DelegationRequest(
-                    principal=applicant.subject,
-                    actor=rep.subject,
-                    kind=DelegationKind.DESIGNATED_INDIVIDUAL,
-                    actions=[Action.APPLICATION_READ],
-                    valid_until=components.clock.now() + timedelta(days=30),
-                    application_ids=[application["id"]],
-                ),
-                components.clock.now(),
-            )
+        delegation = _reads(components, applicant, rep, application)
         path = f"/account/representatives/{delegation.id}/change"
     step_up(browser, clock, secret_totp, path)
     page = browser.get(path)
