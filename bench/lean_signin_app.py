@@ -199,7 +199,7 @@ def create_app() -> Any:  # noqa: C901, PLR0915  # the six handlers side by side
             "email": "",
             "error_code": None,
             "retry_after_seconds": 0,
-            "client_name": "Lean portal",
+            "client_names": {"en": "Lean portal", "fr": "Portail léger"},
             "notice": None,
         }
         cookie = f"csrf={csrf}; Path=/; HttpOnly; SameSite=Lax".encode()
@@ -225,7 +225,7 @@ def create_app() -> Any:  # noqa: C901, PLR0915  # the six handlers side by side
             return await answer(request.send, 400)
         values = {
             **page_values("/authorize/resume", request.cookies.get("csrf", "")),
-            "client_name": "Lean portal",
+            "client_names": {"en": "Lean portal", "fr": "Portail léger"},
             "interaction": interaction,
             "scopes": interactions[interaction]["scope"].split(),
         }
