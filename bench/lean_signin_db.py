@@ -1,6 +1,6 @@
 """The lean sign-in shape's database: SQLite in WAL mode (synchronous=NORMAL), its schema,
-one connection per pool thread, and the seeded accounts (argon2id at the OWASP floor, the
-settings' defaults)."""
+one connection per pool thread, and the seeded accounts (argon2id at OWASP's floor, the
+cheapest hash the settings accept: the shape's ceiling at its hardest)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import threading
 
 from flows import PASSWORD
 
-HASH = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}  # the settings' defaults
+HASH = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}  # OWASP's floor
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, subject TEXT, email TEXT UNIQUE,
   name TEXT, password_hash TEXT, status TEXT);

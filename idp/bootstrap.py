@@ -247,6 +247,7 @@ def create_passwords(settings: Settings) -> Passwords:
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
             parallelism=settings.password_hash_parallelism,
+            in_flight=settings.password_hashes_in_flight,
         )
     )
 

@@ -39,7 +39,11 @@ from idp.migrations.runner import upgrade_database
 from idp.settings import Settings
 from keys import MasterKey, ensure_signing_keys
 from tests.mail import Inbox, smtp_server
+from tests.password_hashing import TEST_PASSWORD_HASHING
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable
+
+for _name, _value in TEST_PASSWORD_HASHING.items():  # OWASP's floor: see password_hashing.py
+    os.environ.setdefault(_name, _value)
 
 TEST_MASTER_KEY = MasterKey.from_b64url("dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLSEhISE")
 BACKENDS = ("embedded", "real")
@@ -206,7 +210,7 @@ def make_settings(
         "master_key": TEST_MASTER_KEY.to_b64url(),
         # Tests deliver the outbox themselves (`deliver_now`): a background pass would race.
         "outbox_dispatcher": False,
-        # The floor OWASP allows is the default; tests keep it (no weaker hashing in tests).
+        # Password hashing: OWASP's floor, from the environment (TEST_PASSWORD_HASHING).
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ import httpx
 
 from adapters import DevMailbox
 from tests.mail import Inbox
+from tests.password_hashing import TEST_PASSWORD_HASHING
 from tests.servers import free_port
 
 
@@ -114,6 +115,7 @@ class IdpProcess:
 
 def idp_env(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env.update(TEST_PASSWORD_HASHING)
     env.update({f"IDP_{k.upper()}": v for k, v in settings.items()})
     return env
 
