@@ -14,6 +14,8 @@ runs): a burst of sign-ins waits its turn instead of taking a pool's worth of 64
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +55,21 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     return None
 
 
+def _unmatchable_hash(hasher: PasswordHasher) -> str:
+    """An encoded argon2id hash at `hasher`'s parameters with a random salt and a random
+    digest: no password matches it, verifying against it costs one full hash (the timing
+    equaliser for unknown accounts), and making it costs nothing (a process or a CLI
+    command does not start with a 64 MiB hash)."""
+
+    def b64(size: int) -> str:
+        return base64.b64encode(os.urandom(size)).decode().rstrip("=")
+
+    return (
+        f"$argon2id$v=19$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        f"${b64(hasher.salt_len)}${b64(hasher.hash_len)}"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PasswordPolicy:
     memory_kib: int = RFC_9106_LOW_MEMORY.memory_cost
@@ -69,7 +86,7 @@ class Passwords:
             parallelism=policy.parallelism,
         )
         self._slots = threading.BoundedSemaphore(policy.in_flight)
-        self._dummy_hash = self.hash("timing equaliser for unknown accounts")
+        self._dummy_hash = _unmatchable_hash(self._hasher)
 
     def hash(self, password: str) -> str:
         with self._slots:

@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from idp.accounts.passwords import PasswordPolicy, Passwords
@@ -113,3 +113,26 @@ def test_no_more_hashes_run_at_once_than_in_flight(in_flight):
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(sign_in, range(8)))
     assert counting.most == in_flight
+
+
+def test_unknown_accounts_cost_one_hash_at_the_configured_parameters(default_environment):
+    """The timing equaliser: an unknown account is verified against a hash made at the same
+    parameters as the real ones (so it costs the same), which no password matches."""
+    passwords = Passwords(PasswordPolicy())
+    real = passwords.hash(PASSWORD)
+    equaliser = passwords._dummy_hash
+    assert extract_parameters(equaliser) == extract_parameters(real)
+    assert equaliser != Passwords(PasswordPolicy())._dummy_hash  # random salt and digest
+    assert not passwords.verify(None, PASSWORD)
+    assert not passwords.verify(None, "timing equaliser for unknown accounts")
+
+
+def test_starting_computes_no_hash(monkeypatch):
+    """A process or a CLI command does not pay a 64 MiB hash to start."""
+
+    def refuse(*_args: object) -> str:
+        raise AssertionError("a hash was computed at start")
+
+    monkeypatch.setattr(PasswordHasher, "hash", refuse)
+    passwords = Passwords(PasswordPolicy())
+    assert passwords.needs_rehash(passwords._dummy_hash) is False
