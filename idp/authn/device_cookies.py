@@ -2,8 +2,11 @@
 its network address has run out of attempts (OWASP "Slow Down Online Guessing Attacks
 with Device Cookies").
 
-A right password gives the browser a token for that account: a keyed digest of the
-account's email (never the email itself), a random nonce and the issue time, authenticated
+Every proof of the account in the browser gives it a token for that account (a right
+password, a passkey, a registration or recovery confirmed by the emailed code, an accepted
+invitation: `idp.authn.web.vouch_for_browser`), so a person who signs in with a passkey
+keeps the password path too: a keyed digest of the account's email (never the email
+itself), a random nonce and the issue time, authenticated
 with HMAC-SHA256 under a key derived from the master key (`MasterKey.derive`), good for
 `DEVICE_COOKIE_TTL_SECONDS`. An address past its password budget has a password checked
 only for an account whose token the browser presents: someone spraying a few common
@@ -51,7 +54,7 @@ class DeviceCookies:
         return cls(master.derive(DEVICE_KEY_PURPOSE))
 
     def issue(self, email: str, now: datetime, kept: str | None) -> str:
-        """The cookie after a right password for `email`: a fresh token for it first, then
+        """The cookie after a proof of `email`'s account: a fresh token for it first, then
         the other accounts' tokens `kept` still valid (at most `MAX_DEVICE_TOKENS`)."""
         digest = self._digest(email)
         body = digest + secrets.token_bytes(_NONCE_BYTES) + _TIME.pack(int(now.timestamp()))

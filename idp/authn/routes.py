@@ -32,8 +32,8 @@ from idp.authn.web import (
     finish_step_up,
     pending_cookie_of,
     safe_return_path,
-    set_device_cookie,
     start_second_factor,
+    vouch_for_browser,
 )
 from idp.clients.cache import ClientDirectory
 from idp.clients.deps import Clients, client_names
@@ -156,8 +156,7 @@ def login_submit(
         request, db, store, settings, policy, listener, result.account, interaction, now
     )
     # The right password vouches for this browser from now on, for this account.
-    device = devices.issue(result.account.email, now, request.cookies.get(device_name))
-    set_device_cookie(response, device, secure=settings.cookie_secure)
+    vouch_for_browser(response, request, settings, devices, result.account.email, now)
     return response
 
 

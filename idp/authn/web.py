@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters import EphemeralStore
 from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR
-from idp.authn.device_cookies import DEVICE_COOKIE_TTL_SECONDS
+from idp.authn.device_cookies import DEVICE_COOKIE_TTL_SECONDS, DeviceCookies
 from idp.authn.interactions import Interactions
 from idp.authn.sessions import (
     RaisedSession,
@@ -97,6 +97,23 @@ def set_device_cookie(response: Response, value: str, *, secure: bool) -> None:
         secure=secure,
         samesite="lax",
     )
+
+
+def vouch_for_browser(
+    response: Response,
+    request: Request,
+    settings: Settings,
+    devices: DeviceCookies,
+    email: str,
+    now: datetime,
+) -> None:
+    """Give the browser a device cookie for `email`'s account (the other accounts' tokens it
+    holds kept): it just proved it is the owner's, with the right password, a passkey or a
+    code mailed to the account. Every such proof counts, so a person who signs in with a
+    passkey or an emailed code still has a password checked from a busy shared address."""
+    name = cookie_names(secure=settings.cookie_secure).device
+    cookie = devices.issue(email, now, request.cookies.get(name))
+    set_device_cookie(response, cookie, secure=settings.cookie_secure)
 
 
 def keep_raised_session(response: Response, raised: RaisedSession | None, *, secure: bool) -> None:

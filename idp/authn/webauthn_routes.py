@@ -17,8 +17,16 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from adapters import EphemeralStore
+from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR
-from idp.authn.deps import Me, RecentSecondFactor, SessionListener, SessionPolicyDep, SignedIn
+from idp.authn.deps import (
+    DeviceCookiesDep,
+    Me,
+    RecentSecondFactor,
+    SessionListener,
+    SessionPolicyDep,
+    SignedIn,
+)
 from idp.authn.sessions import step_up_session
 from idp.authn.signin import PendingSignIns, second_factors
 from idp.authn.web import (
@@ -28,6 +36,7 @@ from idp.authn.web import (
     finish_step_up,
     keep_raised_session,
     pending_cookie_of,
+    vouch_for_browser,
 )
 from idp.authn.webauthn import (
     PasskeyRejected,
@@ -181,6 +190,7 @@ def authenticate_verify(
     settings: AppSettings,
     policy: SessionPolicyDep,
     listener: SessionListener,
+    devices: DeviceCookiesDep,
     now: Now,
 ) -> Response:
     credential, challenge_id = body.get("credential"), body.get("challengeId")
@@ -209,6 +219,11 @@ def authenticate_verify(
     for key, value in redirect.headers.items():
         if key == "set-cookie":
             response.headers.append("set-cookie", value)
+    # The passkey vouches for this browser, as a right password does (login.py): its owner
+    # keeps the password path from a shared address that others used up.
+    account = db.get(Account, signed.account_id)  # in the session already
+    if account is not None:
+        vouch_for_browser(response, request, settings, devices, account.email, now)
     return response
 
 

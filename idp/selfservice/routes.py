@@ -18,9 +18,15 @@ from idp.accounts.invitations import accept_invitation, find_open_invitation
 from idp.accounts.service import validate_email
 from idp.authn.assurance import ACR_SINGLE_FACTOR, AMR_PASSWORD
 from idp.authn.attempts import AttemptBudget, record_failure, seconds_blocked
-from idp.authn.deps import BudgetsDep, PasswordsDep, SessionListener, SessionPolicyDep
+from idp.authn.deps import (
+    BudgetsDep,
+    DeviceCookiesDep,
+    PasswordsDep,
+    SessionListener,
+    SessionPolicyDep,
+)
 from idp.authn.sessions import end_all_sessions
-from idp.authn.web import browser_of, complete_sign_in
+from idp.authn.web import browser_of, complete_sign_in, vouch_for_browser
 from idp.delegation.deps import Events
 from idp.errors import InvalidInput
 from idp.family.invitations import appoint_invited
@@ -105,6 +111,7 @@ def register_verify(
     passwords: PasswordsDep,
     policy: SessionPolicyDep,
     listener: SessionListener,
+    devices: DeviceCookiesDep,
     now: Now,
 ) -> Response:
     email = form.text("email").strip().lower()
@@ -119,7 +126,7 @@ def register_verify(
         return render_page(
             request, "accounts/verify.html", context, status_code=400, address="/register"
         )
-    return complete_sign_in(
+    response = complete_sign_in(
         db,
         policy,
         listener,
@@ -130,6 +137,10 @@ def register_verify(
         target="/account",
         now=now,
     )
+    # The mailed code (and the password just chosen) vouch for this browser, as a password
+    # sign-in does (idp.authn.device_cookies).
+    vouch_for_browser(response, request, settings, devices, account.email, now)
+    return response
 
 
 @router.get("/recover")
@@ -171,9 +182,11 @@ def recover_verify(
     db: Db,
     store: Store,
     passwords: PasswordsDep,
+    settings: AppSettings,
     master: Master,
     budgets: BudgetsDep,
     listener: SessionListener,
+    devices: DeviceCookiesDep,
     mail: Mail,
     now: Now,
 ) -> Response:
@@ -209,7 +222,11 @@ def recover_verify(
     end_all_sessions(db, account.id, reason="password_changed", now=now, listener=listener)
     revoke_account_grants(db, account.id, "account_recovered", now)
     mail.send_after_answer(notice_mail(account.email, account.locale, "password_changed"))
-    return RedirectResponse("/login?notice=password_changed", status_code=303)
+    response = RedirectResponse("/login?notice=password_changed", status_code=303)
+    # The mailed code (and second factor) proved the owner in this browser: the new password
+    # is checked from it even when the address used up its budget.
+    vouch_for_browser(response, request, settings, devices, account.email, now)
+    return response
 
 
 def _accept_page(
@@ -257,6 +274,7 @@ def accept_submit(
     policy: SessionPolicyDep,
     listener: SessionListener,
     events: Events,
+    devices: DeviceCookiesDep,
     now: Now,
 ) -> Response:
     token = form.text("token")[:MAX_TOKEN_LENGTH]
@@ -282,7 +300,7 @@ def accept_submit(
         )
     # A family member invited as designated individual: the appointment waits for them.
     appointed = appoint_invited(db, events, account, now)
-    return complete_sign_in(
+    response = complete_sign_in(
         db,
         policy,
         listener,
@@ -295,3 +313,6 @@ def accept_submit(
         else "/account/security?notice=welcome",
         now=now,
     )
+    # The mailed invitation vouches for this browser (idp.authn.device_cookies).
+    vouch_for_browser(response, request, settings, devices, account.email, now)
+    return response

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.responses import Response
 
+from idp.accounts.invitations import create_invitation
 from idp.accounts.passwords import Passwords
 from idp.authn.device_cookies import (
     DEVICE_COOKIE_TTL_SECONDS,
@@ -20,8 +21,9 @@ from idp.authn.device_cookies import (
 )
 from idp.authn.web import set_device_cookie
 from keys import MasterKey
-from tests.factories.idp import DEFAULT_PASSWORD, make_account
-from tests.idp.flows import COOKIES, comparable, sign_in
+from tests.factories.idp import DEFAULT_PASSWORD, make_account, transaction
+from tests.idp.authn.passkeys import SoftPasskey
+from tests.idp.flows import COOKIES, comparable, csrf_of, register, sign_in
 
 NETWORK_REFUSAL = "Too many attempts from your network."
 
@@ -188,3 +190,105 @@ def test_the_device_cookie_keeps_the_last_accounts_of_the_browser(components, cl
     vouched = [devices.vouches_for(cookie, email, clock.now()) for email in emails]
     assert vouched == [False] * 2 + [True] * MAX_DEVICE_TOKENS
     assert devices.vouches_for(cookie, " Person6@Example.CA ", clock.now())
+
+
+def _password_checked_only_for(
+    components, browser, attacker, checked_passwords, email, password
+) -> str:
+    """With the address past its budget, `browser`'s password is checked (and accepted),
+    while a browser new to the account is refused unchecked; where the password led."""
+    browser.cookies.delete(COOKIES.session)  # signed out; the device cookie stays
+    _spray(components, attacker)
+    checked_passwords.clear()
+    refused = sign_in(attacker, "/login", email, password)
+    assert refused.status_code == 429
+    assert NETWORK_REFUSAL in refused.text
+    assert checked_passwords == []
+    welcome = sign_in(browser, "/login", email, password)
+    assert welcome.status_code == 303
+    assert checked_passwords == [password]
+    return welcome.headers["location"]
+
+
+def test_a_passkey_sign_in_vouches_for_the_browser(
+    components, browser, attacker, checked_passwords
+):
+    account = make_account(components)
+    passkey = SoftPasskey().add_to(components, account.id)
+    signed_in = passkey.sign_in(browser)
+    assert signed_in.status_code == 200
+    assert signed_in.json() == {"redirect": "/account"}
+    assert checked_passwords == []  # no password typed in this browser
+    assert components.device_cookies.vouches_for(
+        browser.cookies.get(COOKIES.device), account.email, components.clock.now()
+    )
+    # The password is checked; the passkey being a second factor, it leads to that step.
+    after = _password_checked_only_for(
+        components, browser, attacker, checked_passwords, account.email, DEFAULT_PASSWORD
+    )
+    assert after == "/login/second-factor"
+
+
+def test_a_registration_confirmed_by_its_emailed_code_vouches_for_the_browser(
+    components, browser, attacker, checked_passwords, mail
+):
+    password = "maple syrup and snow tires"
+    confirmed = register(browser, mail, name="Li Wei", email="li.wei@example.ca", password=password)
+    assert confirmed.status_code == 303
+    assert _device_cookie_set(confirmed)
+    after = _password_checked_only_for(
+        components, browser, attacker, checked_passwords, "li.wei@example.ca", password
+    )
+    assert after == "/account"
+
+
+def test_a_recovery_by_emailed_code_vouches_for_the_browser(
+    components, browser, attacker, checked_passwords, mail
+):
+    """The new password is typed next at `/login`: a recovery from a busy address would
+    otherwise end on a 429."""
+    account = make_account(components)
+    page = browser.get("/recover")
+    browser.post("/recover", data={"email": account.email, "csrf_token": csrf_of(page)})
+    recovered = browser.post(
+        "/recover/verify",
+        data={
+            "email": account.email,
+            "code": mail.last_code(account.email),
+            "password": "a brand new passphrase",
+            "second_factor": "",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert recovered.headers["location"] == "/login?notice=password_changed"
+    assert _device_cookie_set(recovered)
+    after = _password_checked_only_for(
+        components, browser, attacker, checked_passwords, account.email, "a brand new passphrase"
+    )
+    assert after == "/account"
+
+
+def test_an_accepted_invitation_vouches_for_the_browser(
+    components, browser, attacker, checked_passwords, clock
+):
+    with transaction(components) as db:
+        issued = create_invitation(
+            db, email="invited@example.ca", name="Ama", invited_by=None, now=clock.now()
+        )
+    page = browser.get(f"/invitations/accept?token={issued.token}")
+    accepted = browser.post(
+        "/invitations/accept",
+        data={
+            "token": issued.token,
+            "name": "Ama",
+            "password": "maple syrup and snow tires",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert accepted.status_code == 303
+    assert _device_cookie_set(accepted)
+    after = _password_checked_only_for(
+        components, browser, attacker, checked_passwords, "invited@example.ca",
+        "maple syrup and snow tires",
+    )  # fmt: skip
+    assert after == "/account"
