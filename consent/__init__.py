@@ -3,7 +3,8 @@
 - `actions.py`: the action catalogue (`Action`, labels), delegation kinds and statuses.
 - `applications.py`: the applications registry portals write to.
 - `delegations.py`: grant, request, approve, accept, decline, revoke; `effective_status`;
-  `validate_request` (the rules, checked before anything is written).
+  `validate_request` (the rules, checked before anything is written); `last_delegation_day`
+  (at most `MAX_DELEGATION_YEARS` calendar years ahead).
 - `changes.py`: `change_delegation` (narrow at once, widen with the actor's acceptance).
 - `suspensions.py`: `suspend_actor`, `reinstate_actor`, `is_actor_suspended`.
 - `coverage.py`: the one rule "delegation D covers application A" (`COVERS`).
@@ -56,6 +57,7 @@ from consent.audit import (
 from consent.changes import change_delegation
 from consent.decisions import Decision, decide
 from consent.delegations import (
+    MAX_DELEGATION_YEARS,
     DelegationRequest,
     accept_delegation,
     application_ids_of,
@@ -66,6 +68,7 @@ from consent.delegations import (
     effective_status,
     get_delegation,
     grant_delegation,
+    last_delegation_day,
     request_delegation,
     revoke_delegation,
     validate_request,
@@ -91,6 +94,7 @@ __all__ = [
     "AUTHORIZATION_DETAILS_TYPE",
     "KIND_LABELS",
     "MAX_APPLICATIONS_PAGE",
+    "MAX_DELEGATION_YEARS",
     "READ_ACTIONS",
     "AccessRefused",
     "Action",
@@ -139,6 +143,7 @@ __all__ = [
     "grants_of",
     "hand_over_application",
     "is_actor_suspended",
+    "last_delegation_day",
     "lock_delegation",
     "metadata",
     "parse_actions",

@@ -10,7 +10,7 @@ portals concerned before and after are both told (`DelegationChange.portals`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -87,6 +87,7 @@ def _validated(
     *,
     actor_is_approved_representative: bool,
     now: datetime,
+    zone: tzinfo,
 ) -> list[Application]:
     """The rules of granting, for the new (actions, end, applications) of `current`."""
     actions, valid_until, application_ids = request
@@ -100,7 +101,11 @@ def _validated(
         portal_client_id=current.portal_client_id,
     )
     return validate_request(
-        db, terms, actor_is_approved_representative=actor_is_approved_representative, now=now
+        db,
+        terms,
+        actor_is_approved_representative=actor_is_approved_representative,
+        now=now,
+        zone=zone,
     )
 
 
@@ -115,8 +120,10 @@ def change_delegation(
     actor_is_approved_representative: bool,
     now: datetime,
     events: DelegationEvents,
+    zone: tzinfo = UTC,
 ) -> Delegation:
-    """Change a living delegation of `by`; widening an active one needs acceptance again."""
+    """Change a living delegation of `by`; widening an active one needs acceptance again.
+    The new end's years count from today in `zone`'s calendar (`latest_delegation_end`)."""
     current = _living(db, delegation_id, by, now)
     applications = _validated(
         db,
@@ -124,6 +131,7 @@ def change_delegation(
         (actions, valid_until, application_ids),
         actor_is_approved_representative=actor_is_approved_representative,
         now=now,
+        zone=zone,
     )
     previous = DelegationStatus(current.status)
     needs_acceptance = previous == DelegationStatus.ACTIVE and _is_wider(

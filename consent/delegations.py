@@ -14,10 +14,11 @@ Life of a delegation (DESIGN.md section 5):
 
 Rules: a paid delegation needs an approved representative; a designated individual gets
 read actions at most; a delegation covers named applications of the principal, or all of
-the principal's applications at one portal; it ends by `valid_until` at the latest; a
-suspended actor takes no step. Every step locks the delegation row first
-(`consent.locks`), is audited in the same transaction, and is told to the
-`DelegationEvents` port (`consent.events.publish`).
+the principal's applications at one portal; it ends by `valid_until` at the latest, at most
+`MAX_DELEGATION_YEARS` calendar years after the day it is made or changed
+(`latest_delegation_end`); a suspended actor takes no step. Every step locks the
+delegation row first (`consent.locks`), is audited in the same transaction, and is told to
+the `DelegationEvents` port (`consent.events.publish`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from consent.ports import DelegationEvents
 from consent.suspensions import refuse_if_suspended
 from consent.timestamps import as_utc
 
-MAX_DURATION = timedelta(days=3 * 365)
+MAX_DELEGATION_YEARS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,33 @@ class DelegationRequest:
     portal_client_id: str | None = None  # with no application ids: all at this portal
 
 
+def last_delegation_day(now: datetime, zone: tzinfo = UTC) -> date:
+    """The last day a delegation made or changed at `now` may run to: the same day
+    `MAX_DELEGATION_YEARS` later in `zone`'s calendar (the one people read and type end
+    dates in). A 29 February gives 28 February: there is no 29th three years later, and a
+    delegation never lasts more than three years."""
+    today = now.astimezone(zone).date()
+    try:
+        return today.replace(year=today.year + MAX_DELEGATION_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + MAX_DELEGATION_YEARS, day=28)
+
+
+def latest_delegation_end(now: datetime, zone: tzinfo = UTC) -> datetime:
+    """The last instant (UTC, to the microsecond) a delegation made or changed at `now` may
+    run to: the end of `last_delegation_day` in `zone`, found from the next day's midnight
+    there (a day of 23 or 25 hours ends when it does)."""
+    next_day = last_delegation_day(now, zone) + timedelta(days=1)
+    midnight = datetime.combine(next_day, time.min, tzinfo=zone)
+    return midnight.astimezone(UTC) - timedelta(microseconds=1)
+
+
 def _check_terms(
-    request: DelegationRequest, *, actor_is_approved_representative: bool, now: datetime
+    request: DelegationRequest,
+    *,
+    actor_is_approved_representative: bool,
+    now: datetime,
+    zone: tzinfo,
 ) -> None:
     if request.actor == request.principal:
         raise InvalidDelegation("a person cannot delegate to themselves", field="actor")
@@ -78,8 +104,13 @@ def _check_terms(
     until = as_utc(request.valid_until)
     if until <= now:
         raise InvalidDelegation("the end date must be in the future", field="valid_until")
-    if until - now > MAX_DURATION:
-        raise InvalidDelegation("a delegation lasts at most 3 years", field="valid_until")
+    if until > latest_delegation_end(now, zone):
+        raise InvalidDelegation(
+            f"a delegation lasts at most {MAX_DELEGATION_YEARS} years: until "
+            f"{last_delegation_day(now, zone).isoformat()} at the latest",
+            field="valid_until",
+            code="ends_too_late",
+        )
 
 
 def validate_request(
@@ -88,10 +119,15 @@ def validate_request(
     *,
     actor_is_approved_representative: bool,
     now: datetime,
+    zone: tzinfo = UTC,
 ) -> list[Application]:
-    """Check the rules; return the named applications (all the principal's)."""
+    """Check the rules; return the named applications (all the principal's). `zone`: the
+    calendar the end date's years are counted in (`latest_delegation_end`)."""
     _check_terms(
-        request, actor_is_approved_representative=actor_is_approved_representative, now=now
+        request,
+        actor_is_approved_representative=actor_is_approved_representative,
+        now=now,
+        zone=zone,
     )
     applications = []
     for application_id in request.application_ids:
@@ -144,11 +180,16 @@ def _open(
     *,
     actor_is_approved_representative: bool,
     now: datetime,
+    zone: tzinfo,
     status: DelegationStatus,
     created_via: str,
 ) -> Delegation:
     applications = validate_request(
-        db, request, actor_is_approved_representative=actor_is_approved_representative, now=now
+        db,
+        request,
+        actor_is_approved_representative=actor_is_approved_representative,
+        now=now,
+        zone=zone,
     )
     lock_actor(db, request.actor, shared=True)  # a suspension of the actor waits, or wins
     refuse_if_suspended(db, request.actor)
@@ -173,6 +214,7 @@ def grant_delegation(
     actor_is_approved_representative: bool,
     now: datetime,
     events: DelegationEvents,
+    zone: tzinfo = UTC,
 ) -> Delegation:
     """The applicant appoints an actor (IMM 5476 / IMM 5475); the actor must accept."""
     delegation = _open(
@@ -180,6 +222,7 @@ def grant_delegation(
         request,
         actor_is_approved_representative=actor_is_approved_representative,
         now=now,
+        zone=zone,
         status=DelegationStatus.PENDING_ACCEPTANCE,
         created_via="applicant_grant",
     )
@@ -203,6 +246,7 @@ def request_delegation(
     actor_is_approved_representative: bool,
     now: datetime,
     events: DelegationEvents,
+    zone: tzinfo = UTC,
 ) -> Delegation:
     """A representative asks; the applicant approves (then it is already accepted)."""
     delegation = _open(
@@ -210,6 +254,7 @@ def request_delegation(
         request,
         actor_is_approved_representative=actor_is_approved_representative,
         now=now,
+        zone=zone,
         status=DelegationStatus.REQUESTED,
         created_via="representative_request",
     )

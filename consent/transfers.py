@@ -17,7 +17,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -45,8 +45,10 @@ def hand_over_application(
     actor_is_approved_representative: bool,
     now: datetime,
     events: DelegationEvents,
+    zone: tzinfo = UTC,
 ) -> Delegation:
-    """`filer`'s application becomes `applicant`'s; `filer` gets an active delegation on it."""
+    """`filer`'s application becomes `applicant`'s; `filer` gets an active delegation on it
+    (its end's years counted in `zone`'s calendar, `consent.delegations.last_delegation_day`)."""
     application = get_application(db, application_id)
     if application.applicant_subject != filer:
         raise InvalidDelegation("the application is not the filer's", field="applications")
@@ -65,6 +67,7 @@ def hand_over_application(
         request,
         actor_is_approved_representative=actor_is_approved_representative,
         now=now,
+        zone=zone,
         status=DelegationStatus.ACTIVE,
         created_via="conversion",
     )

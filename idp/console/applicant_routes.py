@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from consent import (
     ACTION_LABELS,
     KIND_LABELS,
+    MAX_DELEGATION_YEARS,
     Action,
     ConsentError,
     Delegation,
@@ -29,6 +30,7 @@ from consent import (
     delegations_of_principal,
     effective_status,
     get_delegation,
+    last_delegation_day,
     parse_actions,
 )
 from idp.accounts.models import Account
@@ -96,10 +98,13 @@ def my_representatives(request: Request, me: Me, db: Db, portals: Portals, now: 
     return render_page(request, "console/representatives.html", context)
 
 
-def _form_context(db: Session, account: Account, portals: PortalNames) -> dict[str, Any]:
+def _form_context(
+    db: Session, account: Account, portals: PortalNames, now: datetime, zone: tzinfo
+) -> dict[str, Any]:
     """The appointment form's choices. Plain values, program and portal names in each page
     language: a refused form is kept for its language switch (`idp.http.snapshots`), and the
-    template names them in the page's language."""
+    template names them in the page's language. `last_day`: the latest end date accepted
+    today, which an end date refused as too late is told."""
     applications = applications_of_applicant(db, account.subject)
     return {
         "applications": [
@@ -120,12 +125,22 @@ def _form_context(db: Session, account: Account, portals: PortalNames) -> dict[s
         "values": {},
         "errors": {},
         "editing": None,
+        "max_years": MAX_DELEGATION_YEARS,
+        "last_day": last_delegation_day(now, zone).isoformat(),
     }
 
 
 @router.get(f"{REPRESENTATIVES}/new")
-def grant_form(request: Request, me: RecentSecondFactor, db: Db, portals: Portals) -> Response:
-    return render_page(request, "console/grant.html", _form_context(db, me.account, portals))
+def grant_form(
+    request: Request,
+    me: RecentSecondFactor,
+    db: Db,
+    portals: Portals,
+    now: Now,
+    settings: AppSettings,
+) -> Response:
+    context = _form_context(db, me.account, portals, now, settings.display_zone)
+    return render_page(request, "console/grant.html", context)
 
 
 def _parse_date(value: str, zone: tzinfo) -> datetime | None:
@@ -211,7 +226,7 @@ def _appoint(
         portal_client_id=choice.portal_client_id,
     )
     try:
-        return {}, service.grant(db, events, request, now)
+        return {}, service.grant(db, events, request, now, zone=zone)
     except ConsentError as error:
         return {error.field or "email": error.code}, None
 
@@ -232,7 +247,10 @@ def grant_submit(
     if delegation is not None:
         notify(mail, db, portals.profiles, delegation, "appointed")
         return RedirectResponse(f"{REPRESENTATIVES}?notice=granted", status_code=303)
-    context = _form_context(db, me.account, portals) | {"values": _values(form), "errors": errors}
+    context = _form_context(db, me.account, portals, now, settings.display_zone) | {
+        "values": _values(form),
+        "errors": errors,
+    }
     return render_page(request, "console/grant.html", context, status_code=400)
 
 
@@ -245,7 +263,7 @@ def _change_context(
     zone: tzinfo,
 ) -> dict[str, Any] | None:
     """The form filled with a living delegation of this applicant; None otherwise."""
-    context = _form_context(db, account, portals)
+    context = _form_context(db, account, portals, now, zone)
     try:
         delegation = get_delegation(db, delegation_id[:32])
     except ConsentError:
@@ -330,6 +348,7 @@ def change_submit(
                 ),
                 application_ids=choice.application_ids,
                 now=now,
+                zone=settings.display_zone,
             )
             if before == "active" and changed.status == "pending_acceptance":
                 notice = "changed_needs_acceptance"

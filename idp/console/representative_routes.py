@@ -7,7 +7,7 @@ match an applicant: the page must not tell a stranger who has which application.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from idp.delegation.deps import Events
 from idp.delegation.notices import notify
 from idp.errors import InvalidInput, StepUpRequired
 from idp.http.csrf import CSRF_CHECKED, CsrfForm
-from idp.http.deps import Db, Now, Router
+from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params
 from idp.notifications.deps import Mail
@@ -130,7 +130,7 @@ def _request_errors(number: str, email: str) -> dict[str, str]:
 
 
 def _ask_for_access(
-    db: Session, events: Events, me: SignedIn, form: Params, now: datetime
+    db: Session, events: Events, me: SignedIn, form: Params, now: datetime, zone: tzinfo
 ) -> tuple[str, Delegation | None]:
     number = form.text("application_number").strip()
     applicant = service.find_actor(db, form.text("email"))
@@ -163,7 +163,7 @@ def _ask_for_access(
         application_ids=[matches[0].id],
     )
     try:
-        return "requested", service.ask(db, events, request, now)
+        return "requested", service.ask(db, events, request, now, zone=zone)
     except ConsentError:
         return "requested", None
 
@@ -177,6 +177,7 @@ def request_access(
     events: Events,
     mail: Mail,
     portals: Portals,
+    settings: AppSettings,
     now: Now,
 ) -> Response:
     """A representative asks an applicant for access to one application (by number); the
@@ -188,7 +189,7 @@ def request_access(
         return _delegations_page(
             request, me, db, portals, now, values=values, errors=errors, status_code=400
         )
-    notice, delegation = _ask_for_access(db, events, me, form, now)
+    notice, delegation = _ask_for_access(db, events, me, form, now, settings.display_zone)
     if delegation is not None:  # after the answer: a match must not take longer, or fail
         notify(mail, db, portals.profiles, delegation, "requested", after_answer=True)
     return RedirectResponse(f"{DELEGATIONS}?notice={notice}", status_code=303)

@@ -11,7 +11,7 @@ change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.orm import Session
 
@@ -50,26 +50,42 @@ def is_approved_representative(db: Session, subject: str) -> bool:
 
 
 def grant(
-    db: Session, events: DelegationEvents, request: DelegationRequest, now: datetime
+    db: Session,
+    events: DelegationEvents,
+    request: DelegationRequest,
+    now: datetime,
+    *,
+    zone: tzinfo,
 ) -> Delegation:
+    """`zone`: the service's (`Settings.display_zone`), whose calendar counts the years of
+    the end date (`consent.last_delegation_day`)."""
     return grant_delegation(
         db,
         request,
         actor_is_approved_representative=is_approved_representative(db, request.actor),
         now=now,
         events=events,
+        zone=zone,
     )
 
 
 def ask(
-    db: Session, events: DelegationEvents, request: DelegationRequest, now: datetime
+    db: Session,
+    events: DelegationEvents,
+    request: DelegationRequest,
+    now: datetime,
+    *,
+    zone: tzinfo,
 ) -> Delegation:
+    """`zone`: the service's (`Settings.display_zone`), whose calendar counts the years of
+    the end date (`consent.last_delegation_day`)."""
     return request_delegation(
         db,
         request,
         actor_is_approved_representative=is_approved_representative(db, request.actor),
         now=now,
         events=events,
+        zone=zone,
     )
 
 
@@ -107,8 +123,10 @@ def change(
     valid_until: datetime,
     application_ids: Sequence[str],
     now: datetime,
+    zone: tzinfo,
 ) -> Delegation:
-    """Change a delegation; every portal that held it before or holds it now is told."""
+    """Change a delegation; every portal that held it before or holds it now is told.
+    `zone`: as for `grant`."""
     before = get_delegation(db, delegation_id)  # change_delegation checks who may change it
     return change_delegation(
         db,
@@ -120,6 +138,7 @@ def change(
         actor_is_approved_representative=is_approved_representative(db, before.actor_subject),
         now=now,
         events=events,
+        zone=zone,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -99,9 +99,10 @@ def _person_errors(db: Session, principal: Account, invite: FamilyInvite) -> dic
 
 
 def check_family_invite(
-    db: Session, principal: Account, invite: FamilyInvite, now: datetime
+    db: Session, principal: Account, invite: FamilyInvite, now: datetime, zone: tzinfo
 ) -> dict[str, str]:
-    """Every field at fault at once (error codes by field); empty when it may be sent."""
+    """Every field at fault at once (error codes by field); empty when it may be sent.
+    `zone`: the service's, whose calendar counts the end date's years."""
     errors = _person_errors(db, principal, invite)
     if invite.valid_until is None:
         return errors | {"valid_until": "invalid_date"}
@@ -111,6 +112,7 @@ def check_family_invite(
             _terms(principal, invite, invite.valid_until),
             actor_is_approved_representative=False,
             now=now,
+            zone=zone,
         )
     except ConsentError as error:
         errors.setdefault(error.field or "applications", error.code)
@@ -187,9 +189,10 @@ def _waiting_for(db: Session, account: Account) -> list[FamilyInvitation]:
 
 
 def appoint_invited(
-    db: Session, events: DelegationEvents, account: Account, now: datetime
+    db: Session, events: DelegationEvents, account: Account, now: datetime, zone: tzinfo
 ) -> list[Delegation]:
-    """The invitee now has `account`: grant what was waiting for it (to be accepted)."""
+    """The invitee now has `account`: grant what was waiting for it (to be accepted), its
+    end's years counted from today in `zone`'s calendar."""
     granted = []
     for waiting in _waiting_for(db, account):
         request = DelegationRequest(
@@ -203,7 +206,7 @@ def appoint_invited(
         )
         waiting.resolved_at = now
         try:
-            delegation = service.grant(db, events, request, now)
+            delegation = service.grant(db, events, request, now, zone=zone)
         except ConsentError:  # e.g. the end date passed while the invitation waited
             waiting.status = FamilyInvitationStatus.LAPSED.value
             continue

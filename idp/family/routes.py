@@ -15,7 +15,15 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from consent import ACTION_LABELS, READ_ACTIONS, Action, applications_of_applicant, parse_actions
+from consent import (
+    ACTION_LABELS,
+    MAX_DELEGATION_YEARS,
+    READ_ACTIONS,
+    Action,
+    applications_of_applicant,
+    last_delegation_day,
+    parse_actions,
+)
 from idp.accounts.models import Account
 from idp.authn.deps import Me, RecentSecondFactor
 from idp.clients.deps import Portals
@@ -81,6 +89,8 @@ def _form_context(
             "valid_until": (local_date(now, zone) + timedelta(days=DEFAULT_DAYS)).isoformat(),
         },
         "errors": {},
+        "max_years": MAX_DELEGATION_YEARS,
+        "last_day": last_delegation_day(now, zone).isoformat(),  # told when a later one is
     }
 
 
@@ -145,7 +155,7 @@ def invite_submit(
     now: Now,
 ) -> Response:
     invite, errors = read_invite(form, settings.display_zone)
-    errors = check_family_invite(db, me.account, invite, now) | errors
+    errors = check_family_invite(db, me.account, invite, now, settings.display_zone) | errors
     if not errors:
         mail.send(invite_family_member(db, me.account, invite, issuer=settings.issuer, now=now))
         return RedirectResponse(f"{HOUSEHOLD}?notice=invited", status_code=303)

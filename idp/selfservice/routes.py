@@ -299,7 +299,7 @@ def accept_submit(
             typed_name=form.text("name"),
         )
     # A family member invited as designated individual: the appointment waits for them.
-    appointed = appoint_invited(db, events, account, now)
+    appointed = appoint_invited(db, events, account, now, settings.display_zone)
     response = complete_sign_in(
         db,
         policy,

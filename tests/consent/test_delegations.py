@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,8 +21,10 @@ from consent import (
     effective_status,
     events_for,
     grant_delegation,
+    last_delegation_day,
     revoke_delegation,
 )
+from idp.clock import end_of_day
 from tests.consent.conftest import NO_EVENTS, appoint, ask, request_for
 
 
@@ -89,6 +93,49 @@ def test_end_date_must_be_in_the_future_and_within_three_years(
     with pytest.raises(InvalidDelegation) as error:
         appoint(db_session, [make_application()], days=days, now=now)
     assert error.value.field == field
+
+
+TORONTO = ZoneInfo("America/Toronto")
+
+
+@pytest.mark.parametrize(
+    ("now", "last_day"),
+    [
+        # 1096 days: 2028 has a 29 February (3 x 365 days refused this day)
+        (datetime(2026, 12, 4, 17, tzinfo=UTC), date(2029, 12, 4)),
+        # no 29 February in 2031: the 28th, never more than three years
+        (datetime(2028, 2, 29, 17, tzinfo=UTC), date(2031, 2, 28)),
+        # 22:00 on 4 December in Toronto, already the 5th in UTC: Toronto's calendar counts
+        (datetime(2026, 12, 5, 3, tzinfo=UTC), date(2029, 12, 4)),
+    ],
+    ids=["over-a-leap-day", "from-a-leap-day", "the-zones-day"],
+)
+def test_a_delegation_may_last_until_the_same_day_three_calendar_years_later(
+    db_session, make_application, now, last_day
+):
+    """The day typed lasts until midnight in the service's zone (`end_of_day`); the last
+    one accepted is the same day three years later there, the next one is refused."""
+    assert last_delegation_day(now, TORONTO) == last_day
+    application = make_application()
+
+    def grant_until(day: date):
+        request = replace(request_for([application]), valid_until=end_of_day(day, TORONTO))
+        return grant_delegation(
+            db_session,
+            request,
+            actor_is_approved_representative=False,
+            now=now,
+            events=NO_EVENTS,
+            zone=TORONTO,
+        )
+
+    assert grant_until(last_day).valid_until == end_of_day(last_day, TORONTO)
+    with pytest.raises(InvalidDelegation) as error:
+        grant_until(last_day + timedelta(days=1))
+    assert (error.value.code, error.value.field) == ("ends_too_late", "valid_until")
+    assert error.value.message == (
+        f"a delegation lasts at most 3 years: until {last_day.isoformat()} at the latest"
+    )
 
 
 def test_no_delegation_to_oneself_nor_without_actions(db_session, make_application, now):

@@ -171,6 +171,7 @@ def grant_delegation(
                 application_ids=list(application_ids),
             ),
             now,
+            zone=components.settings.display_zone,
         )
         if accept:
             delegation_service.accept(

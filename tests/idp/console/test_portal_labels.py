@@ -52,6 +52,7 @@ def _reads(components, applicant, rep, application):
                 application_ids=[application["id"]],
             ),
             components.clock.now(),
+            zone=components.settings.display_zone,
         )
 
 

@@ -319,6 +319,7 @@ def test_the_household_shows_only_what_each_delegation_shares(
                 application_ids=[application_id],
             ),
             clock.now(),
+            zone=components.settings.display_zone,
         )  # fmt: skip
         service.accept(db, components.delegation_events, granted.id, rep.subject, clock.now())
     sign_in(browser, "/login", rep.email)

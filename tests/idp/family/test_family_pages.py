@@ -45,6 +45,7 @@ def test_the_household_names_portals_programs_and_statuses_as_my_applications_do
                 application_ids=[application_id],
             ),
             clock.now(),
+            zone=components.settings.display_zone,
         )  # fmt: skip
         service.accept(db, components.delegation_events, granted.id, relative.subject, clock.now())
     sign_in(browser, "/login", relative.email)
