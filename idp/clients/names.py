@@ -62,6 +62,14 @@ class PortalNames:
             for language in SUPPORTED_LOCALES
         }
 
+    def status_in_each_language(self, client_id: str, code: str) -> dict[str, str]:
+        """A status's label in each page language, as `name_in_each_language`."""
+        client = self._client(client_id)
+        return {
+            language: self.profiles.status_label(client, code, language)
+            for language in SUPPORTED_LOCALES
+        }
+
 
 def portal_names(request: Request, db: Session, profiles: PortalProfiles) -> PortalNames:
     return PortalNames(db, profiles, getattr(request.state, "locale", "en"))

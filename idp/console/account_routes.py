@@ -21,7 +21,8 @@ from idp.authn.sessions import (
     list_sessions,
 )
 from idp.authn.web import clear_session_cookie
-from idp.clients.deps import Portals
+from idp.clients.deps import Portals, Profiles
+from idp.clients.profiles import PortalProfiles
 from idp.clients.registration import SUPPORTED_SCOPES
 from idp.console.views import describe_device
 from idp.http.csrf import CsrfForm
@@ -79,6 +80,7 @@ def end_session(
     db: Db,
     settings: AppSettings,
     listener: SessionListener,
+    profiles: Profiles,
     now: Now,
 ) -> Response:
     target = form.text("sid")
@@ -89,20 +91,24 @@ def end_session(
         )
         if target == "others":
             return RedirectResponse(f"/account/sessions?notice=ended_{min(ended, 1)}", 303)
-        return _signed_out_here(request, db, settings, me.session)
+        return _signed_out_here(request, db, settings, profiles, me.session)
     end_session_by_sid(
         db, me.account.id, target, reason="ended_by_user", now=now, listener=listener
     )
     if target == me.session.sid:
-        return _signed_out_here(request, db, settings, me.session)
+        return _signed_out_here(request, db, settings, profiles, me.session)
     return RedirectResponse("/account/sessions?notice=ended_1", status_code=303)
 
 
 def _signed_out_here(
-    request: Request, db: Session, settings: AppSettings, session: BrowserSession
+    request: Request,
+    db: Session,
+    settings: AppSettings,
+    profiles: PortalProfiles,
+    session: BrowserSession,
 ) -> Response:
     """This browser's session ended: its portals' front-channel logout frames, then /login."""
-    frames = logout_frames(db, settings.issuer, session.client_ids, session.sid)
+    frames = logout_frames(db, profiles, settings.issuer, session.client_ids, session.sid)
     response: Response
     if frames:
         response = signed_out_page(request, frames, SIGNED_OUT_LOCATION)

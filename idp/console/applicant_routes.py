@@ -8,7 +8,7 @@ applicant's files. The form names every field at fault at once and keeps what wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, tzinfo
 from typing import Annotated, Any
 
@@ -93,7 +93,7 @@ def decide_application_claim(form: CsrfForm, me: Me, db: Db, now: Now) -> Respon
 def my_representatives(request: Request, me: Me, db: Db, portals: Portals, now: Now) -> Response:
     delegations = delegations_of_principal(db, me.subject)
     names = people(db, {d.actor_subject for d in delegations} | {me.subject})
-    rows = [delegation_view(db, d, names, portals, now) for d in delegations]
+    rows = [asdict(delegation_view(db, d, names, portals, now)) for d in delegations]
     context = {"delegations": rows, "notice": request.query_params.get("notice")}
     return render_page(request, "console/representatives.html", context)
 

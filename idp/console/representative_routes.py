@@ -7,6 +7,7 @@ match an applicant: the page must not tell a stranger who has which application.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, tzinfo
 
 from fastapi import Request
@@ -40,7 +41,7 @@ from idp.http.deps import AppSettings, Db, Now, Router
 from idp.http.pages import render_page
 from idp.http.params import Params
 from idp.notifications.deps import Mail
-from idp.representatives.service import find_representative
+from idp.representatives.service import find_representative, is_active
 
 router = Router()
 DELEGATIONS = "/account/delegations"
@@ -58,10 +59,14 @@ def _delegations_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The page, also when it answers the request form (refused): plain values, names in
+    each page language, so that answer is kept for its language switch (`idp.http.snapshots`)
+    with what was typed and the errors."""
     delegations = delegations_of_actor(db, me.subject)
     names = people(db, {d.principal_subject for d in delegations})
+    representative = find_representative(db, me.subject)
     context: dict[str, object] = {
-        "delegations": [delegation_view(db, d, names, portals, now) for d in delegations],
+        "delegations": [asdict(delegation_view(db, d, names, portals, now)) for d in delegations],
         "notice": request.query_params.get("notice"),
         "actions": [(a.value, ACTION_LABELS[a]) for a in Action],
         "values": values or {},
@@ -72,7 +77,10 @@ def _delegations_page(
             if service.is_approved_representative(db, me.subject)
             else DelegationKind.REPRESENTATIVE_UNPAID
         ],
-        "representative": find_representative(db, me.subject),
+        # shown only while the representative record is active
+        "representative_id": representative.representative_id
+        if representative is not None and is_active(representative)
+        else None,
     }
     return render_page(
         request, "console/delegations.html", context, status_code=status_code, address=DELEGATIONS

@@ -4,12 +4,15 @@ Templates get these, never ORM rows: an application as the applicant sees it (wh
 portal, its status, its unread messages), a delegation as either side sees it, a device
 name from a User-Agent. Portal names and status labels come from the portals' profiles,
 in the page's language, each portal read once per page (`idp.clients.names.PortalNames`).
+A delegation's are in each page language, its end in seconds since the epoch, plain JSON
+(`asdict`): the representative's page answering its request form is kept for its language
+switch (`idp.http.snapshots`), and the template picks the page's language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -81,12 +84,30 @@ class DelegationView:
     id: str
     actor: str
     principal: str
-    kind: str
-    actions: list[str]
-    applications: list[str]
-    all_at: str
+    kind: str  # a msgid
+    actions: list[str]  # msgids
+    applications: list[dict[str, str]]  # each line in each page language
+    all_at: dict[str, str]  # the portal's name in each page language; empty: named ones
     status: str
-    until: datetime  # the last instant of access; `display_date` shows its day
+    until: float  # the last instant of access (epoch seconds); `display_date` shows its day
+
+
+def _epoch_seconds(at: datetime) -> float:
+    """`at` (UTC; SQLite gives it back naive) in seconds since the epoch."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
+def _application_line(application: Application, portals: PortalNames) -> dict[str, str]:
+    """`Study permit E123 (IRCC Portal) — In review`, in each page language."""
+    client_id = application.portal_client_id
+    programs = portals.program_in_each_language(client_id, application.program)
+    names = portals.name_in_each_language(client_id)
+    statuses = portals.status_in_each_language(client_id, application.status)
+    return {
+        language: f"{programs[language]} {application.portal_reference} "
+        f"({names[language]}) — {statuses[language]}"
+        for language in programs
+    }
 
 
 def delegation_view(
@@ -99,15 +120,14 @@ def delegation_view(
         principal=names.name(delegation.principal_subject),
         kind=KIND_LABELS[DelegationKind(delegation.kind)],
         actions=[ACTION_LABELS[Action(a)] for a in delegation.actions],
-        applications=[
-            f"{portals.program(a.portal_client_id, a.program)} {a.portal_reference} "
-            f"({portals.name(a.portal_client_id)}) — "
-            f"{portals.status(a.portal_client_id, a.status)}"
-            for a in applications
-        ],
-        all_at=portals.name(delegation.portal_client_id) if delegation.all_applications else "",
+        applications=[_application_line(a, portals) for a in applications],
+        all_at=(
+            portals.name_in_each_language(delegation.portal_client_id)
+            if delegation.all_applications and delegation.portal_client_id
+            else {}
+        ),
         status=effective_status(delegation, now).value,
-        until=delegation.valid_until,
+        until=_epoch_seconds(delegation.valid_until),
     )
 
 

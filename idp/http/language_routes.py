@@ -37,4 +37,5 @@ def switch_language(request: Request, form: CsrfForm) -> Response:
         snapshot.context,
         status_code=snapshot.status_code,
         retry_after_seconds=snapshot.retry_after_seconds,
+        frame_sources=snapshot.frame_sources,
     )

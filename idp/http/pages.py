@@ -7,11 +7,15 @@ and `request`, and is sent with `Cache-Control: no-store` and `Content-Language`
 `display_time` filter shows a stored time in the service's zone and the page's language,
 `display_date` the day it falls on there (`idp.http.times`), and `display_timezone` names
 that zone. A page answering a form also gets `switch_snapshot`: its language switch posts
-that id to `/language` instead of linking to its path (`idp.http.snapshots`).
+that id to `/language` instead of linking to its path (`idp.http.snapshots`); so does a
+page a GET shows once (`keep`: its link would do again what the GET did). A page framing
+other sites names their origins (`frame_sources`): its Content-Security-Policy allows them,
+and so does the page its language switch shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from functools import partial
 from pathlib import Path
@@ -23,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from idp.http.security_headers import content_security_policy
 from idp.http.snapshots import PageSnapshots
 from idp.http.times import format_date, format_time
 
@@ -106,14 +111,16 @@ class Pages:
         context: dict[str, Any],
         status_code: int,
         retry_after_seconds: int,
+        frame_sources: Sequence[str],
+        keep: bool,
     ) -> str | None:
         # Error pages are no step of a flow, and their handlers run on the event loop.
-        if self.snapshots is None or request.method != "POST":
+        if self.snapshots is None or (request.method != "POST" and not keep):
             return None
         if template_name.startswith("errors/"):
             return None
         return self.snapshots.save(
-            request, template_name, context, status_code, retry_after_seconds
+            request, template_name, context, status_code, retry_after_seconds, frame_sources
         )
 
     def render(
@@ -124,11 +131,16 @@ class Pages:
         status_code: int = 200,
         address: str | None = None,
         retry_after_seconds: int = 0,
+        *,
+        frame_sources: Sequence[str] = (),
+        keep: bool = False,
     ) -> HTMLResponse:
         """`address`: where this page is shown by a GET, for when it answers a form posted
-        to another path (no GET there): its language switch's link, or fallback.
-        `retry_after_seconds`: a rate-limited answer's wait, sent as `Retry-After` and given
-        to the template as `retry_after_seconds` (kept by the language switch)."""
+        to another path (no GET there), or is kept (`keep`): its language switch's link, or
+        fallback. `retry_after_seconds`: a rate-limited answer's wait, sent as `Retry-After`
+        and given to the template as `retry_after_seconds` (kept by the language switch).
+        `frame_sources`: the origins the page frames, allowed by its CSP's `frame-src`.
+        `keep`: a page a GET shows is kept for its language switch too."""
         locale = getattr(request.state, "locale", "en")
         if locale not in self._environments:  # no middleware ran: `lang` must match the text
             locale = "en"
@@ -137,9 +149,17 @@ class Pages:
         values = {
             "locale": locale,
             "other_locale": other,
-            "switch_url": switch_url(request, other, address if request.method == "POST" else None),
+            "switch_url": switch_url(
+                request, other, address if request.method == "POST" or keep else None
+            ),
             "switch_snapshot": self._snapshot(
-                request, template_name, context, status_code, retry_after_seconds
+                request,
+                template_name,
+                context,
+                status_code,
+                retry_after_seconds,
+                frame_sources,
+                keep,
             ),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "request": request,
@@ -150,6 +170,10 @@ class Pages:
         headers = {"Cache-Control": "no-store", "Content-Language": locale}
         if retry_after_seconds:
             headers["Retry-After"] = str(retry_after_seconds)
+        if frame_sources:  # the security headers middleware then keeps this policy
+            headers["Content-Security-Policy"] = content_security_policy(
+                frame_sources=frame_sources
+            )
         return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
@@ -160,6 +184,9 @@ def render_page(
     status_code: int = 200,
     address: str | None = None,
     retry_after_seconds: int = 0,
+    *,
+    frame_sources: Sequence[str] = (),
+    keep: bool = False,
 ) -> HTMLResponse:
     """Render with the app's `Pages` (typed access to `app.state`)."""
     pages: Pages = request.app.state.pages
@@ -170,4 +197,6 @@ def render_page(
         status_code=status_code,
         address=address,
         retry_after_seconds=retry_after_seconds,
+        frame_sources=frame_sources,
+        keep=keep,
     )

@@ -32,7 +32,12 @@ click shows the switched page too instead of the page's plain address.
 
 A rate-limited answer (429, "try again in N minutes") keeps its status, and its
 `Retry-After` becomes the time left then: the snapshot holds the instant the wait ends,
-so the page switched a minute later says, and sends, a minute less.
+so the page switched a minute later says, and sends, a minute less. A page that frames
+other sites (the signed-out page's front-channel logout frames) keeps the origins its
+Content-Security-Policy allows (`frame_sources`).
+
+A page a GET shows can be kept too when its address would not show it again: the
+signed-out page after an RP-initiated `GET /logout`, whose link would run the logout again.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import hashlib
 import json
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +76,7 @@ class PageSnapshot:
     context: dict[str, Any]
     status_code: int
     retry_after_seconds: int = 0
+    frame_sources: tuple[str, ...] = ()
 
 
 class PageSnapshots:
@@ -96,6 +103,7 @@ class PageSnapshots:
         context: dict[str, Any],
         status_code: int,
         retry_after_seconds: int = 0,
+        frame_sources: Sequence[str] = (),
     ) -> str | None:
         """The new snapshot's id; None when the values are not plain JSON or too large, or
         the store does not answer (the page then keeps the plain link)."""
@@ -107,6 +115,7 @@ class PageSnapshots:
                     "context": context,
                     "status": status_code,
                     "retry_at": retry_at,
+                    "frame_sources": list(frame_sources),
                 }
             ).encode()
         except (TypeError, ValueError):  # a view object, not plain values: not kept
@@ -142,7 +151,11 @@ class PageSnapshots:
         if first_reading:
             self._keep_for_a_double_click(snapshot_id, sealed)
         return PageSnapshot(
-            saved["template"], saved["context"], saved["status"], self._time_left(saved["retry_at"])
+            saved["template"],
+            saved["context"],
+            saved["status"],
+            self._time_left(saved["retry_at"]),
+            tuple(saved.get("frame_sources", ())),
         )
 
     def _keep_for_a_double_click(self, snapshot_id: str, sealed: bytes) -> None:

@@ -121,6 +121,7 @@ def _logout(
     settings: AppSettings,
     me: MaybeMe,
     listener: SessionListener,
+    profiles: PortalProfiles,
     now: Now,
     *,
     confirmed: bool,
@@ -133,7 +134,7 @@ def _logout(
     except LogoutRejected as rejected:
         return _logout_error(request, rejected.description)
     if me is None or confirmed or (logout.hint_sid and logout.hint_sid == me.session.sid):
-        return _signed_out(request, logout, db, settings, listener, now)
+        return _signed_out(request, logout, db, settings, listener, profiles, now)
     hidden = {
         k: v
         for k, v in params.first.items()
@@ -149,11 +150,14 @@ def _signed_out(
     db: Db,
     settings: AppSettings,
     listener: SessionListener,
+    profiles: PortalProfiles,
     now: Now,
 ) -> Response:
     cookie = session_cookie_of(request, settings)
     ended = end_session(db, cookie, reason="logout", now=now, listener=listener)
-    frames = logout_frames(db, settings.issuer, ended.client_ids, ended.sid) if ended else []
+    frames = (
+        logout_frames(db, profiles, settings.issuer, ended.client_ids, ended.sid) if ended else []
+    )
     response: Response
     if logout.redirect_to and not frames:
         response = RedirectResponse(logout.redirect_to, status_code=303)
@@ -172,9 +176,10 @@ def logout_get(
     settings: AppSettings,
     me: MaybeMe,
     listener: SessionListener,
+    profiles: Profiles,
     now: Now,
 ) -> Response:
-    return _logout(request, query, db, keys, settings, me, listener, now, confirmed=False)
+    return _logout(request, query, db, keys, settings, me, listener, profiles, now, confirmed=False)
 
 
 @router.post("/logout")
@@ -186,8 +191,11 @@ def logout_post(
     settings: AppSettings,
     me: MaybeMe,
     listener: SessionListener,
+    profiles: Profiles,
     now: Now,
 ) -> Response:
     confirmed = is_valid_csrf(request.state.csrf_token, form.get(CSRF_FIELD))
     params = form.without(CSRF_FIELD)
-    return _logout(request, params, db, keys, settings, me, listener, now, confirmed=confirmed)
+    return _logout(
+        request, params, db, keys, settings, me, listener, profiles, now, confirmed=confirmed
+    )

@@ -217,3 +217,36 @@ def test_404_and_405_pages_say_what_happened_and_what_to_do(browser, lang, not_f
     form_only = browser.get(f"/register/verify?lang={lang}")  # a form's address, opened
     assert form_only.status_code == 405
     assert not_a_page in form_only.text
+
+
+def test_a_refused_request_for_access_switches_language_with_what_the_page_showed(
+    components, portal, browser
+):
+    """The representative's page answering its request form is kept for the language
+    switch: the people they act for, with programs, portals and statuses in the other
+    language, and what was typed with its error. (It used to link to the page's address,
+    losing both, its view objects not being plain values.)"""
+    applicant, _, application = _filed(components, portal)
+    rep = make_account(components)
+    _reads(components, applicant, rep, application)
+    sign_in(browser, "/login", rep.email)
+    page = browser.get("/account/delegations")
+    refused = browser.post(
+        "/account/delegations/request",
+        data={
+            "application_number": "W300",
+            "email": "not an address",
+            "actions": "application.read",
+            "csrf_token": csrf_of(page),
+        },
+    )
+    assert refused.status_code == 400
+    assert "<li>Study permit W300 (IRCC Portal) — In review</li>" in refused.text
+    french = switch_language(browser, refused)
+    assert french.status_code == 400
+    assert '<html lang="fr">' in french.text
+    assert "<li>Permis d’études W300 (Portail d’IRCC) — En cours d’examen</li>" in french.text
+    assert applicant.email in french.text  # whom they act for
+    assert 'value="W300"' in french.text
+    assert 'value="not an address"' in french.text
+    assert "Entrez l’adresse courriel du demandeur" in french.text.split('id="email-error"')[1]

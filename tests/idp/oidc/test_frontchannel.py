@@ -12,7 +12,14 @@ from joserfc.jwk import KeySet
 
 from idp.authn.sessions import add_client
 from idp.errors import InvalidInput
-from tests.factories.idp import LOGOUT_URI, REDIRECT_URI, make_account, make_client, transaction
+from tests.factories.idp import (
+    LOGOUT_URI,
+    REDIRECT_URI,
+    make_account,
+    make_client,
+    make_profile_client,
+    transaction,
+)
 from tests.idp.flows import (
     COOKIES,
     authorization_request,
@@ -20,11 +27,13 @@ from tests.idp.flows import (
     csrf_of,
     query_of,
     redeem,
+    switch_language,
 )
 
 FRONTCHANNEL_URI = "https://portal.example/oidc/frontchannel-logout"
 OTHER_REDIRECT = "https://other.example/callback"
 OTHER_FRONTCHANNEL = "https://other.example/logout?from=idp"
+IRCC = "https://ircc-portal.example"  # the shipped profile's URIs (ircc-portal.toml)
 
 
 def _signed_in(components, browser, portal, **client_fields):
@@ -121,3 +130,59 @@ def test_front_channel_uri_must_share_origin_with_a_redirect_uri(components):
             components, redirect_uris=[REDIRECT_URI], frontchannel_logout_uri=OTHER_FRONTCHANNEL
         )
     assert refused.value.field == "frontchannel_logout_uri"
+
+
+def _signed_in_to_the_ircc_portal(components, browser, portal) -> str:
+    """A person signed in to the IRCC Portal (its profile names it in each language); its
+    ID token."""
+    account = make_account(components)
+    client, secret = make_profile_client(components, "ircc-portal")
+    callback = f"{IRCC}/oidc/callback"
+    request = authorization_request(client.client_id, redirect_uri=callback)
+    code = authorize_code(browser, request, account.email)["code"]
+    tokens = redeem(portal, code, request.verifier, client.client_id, secret, redirect_uri=callback)
+    return tokens.json()["id_token"]
+
+
+def _assert_switched_without_signing_out_again(browser, english, continue_to):
+    """The switch shows the signed-out page again in French (`POST /language`): the portal
+    named in French, framed again under the same policy, the same way on; nothing ended
+    again (no session cookie cleared, no redirect to the portal)."""
+    assert english.status_code == 200
+    assert "<li>IRCC Portal</li>" in english.text
+    assert 'action="/language?lang=fr"' in english.text  # kept, not a link to run again
+    french = switch_language(browser, english)
+    assert french.status_code == 200
+    assert '<html lang="fr">' in french.text
+    assert "Vous êtes déconnecté" in french.text
+    assert "<li>Portail d’IRCC</li>" in french.text
+    assert "IRCC Portal" not in french.text
+    assert _frames(french.text) == _frames(english.text) == [_frames(english.text)[0]]
+    assert _frames(french.text)[0].startswith(f"{IRCC}/oidc/frontchannel-logout")
+    policy = french.headers["content-security-policy"]
+    assert policy == english.headers["content-security-policy"]
+    assert f"frame-src {IRCC}" in policy
+    assert f'href="{continue_to}"' in french.text
+    assert COOKIES.session not in french.headers.get("set-cookie", "")
+
+
+def test_the_signed_out_page_of_a_portals_logout_switches_language_without_running_it_again(
+    components, browser, portal
+):
+    """Shown by `GET /logout`, its address would run the logout again: with the session
+    gone, straight on to the portal, the page never shown in French."""
+    id_token = _signed_in_to_the_ircc_portal(components, browser, portal)
+    english = _logout(browser, id_token, post_logout_redirect_uri=f"{IRCC}/signed-out", state="s1")
+    _assert_switched_without_signing_out_again(browser, english, f"{IRCC}/signed-out?state=s1")
+
+
+def test_the_signed_out_page_of_signing_out_everywhere_switches_language(
+    components, browser, portal
+):
+    """Its address (`/account/sessions/end`) has no GET: the link answered 405."""
+    _signed_in_to_the_ircc_portal(components, browser, portal)
+    page = browser.get("/account/sessions")
+    english = browser.post(
+        "/account/sessions/end", data={"sid": "everywhere", "csrf_token": csrf_of(page)}
+    )
+    _assert_switched_without_signing_out_again(browser, english, "/login?notice=signed_out")
