@@ -57,7 +57,6 @@ from consent.audit import (
 from consent.changes import change_delegation
 from consent.decisions import Decision, decide
 from consent.delegations import (
-    MAX_DELEGATION_YEARS,
     DelegationRequest,
     accept_delegation,
     application_ids_of,
@@ -68,11 +67,11 @@ from consent.delegations import (
     effective_status,
     get_delegation,
     grant_delegation,
-    last_delegation_day,
     request_delegation,
     revoke_delegation,
     validate_request,
 )
+from consent.durations import MAX_DELEGATION_YEARS, last_delegation_day
 from consent.errors import (
     AccessRefused,
     ActorSuspended,

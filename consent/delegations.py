@@ -26,12 +26,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent.actions import READ_ACTIONS, Action, DelegationKind, DelegationStatus
+from consent.durations import MAX_DELEGATION_YEARS, last_delegation_day, latest_delegation_end
 from consent.errors import DelegationNotFound, DelegationStateError, InvalidDelegation
 from consent.events import DelegationEvent, publish
 from consent.locks import lock_actor, lock_delegation
@@ -39,8 +40,6 @@ from consent.models import Application, Delegation, DelegationApplication
 from consent.ports import DelegationEvents
 from consent.suspensions import refuse_if_suspended
 from consent.timestamps import as_utc
-
-MAX_DELEGATION_YEARS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,27 +51,6 @@ class DelegationRequest:
     valid_until: datetime
     application_ids: Sequence[str] = ()
     portal_client_id: str | None = None  # with no application ids: all at this portal
-
-
-def last_delegation_day(now: datetime, zone: tzinfo = UTC) -> date:
-    """The last day a delegation made or changed at `now` may run to: the same day
-    `MAX_DELEGATION_YEARS` later in `zone`'s calendar (the one people read and type end
-    dates in). A 29 February gives 28 February: there is no 29th three years later, and a
-    delegation never lasts more than three years."""
-    today = now.astimezone(zone).date()
-    try:
-        return today.replace(year=today.year + MAX_DELEGATION_YEARS)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year + MAX_DELEGATION_YEARS, day=28)
-
-
-def latest_delegation_end(now: datetime, zone: tzinfo = UTC) -> datetime:
-    """The last instant (UTC, to the microsecond) a delegation made or changed at `now` may
-    run to: the end of `last_delegation_day` in `zone`, found from the next day's midnight
-    there (a day of 23 or 25 hours ends when it does)."""
-    next_day = last_delegation_day(now, zone) + timedelta(days=1)
-    midnight = datetime.combine(next_day, time.min, tzinfo=zone)
-    return midnight.astimezone(UTC) - timedelta(microseconds=1)
 
 
 def _check_terms(
