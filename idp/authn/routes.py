@@ -31,12 +31,14 @@ from idp.authn.web import (
     complete_sign_in,
     finish_step_up,
     pending_cookie_of,
+    resumed_form_action,
     safe_return_path,
     start_second_factor,
     vouch_for_browser,
 )
 from idp.clients.cache import ClientDirectory
 from idp.clients.deps import Clients, client_names
+from idp.clients.service import find_client
 from idp.http.cookies import cookie_names
 from idp.http.csrf import CsrfForm
 from idp.http.deps import AppSettings, Db, Master, Now, Router, Store, client_address
@@ -85,6 +87,7 @@ def _login_page(
         },
         status_code=status_code,
         retry_after_seconds=retry_after_seconds,
+        form_action_schemes=resumed_form_action(client, interaction),
     )
 
 
@@ -206,9 +209,11 @@ def _second_factor_page(
     method: str = "totp",
 ) -> Response:
     interaction = _interactions(store, settings).find(pending.interaction_id)
+    client = None
     if interaction is not None:
         ui_locales = interaction.parameters.get("ui_locales")
         prefer_ui_locales(request.state, request.query_params.get("lang"), ui_locales)
+        client = find_client(db, interaction.parameters.text("client_id"))
     return render_page(
         request,
         "authn/second_factor.html",
@@ -219,6 +224,7 @@ def _second_factor_page(
         },
         status_code=status_code,
         retry_after_seconds=retry_after_seconds,
+        form_action_schemes=resumed_form_action(client, interaction),
     )
 
 

@@ -22,7 +22,7 @@ from adapters import EphemeralStore
 from idp.accounts.models import Account
 from idp.authn.assurance import ACR_MULTI_FACTOR
 from idp.authn.device_cookies import DEVICE_COOKIE_TTL_SECONDS, DeviceCookies
-from idp.authn.interactions import Interactions
+from idp.authn.interactions import Interaction, Interactions
 from idp.authn.sessions import (
     RaisedSession,
     SessionEndListener,
@@ -33,6 +33,7 @@ from idp.authn.sessions import (
     step_up_session,
 )
 from idp.authn.signin import PENDING_TTL_SECONDS, PendingSignIn, PendingSignIns
+from idp.clients.service import RegisteredClient
 from idp.http.cookies import cookie_names
 from idp.http.deps import client_address
 from idp.http.locale import locale_cookie
@@ -80,6 +81,17 @@ class ResumeAuthorization:
             return ACCOUNT_HOME
         interactions.save(replace(interaction, login_sid=sid))
         return interaction.resume_path
+
+
+def resumed_form_action(
+    client: RegisteredClient | None, interaction: Interaction | None
+) -> tuple[str, ...]:
+    """RFC 8252 §7.1: a sign-in resuming `interaction` may end, redirect after redirect, at
+    the native app's private-use URI; the page's CSP `form-action` allows that scheme."""
+    if client is None or interaction is None:
+        return ()
+    scheme = client.form_action_scheme(interaction.parameters.get("redirect_uri"))
+    return (scheme,) if scheme else ()
 
 
 def set_session_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:

@@ -83,7 +83,8 @@ def clients_create(
     application_type: Annotated[
         str,
         typer.Option(
-            help="web | native: a native app's loopback redirect URIs take any port (RFC 8252)."
+            help="web | native: a native app's loopback redirect URIs take any port, and it may "
+            "register private-use schemes such as com.example.app:/callback (RFC 8252)."
         ),
     ] = "web",
     as_json: JsonOption = False,

@@ -3,8 +3,9 @@
 Redirect URIs are compared exactly, character for character (RFC 9700 section 4.1.3; OIDC
 Core 3.1.2.1): no wildcards, no prefix or path matching, no normalisation. They must be
 absolute, fragment-free, and https unless they point at a loopback host (RFC 8252
-section 7.3); a `native` client's follow RFC 8252 (`idp.clients.native_apps`), whose
-loopback IP URIs alone may name another port at the time of the request. A client gets
+section 7.3); a `native` client's redirect and post-logout redirect URIs follow RFC 8252
+(`idp.clients.native_apps`): private-use schemes are theirs alone, and their loopback IP
+URIs alone may name another port at the time of the request. A client gets
 `public` or `pairwise` subject identifiers (OpenID Connect Core §8); a pairwise client's
 sector is fixed at registration. `check_client_settings` returns the settings as they will
 be stored, or `InvalidInput` naming the field at fault.
@@ -26,6 +27,8 @@ from idp.clients.native_apps import (
     APPLICATION_WEB,
     check_application_type,
     check_native_redirect_uri,
+    check_private_use_redirect_uri,
+    uri_scheme,
 )
 from idp.errors import InvalidInput
 
@@ -70,20 +73,35 @@ def validate_redirect_uri(uri: str, field: str) -> str:
     return uri
 
 
-def check_uris(values: Sequence[str], field: str) -> list[str]:
+def check_redirect_uris(
+    values: Sequence[str], application_type: str, field: str = "redirect_uri"
+) -> list[str]:
+    """A client's redirect (or post-logout redirect) URIs: the web rules, and RFC 8252's for
+    a native client, which alone may name a private-use scheme (section 7.1)."""
+    native = check_application_type(application_type) == APPLICATION_NATIVE
     if len(values) > MAX_URIS:
         raise InvalidInput(field, f"at most {MAX_URIS} values for {field}", limit=MAX_URIS)
-    return [validate_redirect_uri(v, field) for v in values]
+    return [_check_client_uri(uri, field, native=native) for uri in values]
 
 
-def check_redirect_uris(values: Sequence[str], application_type: str) -> list[str]:
-    """A client's redirect URIs: the web rules, and RFC 8252's for a native client."""
-    native = check_application_type(application_type) == APPLICATION_NATIVE
-    uris = check_uris(values, "redirect_uri")
+def _check_client_uri(uri: str, field: str, *, native: bool) -> str:
+    scheme = (uri_scheme(uri) or "").lower()
+    if scheme not in ("http", "https"):
+        if not native:
+            raise InvalidInput(
+                field,
+                f"{field} must be an absolute http(s) URI (private-use schemes such as "
+                f"com.example.app:/callback are for application_type native): {uri!r}",
+            )
+        if len(uri) > MAX_URI_LENGTH:
+            raise InvalidInput(
+                field, f"{field} exceeds {MAX_URI_LENGTH} characters", limit=MAX_URI_LENGTH
+            )
+        return check_private_use_redirect_uri(uri, field)
+    validate_redirect_uri(uri, field)
     if native:
-        for uri in uris:
-            check_native_redirect_uri(uri, "redirect_uri")
-    return uris
+        check_native_redirect_uri(uri, field)
+    return uri
 
 
 def _check_name(name: str) -> str:
@@ -191,7 +209,7 @@ def _check_sector(settings: ClientSettings) -> str | None:
     sector = (settings.sector_identifier or "").strip().lower()
     if not sector:
         hosts = {urlsplit(u).hostname for u in settings.redirect_uris}
-        if len(hosts) != 1:
+        if len(hosts) != 1 or None in hosts:  # a private-use URI has no host
             raise InvalidInput(
                 "sector_identifier",
                 "pairwise subjects need a sector_identifier when the redirect URIs are on "
@@ -231,7 +249,11 @@ def check_client_settings(
         name=_check_name(settings.name),
         redirect_uris=tuple(check_redirect_uris(settings.redirect_uris, settings.application_type)),
         post_logout_redirect_uris=tuple(
-            check_uris(settings.post_logout_redirect_uris, "post_logout_redirect_uri")
+            check_redirect_uris(
+                settings.post_logout_redirect_uris,
+                settings.application_type,
+                "post_logout_redirect_uri",
+            )
         ),
         grant_types=tuple(dict.fromkeys(grant_types)),
         sector_identifier=_check_sector(settings),

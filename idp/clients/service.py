@@ -24,6 +24,7 @@ from idp.clients.models import Client
 from idp.clients.native_apps import (
     APPLICATION_NATIVE,
     APPLICATION_WEB,
+    form_action_scheme,
     is_loopback_redirect_match,
 )
 from idp.clients.registration import (
@@ -35,7 +36,6 @@ from idp.clients.registration import (
     check_client_settings,
     check_grants,
     check_redirect_uris,
-    check_uris,
     needs_secret,
     settings_columns,
     validate_redirect_uri,
@@ -126,12 +126,25 @@ class RegisteredClient:
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         """Exact match; for a native client a loopback URI may also name another port
         (RFC 8252 §7.3, `idp.clients.native_apps`)."""
-        if redirect_uri in self.redirect_uris:
+        return self._matches(redirect_uri, self.redirect_uris)
+
+    def check_post_logout_redirect_uri(self, redirect_uri: str) -> bool:
+        """RP-Initiated Logout 1.0 §3, with RFC 8252's loopback rule for a native client."""
+        return self._matches(redirect_uri, self.post_logout_redirect_uris)
+
+    def _matches(self, requested: str, registered: tuple[str, ...]) -> bool:
+        if requested in registered:
             return True
-        return self.is_native and any(
-            is_loopback_redirect_match(registered, redirect_uri)
-            for registered in self.redirect_uris
-        )
+        return self.is_native and any(is_loopback_redirect_match(r, requested) for r in registered)
+
+    def form_action_scheme(self, redirect_uri: str | None, *, logout: bool = False) -> str | None:
+        """The CSP `form-action` source (`scheme:`) a page needs when its form may end in a
+        redirect to `redirect_uri`: only for a private-use URI this native client registered
+        (among its post-logout redirect URIs with `logout`)."""
+        registered = self.post_logout_redirect_uris if logout else self.redirect_uris
+        if not redirect_uri or not self.is_native or redirect_uri not in registered:
+            return None
+        return form_action_scheme(redirect_uri)
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.secret_digest is None:
@@ -287,8 +300,8 @@ def update_client_uris(
         raise InvalidInput("client_id", f"no client has the id {client_id!r}")
     check_grants(row.grant_types, row.token_endpoint_auth_method, redirect_uris)
     row.redirect_uris = check_redirect_uris(redirect_uris, row.application_type)
-    row.post_logout_redirect_uris = check_uris(
-        post_logout_redirect_uris, "post_logout_redirect_uri"
+    row.post_logout_redirect_uris = check_redirect_uris(
+        post_logout_redirect_uris, row.application_type, "post_logout_redirect_uri"
     )
     for value, field in (
         (backchannel_logout_uri, "backchannel_logout_uri"),

@@ -11,6 +11,9 @@ that id to `/language` instead of linking to its path (`idp.http.snapshots`); so
 page a GET shows once (`keep`: its link would do again what the GET did). A page framing
 other sites names their origins (`frame_sources`): its Content-Security-Policy allows them,
 and so does the page its language switch shows.
+A page whose form may end in a redirect to a native app's private-use URI names that
+scheme (`form_action_schemes`): its CSP `form-action` allows it, the page shown again in
+the other language too (the snapshot keeps it among the values).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from idp.http.snapshots import PageSnapshots
 from idp.http.times import format_date, format_time
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+FORM_ACTION_KEY = "form_action_schemes"  # in a page's values, for its snapshot
 
 
 def create_template_env(
@@ -134,13 +138,18 @@ class Pages:
         *,
         frame_sources: Sequence[str] = (),
         keep: bool = False,
+        form_action_schemes: Sequence[str] = (),
     ) -> HTMLResponse:
         """`address`: where this page is shown by a GET, for when it answers a form posted
         to another path (no GET there), or is kept (`keep`): its language switch's link, or
         fallback. `retry_after_seconds`: a rate-limited answer's wait, sent as `Retry-After`
         and given to the template as `retry_after_seconds` (kept by the language switch).
         `frame_sources`: the origins the page frames, allowed by its CSP's `frame-src`.
-        `keep`: a page a GET shows is kept for its language switch too."""
+        `keep`: a page a GET shows is kept for its language switch too.
+        `form_action_schemes`: private-use schemes the page's forms may end on."""
+        schemes = list(form_action_schemes) or list(context.get(FORM_ACTION_KEY, ()))
+        if schemes:
+            context = {**context, FORM_ACTION_KEY: schemes}
         locale = getattr(request.state, "locale", "en")
         if locale not in self._environments:  # no middleware ran: `lang` must match the text
             locale = "en"
@@ -170,9 +179,9 @@ class Pages:
         headers = {"Cache-Control": "no-store", "Content-Language": locale}
         if retry_after_seconds:
             headers["Retry-After"] = str(retry_after_seconds)
-        if frame_sources:  # the security headers middleware then keeps this policy
+        if frame_sources or schemes:  # the security headers middleware then keeps this policy
             headers["Content-Security-Policy"] = content_security_policy(
-                frame_sources=frame_sources
+                frame_sources=frame_sources, form_action_schemes=schemes
             )
         return HTMLResponse(html, status_code=status_code, headers=headers)
 
@@ -187,6 +196,7 @@ def render_page(
     *,
     frame_sources: Sequence[str] = (),
     keep: bool = False,
+    form_action_schemes: Sequence[str] = (),
 ) -> HTMLResponse:
     """Render with the app's `Pages` (typed access to `app.state`)."""
     pages: Pages = request.app.state.pages
@@ -199,4 +209,5 @@ def render_page(
         retry_after_seconds=retry_after_seconds,
         frame_sources=frame_sources,
         keep=keep,
+        form_action_schemes=form_action_schemes,
     )

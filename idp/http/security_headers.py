@@ -4,6 +4,9 @@ The CSP allows only our own origin (no inline script or style), framing is refus
 (clickjacking of the consent page), and HSTS is sent when the issuer is https. A page
 that must frame others (front-channel logout) sets its own policy, built here by
 `content_security_policy` from the same base plus `frame-src`; the middleware then keeps it.
+So does a page whose form may end in a redirect to a native app's private-use URI scheme
+(RFC 8252 §7.1): browsers check `form-action` on every redirect after a form submission,
+so that page's policy adds exactly that scheme (`form_action_schemes`), and no other page's.
 Every answer of the portal API (`/api/`), errors included, is `Cache-Control: no-store`
 (with HTTP/1.0's `Pragma: no-cache`, as the token and userinfo answers): it names
 applicants and their applications, which no shared or browser cache may keep.
@@ -11,23 +14,38 @@ applicants and their applications, which no shared or browser cache may keep.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+FORM_ACTION = "form-action 'self' http: https:"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    f"{FORM_ACTION}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+# A scheme-source (CSP3 §2.3.1) as `idp.clients.native_apps` allows them: never a keyword,
+# a space or a semicolon that would change the policy.
+SCHEME_SOURCE = re.compile(r"[a-z][a-z0-9-]*(\.[a-z0-9-]+)+:")
 
 CSP_HEADER = b"content-security-policy"
 
 
-def content_security_policy(*, frame_sources: Sequence[str] = ()) -> str:
-    """The service's policy, allowing frames from exactly `frame_sources` when given."""
-    if not frame_sources:
-        return CONTENT_SECURITY_POLICY
-    return f"{CONTENT_SECURITY_POLICY}; frame-src {' '.join(frame_sources)}"
+def content_security_policy(
+    *, frame_sources: Sequence[str] = (), form_action_schemes: Sequence[str] = ()
+) -> str:
+    """The service's policy, allowing frames from exactly `frame_sources` and forms to end
+    on exactly `form_action_schemes` (private-use schemes, `com.example.app:`) as well."""
+    policy = CONTENT_SECURITY_POLICY
+    for scheme in form_action_schemes:
+        if not SCHEME_SOURCE.fullmatch(scheme):
+            raise ValueError(f"not a private-use scheme source: {scheme!r}")
+    if form_action_schemes:
+        sources = " ".join(dict.fromkeys(form_action_schemes))
+        policy = policy.replace(FORM_ACTION, f"{FORM_ACTION} {sources}")
+    if frame_sources:
+        policy = f"{policy}; frame-src {' '.join(frame_sources)}"
+    return policy
 
 
 def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:

@@ -328,6 +328,7 @@ def check_delegated_access(auth: Authorization) -> Outcome | None:
         principal or "?",
         access.to_claims(),
         auth.params.get("ui_locales"),
+        auth.params.get("redirect_uri"),
     )
 
 
@@ -345,7 +346,13 @@ def check_consent(auth: Authorization) -> Outcome | None:
         return None
     if "none" in auth.prompt:
         return auth.fail(ConsentRequiredError())
-    return ShowConsent(auth.pending().id, client, scope.split(), auth.params.get("ui_locales"))
+    return ShowConsent(
+        auth.pending().id,
+        client,
+        scope.split(),
+        auth.params.get("ui_locales"),
+        auth.params.get("redirect_uri"),
+    )
 
 
 def issue_code(auth: Authorization) -> Outcome:

@@ -34,6 +34,7 @@ class ShowConsent:
     client: RegisteredClient
     scopes: list[str]
     ui_locales: str | None = None
+    redirect_uri: str | None = None  # where the form's answer goes: its CSP must allow it
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class ShowDelegatedConsent:
     principal_name: str
     granted: list[dict[str, Any]]
     ui_locales: str | None = None
+    redirect_uri: str | None = None
 
 
 Outcome = Redirect | ShowError | ShowLogin | ShowConsent | ShowStepUp | ShowDelegatedConsent

@@ -1,7 +1,8 @@
 """RP-Initiated Logout 1.0: the `end_session_endpoint`.
 
-`post_logout_redirect_uri` must match one the client registered, exactly; the client is
-known from `id_token_hint`'s `aud` or from `client_id` (which must agree). Without a
+`post_logout_redirect_uri` must match one the client registered, exactly (a native
+client's loopback IP one on any port, RFC 8252 §7.3, `idp.clients.native_apps`); the
+client is known from `id_token_hint`'s `aud` or from `client_id` (which must agree). Without a
 proven redirect we show our own "signed out" page (no open redirect). A hint naming the
 current session signs out at once; otherwise the person confirms (section 2: the OP
 SHOULD ask, so a forged link cannot sign people out).
@@ -47,7 +48,7 @@ def _target(
         return None
     if client is None:
         raise LogoutRejected("'post_logout_redirect_uri' needs 'id_token_hint' or 'client_id'")
-    if redirect_uri not in client.post_logout_redirect_uris:
+    if not client.check_post_logout_redirect_uri(redirect_uri):
         raise LogoutRejected("'post_logout_redirect_uri' is not registered for this client")
     return str(add_params_to_uri(redirect_uri, [("state", state)])) if state else redirect_uri
 

@@ -141,7 +141,15 @@ def _logout(
         if k in ("id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales")
     }
     context = {"client_names": client_names(request, logout.client), "hidden": hidden}
-    return render_page(request, "oidc/logout_confirm.html", context)
+    # RFC 8252 §7.1: the confirmed sign-out may end at the native app's private-use URI.
+    uri = params.get("post_logout_redirect_uri") if logout.redirect_to else None
+    scheme = logout.client.form_action_scheme(uri, logout=True) if logout.client else None
+    return render_page(
+        request,
+        "oidc/logout_confirm.html",
+        context,
+        form_action_schemes=(scheme,) if scheme else (),
+    )
 
 
 def _signed_out(

@@ -140,6 +140,16 @@ def redeem(
     return portal.post("/token", data={k: v for k, v in data.items() if v != ""}, auth=auth)
 
 
+def form_action(response: httpx.Response) -> set[str]:
+    """The sources of the response's CSP `form-action` directive."""
+    policy = response.headers["content-security-policy"]
+    (directive,) = [d.strip() for d in policy.split(";") if d.strip().startswith("form-action")]
+    return set(directive.split()[1:])
+
+
+BASE_FORM_ACTION = {"'self'", "http:", "https:"}
+
+
 def csrf_of(page: httpx.Response) -> str:
     return _hidden(page.text, "csrf_token")
 

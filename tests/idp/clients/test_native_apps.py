@@ -45,7 +45,7 @@ def test_a_native_client_on_localhost_is_refused_and_told_to_use_127_0_0_1(compo
     [
         "http://native.example/cb",  # http off loopback
         "http://127.0.0.2/cb",  # not the loopback literal RFC 8252 names
-        "ca.gc.example.app:/callback",  # private-use schemes are not offered
+        "myapp:/callback",  # a private-use scheme must be a reverse domain name
     ],
 )
 def test_a_native_client_is_refused_what_is_neither_https_nor_a_loopback_ip(components, uri):
