@@ -117,3 +117,33 @@ def test_someone_without_applications_is_told_so_not_given_a_form_that_cannot_su
     assert text in page.text
     assert f'action="{INVITE}"' not in page.text
     assert '<a href="/account/applications">' in page.text
+
+
+def test_the_invite_form_refuses_an_end_past_three_calendar_years_beside_the_field(
+    components, browser, clock
+):
+    """22:00 on 4 December in Toronto (the 5th in UTC): 4 December 2029 is the last day."""
+    clock.advance((datetime(2026, 12, 5, 3, 0, tzinfo=UTC) - clock.now()).total_seconds())
+    owner = make_account(components)
+    application_id = _pr_application(components, clock, owner)
+    sign_in(browser, "/login", owner.email)
+    enable_totp(browser, clock.now().timestamp())
+
+    def invite(until: str):
+        form = browser.get(INVITE + "?lang=fr")
+        return browser.post(
+            INVITE,
+            data={
+                "name": "Kofi Mensah", "email": f"kofi-{until}@example.ca", "locale": "fr",
+                "applications": [application_id], "actions": ["application.read"],
+                "valid_until": until, "csrf_token": csrf_of(form),
+            },
+        )  # fmt: skip
+
+    refused = invite("2029-12-05")
+    assert refused.status_code == 400
+    beside_the_field = refused.text.split('id="valid_until-error"')[1].split("</p>")[0]
+    assert "au plus 3 ans après aujourd’hui\u00a0: le 2029-12-04 au plus tard" in beside_the_field
+    assert 'value="2029-12-05"' in refused.text  # what was typed is kept
+    accepted = invite("2029-12-04")
+    assert accepted.status_code == 303, accepted.text
