@@ -3,7 +3,7 @@ settings accept, instead of the service's default (RFC 9106: 64 MiB, t=3, p=4, ~
 
 `tests/conftest.py` puts it in the environment of the test process; the helpers that start
 servers with a clean environment (`tests/e2e/servers.py`, `tests/sample_portal/servers.py`)
-add it back. `tests/idp/authn/test_password_policy.py` checks the defaults themselves.
+add it back. `tests/idp/accounts/test_password_policy.py` checks the defaults themselves.
 """
 
 from __future__ import annotations

@@ -90,8 +90,7 @@ def resumed_form_action(
     the native app's private-use URI; the page's CSP `form-action` allows that scheme."""
     if client is None or interaction is None:
         return ()
-    scheme = client.form_action_scheme(interaction.parameters.get("redirect_uri"))
-    return (scheme,) if scheme else ()
+    return client.form_action_schemes(interaction.parameters.get("redirect_uri"))
 
 
 def set_session_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:

@@ -137,14 +137,17 @@ class RegisteredClient:
             return True
         return self.is_native and any(is_loopback_redirect_match(r, requested) for r in registered)
 
-    def form_action_scheme(self, redirect_uri: str | None, *, logout: bool = False) -> str | None:
-        """The CSP `form-action` source (`scheme:`) a page needs when its form may end in a
-        redirect to `redirect_uri`: only for a private-use URI this native client registered
-        (among its post-logout redirect URIs with `logout`)."""
+    def form_action_schemes(
+        self, redirect_uri: str | None, *, logout: bool = False
+    ) -> tuple[str, ...]:
+        """The CSP `form-action` sources (`scheme:`) a page needs when its form may end in a
+        redirect to `redirect_uri`: one only for a private-use URI this native client
+        registered (among its post-logout redirect URIs with `logout`), else none."""
         registered = self.post_logout_redirect_uris if logout else self.redirect_uris
         if not redirect_uri or not self.is_native or redirect_uri not in registered:
-            return None
-        return form_action_scheme(redirect_uri)
+            return ()
+        scheme = form_action_scheme(redirect_uri)
+        return (scheme,) if scheme else ()
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.secret_digest is None:

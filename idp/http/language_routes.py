@@ -38,4 +38,5 @@ def switch_language(request: Request, form: CsrfForm) -> Response:
         status_code=snapshot.status_code,
         retry_after_seconds=snapshot.retry_after_seconds,
         frame_sources=snapshot.frame_sources,
+        form_action_schemes=snapshot.form_action_schemes,
     )

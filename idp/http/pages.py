@@ -12,8 +12,8 @@ page a GET shows once (`keep`: its link would do again what the GET did). A page
 other sites names their origins (`frame_sources`): its Content-Security-Policy allows them,
 and so does the page its language switch shows.
 A page whose form may end in a redirect to a native app's private-use URI names that
-scheme (`form_action_schemes`): its CSP `form-action` allows it, the page shown again in
-the other language too (the snapshot keeps it among the values).
+scheme (`form_action_schemes`): its CSP `form-action` allows it, and so does the page its
+language switch shows.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from idp.http.snapshots import PageSnapshots
 from idp.http.times import format_date, format_time
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-FORM_ACTION_KEY = "form_action_schemes"  # in a page's values, for its snapshot
 
 
 def create_template_env(
@@ -116,6 +115,7 @@ class Pages:
         status_code: int,
         retry_after_seconds: int,
         frame_sources: Sequence[str],
+        form_action_schemes: Sequence[str],
         keep: bool,
     ) -> str | None:
         # Error pages are no step of a flow, and their handlers run on the event loop.
@@ -124,7 +124,13 @@ class Pages:
         if template_name.startswith("errors/"):
             return None
         return self.snapshots.save(
-            request, template_name, context, status_code, retry_after_seconds, frame_sources
+            request,
+            template_name,
+            context,
+            status_code,
+            retry_after_seconds,
+            frame_sources,
+            form_action_schemes,
         )
 
     def render(
@@ -147,9 +153,6 @@ class Pages:
         `frame_sources`: the origins the page frames, allowed by its CSP's `frame-src`.
         `keep`: a page a GET shows is kept for its language switch too.
         `form_action_schemes`: private-use schemes the page's forms may end on."""
-        schemes = list(form_action_schemes) or list(context.get(FORM_ACTION_KEY, ()))
-        if schemes:
-            context = {**context, FORM_ACTION_KEY: schemes}
         locale = getattr(request.state, "locale", "en")
         if locale not in self._environments:  # no middleware ran: `lang` must match the text
             locale = "en"
@@ -168,6 +171,7 @@ class Pages:
                 status_code,
                 retry_after_seconds,
                 frame_sources,
+                form_action_schemes,
                 keep,
             ),
             "csrf_token": getattr(request.state, "csrf_token", ""),
@@ -179,9 +183,9 @@ class Pages:
         headers = {"Cache-Control": "no-store", "Content-Language": locale}
         if retry_after_seconds:
             headers["Retry-After"] = str(retry_after_seconds)
-        if frame_sources or schemes:  # the security headers middleware then keeps this policy
+        if frame_sources or form_action_schemes:  # the security headers middleware keeps it
             headers["Content-Security-Policy"] = content_security_policy(
-                frame_sources=frame_sources, form_action_schemes=schemes
+                frame_sources=frame_sources, form_action_schemes=form_action_schemes
             )
         return HTMLResponse(html, status_code=status_code, headers=headers)
 

@@ -34,7 +34,8 @@ A rate-limited answer (429, "try again in N minutes") keeps its status, and its
 `Retry-After` becomes the time left then: the snapshot holds the instant the wait ends,
 so the page switched a minute later says, and sends, a minute less. A page that frames
 other sites (the signed-out page's front-channel logout frames) keeps the origins its
-Content-Security-Policy allows (`frame_sources`).
+Content-Security-Policy allows (`frame_sources`), and a page whose form may end at a native
+app's private-use URI the scheme its `form-action` allows (`form_action_schemes`).
 
 A page a GET shows can be kept too when its address would not show it again: the
 signed-out page after an RP-initiated `GET /logout`, whose link would run the logout again.
@@ -77,6 +78,7 @@ class PageSnapshot:
     status_code: int
     retry_after_seconds: int = 0
     frame_sources: tuple[str, ...] = ()
+    form_action_schemes: tuple[str, ...] = ()
 
 
 class PageSnapshots:
@@ -104,6 +106,7 @@ class PageSnapshots:
         status_code: int,
         retry_after_seconds: int = 0,
         frame_sources: Sequence[str] = (),
+        form_action_schemes: Sequence[str] = (),
     ) -> str | None:
         """The new snapshot's id; None when the values are not plain JSON or too large, or
         the store does not answer (the page then keeps the plain link)."""
@@ -116,6 +119,7 @@ class PageSnapshots:
                     "status": status_code,
                     "retry_at": retry_at,
                     "frame_sources": list(frame_sources),
+                    "form_action_schemes": list(form_action_schemes),
                 }
             ).encode()
         except (TypeError, ValueError):  # a view object, not plain values: not kept
@@ -156,6 +160,7 @@ class PageSnapshots:
             saved["status"],
             self._time_left(saved["retry_at"]),
             tuple(saved.get("frame_sources", ())),
+            tuple(saved.get("form_action_schemes", ())),
         )
 
     def _keep_for_a_double_click(self, snapshot_id: str, sealed: bytes) -> None:

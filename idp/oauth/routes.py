@@ -119,9 +119,8 @@ def render_outcome(
             "scopes": outcome.scopes,
             "interaction": outcome.interaction_id,
         }
-        return render_page(
-            request, "oauth/consent.html", context, form_action_schemes=_form_action(outcome)
-        )
+        schemes = outcome.client.form_action_schemes(outcome.redirect_uri)
+        return render_page(request, "oauth/consent.html", context, form_action_schemes=schemes)
     if isinstance(outcome, ShowDelegatedConsent):
         prefer_ui_locales(request.state, request.query_params.get("lang"), outcome.ui_locales)
         entries = [
@@ -138,16 +137,10 @@ def render_outcome(
             request,
             "oauth/delegated_consent.html",
             delegated,
-            form_action_schemes=_form_action(outcome),
+            form_action_schemes=outcome.client.form_action_schemes(outcome.redirect_uri),
         )
     assert isinstance(outcome, ShowError)  # the Outcome union is closed
     return error_page(request, f"{outcome.error}: {outcome.description}")
-
-
-def _form_action(outcome: ShowConsent | ShowDelegatedConsent) -> tuple[str, ...]:
-    """RFC 8252 §7.1: the consent form's answer goes to the native app's private-use URI."""
-    scheme = outcome.client.form_action_scheme(outcome.redirect_uri)
-    return (scheme,) if scheme else ()
 
 
 def _run_authorization(

@@ -143,13 +143,8 @@ def _logout(
     context = {"client_names": client_names(request, logout.client), "hidden": hidden}
     # RFC 8252 §7.1: the confirmed sign-out may end at the native app's private-use URI.
     uri = params.get("post_logout_redirect_uri") if logout.redirect_to else None
-    scheme = logout.client.form_action_scheme(uri, logout=True) if logout.client else None
-    return render_page(
-        request,
-        "oidc/logout_confirm.html",
-        context,
-        form_action_schemes=(scheme,) if scheme else (),
-    )
+    schemes = logout.client.form_action_schemes(uri, logout=True) if logout.client else ()
+    return render_page(request, "oidc/logout_confirm.html", context, form_action_schemes=schemes)
 
 
 def _signed_out(

@@ -15,7 +15,6 @@ from argon2.profiles import RFC_9106_LOW_MEMORY
 from idp.accounts.passwords import PasswordPolicy, Passwords
 from idp.bootstrap import create_passwords
 from idp.settings import Settings
-from tests.password_hashing import TEST_PASSWORD_HASHING
 
 PASSWORD = "a long enough passphrase"
 
@@ -62,15 +61,6 @@ def test_less_than_owasp_floor_is_refused_naming_the_limit(default_environment, 
     with pytest.raises(ValueError, match=limit) as refused:
         Settings(**{name: value})
     assert name in str(refused.value)
-
-
-def test_the_suite_hashes_at_owasp_floor_not_below():
-    assert TEST_PASSWORD_HASHING == {
-        "IDP_PASSWORD_HASH_MEMORY_KIB": "19456",
-        "IDP_PASSWORD_HASH_TIME_COST": "2",
-        "IDP_PASSWORD_HASH_PARALLELISM": "1",
-    }
-    assert Settings().password_hash_memory_kib == 19456
 
 
 class _CountingHasher:

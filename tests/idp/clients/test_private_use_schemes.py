@@ -134,11 +134,11 @@ def test_new_uris_of_a_web_client_are_refused_a_private_use_scheme(components):
 
 def test_the_form_action_scheme_is_the_native_clients_registered_one_only(components):
     client = _native(components, logout_uris=("com.example.app:/bye",))
-    assert client.form_action_scheme(APP_URI) == "ca.gc.ircc.app:"
-    assert client.form_action_scheme("com.example.app:/bye", logout=True) == "com.example.app:"
-    assert client.form_action_scheme("com.example.app:/bye") is None  # not a redirect_uri
-    assert client.form_action_scheme("ca.gc.ircc.app:/other") is None
-    assert client.form_action_scheme(None) is None
+    assert client.form_action_schemes(APP_URI) == ("ca.gc.ircc.app:",)
+    assert client.form_action_schemes("com.example.app:/bye", logout=True) == ("com.example.app:",)
+    assert client.form_action_schemes("com.example.app:/bye") == ()  # not a redirect_uri
+    assert client.form_action_schemes("ca.gc.ircc.app:/other") == ()
+    assert client.form_action_schemes(None) == ()
 
 
 def test_a_pairwise_native_client_on_a_private_use_scheme_names_its_sector(components):
